@@ -1,0 +1,178 @@
+"""Memory budgets: parse them and plan a model shape that fits.
+
+The budget is a hard limit on the saved file, and so on what a loaded model
+holds (loading keeps the file's bytes and views into them, nothing more).
+
+Planning rule, after Botha et al. (2017), who found that at small budgets more
+buckets and wider rows at 8 bits beat fewer at 32 bits:
+
+1. Embedding width: ``dims`` from the config (16), halved to 8 below
+   ``SMALL_BUDGET`` bytes, where buckets matter more than width.
+2. Hidden size: the largest of ``HIDDEN_LADDER`` whose float32 hidden and
+   output layers take at most ``DENSE_SHARE`` of the budget (at least the
+   smallest rung).
+3. Everything left after the dense layers, the fixed-size groups (scripts) and
+   the metadata goes to 8-bit embedding rows (``dims`` + 4 bytes each), split
+   between the hashed groups by their configured ``share``; a group's
+   ``max_buckets`` caps it and the surplus goes to the others.
+4. A budget that leaves any hashed group fewer than ``MIN_BUCKETS`` rows at the
+   smallest shape is refused, and the message states the minimum.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .embeddings import QUANT_ROW_OVERHEAD
+from .errors import BudgetError
+from .features import GroupSpec
+
+SMALL_BUDGET = 128_000
+HIDDEN_LADDER = (256, 192, 128, 96, 64, 48, 32)
+DENSE_SHARE = 0.25
+MIN_BUCKETS = 64
+FLOAT_BYTES = 4
+# Fixed parts of the file (prefix, CRC, alignment) plus room for the array table.
+FILE_OVERHEAD = 64
+ARRAY_TABLE_BYTES = 96
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "K": 10**3, "M": 10**6}
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$")
+
+
+def parse_size(text: str | int) -> int:
+    """``"200KB"`` -> 200000, ``"2.5MiB"`` -> 2621440, ``"1234"`` -> 1234.
+
+    KB/MB/GB are decimal (1000), KiB/MiB/GiB binary (1024).
+    """
+    if isinstance(text, int):
+        return text
+    match = _SIZE.match(str(text))
+    unit = match and match.group(2).upper()
+    if not match or unit not in _UNITS:
+        raise BudgetError(f"cannot read memory budget {text!r}: use e.g. 200KB, 1MB, "
+                          "2.5MiB or a number of bytes")
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+@dataclass(frozen=True)
+class GroupTemplate:
+    """A feature group before the budget sets its size."""
+
+    name: str
+    kind: str
+    order: int = 0
+    seed: int = 0
+    share: float = 0.0
+    max_buckets: int | None = None
+    fixed_buckets: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    groups: tuple[GroupSpec, ...]
+    hidden: int
+    n_labels: int
+
+    def table_bytes(self) -> list[int]:
+        return [g.buckets * (g.dims + QUANT_ROW_OVERHEAD) for g in self.groups]
+
+    def dense_bytes(self) -> int:
+        return dense_bytes(sum(g.dims for g in self.groups), self.hidden, self.n_labels)
+
+    def array_bytes(self) -> int:
+        """Bytes of all arrays as stored, with 8-byte alignment of each."""
+        sizes = []
+        for g in self.groups:
+            sizes += [g.buckets * g.dims, 2 * g.buckets, 2 * g.buckets]
+        input_dims = sum(g.dims for g in self.groups)
+        sizes += [FLOAT_BYTES * n for n in (input_dims * self.hidden, self.hidden,
+                                            self.hidden * self.n_labels, self.n_labels)]
+        return sum(s + (-s % 8) for s in sizes)
+
+
+def dense_bytes(input_dims: int, hidden: int, n_labels: int) -> int:
+    return FLOAT_BYTES * ((input_dims + 1) * hidden + (hidden + 1) * n_labels)
+
+
+def plan(budget: int, templates: Sequence[GroupTemplate], n_labels: int, *,
+         dims: int = 16, metadata_bytes: int = 4096) -> Plan:
+    """Choose buckets, dims and hidden size so the model file fits ``budget``."""
+    if dims < 8:
+        raise BudgetError("embedding dims must be at least 8")
+    minimum = minimum_budget(templates, n_labels, metadata_bytes=metadata_bytes)
+    if budget < minimum:
+        raise BudgetError(f"memory budget of {budget:,} bytes is too small for a sensible "
+                          f"model with {n_labels} labels and {len(templates)} feature groups: "
+                          f"the minimum is {minimum:,} bytes ({minimum / 1000:.1f} KB)")
+    width = 8 if budget < SMALL_BUDGET else dims
+    hidden = next((h for h in HIDDEN_LADDER
+                   if dense_bytes(width * len(templates), h, n_labels) <= DENSE_SHARE * budget),
+                  HIDDEN_LADDER[-1])
+    # Fall back to narrower rows, then smaller hidden layers, until every hashed
+    # group gets MIN_BUCKETS rows; the smallest shape fits any budget >= minimum.
+    shapes = [(width, hidden), (8, hidden)]
+    shapes += [(8, h) for h in HIDDEN_LADDER if h < hidden]
+    for shape_width, shape_hidden in shapes:
+        result = _allocate(budget, templates, n_labels, shape_width, shape_hidden,
+                           metadata_bytes)
+        if result is not None:
+            return result
+    raise AssertionError("minimum_budget admitted a budget no shape fits")
+
+
+def minimum_budget(templates: Sequence[GroupTemplate], n_labels: int, *,
+                   metadata_bytes: int = 4096) -> int:
+    """The smallest budget ``plan`` accepts: width 8, the smallest hidden layer,
+    and enough rows that every hashed group's share reaches ``MIN_BUCKETS``."""
+    row_bytes = 8 + QUANT_ROW_OVERHEAD
+    hashed = [t for t in templates if not t.fixed_buckets]
+    total_share = sum(t.share for t in hashed) or len(hashed)
+    rows = max((math.ceil(MIN_BUCKETS / _share(t, total_share)) + 1 for t in hashed),
+               default=0)
+    rows += sum(t.fixed_buckets or 0 for t in templates)
+    return (_overhead(templates, metadata_bytes) + 8 * (3 * len(templates) + 4)
+            + dense_bytes(8 * len(templates), HIDDEN_LADDER[-1], n_labels) + rows * row_bytes)
+
+
+def _overhead(templates: Sequence[GroupTemplate], metadata_bytes: int) -> int:
+    return FILE_OVERHEAD + metadata_bytes + ARRAY_TABLE_BYTES * (3 * len(templates) + 4)
+
+
+def _allocate(budget: int, templates: Sequence[GroupTemplate], n_labels: int, width: int,
+              hidden: int, metadata_bytes: int) -> Plan | None:
+    row_bytes = width + QUANT_ROW_OVERHEAD
+    fixed = {t.name: t.fixed_buckets for t in templates if t.fixed_buckets}
+    hashed = [t for t in templates if not t.fixed_buckets]
+    # Each array may need up to 7 bytes of alignment padding.
+    spare = (budget - _overhead(templates, metadata_bytes) - 8 * (3 * len(templates) + 4)
+             - dense_bytes(width * len(templates), hidden, n_labels)
+             - sum(rows * row_bytes for rows in fixed.values()))
+    rows_left = spare // row_bytes
+    buckets: dict[str, int] = {}
+    open_groups = list(hashed)
+    while open_groups:
+        total_share = sum(t.share for t in open_groups) or len(open_groups)
+        capped = [t for t in open_groups
+                  if t.max_buckets and t.max_buckets <= rows_left * _share(t, total_share)]
+        if not capped:
+            for t in open_groups:
+                buckets[t.name] = int(rows_left * _share(t, total_share))
+            break
+        for t in capped:
+            buckets[t.name] = t.max_buckets
+            rows_left -= t.max_buckets
+            open_groups.remove(t)
+    if any(buckets[t.name] < MIN_BUCKETS for t in hashed):
+        return None
+    groups = tuple(GroupSpec(t.name, t.kind, fixed.get(t.name) or buckets[t.name], width,
+                             t.order, t.seed) for t in templates)
+    return Plan(groups, hidden, n_labels)
+
+
+def _share(template: GroupTemplate, total_share: float) -> float:
+    return (template.share or 1.0) / total_share

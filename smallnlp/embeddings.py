@@ -1,0 +1,112 @@
+"""Embedding stores: float32 for training, 8-bit for shipping, one interface.
+
+An 8-bit row holds ``dims`` uint8 codes plus a float16 ``offset`` and ``scale``
+(``value = offset + code * scale``); rows are decoded only when a computation
+touches them, so a loaded model never holds a float32 copy of its tables.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from .features import SparseGroup
+
+QUANT_LEVELS = 255
+# Bytes per row beyond the codes: float16 offset + float16 scale.
+QUANT_ROW_OVERHEAD = 4
+
+
+class EmbeddingStore(ABC):
+    """A ``(num_rows, dims)`` table that can be gathered and pooled."""
+
+    @property
+    @abstractmethod
+    def shape(self) -> tuple[int, int]: ...
+
+    @property
+    @abstractmethod
+    def nbytes(self) -> int: ...
+
+    @abstractmethod
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """float32 rows for ``ids`` (decoded if stored quantized)."""
+
+    def pool(self, group: SparseGroup) -> np.ndarray:
+        """Weighted sum of rows per text: ``(n_texts, dims)`` float32."""
+        out = np.zeros((group.n_rows, self.shape[1]), dtype=np.float32)
+        if len(group.ids) == 0:
+            return out
+        weighted = self.rows(group.ids) * group.weights[:, None]
+        starts = group.indptr[:-1]
+        nonempty = starts < group.indptr[1:]
+        out[nonempty] = np.add.reduceat(weighted, starts[nonempty], axis=0)
+        return out
+
+
+class FloatEmbedding(EmbeddingStore):
+    def __init__(self, table: np.ndarray):
+        self.table = np.asarray(table, dtype=np.float32)
+
+    @classmethod
+    def random(cls, num_rows: int, dims: int, rng: np.random.Generator,
+               scale: float = 1.0) -> FloatEmbedding:
+        return cls(rng.normal(0.0, scale, size=(num_rows, dims)).astype(np.float32))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.table.shape
+
+    @property
+    def nbytes(self) -> int:
+        return self.table.nbytes
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        return self.table[ids]
+
+    def quantize(self) -> QuantizedEmbedding:
+        return QuantizedEmbedding.from_float(self.table)
+
+
+class QuantizedEmbedding(EmbeddingStore):
+    def __init__(self, codes: np.ndarray, offset: np.ndarray, scale: np.ndarray):
+        if codes.dtype != np.uint8 or codes.ndim != 2:
+            raise ValueError("codes must be a 2-D uint8 array")
+        if offset.shape != (codes.shape[0],) or scale.shape != (codes.shape[0],):
+            raise ValueError("offset and scale need one float16 value per row")
+        self.codes = codes
+        self.offset = offset.astype(np.float16, copy=False)
+        self.scale = scale.astype(np.float16, copy=False)
+
+    @classmethod
+    def from_float(cls, table: np.ndarray) -> QuantizedEmbedding:
+        """Per-row min/max quantization to 256 levels."""
+        table = np.asarray(table, dtype=np.float32)
+        low = table.min(axis=1).astype(np.float16)
+        high = table.max(axis=1)
+        # Round the float16 scale up so the row's maximum stays in range.
+        scale = ((high - low.astype(np.float32)) / QUANT_LEVELS).astype(np.float16)
+        scale = np.where(scale.astype(np.float32) * QUANT_LEVELS + low.astype(np.float32) < high,
+                         np.nextafter(scale, np.float16(np.inf)), scale).astype(np.float16)
+        safe_scale = np.where(scale > 0, scale.astype(np.float32), 1.0)
+        codes = np.rint((table - low.astype(np.float32)[:, None]) / safe_scale[:, None])
+        codes = np.clip(codes, 0, QUANT_LEVELS).astype(np.uint8)
+        return cls(codes, low, scale)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.codes.shape
+
+    @property
+    def nbytes(self) -> int:
+        return self.codes.nbytes + self.offset.nbytes + self.scale.nbytes
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        decoded = self.codes[ids].astype(np.float32)
+        decoded *= self.scale[ids].astype(np.float32)[:, None]
+        decoded += self.offset[ids].astype(np.float32)[:, None]
+        return decoded
+
+    def dequantize(self) -> FloatEmbedding:
+        return FloatEmbedding(self.rows(np.arange(self.shape[0])))

@@ -1,0 +1,280 @@
+"""Language identification: hashed character n-grams -> small network -> language."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from . import __version__, modelfile
+from .budget import GroupTemplate, Plan, parse_size, plan
+from .config import load_config, shipped_file
+from .errors import DataError, ModelFileError
+from .features import CharNgramFeaturizer, GroupSpec, SparseGroup
+from .network import FeedForwardNetwork, softmax
+from .text import SCRIPTS
+from .train import Progress, TrainOptions, TrainResult, fit
+
+TASK = "langid"
+UNDETERMINED = "und"
+DEFAULT_MODEL = "langid.snlp"
+_PREDICT_BATCH = 2048
+
+
+class Prediction(NamedTuple):
+    label: str
+    probability: float
+
+
+def read_lines(path: Path) -> list[str]:
+    """Non-empty lines of a UTF-8 file; a bad byte is reported with its line."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{path}:{line}: not valid UTF-8 ({exc.reason} at byte "
+                        f"{exc.start})") from None
+    return [line for line in (raw.strip() for raw in text.split("\n")) if line]
+
+
+def read_labelled_dir(directory: str | os.PathLike) -> tuple[list[str], list[str]]:
+    """Texts and labels from ``<label>.txt`` files, one text per line."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataError(f"{directory}: no such directory")
+    files = sorted(directory.glob("*.txt"))
+    if not files:
+        raise DataError(f"{directory}: no <label>.txt files")
+    texts, labels = [], []
+    for path in files:
+        lines = read_lines(path)
+        if not lines:
+            raise DataError(f"{path}: file has no text lines")
+        texts += lines
+        labels += [path.stem] * len(lines)
+    return texts, labels
+
+
+def cut_spans(texts: Sequence[str], rng: np.random.Generator, min_words: int,
+              max_words: int, min_letters: int = 0) -> list[str | None]:
+    """One random span of ``min_words..max_words`` words from each text.
+
+    Texts written without spaces (Chinese, Japanese) get a span of 2 to
+    ``2 * max_words`` characters instead. ``None`` where no span qualifies.
+    """
+    spans: list[str | None] = []
+    for text in texts:
+        words = text.split()
+        if len(words) == 1 and len(text) > 2 * max_words:
+            size = int(rng.integers(2, 2 * max_words + 1))
+            start = int(rng.integers(0, len(text) - size + 1))
+            spans.append(text[start:start + size])
+            continue
+        if min_letters:
+            words = [w for w in words if sum(c.isalpha() for c in w) >= min_letters]
+        if len(words) < min_words:
+            spans.append(None)
+            continue
+        size = int(rng.integers(min_words, min(max_words, len(words)) + 1))
+        start = int(rng.integers(0, len(words) - size + 1))
+        spans.append(" ".join(words[start:start + size]))
+    return spans
+
+
+def _templates(feature_config: dict) -> list[GroupTemplate]:
+    templates = []
+    for group in feature_config["groups"]:
+        group = dict(group)
+        if group.get("kind") == "script":
+            group["fixed_buckets"] = len(SCRIPTS)
+        templates.append(GroupTemplate(**group))
+    return templates
+
+
+class LanguageIdentifier:
+    """Identify the language of text.
+
+    Construct with training settings and ``fit``, or ``load`` a trained model.
+    Text without letters gets ``Prediction('und', 0.0)``.
+    """
+
+    def __init__(self, memory_budget: str | int = "1MB", config: str | dict = "langid",
+                 epochs: int | None = None, seed: int = 0):
+        self.memory_budget = memory_budget
+        self.config = config
+        self.epochs = epochs
+        self.seed = seed
+        self.network_: FeedForwardNetwork | None = None
+        self.featurizer_: CharNgramFeaturizer | None = None
+        self.labels_: list[str] = []
+        self.metadata_: dict = {}
+
+    # -- fitted state -------------------------------------------------------------
+    @property
+    def labels(self) -> list[str]:
+        return list(self.labels_)
+
+    def _require_fitted(self) -> None:
+        if self.network_ is None:
+            raise RuntimeError("this LanguageIdentifier is not fitted: call fit() or load()")
+
+    # -- training -------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], labels: Sequence[str],
+            dev_texts: Sequence[str] | None = None, dev_labels: Sequence[str] | None = None,
+            *, progress: Callable[[Progress], None] | None = None,
+            data_licences: dict[str, str] | None = None,
+            provenance: dict | None = None) -> LanguageIdentifier:
+        config = self.config if isinstance(self.config, dict) else load_config(self.config)
+        budget = parse_size(self.memory_budget)
+        label_names = sorted(set(labels))
+        label_index = {name: i for i, name in enumerate(label_names)}
+        options = TrainOptions.from_dict(config.get("training", {}))
+        if self.epochs is not None:
+            options.epochs = self.epochs
+        rng = np.random.default_rng(self.seed)
+
+        metadata = {
+            "task": TASK, "labels": label_names, "smallnlp_version": __version__,
+            "data_licences": data_licences or {},
+            "training": {"memory_budget": budget, "seed": self.seed,
+                         "options": vars(options), "augment": config.get("augment", {}),
+                         **(provenance or {})},
+        }
+        shape = plan(budget, _templates(config["features"]), len(label_names),
+                     dims=config["features"].get("dims", 16),
+                     metadata_bytes=len(json.dumps(metadata, ensure_ascii=False)) + 2048)
+        featurizer = CharNgramFeaturizer(shape.groups,
+                                         max_chars=config["features"].get("max_chars", 20_000))
+
+        augment = config.get("augment", {})
+        train_texts, train_labels = list(texts), [label_index[x] for x in labels]
+        for _ in range(augment.get("spans_per_line", 0)):
+            spans = cut_spans(texts, rng, augment.get("min_words", 1),
+                              augment.get("max_words", 4))
+            for span, label in zip(spans, labels):
+                if span is not None:
+                    train_texts.append(span)
+                    train_labels.append(label_index[label])
+        groups = featurizer.transform(train_texts)
+        y = np.array(train_labels, dtype=np.int64)
+        keep = _has_features(groups)
+        groups, y = [g.take(np.flatnonzero(keep)) for g in groups], y[keep]
+
+        dev = None
+        if dev_texts is not None:
+            unknown = sorted(set(dev_labels) - set(label_index))
+            if unknown:
+                raise DataError(f"dev labels not in training data: {', '.join(unknown)}")
+            dev = (featurizer.transform(dev_texts),
+                   np.array([label_index[x] for x in dev_labels], dtype=np.int64))
+
+        network = FeedForwardNetwork.initialise(
+            [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(label_names), rng)
+        result = fit(network, groups, y, options, rng, dev=dev, progress=progress)
+
+        metadata["training"].update(best_epoch=result.best_epoch,
+                                    best_dev_accuracy=result.best_dev_accuracy,
+                                    history=result.history, examples=int(len(y)))
+        self._set_state(network, featurizer, label_names, metadata, shape)
+        self.training_result_: TrainResult = result
+        self.float_network_ = network
+        return self
+
+    def _set_state(self, network: FeedForwardNetwork, featurizer: CharNgramFeaturizer,
+                   labels: list[str], metadata: dict, shape: Plan | None = None) -> None:
+        self.network_ = network if network.is_quantized() else network.quantized()
+        self.featurizer_ = featurizer
+        self.labels_ = labels
+        self.metadata_ = {**metadata, "features": {
+            "groups": [g.to_dict() for g in featurizer.groups],
+            "max_chars": featurizer.max_chars}, "hidden": self.network_.hidden_size}
+        if shape is not None:
+            self.plan_ = shape
+
+    # -- prediction -----------------------------------------------------------------
+    def predict_proba(self, texts: Sequence[str], network: FeedForwardNetwork | None = None
+                      ) -> np.ndarray:
+        """``(len(texts), len(labels))`` probabilities; all-zero rows for texts
+        without letters."""
+        self._require_fitted()
+        network = network or self.network_
+        out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
+        for start in range(0, len(texts), _PREDICT_BATCH):
+            chunk = texts[start:start + _PREDICT_BATCH]
+            groups = self.featurizer_.transform(chunk)
+            probs = softmax(network.logits(groups))
+            probs[~_has_features(groups)] = 0.0
+            out[start:start + len(chunk)] = probs
+        return out
+
+    def predict_batch(self, texts: Sequence[str]) -> list[Prediction]:
+        probs = self.predict_proba(texts)
+        best = probs.argmax(axis=1)
+        return [Prediction(self.labels_[b], float(p[b])) if p[b] > 0
+                else Prediction(UNDETERMINED, 0.0) for b, p in zip(best, probs)]
+
+    def predict(self, text: str) -> Prediction:
+        return self.predict_batch([text])[0]
+
+    def top_k(self, text: str, k: int = 3) -> list[Prediction]:
+        probs = self.predict_proba([text])[0]
+        if not probs.any():
+            return [Prediction(UNDETERMINED, 0.0)]
+        best = np.argsort(-probs, kind="stable")[:k]
+        return [Prediction(self.labels_[i], float(probs[i])) for i in best]
+
+    # -- persistence ----------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> int:
+        """Write the 8-bit model atomically; refuses to exceed the memory budget."""
+        self._require_fitted()
+        payload = modelfile.encode(self.metadata_, self.network_.to_arrays())
+        budget = self.metadata_.get("training", {}).get("memory_budget")
+        if budget is not None and len(payload) > budget:
+            raise ModelFileError(f"{path}: model of {len(payload):,} bytes would exceed its "
+                                 f"memory budget of {budget:,} bytes")
+        modelfile.write_atomic(path, payload)
+        return len(payload)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> LanguageIdentifier:
+        """Load a model file; without ``path``, the shipped model."""
+        path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
+        metadata, arrays = modelfile.load(path)
+        try:
+            if metadata.get("task") != TASK:
+                raise ValueError(f"task is {metadata.get('task')!r}, not {TASK!r}")
+            groups = [GroupSpec(**g) for g in metadata["features"]["groups"]]
+            network = FeedForwardNetwork.from_arrays(arrays, len(groups))
+            for spec, store in zip(groups, network.embeddings):
+                if store.shape != (spec.buckets, spec.dims):
+                    raise ValueError(f"table {spec.name} is {store.shape}, spec says "
+                                     f"{(spec.buckets, spec.dims)}")
+            labels = [str(x) for x in metadata["labels"]]
+            if len(labels) != network.n_labels:
+                raise ValueError(f"{len(labels)} labels for {network.n_labels} outputs")
+            featurizer = CharNgramFeaturizer(groups, int(metadata["features"]["max_chars"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: not a valid language-ID model: {exc}") from None
+        model = cls(memory_budget=metadata.get("training", {}).get("memory_budget", "1MB"))
+        model._set_state(network, featurizer, labels, metadata)
+        return model
+
+
+def _has_features(groups: Sequence[SparseGroup]) -> np.ndarray:
+    """Rows with at least one feature in some group (i.e. text with letters)."""
+    return np.any([g.row_sizes() > 0 for g in groups], axis=0)
+
+
+def file_digest(paths: Sequence[Path]) -> str:
+    """SHA-256 over the given files, for training provenance."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,151 @@
+"""The model file: a versioned, self-describing binary container (no pickle).
+
+Layout (all integers little-endian)::
+
+    magic      8 bytes   b"SMALLNLP"
+    version    uint32    FORMAT_VERSION
+    meta_len   uint32    length of the JSON metadata
+    metadata   meta_len bytes of UTF-8 JSON; its "arrays" entry lists every
+               array's name, dtype, shape and offset into the data section
+    padding    zero bytes up to a multiple of 8
+    data       the arrays, each starting on an 8-byte boundary
+    crc32      uint32    zlib.crc32 of every byte before it
+
+Loading reads the file once and returns zero-copy numpy views of the data;
+every declared shape is checked against the file size before any view exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelFileError
+
+MAGIC = b"SMALLNLP"
+FORMAT_VERSION = 1
+_PREFIX = struct.Struct("<8sII")
+_CRC = struct.Struct("<I")
+_ALIGN = 8
+ALLOWED_DTYPES = ("<u1", "<f2", "<f4", "<i4", "<i8")
+MAX_DIMS = 4
+
+
+def _pad(n: int) -> int:
+    return -n % _ALIGN
+
+
+def encode(metadata: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """The bytes of a model file holding ``metadata`` and ``arrays``."""
+    layout, chunks, offset = [], [], 0
+    for name, array in arrays.items():
+        array = np.ascontiguousarray(array)
+        dtype = array.dtype.newbyteorder("<").str.replace("|", "<")
+        if dtype not in ALLOWED_DTYPES:
+            raise ValueError(f"array {name!r}: dtype {array.dtype} cannot be stored")
+        data = array.astype(dtype, copy=False).tobytes()
+        layout.append({"name": name, "dtype": dtype,
+                       "shape": list(array.shape), "offset": offset})
+        chunks += [data, b"\0" * _pad(len(data))]
+        offset += len(data) + _pad(len(data))
+    meta = json.dumps({**metadata, "arrays": layout}, sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    head = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(meta)) + meta
+    body = head + b"\0" * _pad(len(head)) + b"".join(chunks)
+    return body + _CRC.pack(zlib.crc32(body))
+
+
+def write_atomic(path: str | os.PathLike, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` via a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(path: str | os.PathLike, metadata: dict, arrays: dict[str, np.ndarray]) -> int:
+    """Atomically write a model file; returns its size in bytes."""
+    payload = encode(metadata, arrays)
+    write_atomic(path, payload)
+    return len(payload)
+
+
+def decode(payload: bytes, source: str = "<bytes>") -> tuple[dict, dict[str, np.ndarray]]:
+    """Validate and parse model-file bytes into (metadata, read-only arrays)."""
+    def fail(reason: str) -> ModelFileError:
+        return ModelFileError(f"{source}: not a valid smallnlp model file: {reason}")
+
+    if len(payload) < _PREFIX.size + _CRC.size:
+        raise fail(f"file is too short ({len(payload)} bytes)")
+    magic, version, meta_len = _PREFIX.unpack_from(payload)
+    if magic != MAGIC:
+        raise fail(f"bad magic bytes {magic!r} (expected {MAGIC!r})")
+    if version != FORMAT_VERSION:
+        raise fail(f"format version {version} is not supported (this smallnlp reads "
+                   f"version {FORMAT_VERSION})")
+    body_end = len(payload) - _CRC.size
+    (stored_crc,) = _CRC.unpack_from(payload, body_end)
+    if zlib.crc32(memoryview(payload)[:body_end]) != stored_crc:
+        raise fail("checksum mismatch (truncated or corrupted)")
+    meta_end = _PREFIX.size + meta_len
+    if meta_end > body_end:
+        raise fail("metadata length exceeds the file size")
+    try:
+        metadata = json.loads(payload[_PREFIX.size:meta_end].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise fail(f"metadata is not valid JSON ({exc})") from None
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("arrays"), list):
+        raise fail("metadata has no array table")
+    data_start = meta_end + _pad(meta_end)
+    data_size = body_end - data_start
+    arrays = {}
+    for entry in metadata.pop("arrays"):
+        arrays[_entry_name(entry, fail)] = _view(payload, entry, data_start, data_size, fail)
+    return metadata, arrays
+
+
+def _entry_name(entry: object, fail) -> str:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise fail("malformed array table entry")
+    return entry["name"]
+
+
+def _view(payload: bytes, entry: dict, data_start: int, data_size: int, fail) -> np.ndarray:
+    name, dtype, shape, offset = (entry.get(k) for k in ("name", "dtype", "shape", "offset"))
+    if dtype not in ALLOWED_DTYPES:
+        raise fail(f"array {name!r} has unsupported dtype {dtype!r}")
+    if (not isinstance(shape, list) or len(shape) > MAX_DIMS
+            or not all(isinstance(d, int) and 0 <= d < 2**40 for d in shape)):
+        raise fail(f"array {name!r} has an invalid shape {shape!r}")
+    if not isinstance(offset, int) or offset < 0 or offset % _ALIGN:
+        raise fail(f"array {name!r} has an invalid offset {offset!r}")
+    count = int(np.prod(shape, dtype=object)) if shape else 1
+    nbytes = count * np.dtype(dtype).itemsize
+    if offset + nbytes > data_size:
+        raise fail(f"array {name!r} of shape {shape} runs past the end of the file")
+    array = np.frombuffer(payload, dtype=dtype, count=count, offset=data_start + offset)
+    return array.reshape(shape)
+
+
+def load(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read and validate a model file in one pass."""
+    try:
+        with open(path, "rb") as handle:
+            payload = handle.read()
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot read model file: {exc.strerror or exc}") from None
+    return decode(payload, str(path))

@@ -1,0 +1,147 @@
+"""The network: pooled group embeddings -> concat -> hidden ReLU -> softmax.
+
+Forward and backward passes are plain numpy. Parameters live in one dict so
+the optimiser (``train.py``) and the model file treat them uniformly; the
+embedding tables are float during training and 8-bit once quantized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embeddings import EmbeddingStore, FloatEmbedding, QuantizedEmbedding
+from .features import SparseGroup
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=1, keepdims=True)
+    return shifted
+
+
+@dataclass
+class ForwardCache:
+    groups: Sequence[SparseGroup]
+    inputs: np.ndarray
+    hidden: np.ndarray
+
+
+class FeedForwardNetwork:
+    """Embedding stores plus one hidden layer and a softmax output layer."""
+
+    DENSE = ("hidden_weights", "hidden_bias", "output_weights", "output_bias")
+
+    def __init__(self, embeddings: Sequence[EmbeddingStore], hidden_weights: np.ndarray,
+                 hidden_bias: np.ndarray, output_weights: np.ndarray, output_bias: np.ndarray):
+        self.embeddings = list(embeddings)
+        self.hidden_weights = hidden_weights
+        self.hidden_bias = hidden_bias
+        self.output_weights = output_weights
+        self.output_bias = output_bias
+        input_dims = sum(e.shape[1] for e in self.embeddings)
+        hidden = hidden_weights.shape[1]
+        if (hidden_weights.shape != (input_dims, hidden) or hidden_bias.shape != (hidden,)
+                or output_weights.shape[0] != hidden
+                or output_bias.shape != (output_weights.shape[1],)):
+            raise ValueError("layer shapes do not chain: embeddings "
+                             f"{[e.shape for e in self.embeddings]}, hidden "
+                             f"{hidden_weights.shape}/{hidden_bias.shape}, output "
+                             f"{output_weights.shape}/{output_bias.shape}")
+
+    @classmethod
+    def initialise(cls, table_shapes: Sequence[tuple[int, int]], hidden: int, n_labels: int,
+                   rng: np.random.Generator) -> FeedForwardNetwork:
+        embeddings = [FloatEmbedding.random(rows, dims, rng) for rows, dims in table_shapes]
+        input_dims = sum(dims for _, dims in table_shapes)
+        return cls(
+            embeddings,
+            (rng.normal(0, np.sqrt(2.0 / input_dims), (input_dims, hidden))).astype(np.float32),
+            np.zeros(hidden, dtype=np.float32),
+            (rng.normal(0, np.sqrt(1.0 / hidden), (hidden, n_labels))).astype(np.float32),
+            np.zeros(n_labels, dtype=np.float32),
+        )
+
+    @property
+    def n_labels(self) -> int:
+        return self.output_bias.shape[0]
+
+    @property
+    def hidden_size(self) -> int:
+        return self.hidden_bias.shape[0]
+
+    def forward(self, groups: Sequence[SparseGroup]) -> tuple[np.ndarray, ForwardCache]:
+        """Logits for a batch, and what ``backward`` needs."""
+        if len(groups) != len(self.embeddings):
+            raise ValueError(f"expected {len(self.embeddings)} feature groups, got {len(groups)}")
+        inputs = np.concatenate([e.pool(g) for e, g in zip(self.embeddings, groups)], axis=1)
+        hidden = inputs @ self.hidden_weights
+        hidden += self.hidden_bias
+        np.maximum(hidden, 0, out=hidden)
+        logits = hidden @ self.output_weights
+        logits += self.output_bias
+        return logits, ForwardCache(groups, inputs, hidden)
+
+    def logits(self, groups: Sequence[SparseGroup]) -> np.ndarray:
+        return self.forward(groups)[0]
+
+    def backward(self, cache: ForwardCache, d_logits: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients of every parameter given dLoss/dlogits (float tables only)."""
+        grads = {
+            "output_weights": cache.hidden.T @ d_logits,
+            "output_bias": d_logits.sum(axis=0),
+        }
+        d_hidden = d_logits @ self.output_weights.T
+        d_hidden *= cache.hidden > 0
+        grads["hidden_weights"] = cache.inputs.T @ d_hidden
+        grads["hidden_bias"] = d_hidden.sum(axis=0)
+        d_inputs = d_hidden @ self.hidden_weights.T
+        column = 0
+        for index, (store, group) in enumerate(zip(self.embeddings, cache.groups)):
+            dims = store.shape[1]
+            d_pooled = d_inputs[:, column:column + dims]
+            column += dims
+            d_table = np.zeros(store.shape, dtype=np.float32)
+            rows = np.repeat(np.arange(group.n_rows), group.row_sizes())
+            np.add.at(d_table, group.ids, d_pooled[rows] * group.weights[:, None])
+            grads[f"embedding_{index}"] = d_table
+        return grads
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """Trainable arrays by name (embedding tables must be float)."""
+        params = {name: getattr(self, name) for name in self.DENSE}
+        for index, store in enumerate(self.embeddings):
+            if not isinstance(store, FloatEmbedding):
+                raise TypeError("only float embedding tables are trainable")
+            params[f"embedding_{index}"] = store.table
+        return params
+
+    def quantized(self) -> FeedForwardNetwork:
+        """A copy whose embedding tables are 8-bit."""
+        stores = [e.quantize() if isinstance(e, FloatEmbedding) else e for e in self.embeddings]
+        return FeedForwardNetwork(stores, *(getattr(self, name) for name in self.DENSE))
+
+    def is_quantized(self) -> bool:
+        return all(isinstance(e, QuantizedEmbedding) for e in self.embeddings)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The 8-bit network as named arrays for the model file."""
+        net = self.quantized()
+        arrays = {}
+        for index, store in enumerate(net.embeddings):
+            arrays[f"embedding_{index}.codes"] = store.codes
+            arrays[f"embedding_{index}.offset"] = store.offset
+            arrays[f"embedding_{index}.scale"] = store.scale
+        arrays.update({name: getattr(net, name) for name in self.DENSE})
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], n_groups: int) -> FeedForwardNetwork:
+        """Inverse of ``to_arrays``; raises KeyError/ValueError on a mismatch."""
+        stores = [QuantizedEmbedding(arrays[f"embedding_{i}.codes"],
+                                     arrays[f"embedding_{i}.offset"],
+                                     arrays[f"embedding_{i}.scale"]) for i in range(n_groups)]
+        return cls(stores, *(arrays[name] for name in cls.DENSE))

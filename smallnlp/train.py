@@ -1,0 +1,157 @@
+"""The shared training loop: mini-batch Adam with weight decay, learning-rate
+decay and early stopping on dev accuracy. Seeded and single-threaded in its
+own randomness, so the same seed and data give the same model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .features import SparseGroup
+from .network import FeedForwardNetwork, softmax
+
+
+@dataclass
+class TrainOptions:
+    epochs: int = 10
+    batch_size: int = 256
+    learning_rate: float = 0.003
+    lr_decay: float = 0.8  # multiplies the learning rate after each epoch
+    weight_decay: float = 1e-5  # decoupled (AdamW) decay of the dense weights
+    patience: int = 2  # epochs without dev improvement before stopping
+    per_class_cap: int | None = None  # examples per label drawn in each epoch
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainOptions:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+
+@dataclass
+class Progress:
+    """What a progress display needs after each step."""
+
+    epoch: int
+    step: int
+    steps_in_epoch: int
+    loss: float
+    dev_accuracy: float | None
+
+
+@dataclass
+class TrainResult:
+    best_epoch: int
+    best_dev_accuracy: float | None
+    history: list[dict] = field(default_factory=list)
+
+
+class Adam:
+    """Adam with decoupled weight decay on the named parameters."""
+
+    def __init__(self, params: dict[str, np.ndarray], decayed: Sequence[str],
+                 beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        self.params = params
+        self.decayed = set(decayed)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.t = 0
+
+    def step(self, grads: dict[str, np.ndarray], lr: float, weight_decay: float) -> None:
+        self.t += 1
+        correction = np.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
+        for name, grad in grads.items():
+            param, m, v = self.params[name], self.m[name], self.v[name]
+            m *= self.beta1
+            m += (1 - self.beta1) * grad
+            v *= self.beta2
+            v += (1 - self.beta2) * grad * grad
+            if name in self.decayed and weight_decay:
+                param *= 1 - lr * weight_decay
+            param -= (lr * correction) * m / (np.sqrt(v) + self.eps)
+
+
+def take_rows(groups: Sequence[SparseGroup], rows: np.ndarray) -> list[SparseGroup]:
+    return [g.take(rows) for g in groups]
+
+
+def epoch_order(labels: np.ndarray, cap: int | None, rng: np.random.Generator) -> np.ndarray:
+    """A shuffled epoch; with ``cap``, at most ``cap`` random examples per label,
+    so frequent labels do not drown rare ones and each epoch sees fresh ones."""
+    if cap is None:
+        return rng.permutation(len(labels))
+    chosen = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        if len(members) > cap:
+            members = rng.choice(members, cap, replace=False)
+        chosen.append(members)
+    return rng.permutation(np.concatenate(chosen))
+
+
+def accuracy(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.ndarray,
+             batch_size: int = 4096) -> float:
+    correct = 0
+    for start in range(0, len(labels), batch_size):
+        rows = np.arange(start, min(start + batch_size, len(labels)))
+        logits = network.logits(take_rows(groups, rows))
+        correct += int((logits.argmax(axis=1) == labels[rows]).sum())
+    return correct / max(len(labels), 1)
+
+
+def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.ndarray,
+        options: TrainOptions, rng: np.random.Generator,
+        dev: tuple[Sequence[SparseGroup], np.ndarray] | None = None,
+        progress: Callable[[Progress], None] | None = None) -> TrainResult:
+    """Train ``network`` in place; with ``dev``, keep the best epoch's weights."""
+    params = network.parameters()
+    optimiser = Adam(params, decayed=("hidden_weights", "output_weights"))
+    best = {k: v.copy() for k, v in params.items()}
+    result = TrainResult(best_epoch=0, best_dev_accuracy=None)
+    lr = options.learning_rate
+    stale = 0
+    for epoch in range(1, options.epochs + 1):
+        order = epoch_order(labels, options.per_class_cap, rng)
+        steps = -(-len(order) // options.batch_size)
+        dev_acc = result.best_dev_accuracy
+        total_loss = 0.0
+        for step in range(steps):
+            rows = order[step * options.batch_size:(step + 1) * options.batch_size]
+            logits, cache = network.forward(take_rows(groups, rows))
+            probs = softmax(logits)
+            target = labels[rows]
+            picked = probs[np.arange(len(rows)), target]
+            loss = float(-np.log(np.maximum(picked, 1e-12)).mean())
+            total_loss += loss
+            probs[np.arange(len(rows)), target] -= 1.0
+            probs /= len(rows)
+            optimiser.step(network.backward(cache, probs), lr, options.weight_decay)
+            if progress:
+                progress(Progress(epoch, step + 1, steps, loss, dev_acc))
+        record = {"epoch": epoch, "loss": total_loss / max(steps, 1), "learning_rate": lr}
+        lr *= options.lr_decay
+        if dev is None:
+            best = {k: v.copy() for k, v in params.items()}
+            result.best_epoch = epoch
+        else:
+            dev_acc = accuracy(network, dev[0], dev[1])
+            record["dev_accuracy"] = dev_acc
+            if result.best_dev_accuracy is None or dev_acc > result.best_dev_accuracy:
+                result.best_dev_accuracy, result.best_epoch = dev_acc, epoch
+                best = {k: v.copy() for k, v in params.items()}
+                stale = 0
+            else:
+                stale += 1
+            if progress:
+                progress(Progress(epoch, steps, steps, record["loss"], dev_acc))
+        result.history.append(record)
+        if stale >= options.patience:
+            break
+    for name, value in best.items():
+        params[name][...] = value
+    return result
