@@ -21,8 +21,15 @@ from .errors import SmallNLPError
 
 
 def shipped_file(package: str, name: str) -> Path:
-    """Path of a file in ``smallnlp.configs`` or ``smallnlp.models``."""
-    return Path(str(resources.files(f"smallnlp.{package}").joinpath(name)))
+    """Path of a file in ``smallnlp.configs`` or ``smallnlp.models``.
+
+    Falls back to the repository's top-level folder when the package is
+    imported straight from a source tree that was never installed.
+    """
+    try:
+        return Path(str(resources.files(f"smallnlp.{package}").joinpath(name)))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / package / name
 
 
 def load_config(path_or_name: str | Path) -> dict:

@@ -24,7 +24,9 @@ _WORD_END_CP = ord(WORD_END)
 # Texts are hashed in chunks of about this many characters to bound memory.
 _CHUNK_CHARS = 1 << 20
 
-GROUP_KINDS = ("char_ngram", "script")
+GROUP_KINDS = ("char_ngram", "word", "script")
+# Words are hashed by at most this many UTF-8 bytes of "^word$" (bounds work).
+WORD_HASH_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ class CharNgramFeaturizer:
     """Texts -> one ``SparseGroup`` per group of ``groups``.
 
     Each word is framed as ``^word$`` and n-grams never cross words; order-1
-    groups skip the frame markers.
+    groups skip the frame markers. A ``word`` group hashes whole framed words
+    (their first ``WORD_HASH_BYTES`` UTF-8 bytes).
     """
 
     def __init__(self, groups: Sequence[GroupSpec], max_chars: int = 20_000):
@@ -146,6 +149,14 @@ class CharNgramFeaturizer:
             if group.kind == "script":
                 ids = script_ids(cp[is_letter])
                 rows = text_of_char[is_letter]
+            elif group.kind == "word":
+                starts = np.flatnonzero(cp == _WORD_START_CP)
+                ends = np.flatnonzero(cp == _WORD_END_CP) + 1
+                rows = text_of_char[starts]
+                lengths = np.minimum(byte_offsets[ends] - byte_offsets[starts], WORD_HASH_BYTES)
+                ids = (hash_spans(stream, byte_offsets[starts], lengths, group.seed,
+                                  WORD_HASH_BYTES) % np.uint32(group.buckets)
+                       if len(starts) else np.zeros(0, dtype=np.uint32))
             else:
                 n = group.order
                 starts = np.arange(max(len(cp) - n + 1, 0))

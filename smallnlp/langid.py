@@ -18,7 +18,7 @@ from .errors import DataError, ModelFileError
 from .features import CharNgramFeaturizer, GroupSpec, SparseGroup
 from .network import FeedForwardNetwork, softmax
 from .text import SCRIPTS
-from .train import Progress, TrainOptions, TrainResult, fit
+from .train import Progress, TrainOptions, TrainResult, accuracy, fit
 
 TASK = "langid"
 UNDETERMINED = "und"
@@ -181,6 +181,12 @@ class LanguageIdentifier:
         metadata["training"].update(best_epoch=result.best_epoch,
                                     best_dev_accuracy=result.best_dev_accuracy,
                                     history=result.history, examples=int(len(y)))
+        if dev is not None:
+            # The float-vs-8-bit gap is only measurable here, before the float
+            # weights are dropped; record it with the model.
+            metadata["training"].update(
+                dev_accuracy_float32=accuracy(network, *dev),
+                dev_accuracy_8bit=accuracy(network.quantized(), *dev))
         self._set_state(network, featurizer, label_names, metadata, shape)
         self.training_result_: TrainResult = result
         self.float_network_ = network
@@ -278,3 +284,21 @@ def file_digest(paths: Sequence[Path]) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def read_licences(path: str | os.PathLike) -> dict[str, str]:
+    """``label -> licence`` from a TSV with ``code`` and ``license`` columns
+    (the layout of ``langid/SOURCES.tsv``)."""
+    path = Path(path)
+    rows = read_lines(path)
+    header = rows[0].split("\t") if rows else []
+    if "code" not in header or "license" not in header:
+        raise DataError(f"{path}:1: expected a header with 'code' and 'license' columns")
+    code, licence = header.index("code"), header.index("license")
+    licences = {}
+    for number, row in enumerate(rows[1:], start=2):
+        fields = row.split("\t")
+        if len(fields) != len(header):
+            raise DataError(f"{path}:{number}: expected {len(header)} tab-separated fields")
+        licences[fields[code]] = fields[licence]
+    return licences

@@ -1,0 +1,67 @@
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smallnlp import modelfile
+from smallnlp.budget import GroupTemplate, minimum_budget, parse_size, plan
+from smallnlp.errors import BudgetError
+from smallnlp.network import FeedForwardNetwork
+
+TEMPLATES = [
+    GroupTemplate("char1", "char_ngram", order=1, seed=1, share=0.15, max_buckets=8000),
+    GroupTemplate("char2", "char_ngram", order=2, seed=2, share=0.25),
+    GroupTemplate("char3", "char_ngram", order=3, seed=3, share=0.3),
+    GroupTemplate("char4", "char_ngram", order=4, seed=4, share=0.3),
+    GroupTemplate("script", "script", fixed_buckets=32),
+]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("200KB", 200_000), ("1MB", 1_000_000), ("2.5MiB", 2_621_440), ("1234", 1234),
+    ("64 kib", 65_536), (512, 512)])
+def test_parse_size(text, expected):
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "1XB", "-5KB", "KB", "1.2.3MB"])
+def test_parse_size_rejects_garbage(text):
+    with pytest.raises(BudgetError, match="cannot read memory budget"):
+        parse_size(text)
+
+
+def test_too_small_budget_states_minimum():
+    minimum = minimum_budget(TEMPLATES, 75)
+    with pytest.raises(BudgetError, match=f"minimum is {minimum:,} bytes"):
+        plan(minimum - 1, TEMPLATES, 75)
+    plan(minimum, TEMPLATES, 75)
+
+
+def _file_size(shape, n_labels: int, metadata: dict) -> int:
+    rng = np.random.default_rng(0)
+    network = FeedForwardNetwork.initialise([(g.buckets, g.dims) for g in shape.groups],
+                                            shape.hidden, n_labels, rng)
+    return len(modelfile.encode(metadata, network.to_arrays()))
+
+
+@given(st.integers(min_value=0, max_value=5_000_000), st.integers(min_value=2, max_value=200),
+       st.integers(min_value=0, max_value=3000))
+@settings(max_examples=60, deadline=None)
+def test_planner_never_exceeds_budget(budget, n_labels, metadata_chars):
+    metadata = {"labels": [f"l{i}" for i in range(n_labels)], "note": "x" * metadata_chars}
+    metadata_bytes = len(json.dumps(metadata)) + 2048
+    try:
+        shape = plan(budget, TEMPLATES, n_labels, metadata_bytes=metadata_bytes)
+    except BudgetError:
+        assert budget < minimum_budget(TEMPLATES, n_labels, metadata_bytes=metadata_bytes)
+        return
+    assert _file_size(shape, n_labels, metadata) <= budget
+    assert all(g.buckets >= 32 for g in shape.groups)
+
+
+def test_bigger_budgets_buy_more_buckets():
+    sizes = [sum(g.buckets for g in plan(b, TEMPLATES, 75).groups)
+             for b in (50_000, 200_000, 1_000_000, 4_000_000)]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1] / 10

@@ -1,0 +1,91 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from smallnlp.cli import main
+
+from .conftest import TINY_CONFIG, synthetic_corpus, write_corpus
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    write_corpus(root / "train", *synthetic_corpus(120))
+    write_corpus(root / "dev", *synthetic_corpus(20, seed=1))
+    config = root / "tiny.toml"
+    config.write_text(_toml(TINY_CONFIG))
+    model = root / "model.snlp"
+    result = CliRunner().invoke(main, [
+        "train", "langid", "--train", str(root / "train"), "--dev", str(root / "dev"),
+        "--memory-budget", "60KB", "--output", str(model), "--config", str(config),
+        "--epochs", "3"])
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output and "dev accuracy" in result.output
+    return root, model
+
+
+def _toml(config: dict) -> str:
+    lines = []
+    for section in ("training", "augment"):
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {v!r}" for k, v in config[section].items()]
+    features = config["features"]
+    lines.append("[features]")
+    lines += [f"{k} = {v!r}" for k, v in features.items() if k != "groups"]
+    for group in features["groups"]:
+        lines.append("[[features.groups]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in group.items()]
+    return "\n".join(lines) + "\n"
+
+
+def test_train_respects_budget(trained):
+    _, model = trained
+    assert model.stat().st_size <= 60_000
+
+
+def test_langid_arguments_and_stdin(trained):
+    _, model = trained
+    runner = CliRunner()
+    result = runner.invoke(main, ["langid", "--model", str(model), "kakiko tonaru", "123"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split("\t")[0] == "aa" and lines[0].endswith("\tkakiko tonaru")
+    assert lines[1] == "und\t0.0000\t123"
+    result = runner.invoke(main, ["langid", "--model", str(model), "--format", "json",
+                                  "--top-k", "2"], input=b"kakiko\n\xff\xfe broken\n")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == 2 and len(rows[0]["top_k"]) == 2
+    assert rows[1]["text"] == "\ufffd\ufffd broken"
+
+
+def test_eval_and_info(trained):
+    root, model = trained
+    runner = CliRunner()
+    result = runner.invoke(main, ["eval", "langid", "--model", str(model), str(root / "dev")])
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.output and "macro-F1" in result.output
+    result = runner.invoke(main, ["eval", "langid", "--model", str(model), "--json",
+                                  "--span-words", "2", str(root / "dev")])
+    assert json.loads(result.output)["total"] > 0
+    result = runner.invoke(main, ["info", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "char3" in result.output and "total" in result.output
+
+
+def test_clear_errors(tmp_path, trained):
+    runner = CliRunner()
+    bad = tmp_path / "bad.snlp"
+    bad.write_bytes(b"garbage")
+    result = runner.invoke(main, ["langid", "--model", str(bad), "hello"])
+    assert result.exit_code == 1 and "bad.snlp" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(main, ["train", "langid", "--train", str(tmp_path / "none"),
+                                  "--output", str(tmp_path / "x.snlp")])
+    assert result.exit_code == 1 and "no such directory" in result.output
+    root, _ = trained
+    result = runner.invoke(main, ["train", "langid", "--train", str(root / "train"),
+                                  "--memory-budget", "5KB", "--output", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "minimum is" in result.output
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,68 @@
+import mmh3
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smallnlp.features import CharNgramFeaturizer, GroupSpec
+from smallnlp.hashing import bucket_id, hash_spans, murmur3_32
+
+
+def test_pinned_bucket_ids():
+    # Literal values: a change here silently invalidates every trained model.
+    assert mmh3.hash("abc", 1, signed=False) == 2859854335
+    assert bucket_id("abc", 1, 1000) == 335
+    assert [bucket_id(g, 1, 1000) for g in ["a", "^d", "das$", "日本", "ा"]] == [
+        528, 420, 747, 695, 508]
+    assert bucket_id("^th", 3, 5000) == 3518
+    assert bucket_id("^das$", 0, 5000) == 705
+
+
+def _vector_hash(keys: list[bytes], seed: int) -> np.ndarray:
+    stream = np.frombuffer(b"".join(keys) + b"\0", dtype=np.uint8)
+    lengths = np.array([len(k) for k in keys], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return hash_spans(stream, starts, lengths, seed, max(int(lengths.max()), 1))
+
+
+@given(st.lists(st.binary(min_size=0, max_size=23), min_size=1, max_size=40),
+       st.integers(min_value=0, max_value=2**32 - 1))
+@settings(max_examples=200, deadline=None)
+def test_vectorised_murmur_matches_mmh3_on_bytes(keys, seed):
+    expected = [mmh3.hash(k, seed, signed=False) for k in keys]
+    assert _vector_hash(keys, seed).tolist() == expected
+
+
+def test_murmur_rejects_nothing_on_empty_rows():
+    data = np.zeros((2, 4), dtype=np.uint8)
+    assert murmur3_32(data, np.array([0, 0]), 7).tolist() == [mmh3.hash(b"", 7, signed=False)] * 2
+
+
+@given(st.text(min_size=0, max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_featurizer_ids_match_reference_on_random_unicode(text):
+    groups = [GroupSpec(f"c{n}", "char_ngram", 997, 8, order=n, seed=n) for n in (1, 2, 3, 4)]
+    featurizer = CharNgramFeaturizer(groups)
+    framed = featurizer.framed(text)
+    words = [w + "$" for w in framed.split("$") if w]
+    for spec, sparse in zip(groups, featurizer.transform([text])):
+        expected = set()
+        for word in words:
+            for i in range(len(word) - spec.order + 1):
+                gram = word[i:i + spec.order]
+                if spec.order == 1 and gram in "^$":
+                    continue
+                expected.add(bucket_id(gram, spec.seed, spec.buckets))
+        assert set(sparse.ids.tolist()) == expected
+        if expected:
+            assert abs(float(sparse.weights.sum()) - 1.0) < 1e-5
+
+
+@given(st.text(min_size=0, max_size=120))
+@settings(max_examples=100, deadline=None)
+def test_word_group_matches_reference(text):
+    spec = GroupSpec("word", "word", 1009, 8, seed=5)
+    featurizer = CharNgramFeaturizer([spec])
+    framed = featurizer.framed(text)
+    words = [w + "$" for w in framed.split("$") if w]
+    expected = {mmh3.hash(w.encode("utf-8")[:64], 5, signed=False) % 1009 for w in words}
+    assert set(featurizer.transform([text])[0].ids.tolist()) == expected

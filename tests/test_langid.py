@@ -1,0 +1,119 @@
+import numpy as np
+import pytest
+
+from smallnlp import LanguageIdentifier, Prediction
+from smallnlp.errors import DataError, ModelFileError
+from smallnlp.langid import cut_spans, read_labelled_dir
+
+from .conftest import TINY_CONFIG, synthetic_corpus, write_corpus
+
+
+def test_end_to_end_training_learns_synthetic_languages(tiny_model):
+    texts, labels = synthetic_corpus(40, seed=7)
+    predicted = [p.label for p in tiny_model.predict_batch(texts)]
+    accuracy = np.mean([p == y for p, y in zip(predicted, labels)])
+    assert accuracy > 0.95
+    assert tiny_model.labels == ["aa", "bb", "cc", "dd"]
+
+
+def test_predict_and_top_k(tiny_model):
+    prediction = tiny_model.predict("kakiko tonaru")
+    assert isinstance(prediction, Prediction) and prediction.label == "aa"
+    top = tiny_model.top_k("kakiko tonaru", k=3)
+    assert [p.label for p in top][0] == "aa" and len(top) == 3
+    assert top[0].probability >= top[1].probability >= top[2].probability
+
+
+@pytest.mark.parametrize("text", ["", "   ", "12345", "!?.,;", "\x00\x07", "😀🎉"])
+def test_text_without_letters_is_undetermined(tiny_model, text):
+    assert tiny_model.predict(text) == Prediction("und", 0.0)
+    assert tiny_model.top_k(text) == [Prediction("und", 0.0)]
+
+
+@pytest.mark.parametrize("text", ["ka\ud800ki", "\u202eкона", "a" + "\u0301" * 5000,
+                                  "kaki " * 2_000_000, "tonaru\x00kiko"])
+def test_hostile_text_does_not_crash(tiny_model, text):
+    prediction = tiny_model.predict(text)
+    assert prediction.label in tiny_model.labels
+    assert 0.0 < prediction.probability <= 1.0
+
+
+def test_batch_equals_single(tiny_model):
+    texts, _ = synthetic_corpus(10, seed=3)
+    texts += ["", "123"]
+    batch = tiny_model.predict_batch(texts)
+    for text, expected in zip(texts, batch):
+        single = tiny_model.predict(text)
+        assert single.label == expected.label
+        assert abs(single.probability - expected.probability) < 1e-6
+
+
+def test_save_load_gives_identical_predictions(tiny_model, tmp_path):
+    path = tmp_path / "tiny.snlp"
+    size = tiny_model.save(path)
+    assert size == path.stat().st_size <= 60_000
+    loaded = LanguageIdentifier.load(path)
+    texts, _ = synthetic_corpus(20, seed=5)
+    np.testing.assert_array_equal(loaded.predict_proba(texts), tiny_model.predict_proba(texts))
+    assert loaded.labels == tiny_model.labels
+
+
+def test_same_seed_gives_byte_identical_model(tmp_path):
+    texts, labels = synthetic_corpus(30)
+    paths = []
+    for name in ("a", "b"):
+        model = LanguageIdentifier("60KB", config=TINY_CONFIG, epochs=2, seed=11)
+        model.fit(texts, labels)
+        paths.append(tmp_path / f"{name}.snlp")
+        model.save(paths[-1])
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def test_float_and_8bit_agree(tiny_model):
+    texts, labels = synthetic_corpus(40, seed=9)
+    quantized = tiny_model.predict_proba(texts).argmax(axis=1)
+    floating = tiny_model.predict_proba(texts, network=tiny_model.float_network_).argmax(axis=1)
+    assert np.mean(quantized == floating) > 0.97
+
+
+def test_unfitted_model_raises():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        LanguageIdentifier().predict("hello")
+
+
+def test_loading_another_task_is_refused(tmp_path):
+    from smallnlp import modelfile
+    path = tmp_path / "other.snlp"
+    modelfile.save(path, {"task": "pos"}, {})
+    with pytest.raises(ModelFileError, match="not a valid language-ID model"):
+        LanguageIdentifier.load(path)
+
+
+def test_bad_training_files_name_file_and_line(tmp_path):
+    with pytest.raises(DataError, match="no such directory"):
+        read_labelled_dir(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="no <label>.txt files"):
+        read_labelled_dir(tmp_path / "empty")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "en.txt").write_bytes(b"good line\nbad \xff line\n")
+    with pytest.raises(DataError, match=r"en\.txt:2: not valid UTF-8"):
+        read_labelled_dir(corpus)
+    (corpus / "en.txt").write_text("\n  \n")
+    with pytest.raises(DataError, match="en.txt: file has no text lines"):
+        read_labelled_dir(corpus)
+
+
+def test_read_labelled_dir(tmp_path):
+    texts, labels = synthetic_corpus(3)
+    got_texts, got_labels = read_labelled_dir(write_corpus(tmp_path, texts, labels))
+    assert sorted(zip(got_texts, got_labels)) == sorted(zip(texts, labels))
+
+
+def test_cut_spans():
+    rng = np.random.default_rng(0)
+    spans = cut_spans(["one two three four five", "solo", "日本語のテキストです"], rng, 2, 2)
+    assert len(spans[0].split()) == 2 and spans[0] in "one two three four five"
+    assert spans[1] is None
+    assert 2 <= len(spans[2]) <= 4
