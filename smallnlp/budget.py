@@ -67,9 +67,14 @@ class GroupTemplate:
     kind: str
     order: int = 0
     seed: int = 0
+    offset: int = 0
     share: float = 0.0
     max_buckets: int | None = None
     fixed_buckets: int | None = None
+    dims: int | None = None  # a fixed width for this group instead of the planned one
+
+    def width(self, planned: int) -> int:
+        return self.dims or planned
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,8 @@ def plan(budget: int, templates: Sequence[GroupTemplate], n_labels: int, *,
                           f"the minimum is {minimum:,} bytes ({minimum / 1000:.1f} KB)")
     width = 8 if budget < SMALL_BUDGET else dims
     hidden = next((h for h in HIDDEN_LADDER
-                   if dense_bytes(width * len(templates), h, n_labels) <= DENSE_SHARE * budget),
+                   if dense_bytes(_input_dims(templates, width), h, n_labels)
+                   <= DENSE_SHARE * budget),
                   HIDDEN_LADDER[-1])
     # Fall back to narrower rows, then smaller hidden layers, until every hashed
     # group gets MIN_BUCKETS rows; the smallest shape fits any budget >= minimum.
@@ -129,14 +135,23 @@ def minimum_budget(templates: Sequence[GroupTemplate], n_labels: int, *,
                    metadata_bytes: int = 4096) -> int:
     """The smallest budget ``plan`` accepts: width 8, the smallest hidden layer,
     and enough rows that every hashed group's share reaches ``MIN_BUCKETS``."""
-    row_bytes = 8 + QUANT_ROW_OVERHEAD
     hashed = [t for t in templates if not t.fixed_buckets]
     total_share = sum(t.share for t in hashed) or len(hashed)
+    # Rows of the planned width 8 the hashed groups share, +1 against rounding.
     rows = max((math.ceil(MIN_BUCKETS / _share(t, total_share)) + 1 for t in hashed),
                default=0)
-    rows += sum(t.fixed_buckets or 0 for t in templates)
     return (_overhead(templates, metadata_bytes) + 8 * (3 * len(templates) + 4)
-            + dense_bytes(8 * len(templates), HIDDEN_LADDER[-1], n_labels) + rows * row_bytes)
+            + dense_bytes(_input_dims(templates, 8), HIDDEN_LADDER[-1], n_labels)
+            + rows * _row_bytes(max((t.width(8) for t in hashed), default=8))
+            + sum(t.fixed_buckets * _row_bytes(t.width(8)) for t in templates if t.fixed_buckets))
+
+
+def _input_dims(templates: Sequence[GroupTemplate], width: int) -> int:
+    return sum(t.width(width) for t in templates)
+
+
+def _row_bytes(width: int) -> int:
+    return width + QUANT_ROW_OVERHEAD
 
 
 def _overhead(templates: Sequence[GroupTemplate], metadata_bytes: int) -> int:
@@ -145,14 +160,15 @@ def _overhead(templates: Sequence[GroupTemplate], metadata_bytes: int) -> int:
 
 def _allocate(budget: int, templates: Sequence[GroupTemplate], n_labels: int, width: int,
               hidden: int, metadata_bytes: int) -> Plan | None:
-    row_bytes = width + QUANT_ROW_OVERHEAD
-    fixed = {t.name: t.fixed_buckets for t in templates if t.fixed_buckets}
+    fixed = [t for t in templates if t.fixed_buckets]
     hashed = [t for t in templates if not t.fixed_buckets]
     # Each array may need up to 7 bytes of alignment padding.
     spare = (budget - _overhead(templates, metadata_bytes) - 8 * (3 * len(templates) + 4)
-             - dense_bytes(width * len(templates), hidden, n_labels)
-             - sum(rows * row_bytes for rows in fixed.values()))
-    rows_left = spare // row_bytes
+             - dense_bytes(_input_dims(templates, width), hidden, n_labels)
+             - sum(t.fixed_buckets * _row_bytes(t.width(width)) for t in fixed))
+    # Hashed groups share rows of the widest hashed width (a narrower group's
+    # rows cost less, so this never overspends).
+    rows_left = spare // _row_bytes(max((t.width(width) for t in hashed), default=width))
     buckets: dict[str, int] = {}
     open_groups = list(hashed)
     while open_groups:
@@ -169,8 +185,8 @@ def _allocate(budget: int, templates: Sequence[GroupTemplate], n_labels: int, wi
             open_groups.remove(t)
     if any(buckets[t.name] < MIN_BUCKETS for t in hashed):
         return None
-    groups = tuple(GroupSpec(t.name, t.kind, fixed.get(t.name) or buckets[t.name], width,
-                             t.order, t.seed) for t in templates)
+    groups = tuple(GroupSpec(t.name, t.kind, t.fixed_buckets or buckets[t.name],
+                             t.width(width), t.order, t.seed, t.offset) for t in templates)
     return Plan(groups, hidden, n_labels)
 
 

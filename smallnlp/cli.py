@@ -115,7 +115,7 @@ class _TrainingBar:
                                          item_show_func=lambda r: r)
             self.bar.__enter__()
         dev = "-" if report.dev_accuracy is None else f"{100 * report.dev_accuracy:.2f}%"
-        self.bar.update(1 if report.step else 0,
+        self.bar.update(0 if report.epoch_end else 1,
                         f"epoch {report.epoch}/{self.epochs} loss {report.loss:.3f} dev {dev}")
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ to the network is the frequency-weighted average of its embedding rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -24,7 +25,10 @@ _WORD_END_CP = ord(WORD_END)
 # Texts are hashed in chunks of about this many characters to bound memory.
 _CHUNK_CHARS = 1 << 20
 
-GROUP_KINDS = ("char_ngram", "word", "script")
+# Text groups (language ID): char_ngram, word, script. Token groups (tagging):
+# word (at a window offset), char_ngram (of the focus word), prefix, suffix,
+# shape, prev_tag (the tag predicted ``-offset`` tokens back).
+GROUP_KINDS = ("char_ngram", "word", "script", "prefix", "suffix", "shape", "prev_tag")
 # Words are hashed by at most this many UTF-8 bytes of "^word$" (bounds work).
 WORD_HASH_BYTES = 64
 
@@ -39,13 +43,16 @@ class GroupSpec:
     dims: int
     order: int = 0
     seed: int = 0
+    offset: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in GROUP_KINDS:
             raise ValueError(f"feature group {self.name!r}: unknown kind {self.kind!r}; "
                              f"expected one of {', '.join(GROUP_KINDS)}")
-        if self.kind == "char_ngram" and not 1 <= self.order <= 8:
+        if self.kind in ("char_ngram", "prefix", "suffix") and not 1 <= self.order <= 8:
             raise ValueError(f"feature group {self.name!r}: order must be 1..8")
+        if self.kind == "prev_tag" and self.offset >= 0:
+            raise ValueError(f"feature group {self.name!r}: prev_tag needs a negative offset")
         if self.buckets < 1 or self.dims < 1:
             raise ValueError(f"feature group {self.name!r}: buckets and dims must be >= 1")
 
@@ -133,47 +140,180 @@ class CharNgramFeaturizer:
         return [SparseGroup.concatenate([c[g] for c in chunks]) for g in range(len(self.groups))]
 
     def _transform_framed(self, framed: Sequence[str]) -> list[SparseGroup]:
-        n_texts = len(framed)
-        whole = "".join(framed)
-        cp = np.frombuffer(whole.encode("utf-32-le"), dtype="<u4")
-        text_of_char = np.repeat(np.arange(n_texts), [len(s) for s in framed])
-        stream = np.frombuffer(whole.encode("utf-8"), dtype=np.uint8)
-        utf8_lengths = (1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000))
-        byte_offsets = np.zeros(len(cp) + 1, dtype=np.int64)
-        np.cumsum(utf8_lengths, out=byte_offsets[1:])
-        word_of_char = np.cumsum(cp == _WORD_START_CP)
-        is_letter = (cp != _WORD_START_CP) & (cp != _WORD_END_CP)
-
+        batch = FramedBatch(framed)
         out = []
         for group in self.groups:
             if group.kind == "script":
-                ids = script_ids(cp[is_letter])
-                rows = text_of_char[is_letter]
+                rows, ids = batch.scripts()
             elif group.kind == "word":
-                starts = np.flatnonzero(cp == _WORD_START_CP)
-                ends = np.flatnonzero(cp == _WORD_END_CP) + 1
-                rows = text_of_char[starts]
-                lengths = np.minimum(byte_offsets[ends] - byte_offsets[starts], WORD_HASH_BYTES)
-                ids = (hash_spans(stream, byte_offsets[starts], lengths, group.seed,
-                                  WORD_HASH_BYTES) % np.uint32(group.buckets)
-                       if len(starts) else np.zeros(0, dtype=np.uint32))
+                rows, ids = batch.words(group.seed, group.buckets)
             else:
-                n = group.order
-                starts = np.arange(max(len(cp) - n + 1, 0))
-                valid = word_of_char[starts] == word_of_char[starts + n - 1]
-                if n == 1:
-                    valid &= is_letter
-                starts = starts[valid]
-                rows = text_of_char[starts]
-                if len(starts):
-                    hashes = hash_spans(stream, byte_offsets[starts],
-                                        byte_offsets[starts + n] - byte_offsets[starts],
-                                        group.seed, 4 * n)
-                    ids = hashes % np.uint32(group.buckets)
-                else:
-                    ids = np.zeros(0, dtype=np.uint32)
-            out.append(aggregate(rows, ids, n_texts, group.buckets))
+                rows, ids = batch.ngrams(group.order, group.seed, group.buckets)
+            out.append(aggregate(rows, ids, len(framed), group.buckets))
         return out
+
+
+class FramedBatch:
+    """A batch of ``^word$``-framed strings as code points and UTF-8 bytes, with
+    vectorised hashing of the spans that features are made of."""
+
+    def __init__(self, framed: Sequence[str]):
+        whole = "".join(framed)
+        self.cp = np.frombuffer(whole.encode("utf-32-le"), dtype="<u4")
+        self.row_of_char = np.repeat(np.arange(len(framed)), [len(s) for s in framed])
+        self.stream = np.frombuffer(whole.encode("utf-8"), dtype=np.uint8)
+        cp = self.cp
+        utf8_lengths = (1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000))
+        self.byte_offsets = np.zeros(len(cp) + 1, dtype=np.int64)
+        np.cumsum(utf8_lengths, out=self.byte_offsets[1:])
+        self.word_starts = np.flatnonzero(cp == _WORD_START_CP)
+        self.word_ends = np.flatnonzero(cp == _WORD_END_CP) + 1
+        self.is_letter = (cp != _WORD_START_CP) & (cp != _WORD_END_CP)
+
+    def hash_chars(self, starts: np.ndarray, ends: np.ndarray, seed: int, buckets: int,
+                   max_bytes: int) -> np.ndarray:
+        """Bucket ids of the character spans [starts, ends) (first ``max_bytes`` bytes)."""
+        if not len(starts):
+            return np.zeros(0, dtype=np.uint32)
+        first = self.byte_offsets[starts]
+        lengths = np.minimum(self.byte_offsets[ends] - first, max_bytes)
+        return hash_spans(self.stream, first, lengths, seed, max_bytes) % np.uint32(buckets)
+
+    def ngrams(self, order: int, seed: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row, id) of every n-gram inside a frame; order 1 skips the markers."""
+        word_of_char = np.cumsum(self.cp == _WORD_START_CP)
+        starts = np.arange(max(len(self.cp) - order + 1, 0))
+        valid = word_of_char[starts] == word_of_char[starts + order - 1]
+        if order == 1:
+            valid &= self.is_letter
+        starts = starts[valid]
+        return self.row_of_char[starts], self.hash_chars(starts, starts + order, seed,
+                                                         buckets, 4 * order)
+
+    def words(self, seed: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row, id) of every whole framed word."""
+        return (self.row_of_char[self.word_starts],
+                self.hash_chars(self.word_starts, self.word_ends, seed, buckets,
+                                WORD_HASH_BYTES))
+
+    def affixes(self, length: int, suffix: bool, seed: int, buckets: int) -> np.ndarray:
+        """Per word, the id of its first (or last) ``length`` letters with their
+        frame marker; shorter words give the whole framed word."""
+        starts, ends = self.word_starts, self.word_ends
+        if suffix:
+            starts = np.maximum(starts, ends - length - 1)
+        else:
+            ends = np.minimum(ends, starts + length + 1)
+        return self.hash_chars(starts, ends, seed, buckets, 4 * (length + 1))
+
+    def scripts(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.row_of_char[self.is_letter], script_ids(self.cp[self.is_letter])
+
+
+class TokenFeaturizer:
+    """Sentences (token lists) -> one ``SparseGroup`` per static group, one row
+    per token, tokens of all sentences in order.
+
+    Word-level features use the lowercased token with digits mapped to ``0``;
+    ``shape`` uses the token as written. ``prev_tag`` groups depend on decoding
+    and are built by ``prev_tag_groups``; they must come last in the spec.
+    """
+
+    SHAPE_BUCKETS = 4 * 3 * 3 * 4
+
+    def __init__(self, groups: Sequence[GroupSpec]):
+        self.groups = list(groups)
+        kinds = [g.kind for g in self.groups]
+        first_tag = kinds.index("prev_tag") if "prev_tag" in kinds else len(kinds)
+        if any(k != "prev_tag" for k in kinds[first_tag:]):
+            raise ValueError("prev_tag groups must come after every other group")
+        if any(k == "script" for k in kinds):
+            raise ValueError("script groups are for texts, not tokens")
+        self.static_groups = self.groups[:first_tag]
+        self.tag_groups = self.groups[first_tag:]
+
+    @staticmethod
+    def framed(token: str) -> str:
+        word = _DIGITS.sub("0", token.lower()).replace(WORD_START, "\x01")
+        return WORD_START + word.replace(WORD_END, "\x02") + WORD_END
+
+    def transform(self, sentences: Sequence[Sequence[str]]) -> list[SparseGroup]:
+        tokens = [t for sentence in sentences for t in sentence]
+        lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+        n = len(tokens)
+        # Two extra rows: the padding words before and after a sentence.
+        batch = FramedBatch([self.framed(t) for t in tokens] + [_PAD_BEFORE, _PAD_AFTER])
+        position, remaining = _positions(lengths)
+        out = []
+        for group in self.static_groups:
+            if group.kind == "char_ngram":
+                rows, ids = batch.ngrams(group.order, group.seed, group.buckets)
+                keep = rows < n
+                out.append(aggregate(rows[keep], ids[keep], n, group.buckets))
+                continue
+            if group.kind == "word":
+                ids = batch.words(group.seed, group.buckets)[1].astype(np.int64)
+                source = np.arange(n) + group.offset
+                ids = np.where(position + group.offset < 0, ids[n],
+                               np.where(group.offset > remaining, ids[n + 1],
+                                        ids[np.clip(source, 0, n - 1)] if n else ids[:0]))
+            elif group.kind in ("prefix", "suffix"):
+                ids = batch.affixes(group.order, group.kind == "suffix", group.seed,
+                                    group.buckets)[:n]
+            else:
+                ids = np.array([shape_id(t) for t in tokens], dtype=np.int64)
+            out.append(one_per_row(ids))
+        return out
+
+    def prev_tag_groups(self, tags: np.ndarray, lengths: np.ndarray) -> list[SparseGroup]:
+        """Groups of the tags ``-offset`` tokens back (0 before the sentence,
+        tag index + 1 otherwise), for tokens laid out as in ``transform``."""
+        position, _ = _positions(lengths)
+        out = []
+        for group in self.tag_groups:
+            source = np.arange(len(tags)) + group.offset
+            ids = np.where(position + group.offset < 0, 0,
+                           tags[np.clip(source, 0, None)] + 1 if len(tags) else tags)
+            out.append(one_per_row(ids))
+        return out
+
+
+_DIGITS = re.compile(r"[0-9]")
+_PAD_BEFORE = WORD_START + "\x03" + WORD_END
+_PAD_AFTER = WORD_START + "\x04" + WORD_END
+
+
+def _positions(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each token's index in its sentence, and how many tokens follow it."""
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    position = np.arange(int(lengths.sum())) - starts
+    return position, np.repeat(lengths, lengths) - position - 1
+
+
+def one_per_row(ids: np.ndarray) -> SparseGroup:
+    """A group with exactly one feature (weight 1) per row."""
+    return SparseGroup(np.arange(len(ids) + 1, dtype=np.int64), ids.astype(np.int64),
+                       np.ones(len(ids), dtype=np.float32))
+
+
+def shape_id(token: str) -> int:
+    """Capitalisation x digits x punctuation x length, as one of 144 ids."""
+    letters = [c for c in token if c.isalpha()]
+    if not letters:
+        case = 3
+    elif all(c.isupper() for c in letters):
+        case = 2 if len(letters) > 1 else 1
+    elif letters[0].isupper():
+        case = 1
+    else:
+        case = 0
+    digits = sum(c.isdigit() for c in token)
+    punct = sum(not c.isalnum() for c in token)
+    n = len(token)
+    digit_class = 0 if not digits else (2 if digits == n else 1)
+    punct_class = 0 if not punct else (2 if punct == n else 1)
+    length_class = 0 if n <= 1 else 1 if n <= 3 else 2 if n <= 6 else 3
+    return ((case * 3 + digit_class) * 3 + punct_class) * 4 + length_class
 
 
 def script_group(dims: int, name: str = "script") -> GroupSpec:

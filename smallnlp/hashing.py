@@ -7,7 +7,6 @@ which is what featurisation uses. Tests keep the two in agreement.
 
 from __future__ import annotations
 
-import mmh3
 import numpy as np
 
 _C1 = np.uint32(0xCC9E2D51)
@@ -16,7 +15,10 @@ _TAIL_MASKS = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF], dtype=np.uint32)
 
 
 def bucket_id(ngram: str, seed: int, buckets: int) -> int:
-    """Reference: the bucket of one n-gram."""
+    """Reference: the bucket of one n-gram (imports ``mmh3`` only when used, so
+    prediction needs numpy alone)."""
+    import mmh3
+
     return mmh3.hash(ngram, seed, signed=False) % buckets
 
 

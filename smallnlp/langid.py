@@ -11,11 +11,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import __version__, modelfile
+from . import __version__
 from .budget import GroupTemplate, Plan, parse_size, plan
 from .config import load_config, shipped_file
 from .errors import DataError, ModelFileError
-from .features import CharNgramFeaturizer, GroupSpec, SparseGroup
+from .features import CharNgramFeaturizer, SparseGroup
+from .fileio import read_utf8
+from .model import load_model, save_model
 from .network import FeedForwardNetwork, softmax
 from .text import SCRIPTS
 from .train import Progress, TrainOptions, TrainResult, accuracy, fit
@@ -33,13 +35,7 @@ class Prediction(NamedTuple):
 
 def read_lines(path: Path) -> list[str]:
     """Non-empty lines of a UTF-8 file; a bad byte is reported with its line."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(f"{path}:{line}: not valid UTF-8 ({exc.reason} at byte "
-                        f"{exc.start})") from None
+    text = read_utf8(path)
     return [line for line in (raw.strip() for raw in text.split("\n")) if line]
 
 
@@ -176,7 +172,8 @@ class LanguageIdentifier:
 
         network = FeedForwardNetwork.initialise(
             [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(label_names), rng)
-        result = fit(network, groups, y, options, rng, dev=dev, progress=progress)
+        result = fit(network, groups, y, options, rng, progress=progress,
+                     dev=None if dev is None else lambda net: accuracy(net, *dev))
 
         metadata["training"].update(best_epoch=result.best_epoch,
                                     best_dev_accuracy=result.best_dev_accuracy,
@@ -239,36 +236,19 @@ class LanguageIdentifier:
     def save(self, path: str | os.PathLike) -> int:
         """Write the 8-bit model atomically; refuses to exceed the memory budget."""
         self._require_fitted()
-        payload = modelfile.encode(self.metadata_, self.network_.to_arrays())
-        budget = self.metadata_.get("training", {}).get("memory_budget")
-        if budget is not None and len(payload) > budget:
-            raise ModelFileError(f"{path}: model of {len(payload):,} bytes would exceed its "
-                                 f"memory budget of {budget:,} bytes")
-        modelfile.write_atomic(path, payload)
-        return len(payload)
+        return save_model(path, self.metadata_, self.network_)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> LanguageIdentifier:
         """Load a model file; without ``path``, the shipped model."""
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
-        metadata, arrays = modelfile.load(path)
+        metadata, groups, network = load_model(path, TASK)
         try:
-            if metadata.get("task") != TASK:
-                raise ValueError(f"task is {metadata.get('task')!r}, not {TASK!r}")
-            groups = [GroupSpec(**g) for g in metadata["features"]["groups"]]
-            network = FeedForwardNetwork.from_arrays(arrays, len(groups))
-            for spec, store in zip(groups, network.embeddings):
-                if store.shape != (spec.buckets, spec.dims):
-                    raise ValueError(f"table {spec.name} is {store.shape}, spec says "
-                                     f"{(spec.buckets, spec.dims)}")
-            labels = [str(x) for x in metadata["labels"]]
-            if len(labels) != network.n_labels:
-                raise ValueError(f"{len(labels)} labels for {network.n_labels} outputs")
             featurizer = CharNgramFeaturizer(groups, int(metadata["features"]["max_chars"]))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{path}: not a valid language-ID model: {exc}") from None
+            raise ModelFileError(f"{path}: not a valid {TASK} model: {exc}") from None
         model = cls(memory_budget=metadata.get("training", {}).get("memory_budget", "1MB"))
-        model._set_state(network, featurizer, labels, metadata)
+        model._set_state(network, featurizer, [str(x) for x in metadata["labels"]], metadata)
         return model
 
 

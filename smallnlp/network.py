@@ -73,16 +73,27 @@ class FeedForwardNetwork:
     def hidden_size(self) -> int:
         return self.hidden_bias.shape[0]
 
-    def forward(self, groups: Sequence[SparseGroup]) -> tuple[np.ndarray, ForwardCache]:
-        """Logits for a batch, and what ``backward`` needs."""
-        if len(groups) != len(self.embeddings):
-            raise ValueError(f"expected {len(self.embeddings)} feature groups, got {len(groups)}")
-        inputs = np.concatenate([e.pool(g) for e, g in zip(self.embeddings, groups)], axis=1)
+    def pooled(self, groups: Sequence[SparseGroup], first: int = 0) -> np.ndarray:
+        """Concatenated pooled embeddings of ``groups``, which feed the tables
+        ``first``, ``first + 1``, ... (a tagger pools its static groups once)."""
+        stores = self.embeddings[first:first + len(groups)]
+        return np.concatenate([e.pool(g) for e, g in zip(stores, groups)], axis=1)
+
+    def head(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Hidden activations and logits for concatenated inputs."""
         hidden = inputs @ self.hidden_weights
         hidden += self.hidden_bias
         np.maximum(hidden, 0, out=hidden)
         logits = hidden @ self.output_weights
         logits += self.output_bias
+        return hidden, logits
+
+    def forward(self, groups: Sequence[SparseGroup]) -> tuple[np.ndarray, ForwardCache]:
+        """Logits for a batch, and what ``backward`` needs."""
+        if len(groups) != len(self.embeddings):
+            raise ValueError(f"expected {len(self.embeddings)} feature groups, got {len(groups)}")
+        inputs = self.pooled(groups)
+        hidden, logits = self.head(inputs)
         return logits, ForwardCache(groups, inputs, hidden)
 
     def logits(self, groups: Sequence[SparseGroup]) -> np.ndarray:

@@ -41,6 +41,7 @@ class Progress:
     steps_in_epoch: int
     loss: float
     dev_accuracy: float | None
+    epoch_end: bool = False  # the epoch's summary: mean loss and new dev accuracy
 
 
 @dataclass
@@ -106,9 +107,10 @@ def accuracy(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels:
 
 def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.ndarray,
         options: TrainOptions, rng: np.random.Generator,
-        dev: tuple[Sequence[SparseGroup], np.ndarray] | None = None,
+        dev: Callable[[FeedForwardNetwork], float] | None = None,
         progress: Callable[[Progress], None] | None = None) -> TrainResult:
-    """Train ``network`` in place; with ``dev``, keep the best epoch's weights."""
+    """Train ``network`` in place; with ``dev`` (network -> dev accuracy), keep
+    the best epoch's weights and stop after ``patience`` epochs without gain."""
     params = network.parameters()
     optimiser = Adam(params, decayed=("hidden_weights", "output_weights"))
     best = {k: v.copy() for k, v in params.items()}
@@ -139,7 +141,7 @@ def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.n
             best = {k: v.copy() for k, v in params.items()}
             result.best_epoch = epoch
         else:
-            dev_acc = accuracy(network, dev[0], dev[1])
+            dev_acc = dev(network)
             record["dev_accuracy"] = dev_acc
             if result.best_dev_accuracy is None or dev_acc > result.best_dev_accuracy:
                 result.best_dev_accuracy, result.best_epoch = dev_acc, epoch
@@ -148,7 +150,7 @@ def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.n
             else:
                 stale += 1
             if progress:
-                progress(Progress(epoch, steps, steps, record["loss"], dev_acc))
+                progress(Progress(epoch, steps, steps, record["loss"], dev_acc, epoch_end=True))
         result.history.append(record)
         if stale >= options.patience:
             break

@@ -1,0 +1,65 @@
+"""The shipped language-ID model; tests that need ../shared/data skip without it."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from smallnlp import LanguageIdentifier
+from smallnlp.cli import main
+from smallnlp.config import shipped_file
+from smallnlp.langid import read_labelled_dir
+
+from .conftest import require_shared_data
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return LanguageIdentifier.load()
+
+
+def test_shipped_model_is_small_and_records_licences(shipped):
+    assert shipped_file("models", "langid.snlp").stat().st_size <= 1_000_000
+    assert len(shipped.labels) >= 75
+    assert set(shipped.metadata_["data_licences"]) == set(shipped.labels)
+
+
+@pytest.mark.parametrize("text, label", [
+    ("Das ist ein kleiner Test, der hoffentlich funktioniert.", "de"),
+    ("The weather is lovely today and we are going outside.", "en"),
+    ("これは日本語の文章です。", "ja"),
+    ("这是一个中文句子。", "zh"),
+    ("Это предложение написано по-русски.", "ru"),
+])
+def test_shipped_model_on_clear_sentences(shipped, text, label):
+    assert shipped.predict(text).label == label
+
+
+def test_shipped_model_covers_every_training_language(shipped):
+    data = require_shared_data()
+    languages = {p.stem for p in (data / "langid" / "train").glob("*.txt")}
+    assert languages <= set(shipped.labels)
+
+
+def test_shipped_model_dev_accuracy(shipped):
+    data = require_shared_data()
+    texts, labels = read_labelled_dir(data / "langid" / "dev")
+    predicted = [p.label for p in shipped.predict_batch(texts)]
+    assert np.mean([p == y for p, y in zip(predicted, labels)]) >= 0.97
+
+
+def test_train_five_languages_under_200kb(tmp_path):
+    data = require_shared_data() / "langid"
+    for split in ("train", "dev"):
+        (tmp_path / split).mkdir()
+        for code in ("de", "en", "fr", "nl", "sv"):
+            (tmp_path / split / f"{code}.txt").symlink_to(data / split / f"{code}.txt")
+    output = tmp_path / "five.snlp"
+    result = CliRunner().invoke(main, [
+        "train", "langid", "--train", str(tmp_path / "train"), "--dev", str(tmp_path / "dev"),
+        "--memory-budget", "200KB", "--output", str(output), "--epochs", "3"])
+    assert result.exit_code == 0, result.output
+    assert output.stat().st_size <= 200_000
+    model = LanguageIdentifier.load(output)
+    texts, labels = read_labelled_dir(tmp_path / "dev")
+    predicted = [p.label for p in model.predict_batch(texts)]
+    assert np.mean([p == y for p, y in zip(predicted, labels)]) >= 0.9
