@@ -13,6 +13,7 @@ import numpy as np
 
 from . import modelfile
 from .errors import SmallNLPError
+from .fileio import read_utf8
 from .langid import (
     LanguageIdentifier,
     Prediction,
@@ -21,7 +22,7 @@ from .langid import (
     read_labelled_dir,
     read_licences,
 )
-from .train import Progress
+from .train import Progress, TrainResult
 
 
 class _Errors(click.Group):
@@ -162,7 +163,10 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
     finally:
         bar.close()
     size = model.save(output)
-    result = model.training_result_
+    _report_saved(output, size, model.training_result_)
+
+
+def _report_saved(output: str, size: int, result: TrainResult) -> None:
     dev = ("" if result.best_dev_accuracy is None
            else f", dev accuracy {100 * result.best_dev_accuracy:.2f}%")
     click.echo(f"wrote {output}: {size:,} bytes, best epoch {result.best_epoch}{dev}", err=True)
@@ -211,6 +215,113 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, as_json) ->
     click.echo(json.dumps(report.to_dict(), indent=1) if as_json else report.format())
 
 
+@main.command("pos")
+@click.argument("texts", nargs=-1)
+@click.option("--model", "model_name", default="en", show_default=True,
+              help="Model file, language code or treebank name of a shipped model.")
+@click.option("--format", "fmt", type=click.Choice(["text", "conllu"]), default="text",
+              show_default=True, help="text: tokenize each line and print token/TAG pairs; "
+              "conllu: read CoNLL-U on stdin and write it back with UPOS filled in.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Sentences tagged together.")
+def pos_command(texts, model_name, fmt, batch_size) -> None:
+    """Tag each TEXT (or each stdin line) with universal POS tags."""
+    from . import conllu
+    from .pos import PosTagger, tokenize
+
+    tagger = PosTagger.load(model_name)
+    if fmt == "conllu":
+        lines = (raw.decode("utf-8", errors="replace")
+                 for raw in click.get_binary_stream("stdin"))
+        for batch in _batches(conllu.parse(lines, "<stdin>"), batch_size):
+            for sentence, tags in zip(batch, tagger.tag_batch([s.forms for s in batch])):
+                click.echo(conllu.format_sentence(sentence.with_tags(tags)), nl=False)
+        return
+    for batch in _batches(_input_lines(texts), batch_size):
+        token_lists = [tokenize(line) for line in batch]
+        for tokens, tags in zip(token_lists, tagger.tag_batch(token_lists)):
+            click.echo(" ".join(f"{t}/{g}" for t, g in zip(tokens, tags)))
+
+
+@train.command("pos")
+@click.option("--train", "train_file", required=True, type=click.Path(dir_okay=False),
+              help="CoNLL-U training file.")
+@click.option("--dev", "dev_file", type=click.Path(dir_okay=False),
+              help="CoNLL-U dev file, for early stopping.")
+@click.option("--memory-budget", default="1MB", show_default=True,
+              help="Hard limit on the model file and loaded model: 200KB, 1MB, 2.5MiB, bytes.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--config", "config_path", default="pos", show_default=True,
+              help="TOML config path, or the name of a shipped config.")
+@click.option("--epochs", type=click.IntRange(min=1), help="Override the config's epochs.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--licence", help="Licence of the training data, recorded in the model "
+              "(default: the first line of LICENSE.txt beside the train file, if present).")
+def train_pos(train_file, dev_file, memory_budget, output, config_path, epochs, seed,
+              licence) -> None:
+    """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
+    from . import conllu
+    from .pos import PosTagger
+
+    sentences = conllu.read(train_file)
+    dev = conllu.read(dev_file) if dev_file else None
+    licence_file = Path(train_file).parent / "LICENSE.txt"
+    if licence is None and licence_file.is_file():
+        licence = next((line.strip() for line in read_utf8(licence_file).splitlines()
+                        if line.strip()), None)
+    provenance = {"train": {"file": Path(train_file).name, "sentences": len(sentences),
+                            "sha256": file_digest([Path(train_file)])},
+                  "treebank": Path(train_file).resolve().parent.name}
+    click.echo(f"training on {len(sentences):,} sentences; featurizing...", err=True)
+    tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
+                       seed=seed)
+    bar = _TrainingBar(tagger.epochs or _config_epochs(config_path))
+    try:
+        tagger.fit([s.forms for s in sentences], [s.tags for s in sentences],
+                   [s.forms for s in dev] if dev else None,
+                   [s.tags for s in dev] if dev else None,
+                   progress=bar, data_licence=licence, provenance=provenance)
+    finally:
+        bar.close()
+    size = tagger.save(output)
+    _report_saved(output, size, tagger.training_result_)
+
+
+@evaluate_group.command("pos")
+@click.option("--model", "model_name", default="en", show_default=True,
+              help="Model file, language code or treebank name of a shipped model.")
+@click.argument("data_file", type=click.Path(dir_okay=False))
+@click.option("--train", "train_file", type=click.Path(dir_okay=False),
+              help="The training CoNLL-U, to score words unseen in it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def eval_pos(model_name, data_file, train_file, as_json) -> None:
+    """UPOS accuracy, unseen-word accuracy, per-tag F1 and confusions on DATA_FILE."""
+    from . import conllu
+    from .evaluation import evaluate
+    from .pos import PosTagger
+
+    tagger = PosTagger.load(model_name)
+    sentences = conllu.read(data_file)
+    predicted = tagger.tag_batch([s.forms for s in sentences])
+    gold = [t for s in sentences for t in s.tags]
+    flat = [t for tags in predicted for t in tags]
+    report = evaluate(gold, flat)
+    extra = {}
+    if train_file:
+        vocabulary = {f for s in conllu.read(train_file) for f in s.forms}
+        unseen = [g == p for s, tags in zip(sentences, predicted)
+                  for f, g, p in zip(s.forms, s.tags, tags) if f not in vocabulary]
+        extra = {"unseen_words": len(unseen),
+                 "unseen_accuracy": sum(unseen) / max(len(unseen), 1)}
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), **extra}, indent=1))
+        return
+    click.echo(report.format())
+    if extra:
+        click.echo(f"\nwords unseen in training: {extra['unseen_words']}, accuracy "
+                   f"{100 * extra['unseen_accuracy']:.2f}%")
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 def info(path) -> None:
@@ -245,7 +356,8 @@ def info(path) -> None:
         for key in ("dev_accuracy_float32", "dev_accuracy_8bit"):
             if key in training:
                 click.echo(f"  {key}: {100 * training[key]:.2f}%")
-    licences = sorted(set(metadata.get("data_licences", {}).values()))
+    licences = sorted(set(metadata.get("data_licences", {}).values())
+                      | ({metadata["data_licence"]} if metadata.get("data_licence") else set()))
     if licences:
         click.echo("training data licences:")
         for licence in licences:

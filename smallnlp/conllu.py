@@ -52,16 +52,18 @@ def parse(lines: Iterator[str], source: str) -> Iterator[Sentence]:
     current: list[str] = []
     words: list[int] = []
     expected = 1
-    number = 0
+    first_line = 0  # where the current sentence starts, for errors
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\n").rstrip("\r")
         if not line.strip():
             if current:
                 if not words:
-                    raise DataError(f"{source}:{number}: sentence has no words")
+                    raise DataError(f"{source}:{first_line}: sentence has no words")
                 yield Sentence(current, words)
             current, words, expected = [], [], 1
             continue
+        if not current:
+            first_line = number
         if line.startswith("#"):
             current.append(line)
             continue
@@ -82,7 +84,7 @@ def parse(lines: Iterator[str], source: str) -> Iterator[Sentence]:
         current.append(line)
     if current:
         if not words:
-            raise DataError(f"{source}:{number}: sentence has no words")
+            raise DataError(f"{source}:{first_line}: sentence has no words")
         yield Sentence(current, words)
 
 

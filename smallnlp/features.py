@@ -251,17 +251,19 @@ class TokenFeaturizer:
                 keep = rows < n
                 out.append(aggregate(rows[keep], ids[keep], n, group.buckets))
                 continue
+            # ids of every token plus the two padding rows, then shifted by offset
             if group.kind == "word":
-                ids = batch.words(group.seed, group.buckets)[1].astype(np.int64)
-                source = np.arange(n) + group.offset
-                ids = np.where(position + group.offset < 0, ids[n],
-                               np.where(group.offset > remaining, ids[n + 1],
-                                        ids[np.clip(source, 0, n - 1)] if n else ids[:0]))
+                ids = batch.words(group.seed, group.buckets)[1]
             elif group.kind in ("prefix", "suffix"):
                 ids = batch.affixes(group.order, group.kind == "suffix", group.seed,
-                                    group.buckets)[:n]
+                                    group.buckets)
             else:
-                ids = np.array([shape_id(t) for t in tokens], dtype=np.int64)
+                ids = np.array([shape_id(t) for t in tokens] + [shape_id(_PAD_BEFORE),
+                               shape_id(_PAD_AFTER)], dtype=np.int64)
+            ids = ids.astype(np.int64)
+            source = np.clip(np.arange(n) + group.offset, 0, max(n - 1, 0))
+            ids = np.where(position + group.offset < 0, ids[n],
+                           np.where(group.offset > remaining, ids[n + 1], ids[source]))
             out.append(one_per_row(ids))
         return out
 

@@ -28,6 +28,7 @@ class ForwardCache:
     groups: Sequence[SparseGroup]
     inputs: np.ndarray
     hidden: np.ndarray
+    keep: np.ndarray | None = None  # inverted-dropout mask applied to the inputs
 
 
 class FeedForwardNetwork:
@@ -88,13 +89,20 @@ class FeedForwardNetwork:
         logits += self.output_bias
         return hidden, logits
 
-    def forward(self, groups: Sequence[SparseGroup]) -> tuple[np.ndarray, ForwardCache]:
-        """Logits for a batch, and what ``backward`` needs."""
+    def forward(self, groups: Sequence[SparseGroup], dropout: float = 0.0,
+                rng: np.random.Generator | None = None) -> tuple[np.ndarray, ForwardCache]:
+        """Logits for a batch, and what ``backward`` needs. With ``dropout``
+        (training only), that fraction of the input units is zeroed."""
         if len(groups) != len(self.embeddings):
             raise ValueError(f"expected {len(self.embeddings)} feature groups, got {len(groups)}")
         inputs = self.pooled(groups)
+        keep = None
+        if dropout:
+            keep = (rng.random(inputs.shape, dtype=np.float32) >= dropout) / np.float32(
+                1 - dropout)
+            inputs *= keep
         hidden, logits = self.head(inputs)
-        return logits, ForwardCache(groups, inputs, hidden)
+        return logits, ForwardCache(groups, inputs, hidden, keep)
 
     def logits(self, groups: Sequence[SparseGroup]) -> np.ndarray:
         return self.forward(groups)[0]
@@ -110,6 +118,8 @@ class FeedForwardNetwork:
         grads["hidden_weights"] = cache.inputs.T @ d_hidden
         grads["hidden_bias"] = d_hidden.sum(axis=0)
         d_inputs = d_hidden @ self.hidden_weights.T
+        if cache.keep is not None:
+            d_inputs *= cache.keep
         column = 0
         for index, (store, group) in enumerate(zip(self.embeddings, cache.groups)):
             dims = store.shape[1]

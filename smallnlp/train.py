@@ -22,6 +22,7 @@ class TrainOptions:
     weight_decay: float = 1e-5  # decoupled (AdamW) decay of the dense weights
     patience: int = 2  # epochs without dev improvement before stopping
     per_class_cap: int | None = None  # examples per label drawn in each epoch
+    dropout: float = 0.0  # fraction of input units zeroed in each training step
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainOptions:
@@ -110,7 +111,21 @@ def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.n
         dev: Callable[[FeedForwardNetwork], float] | None = None,
         progress: Callable[[Progress], None] | None = None) -> TrainResult:
     """Train ``network`` in place; with ``dev`` (network -> dev accuracy), keep
-    the best epoch's weights and stop after ``patience`` epochs without gain."""
+    the best epoch's weights and stop after ``patience`` epochs without gain.
+
+    BLAS runs on one thread: these matrices are small enough that threads only
+    add overhead, and one thread keeps results bit-for-bit reproducible.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit(network, groups, labels, options, rng, dev, progress)
+
+
+def _fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.ndarray,
+         options: TrainOptions, rng: np.random.Generator,
+         dev: Callable[[FeedForwardNetwork], float] | None,
+         progress: Callable[[Progress], None] | None) -> TrainResult:
     params = network.parameters()
     optimiser = Adam(params, decayed=("hidden_weights", "output_weights"))
     best = {k: v.copy() for k, v in params.items()}
@@ -124,7 +139,7 @@ def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.n
         total_loss = 0.0
         for step in range(steps):
             rows = order[step * options.batch_size:(step + 1) * options.batch_size]
-            logits, cache = network.forward(take_rows(groups, rows))
+            logits, cache = network.forward(take_rows(groups, rows), options.dropout, rng)
             probs = softmax(logits)
             target = labels[rows]
             picked = probs[np.arange(len(rows)), target]

@@ -1,0 +1,78 @@
+"""Train (with --train) and measure the shipped POS models: for every treebank in
+configs/pos_models.toml, model bytes, test UPOS (gold tokenization), accuracy on
+words unseen in training, tokens/s, and the training data's licence.
+
+    python benchmarks/pos_shipped.py --train      # trains models/pos-<code>.snlp, then measures
+    python benchmarks/pos_shipped.py              # measures the models as they are
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from smallnlp import conllu
+from smallnlp.config import load_config
+from smallnlp.pos import PosTagger
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def measure(model_path: Path, train: Path, test: Path) -> dict:
+    tagger = PosTagger.load(model_path)
+    sentences = conllu.read(test)
+    forms = [s.forms for s in sentences]
+    start = time.perf_counter()
+    predicted = tagger.tag_batch(forms)
+    seconds = time.perf_counter() - start
+    vocabulary = {f for s in conllu.read(train) for f in s.forms}
+    hits = [(g == p, f in vocabulary) for s, tags in zip(sentences, predicted)
+            for f, g, p in zip(s.forms, s.tags, tags)]
+    correct = np.array([h for h, _ in hits])
+    seen = np.array([s for _, s in hits])
+    return {"bytes": model_path.stat().st_size, "accuracy": correct.mean(),
+            "unseen": correct[~seen].mean(), "tokens": len(hits),
+            "tokens_per_s": len(hits) / seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "ud")
+    parser.add_argument("--models", type=Path, default=REPO / "models")
+    parser.add_argument("--train", action="store_true", help="train the models first")
+    parser.add_argument("--memory-budget", default="1MB")
+    args = parser.parse_args()
+
+    treebanks = load_config(REPO / "configs" / "pos_models.toml")["treebanks"]
+    rows = []
+    for name, entry in treebanks.items():
+        folder = args.data / name
+        model = args.models / f"pos-{entry['code']}.snlp"
+        if args.train:
+            start = time.perf_counter()
+            subprocess.run(["smallnlp", "train", "pos", "--train", str(folder / "train.conllu"),
+                            "--dev", str(folder / "dev.conllu"), "--memory-budget",
+                            args.memory_budget, "--output", str(model),
+                            "--licence", entry["licence"]], check=True)
+            print(f"{name}: trained in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        result = measure(model, folder / "train.conllu", folder / "test.conllu")
+        rows.append((name, entry, result))
+        print(f"{name}: {100 * result['accuracy']:.2f}%", file=sys.stderr, flush=True)
+    print("| treebank | code | model bytes | test UPOS | unseen-word acc. | test tokens "
+          "| tokens/s | training data licence |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for name, entry, r in rows:
+        print(f"| {name} | {entry['code']} | {r['bytes']:,} | {100 * r['accuracy']:.2f}% "
+              f"| {100 * r['unseen']:.2f}% | {r['tokens']:,} | {r['tokens_per_s']:,.0f} "
+              f"| {entry['licence']} |")
+    mean = np.mean([r["accuracy"] for _, _, r in rows])
+    print(f"\nAverage test UPOS over {len(rows)} treebanks: {100 * mean:.2f}%")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Part-of-speech tagging (UPOS) with the same engine, after Botha et al. (2017):
+hashed window words, focus-word character n-grams, prefixes, suffixes, word
+shape and the two previously predicted tags; greedy left-to-right decoding."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .budget import GroupTemplate, parse_size, plan
+from .config import load_config, shipped_file
+from .errors import ModelFileError
+from .features import SparseGroup, TokenFeaturizer
+from .model import load_model, save_model
+from .network import FeedForwardNetwork
+from .train import Progress, TrainOptions, TrainResult, fit
+
+TASK = "pos"
+_DECODE_BATCH = 512  # sentences decoded together
+
+# Language codes of the treebanks' languages, for PosTagger.load("en").
+LANGUAGE_CODES = {
+    "Arabic": "ar", "Chinese": "zh", "Czech": "cs", "Dutch": "nl", "English": "en",
+    "Finnish": "fi", "French": "fr", "German": "de", "Hebrew": "he", "Hindi": "hi",
+    "Indonesian": "id", "Italian": "it", "Japanese": "ja", "Korean": "ko", "Polish": "pl",
+    "Portuguese": "pt", "Russian": "ru", "Spanish": "es", "Turkish": "tr", "Vietnamese": "vi",
+}
+
+# The built-in tokenizer: words (with inner hyphens/apostrophes) or single symbols.
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into words and punctuation. Limits: no clitic splitting
+    (``don't`` stays one token, UD English has ``do n't``), no segmentation of
+    scripts written without spaces (Chinese, Japanese, Thai)."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
+    return _TOKEN.findall(text)
+
+
+def model_path_for(name: str) -> Path:
+    """A shipped model by language code (``en``) or treebank (``English-EWT``)."""
+    language = name.split("-")[0]
+    code = LANGUAGE_CODES.get(language, name)
+    return shipped_file("models", f"pos-{code}.snlp")
+
+
+def _check_sentences(sentences: Sequence[Sequence[str]]) -> None:
+    if isinstance(sentences, str):
+        raise TypeError("expected a list of token lists, got str")
+    for sentence in sentences:
+        if isinstance(sentence, str) or not all(isinstance(t, str) for t in sentence):
+            raise TypeError("each sentence must be a list of str tokens")
+
+
+class PosTagger:
+    """Tag tokens with universal POS tags; ``fit`` or ``load`` first."""
+
+    def __init__(self, memory_budget: str | int = "1MB", config: str | dict = "pos",
+                 epochs: int | None = None, seed: int = 0):
+        self.memory_budget = memory_budget
+        self.config = config
+        self.epochs = epochs
+        self.seed = seed
+        self.network_: FeedForwardNetwork | None = None
+        self.featurizer_: TokenFeaturizer | None = None
+        self.labels_: list[str] = []
+        self.metadata_: dict = {}
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.labels_)
+
+    def _require_fitted(self) -> None:
+        if self.network_ is None:
+            raise RuntimeError("this PosTagger is not fitted: call fit() or load()")
+
+    # -- training -------------------------------------------------------------------
+    def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
+            dev_sentences: Sequence[Sequence[str]] | None = None,
+            dev_tags: Sequence[Sequence[str]] | None = None, *,
+            progress: Callable[[Progress], None] | None = None,
+            data_licence: str | None = None, provenance: dict | None = None) -> PosTagger:
+        config = self.config if isinstance(self.config, dict) else load_config(self.config)
+        budget = parse_size(self.memory_budget)
+        labels = sorted({t for sentence in tags for t in sentence})
+        index = {t: i for i, t in enumerate(labels)}
+        options = TrainOptions.from_dict(config.get("training", {}))
+        if self.epochs is not None:
+            options.epochs = self.epochs
+        rng = np.random.default_rng(self.seed)
+        metadata = {
+            "task": TASK, "labels": labels, "smallnlp_version": __version__,
+            "data_licence": data_licence,
+            "training": {"memory_budget": budget, "seed": self.seed, "options": vars(options),
+                         **(provenance or {})},
+        }
+        templates = []
+        for group in config["features"]["groups"]:
+            group = dict(group)
+            if group["kind"] == "shape":
+                group["fixed_buckets"] = TokenFeaturizer.SHAPE_BUCKETS
+            elif group["kind"] == "prev_tag":
+                group["fixed_buckets"] = len(labels) + 1
+            templates.append(GroupTemplate(**group))
+        shape = plan(budget, templates, len(labels), dims=config["features"].get("dims", 16),
+                     metadata_bytes=len(json.dumps(metadata, ensure_ascii=False)) + 2048)
+        featurizer = TokenFeaturizer(shape.groups)
+
+        y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
+        lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+        # Teacher forcing: the previous-tag features see the gold tags.
+        groups = (featurizer.transform(sentences)
+                  + featurizer.prev_tag_groups(y, lengths))
+        network = FeedForwardNetwork.initialise(
+            [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(labels), rng)
+        self._set_state(network, featurizer, labels, metadata)
+
+        dev = None
+        if dev_sentences is not None:
+            dev_gold = np.array([index.get(t, -1) for s in dev_tags for t in s])
+            dev_features = featurizer.transform(dev_sentences)
+            dev_lengths = np.array([len(s) for s in dev_sentences], dtype=np.int64)
+
+            def dev(net: FeedForwardNetwork) -> float:
+                predicted = self._decode(net, dev_features, dev_lengths)
+                return float(np.mean(predicted == dev_gold)) if len(dev_gold) else 0.0
+
+        result = fit(network, groups, y, options, rng, dev=dev, progress=progress)
+        metadata["training"].update(best_epoch=result.best_epoch,
+                                    best_dev_accuracy=result.best_dev_accuracy,
+                                    history=result.history, tokens=int(len(y)))
+        if dev is not None:
+            metadata["training"].update(dev_accuracy_float32=dev(network),
+                                        dev_accuracy_8bit=dev(network.quantized()))
+        self._set_state(network, featurizer, labels, metadata)
+        self.training_result_: TrainResult = result
+        self.float_network_ = network
+        self.training_vocabulary_ = {t for s in sentences for t in s}
+        return self
+
+    def _set_state(self, network: FeedForwardNetwork, featurizer: TokenFeaturizer,
+                   labels: list[str], metadata: dict) -> None:
+        self.network_ = network if network.is_quantized() else network.quantized()
+        self.featurizer_ = featurizer
+        self.labels_ = labels
+        self.metadata_ = {**metadata, "features": {
+            "groups": [g.to_dict() for g in featurizer.groups]},
+            "hidden": self.network_.hidden_size}
+
+    # -- decoding -------------------------------------------------------------------
+    def _decode(self, network: FeedForwardNetwork, static: list[SparseGroup],
+                lengths: np.ndarray) -> np.ndarray:
+        """Greedy left-to-right tags for tokens laid out sentence after sentence,
+        vectorised across sentences: step t tags every sentence's t-th token."""
+        n_tokens = int(lengths.sum())
+        tags = np.zeros(n_tokens, dtype=np.int64)
+        if n_tokens == 0:
+            return tags
+        inputs = network.pooled(static)
+        starts = np.cumsum(lengths) - lengths
+        tag_stores = network.embeddings[len(static):]
+        offsets = [g.offset for g in self.featurizer_.tag_groups]
+        for step in range(int(lengths.max())):
+            rows = starts[lengths > step] + step
+            parts = [inputs[rows]]
+            for store, offset in zip(tag_stores, offsets):
+                ids = np.zeros(len(rows), dtype=np.int64) if step + offset < 0 \
+                    else tags[rows + offset] + 1
+                parts.append(store.rows(ids))
+            _, logits = network.head(np.concatenate(parts, axis=1))
+            tags[rows] = logits.argmax(axis=1)
+        return tags
+
+    def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Tags for each sentence (a list of tokens); empty sentences give []."""
+        self._require_fitted()
+        _check_sentences(sentences)
+        out: list[list[str]] = []
+        for start in range(0, len(sentences), _DECODE_BATCH):
+            chunk = sentences[start:start + _DECODE_BATCH]
+            lengths = np.array([len(s) for s in chunk], dtype=np.int64)
+            tags = self._decode(self.network_, self.featurizer_.transform(chunk), lengths)
+            names = [self.labels_[t] for t in tags]
+            bounds = np.concatenate([[0], np.cumsum(lengths)])
+            out += [names[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        return out
+
+    def tag(self, tokens: Sequence[str]) -> list[str]:
+        return self.tag_batch([tokens])[0]
+
+    def tag_text(self, text: str) -> list[tuple[str, str]]:
+        """Tokenize with the built-in tokenizer (see ``tokenize``), then tag."""
+        tokens = tokenize(text)
+        return list(zip(tokens, self.tag(tokens)))
+
+    # -- persistence ----------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> int:
+        self._require_fitted()
+        return save_model(path, self.metadata_, self.network_)
+
+    @classmethod
+    def load(cls, name_or_path: str | os.PathLike) -> PosTagger:
+        """A model file, or a shipped model by language code or treebank name."""
+        path = Path(name_or_path)
+        if not path.exists() and not path.suffix:
+            path = model_path_for(str(name_or_path))
+        metadata, groups, network = load_model(path, TASK)
+        try:
+            featurizer = TokenFeaturizer(groups)
+        except ValueError as exc:
+            raise ModelFileError(f"{path}: not a valid {TASK} model: {exc}") from None
+        tagger = cls(memory_budget=metadata.get("training", {}).get("memory_budget", "1MB"))
+        tagger._set_state(network, featurizer, [str(x) for x in metadata["labels"]], metadata)
+        return tagger

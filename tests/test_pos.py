@@ -1,0 +1,177 @@
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from smallnlp import conllu
+from smallnlp.cli import main
+from smallnlp.errors import DataError
+from smallnlp.pos import PosTagger, tokenize
+
+WORDS = {"DET": ["the", "a", "this"], "NOUN": ["cat", "dog", "house", "tree", "idea"],
+         "VERB": ["sees", "likes", "finds", "eats"], "ADP": ["in", "on", "near"],
+         "PUNCT": [".", "!"]}
+
+TINY_POS_CONFIG = {
+    "features": {"dims": 8, "groups": [
+        {"name": "word-1", "kind": "word", "offset": -1, "seed": 1, "share": 0.2},
+        {"name": "word0", "kind": "word", "seed": 1, "share": 0.4},
+        {"name": "word+1", "kind": "word", "offset": 1, "seed": 1, "share": 0.2},
+        {"name": "char3", "kind": "char_ngram", "order": 3, "seed": 2, "share": 0.1},
+        {"name": "suffix2", "kind": "suffix", "order": 2, "seed": 3, "share": 0.1},
+        {"name": "shape", "kind": "shape"},
+        {"name": "tag-1", "kind": "prev_tag", "offset": -1},
+        {"name": "tag-2", "kind": "prev_tag", "offset": -2}]},
+    "training": {"epochs": 6, "batch_size": 32, "learning_rate": 0.01, "dropout": 0.1},
+}
+
+
+def synthetic_treebank(n: int, seed: int = 0) -> str:
+    """CoNLL-U text: DET NOUN VERB DET NOUN [ADP DET NOUN] PUNCT, with a
+    multi-word token range and an empty node now and then."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        pattern = ["DET", "NOUN", "VERB", "DET", "NOUN"]
+        if rng.random() < 0.5:
+            pattern += ["ADP", "DET", "NOUN"]
+        pattern.append("PUNCT")
+        lines = [f"# sent_id = s{i}", "# text = ..."]
+        for k, tag in enumerate(pattern, start=1):
+            word = str(rng.choice(WORDS[tag]))
+            if k == 1 and i % 7 == 0:
+                lines.append(f"1-2\t{word}x\t_\t_\t_\t_\t_\t_\t_\t_")
+            lines.append(f"{k}\t{word}\t{word}\t{tag}\t_\t_\t0\tdep\t_\t_")
+            if k == 2 and i % 11 == 0:
+                lines.append("2.1\tghost\t_\tNOUN\t_\t_\t_\t_\t_\t_")
+        out.append("\n".join(lines) + "\n\n")
+    return "".join(out)
+
+
+@pytest.fixture(scope="module")
+def treebank(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ud")
+    (root / "train.conllu").write_text(synthetic_treebank(300), encoding="utf-8")
+    (root / "dev.conllu").write_text(synthetic_treebank(40, seed=1), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def tagger(treebank):
+    train = conllu.read(treebank / "train.conllu")
+    dev = conllu.read(treebank / "dev.conllu")
+    return PosTagger("80KB", config=TINY_POS_CONFIG).fit(
+        [s.forms for s in train], [s.tags for s in train],
+        [s.forms for s in dev], [s.tags for s in dev])
+
+
+def test_conllu_skips_ranges_and_empty_nodes(treebank):
+    sentence = conllu.read(treebank / "train.conllu")[0]
+    assert sentence.forms[0] != sentence.forms[0] + "x"
+    assert "ghost" not in sentence.forms
+    assert len(sentence.forms) == len(sentence.tags) in (6, 9)
+
+
+def test_conllu_round_trip_is_byte_identical_apart_from_upos(treebank, tmp_path):
+    original = (treebank / "dev.conllu").read_text(encoding="utf-8")
+    sentences = conllu.read(treebank / "dev.conllu")
+    assert "".join(conllu.format_sentence(s) for s in sentences) == original
+    retagged = [s.with_tags(["X"] * len(s.forms)) for s in sentences]
+    written = "".join(conllu.format_sentence(s) for s in retagged)
+    for before, after in zip(original.splitlines(), written.splitlines()):
+        a, b = before.split("\t"), after.split("\t")
+        if len(a) == 10 and a[0].isdigit():
+            assert b[3] == "X" and a[:3] + a[4:] == b[:3] + b[4:]
+        else:
+            assert before == after
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1\tone\t_\tNOUN\t_\n", "expected 10 tab-separated columns"),
+    ("2\ttwo\t_\tNOUN\t_\t_\t_\t_\t_\t_\n", "word ID 2, expected 1"),
+    ("x\tone\t_\tNOUN\t_\t_\t_\t_\t_\t_\n", "invalid ID"),
+    ("# only a comment\n\n", "sentence has no words"),
+])
+def test_malformed_conllu_names_file_and_line(tmp_path, text, message):
+    path = tmp_path / "bad.conllu"
+    path.write_text("1\tok\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n" + text, encoding="utf-8")
+    with pytest.raises(DataError, match=rf"bad\.conllu:3: {message}"):
+        conllu.read(path)
+
+
+def test_tagger_learns_synthetic_treebank(tagger, treebank):
+    test = conllu.read(treebank / "dev.conllu")
+    predicted = tagger.tag_batch([s.forms for s in test])
+    gold = [t for s in test for t in s.tags]
+    flat = [t for tags in predicted for t in tags]
+    assert np.mean([g == p for g, p in zip(gold, flat)]) > 0.97
+    assert tagger.tag(["the", "dog", "eats", "a", "tree", "."]) == [
+        "DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"]
+
+
+def test_tag_batch_equals_tag_and_handles_hostile_tokens(tagger):
+    sentences = [["the", "cat"], [], ["😀", "\x00", "...", "ﷺ", "a" * 10_000], ["the"] * 10_000,
+                 ["Straße", "猫", "кот"]]
+    batch = tagger.tag_batch(sentences)
+    assert [len(t) for t in batch] == [len(s) for s in sentences]
+    for sentence, tags in zip(sentences, batch):
+        assert tagger.tag(sentence) == tags
+        assert set(tags) <= set(tagger.labels)
+    with pytest.raises(TypeError):
+        tagger.tag_batch("not a list of sentences")
+
+
+def test_save_load_identical_output(tagger, tmp_path):
+    path = tmp_path / "pos.snlp"
+    assert tagger.save(path) <= 80_000
+    loaded = PosTagger.load(path)
+    sentences = [["a", "tree", "likes", "this", "idea", "!"], ["near", "the", "house"]]
+    assert loaded.tag_batch(sentences) == tagger.tag_batch(sentences)
+    assert loaded.labels == tagger.labels
+
+
+def test_tag_text_and_tokenizer(tagger):
+    assert tokenize("The cat's toy, well-made!") == ["The", "cat's", "toy", ",", "well-made", "!"]
+    pairs = tagger.tag_text("the cat sees a dog.")
+    assert [t for t, _ in pairs] == ["the", "cat", "sees", "a", "dog", "."]
+    assert pairs[1][1] == "NOUN"
+
+
+def test_cli_train_tag_eval(treebank, tmp_path):
+    runner = CliRunner()
+    config = tmp_path / "pos.toml"
+    config.write_text(_toml(TINY_POS_CONFIG))
+    model = tmp_path / "pos.snlp"
+    result = runner.invoke(main, ["train", "pos", "--train", str(treebank / "train.conllu"),
+                                  "--dev", str(treebank / "dev.conllu"), "--memory-budget",
+                                  "80KB", "--output", str(model), "--config", str(config),
+                                  "--epochs", "3", "--licence", "test-licence"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["pos", "--model", str(model), "the cat sees a dog."])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("the/DET cat/NOUN")
+    conllu_in = (treebank / "dev.conllu").read_text(encoding="utf-8")
+    result = runner.invoke(main, ["pos", "--model", str(model), "--format", "conllu"],
+                           input=conllu_in.encode())
+    assert result.exit_code == 0, result.output
+    assert len(result.output.splitlines()) == len(conllu_in.splitlines())
+    result = runner.invoke(main, ["eval", "pos", "--model", str(model), "--train",
+                                  str(treebank / "train.conllu"), str(treebank / "dev.conllu")])
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.output and "unseen" in result.output
+    result = runner.invoke(main, ["info", str(model)])
+    assert "test-licence" in result.output
+    bad = tmp_path / "bad.conllu"
+    bad.write_text("1\tx\n")
+    result = runner.invoke(main, ["eval", "pos", "--model", str(model), str(bad)])
+    assert result.exit_code == 1 and "bad.conllu:1" in result.output
+
+
+def _toml(config: dict) -> str:
+    import json
+    lines = ["[training]"] + [f"{k} = {v!r}" for k, v in config["training"].items()]
+    lines.append("[features]")
+    lines.append(f"dims = {config['features']['dims']}")
+    for group in config["features"]["groups"]:
+        lines.append("[[features.groups]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in group.items()]
+    return "\n".join(lines) + "\n"
