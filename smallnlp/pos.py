@@ -113,6 +113,7 @@ class PosTagger:
         shape = plan(budget, templates, len(labels), dims=config["features"].get("dims", 16),
                      metadata_bytes=len(json.dumps(metadata, ensure_ascii=False)) + 2048)
         featurizer = TokenFeaturizer(shape.groups)
+        self.plan_ = shape
 
         y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
