@@ -100,6 +100,7 @@ class PosTagger:
             "task": TASK, "labels": labels, "smallnlp_version": __version__,
             "data_licence": data_licence,
             "training": {"memory_budget": budget, "seed": self.seed, "options": vars(options),
+                         "tagging": config.get("tagging", {}),
                          **(provenance or {})},
         }
         templates = []
@@ -117,7 +118,7 @@ class PosTagger:
 
         y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
-        # Teacher forcing: the previous-tag features see the gold tags.
+        # Teacher forcing: previous-tag features start from the gold tags.
         groups = (featurizer.transform(sentences)
                   + featurizer.prev_tag_groups(y, lengths))
         network = FeedForwardNetwork.initialise(
@@ -134,7 +135,21 @@ class PosTagger:
                 predicted = self._decode(net, dev_features, dev_lengths)
                 return float(np.mean(predicted == dev_gold)) if len(dev_gold) else 0.0
 
-        result = fit(network, groups, y, options, rng, dev=dev, progress=progress)
+        sampling = float(config.get("tagging", {}).get("scheduled_sampling", 0.0))
+        static = groups[:len(featurizer.static_groups)]
+
+        def sample_previous_tags(epoch: int, net: FeedForwardNetwork) -> None:
+            """Scheduled sampling: from epoch 2, each token's previous-tag
+            features see the current model's greedy tags with probability
+            ``sampling`` (the gold tags otherwise)."""
+            if sampling <= 0 or epoch == 1:
+                return
+            predicted = self._decode(net, static, lengths)
+            mixed = np.where(rng.random(len(y)) < sampling, predicted, y)
+            groups[len(static):] = featurizer.prev_tag_groups(mixed, lengths)
+
+        result = fit(network, groups, y, options, rng, dev=dev, progress=progress,
+                     before_epoch=sample_previous_tags)
         metadata["training"].update(best_epoch=result.best_epoch,
                                     best_dev_accuracy=result.best_dev_accuracy,
                                     history=result.history, tokens=int(len(y)))

@@ -109,9 +109,12 @@ def accuracy(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels:
 def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.ndarray,
         options: TrainOptions, rng: np.random.Generator,
         dev: Callable[[FeedForwardNetwork], float] | None = None,
-        progress: Callable[[Progress], None] | None = None) -> TrainResult:
+        progress: Callable[[Progress], None] | None = None,
+        before_epoch: Callable[[int, FeedForwardNetwork], None] | None = None) -> TrainResult:
     """Train ``network`` in place; with ``dev`` (network -> dev accuracy), keep
     the best epoch's weights and stop after ``patience`` epochs without gain.
+    ``before_epoch(epoch, network)`` may update ``groups`` in place (a tagger
+    swaps in its own predicted previous tags for scheduled sampling).
 
     BLAS runs on one thread: these matrices are small enough that threads only
     add overhead, and one thread keeps results bit-for-bit reproducible.
@@ -119,13 +122,14 @@ def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.n
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit(network, groups, labels, options, rng, dev, progress)
+        return _fit(network, groups, labels, options, rng, dev, progress, before_epoch)
 
 
 def _fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.ndarray,
          options: TrainOptions, rng: np.random.Generator,
          dev: Callable[[FeedForwardNetwork], float] | None,
-         progress: Callable[[Progress], None] | None) -> TrainResult:
+         progress: Callable[[Progress], None] | None,
+         before_epoch: Callable[[int, FeedForwardNetwork], None] | None) -> TrainResult:
     params = network.parameters()
     optimiser = Adam(params, decayed=("hidden_weights", "output_weights"))
     best = {k: v.copy() for k, v in params.items()}
@@ -133,6 +137,8 @@ def _fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.
     lr = options.learning_rate
     stale = 0
     for epoch in range(1, options.epochs + 1):
+        if before_epoch:
+            before_epoch(epoch, network)
         order = epoch_order(labels, options.per_class_cap, rng)
         steps = -(-len(order) // options.batch_size)
         dev_acc = result.best_dev_accuracy

@@ -117,3 +117,19 @@ def test_cut_spans():
     assert len(spans[0].split()) == 2 and spans[0] in "one two three four five"
     assert spans[1] is None
     assert 2 <= len(spans[2]) <= 4
+
+
+def test_prediction_imports_numpy_only(tiny_model, tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "tiny.snlp"
+    tiny_model.save(path)
+    code = (
+        "import sys\n"
+        "from smallnlp import LanguageIdentifier\n"
+        f"print(LanguageIdentifier.load({str(path)!r}).predict('kakiko').label)\n"
+        "heavy = {'sklearn', 'scipy', 'click', 'mmh3', 'threadpoolctl'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.splitlines() == ["aa", "[]"]
