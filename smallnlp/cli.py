@@ -22,7 +22,7 @@ from .langid import (
     read_labelled_dir,
     read_licences,
 )
-from .train import Progress, TrainResult
+from .train import Progress
 
 
 class _Errors(click.Group):
@@ -124,18 +124,45 @@ class _TrainingBar:
             self.bar.render_finish()
 
 
+def _training_options(command):
+    """The options every ``train`` verb shares."""
+    options = [
+        click.option("--memory-budget", default="1MB", show_default=True,
+                     help="Hard limit on the model file and loaded model: 200KB, 1MB, "
+                          "2.5MiB, bytes."),
+        click.option("--output", required=True, type=click.Path(dir_okay=False)),
+        click.option("--config", "config_path",
+                     help="TOML config path, or the name of a shipped config "
+                          "(default: the task's own, configs/<task>.toml)."),
+        click.option("--epochs", type=click.IntRange(min=1),
+                     help="Override the config's epochs."),
+        click.option("--seed", type=int, default=0, show_default=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _train_and_save(model, output: str, fit, *args, **kwargs) -> None:
+    """Run ``fit`` under a progress bar, then save the model within its budget."""
+    bar = _TrainingBar(model.epochs or _config_epochs(model.config or model.default_config))
+    try:
+        fit(*args, progress=bar, **kwargs)
+    finally:
+        bar.close()
+    size = model.save(output)
+    result = model.training_result_
+    dev = ("" if result.best_dev_accuracy is None
+           else f", dev accuracy {100 * result.best_dev_accuracy:.2f}%")
+    click.echo(f"wrote {output}: {size:,} bytes, best epoch {result.best_epoch}{dev}", err=True)
+
+
 @train.command("langid")
 @click.option("--train", "train_dir", required=True, type=click.Path(file_okay=False),
               help="Directory of <label>.txt files, one text per line.")
 @click.option("--dev", "dev_dir", type=click.Path(file_okay=False),
               help="Directory like --train, for early stopping.")
-@click.option("--memory-budget", default="1MB", show_default=True,
-              help="Hard limit on the model file and loaded model: 200KB, 1MB, 2.5MiB, bytes.")
-@click.option("--output", required=True, type=click.Path(dir_okay=False))
-@click.option("--config", "config_path", default="langid", show_default=True,
-              help="TOML config path, or the name of a shipped config.")
-@click.option("--epochs", type=click.IntRange(min=1), help="Override the config's epochs.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@_training_options
 @click.option("--sources", type=click.Path(dir_okay=False),
               help="TSV with code and license columns recorded as the data's licences "
                    "(default: SOURCES.tsv beside the train directory, if present).")
@@ -155,21 +182,9 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
                "featurizing...", err=True)
     model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
                                epochs=epochs, seed=seed)
-    bar = _TrainingBar(model.epochs or _config_epochs(config_path))
-    try:
-        model.fit(texts, labels, dev_texts, dev_labels, progress=bar,
-                  data_licences={k: v for k, v in licences.items() if k in set(labels)},
-                  provenance=provenance)
-    finally:
-        bar.close()
-    size = model.save(output)
-    _report_saved(output, size, model.training_result_)
-
-
-def _report_saved(output: str, size: int, result: TrainResult) -> None:
-    dev = ("" if result.best_dev_accuracy is None
-           else f", dev accuracy {100 * result.best_dev_accuracy:.2f}%")
-    click.echo(f"wrote {output}: {size:,} bytes, best epoch {result.best_epoch}{dev}", err=True)
+    _train_and_save(model, output, model.fit, texts, labels, dev_texts, dev_labels,
+                    data_licences={k: v for k, v in licences.items() if k in set(labels)},
+                    provenance=provenance)
 
 
 def _config_epochs(config_path: str) -> int:
@@ -248,13 +263,7 @@ def pos_command(texts, model_name, fmt, batch_size) -> None:
               help="CoNLL-U training file.")
 @click.option("--dev", "dev_file", type=click.Path(dir_okay=False),
               help="CoNLL-U dev file, for early stopping.")
-@click.option("--memory-budget", default="1MB", show_default=True,
-              help="Hard limit on the model file and loaded model: 200KB, 1MB, 2.5MiB, bytes.")
-@click.option("--output", required=True, type=click.Path(dir_okay=False))
-@click.option("--config", "config_path", default="pos", show_default=True,
-              help="TOML config path, or the name of a shipped config.")
-@click.option("--epochs", type=click.IntRange(min=1), help="Override the config's epochs.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@_training_options
 @click.option("--licence", help="Licence of the training data, recorded in the model "
               "(default: the first line of LICENSE.txt beside the train file, if present).")
 def train_pos(train_file, dev_file, memory_budget, output, config_path, epochs, seed,
@@ -275,16 +284,10 @@ def train_pos(train_file, dev_file, memory_budget, output, config_path, epochs, 
     click.echo(f"training on {len(sentences):,} sentences; featurizing...", err=True)
     tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
                        seed=seed)
-    bar = _TrainingBar(tagger.epochs or _config_epochs(config_path))
-    try:
-        tagger.fit([s.forms for s in sentences], [s.tags for s in sentences],
-                   [s.forms for s in dev] if dev else None,
-                   [s.tags for s in dev] if dev else None,
-                   progress=bar, data_licence=licence, provenance=provenance)
-    finally:
-        bar.close()
-    size = tagger.save(output)
-    _report_saved(output, size, tagger.training_result_)
+    _train_and_save(tagger, output, tagger.fit, [s.forms for s in sentences],
+                    [s.tags for s in sentences], [s.forms for s in dev] if dev else None,
+                    [s.tags for s in dev] if dev else None, data_licence=licence,
+                    provenance=provenance)
 
 
 @evaluate_group.command("pos")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,16 +10,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import __version__
-from .budget import GroupTemplate, Plan, parse_size, plan
-from .config import load_config, shipped_file
-from .errors import DataError, ModelFileError
+from .budget import GroupTemplate
+from .config import shipped_file
+from .errors import DataError
 from .features import CharNgramFeaturizer, SparseGroup
 from .fileio import read_utf8
-from .model import load_model, save_model
+from .model import TaskModel
 from .network import FeedForwardNetwork, softmax
 from .text import SCRIPTS
-from .train import Progress, TrainOptions, TrainResult, accuracy, fit
+from .train import Progress, accuracy, fit
 
 TASK = "langid"
 UNDETERMINED = "und"
@@ -93,62 +91,31 @@ def _templates(feature_config: dict) -> list[GroupTemplate]:
     return templates
 
 
-class LanguageIdentifier:
+class LanguageIdentifier(TaskModel):
     """Identify the language of text.
 
     Construct with training settings and ``fit``, or ``load`` a trained model.
     Text without letters gets ``Prediction('und', 0.0)``.
     """
 
-    def __init__(self, memory_budget: str | int = "1MB", config: str | dict = "langid",
-                 epochs: int | None = None, seed: int = 0):
-        self.memory_budget = memory_budget
-        self.config = config
-        self.epochs = epochs
-        self.seed = seed
-        self.network_: FeedForwardNetwork | None = None
-        self.featurizer_: CharNgramFeaturizer | None = None
-        self.labels_: list[str] = []
-        self.metadata_: dict = {}
+    task = TASK
+    default_config = "langid"
 
-    # -- fitted state -------------------------------------------------------------
-    @property
-    def labels(self) -> list[str]:
-        return list(self.labels_)
-
-    def _require_fitted(self) -> None:
-        if self.network_ is None:
-            raise RuntimeError("this LanguageIdentifier is not fitted: call fit() or load()")
-
-    # -- training -------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[str],
             dev_texts: Sequence[str] | None = None, dev_labels: Sequence[str] | None = None,
             *, progress: Callable[[Progress], None] | None = None,
             data_licences: dict[str, str] | None = None,
             provenance: dict | None = None) -> LanguageIdentifier:
-        config = self.config if isinstance(self.config, dict) else load_config(self.config)
-        budget = parse_size(self.memory_budget)
         label_names = sorted(set(labels))
         label_index = {name: i for i, name in enumerate(label_names)}
-        options = TrainOptions.from_dict(config.get("training", {}))
-        if self.epochs is not None:
-            options.epochs = self.epochs
-        rng = np.random.default_rng(self.seed)
-
-        metadata = {
-            "task": TASK, "labels": label_names, "smallnlp_version": __version__,
-            "data_licences": data_licences or {},
-            "training": {"memory_budget": budget, "seed": self.seed,
-                         "options": vars(options), "augment": config.get("augment", {}),
-                         **(provenance or {})},
-        }
-        shape = plan(budget, _templates(config["features"]), len(label_names),
-                     dims=config["features"].get("dims", 16),
-                     metadata_bytes=len(json.dumps(metadata, ensure_ascii=False)) + 2048)
+        config, options, rng, metadata = self._setup(
+            label_names, {"data_licences": data_licences or {}}, provenance)
+        augment = config.get("augment", {})
+        metadata["training"]["augment"] = augment
+        shape = self._plan(config, _templates(config["features"]), metadata)
         featurizer = CharNgramFeaturizer(shape.groups,
                                          max_chars=config["features"].get("max_chars", 20_000))
 
-        augment = config.get("augment", {})
         train_texts, train_labels = list(texts), [label_index[x] for x in labels]
         for _ in range(augment.get("spans_per_line", 0)):
             spans = cut_spans(texts, rng, augment.get("min_words", 1),
@@ -167,38 +134,20 @@ class LanguageIdentifier:
             unknown = sorted(set(dev_labels) - set(label_index))
             if unknown:
                 raise DataError(f"dev labels not in training data: {', '.join(unknown)}")
-            dev = (featurizer.transform(dev_texts),
-                   np.array([label_index[x] for x in dev_labels], dtype=np.int64))
+            dev_groups = featurizer.transform(dev_texts)
+            dev_y = np.array([label_index[x] for x in dev_labels], dtype=np.int64)
+
+            def dev(net: FeedForwardNetwork) -> float:
+                return accuracy(net, dev_groups, dev_y)
 
         network = FeedForwardNetwork.initialise(
             [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(label_names), rng)
-        result = fit(network, groups, y, options, rng, progress=progress,
-                     dev=None if dev is None else lambda net: accuracy(net, *dev))
-
-        metadata["training"].update(best_epoch=result.best_epoch,
-                                    best_dev_accuracy=result.best_dev_accuracy,
-                                    history=result.history, examples=int(len(y)))
-        if dev is not None:
-            # The float-vs-8-bit gap is only measurable here, before the float
-            # weights are dropped; record it with the model.
-            metadata["training"].update(
-                dev_accuracy_float32=accuracy(network, *dev),
-                dev_accuracy_8bit=accuracy(network.quantized(), *dev))
-        self._set_state(network, featurizer, label_names, metadata, shape)
-        self.training_result_: TrainResult = result
-        self.float_network_ = network
+        result = fit(network, groups, y, options, rng, progress=progress, dev=dev)
+        self._finish(network, featurizer, metadata, result, dev, examples=int(len(y)))
         return self
 
-    def _set_state(self, network: FeedForwardNetwork, featurizer: CharNgramFeaturizer,
-                   labels: list[str], metadata: dict, shape: Plan | None = None) -> None:
-        self.network_ = network if network.is_quantized() else network.quantized()
-        self.featurizer_ = featurizer
-        self.labels_ = labels
-        self.metadata_ = {**metadata, "features": {
-            "groups": [g.to_dict() for g in featurizer.groups],
-            "max_chars": featurizer.max_chars}, "hidden": self.network_.hidden_size}
-        if shape is not None:
-            self.plan_ = shape
+    def _describe_features(self, featurizer: CharNgramFeaturizer) -> dict:
+        return {**super()._describe_features(featurizer), "max_chars": featurizer.max_chars}
 
     # -- prediction -----------------------------------------------------------------
     def predict_proba(self, texts: Sequence[str], network: FeedForwardNetwork | None = None
@@ -233,23 +182,12 @@ class LanguageIdentifier:
         return [Prediction(self.labels_[i], float(probs[i])) for i in best]
 
     # -- persistence ----------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> int:
-        """Write the 8-bit model atomically; refuses to exceed the memory budget."""
-        self._require_fitted()
-        return save_model(path, self.metadata_, self.network_)
-
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> LanguageIdentifier:
         """Load a model file; without ``path``, the shipped model."""
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
-        metadata, groups, network = load_model(path, TASK)
-        try:
-            featurizer = CharNgramFeaturizer(groups, int(metadata["features"]["max_chars"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{path}: not a valid {TASK} model: {exc}") from None
-        model = cls(memory_budget=metadata.get("training", {}).get("memory_budget", "1MB"))
-        model._set_state(network, featurizer, [str(x) for x in metadata["labels"]], metadata)
-        return model
+        return cls._from_file(path, lambda groups, metadata: CharNgramFeaturizer(
+            groups, int(metadata["features"]["max_chars"])))
 
 
 def _has_features(groups: Sequence[SparseGroup]) -> np.ndarray:

@@ -4,7 +4,6 @@ shape and the two previously predicted tags; greedy left-to-right decoding."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -12,14 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .budget import GroupTemplate, parse_size, plan
-from .config import load_config, shipped_file
-from .errors import ModelFileError
+from .budget import GroupTemplate
+from .config import shipped_file
 from .features import SparseGroup, TokenFeaturizer
-from .model import load_model, save_model
+from .model import TaskModel
 from .network import FeedForwardNetwork
-from .train import Progress, TrainOptions, TrainResult, fit
+from .train import Progress, fit
 
 TASK = "pos"
 _DECODE_BATCH = 512  # sentences decoded together
@@ -60,27 +57,11 @@ def _check_sentences(sentences: Sequence[Sequence[str]]) -> None:
             raise TypeError("each sentence must be a list of str tokens")
 
 
-class PosTagger:
+class PosTagger(TaskModel):
     """Tag tokens with universal POS tags; ``fit`` or ``load`` first."""
 
-    def __init__(self, memory_budget: str | int = "1MB", config: str | dict = "pos",
-                 epochs: int | None = None, seed: int = 0):
-        self.memory_budget = memory_budget
-        self.config = config
-        self.epochs = epochs
-        self.seed = seed
-        self.network_: FeedForwardNetwork | None = None
-        self.featurizer_: TokenFeaturizer | None = None
-        self.labels_: list[str] = []
-        self.metadata_: dict = {}
-
-    @property
-    def labels(self) -> list[str]:
-        return list(self.labels_)
-
-    def _require_fitted(self) -> None:
-        if self.network_ is None:
-            raise RuntimeError("this PosTagger is not fitted: call fit() or load()")
+    task = TASK
+    default_config = "pos"
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -88,21 +69,12 @@ class PosTagger:
             dev_tags: Sequence[Sequence[str]] | None = None, *,
             progress: Callable[[Progress], None] | None = None,
             data_licence: str | None = None, provenance: dict | None = None) -> PosTagger:
-        config = self.config if isinstance(self.config, dict) else load_config(self.config)
-        budget = parse_size(self.memory_budget)
         labels = sorted({t for sentence in tags for t in sentence})
         index = {t: i for i, t in enumerate(labels)}
-        options = TrainOptions.from_dict(config.get("training", {}))
-        if self.epochs is not None:
-            options.epochs = self.epochs
-        rng = np.random.default_rng(self.seed)
-        metadata = {
-            "task": TASK, "labels": labels, "smallnlp_version": __version__,
-            "data_licence": data_licence,
-            "training": {"memory_budget": budget, "seed": self.seed, "options": vars(options),
-                         "tagging": config.get("tagging", {}),
-                         **(provenance or {})},
-        }
+        config, options, rng, metadata = self._setup(
+            labels, {"data_licence": data_licence}, provenance)
+        tagging = config.get("tagging", {})
+        metadata["training"]["tagging"] = tagging
         templates = []
         for group in config["features"]["groups"]:
             group = dict(group)
@@ -111,10 +83,8 @@ class PosTagger:
             elif group["kind"] == "prev_tag":
                 group["fixed_buckets"] = len(labels) + 1
             templates.append(GroupTemplate(**group))
-        shape = plan(budget, templates, len(labels), dims=config["features"].get("dims", 16),
-                     metadata_bytes=len(json.dumps(metadata, ensure_ascii=False)) + 2048)
+        shape = self._plan(config, templates, metadata)
         featurizer = TokenFeaturizer(shape.groups)
-        self.plan_ = shape
 
         y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
@@ -135,41 +105,35 @@ class PosTagger:
                 predicted = self._decode(net, dev_features, dev_lengths)
                 return float(np.mean(predicted == dev_gold)) if len(dev_gold) else 0.0
 
-        sampling = float(config.get("tagging", {}).get("scheduled_sampling", 0.0))
+        sampling = float(tagging.get("scheduled_sampling", 0.0))
         static = groups[:len(featurizer.static_groups)]
+        focus = [i for i, g in enumerate(featurizer.static_groups)
+                 if g.kind == "word" and g.offset == 0]
+        focus_weights = [groups[i].weights for i in focus]
+        # Word dropout: a focus word seen c times is hidden with probability
+        # alpha / (alpha + c), so that rare and unseen words are tagged from
+        # their spelling (hashing gives unseen words some other word's row).
+        alpha = float(tagging.get("word_dropout", 0.0))
+        drop_probability = [alpha / (alpha + np.bincount(groups[i].ids)[groups[i].ids])
+                            for i in focus]
 
-        def sample_previous_tags(epoch: int, net: FeedForwardNetwork) -> None:
-            """Scheduled sampling: from epoch 2, each token's previous-tag
-            features see the current model's greedy tags with probability
-            ``sampling`` (the gold tags otherwise)."""
-            if sampling <= 0 or epoch == 1:
-                return
-            predicted = self._decode(net, static, lengths)
-            mixed = np.where(rng.random(len(y)) < sampling, predicted, y)
-            groups[len(static):] = featurizer.prev_tag_groups(mixed, lengths)
+        def before_epoch(epoch: int, net: FeedForwardNetwork) -> None:
+            for i, weights, p in zip(focus, focus_weights, drop_probability):
+                if alpha > 0:
+                    group = groups[i]
+                    kept = weights * (rng.random(len(p)) >= p)
+                    groups[i] = SparseGroup(group.indptr, group.ids, kept.astype(np.float32))
+            # Scheduled sampling: from epoch 2, each token's previous-tag features
+            # see the current model's greedy tags with probability ``sampling``.
+            if sampling > 0 and epoch > 1:
+                predicted = self._decode(net, static, lengths)
+                mixed = np.where(rng.random(len(y)) < sampling, predicted, y)
+                groups[len(static):] = featurizer.prev_tag_groups(mixed, lengths)
 
         result = fit(network, groups, y, options, rng, dev=dev, progress=progress,
-                     before_epoch=sample_previous_tags)
-        metadata["training"].update(best_epoch=result.best_epoch,
-                                    best_dev_accuracy=result.best_dev_accuracy,
-                                    history=result.history, tokens=int(len(y)))
-        if dev is not None:
-            metadata["training"].update(dev_accuracy_float32=dev(network),
-                                        dev_accuracy_8bit=dev(network.quantized()))
-        self._set_state(network, featurizer, labels, metadata)
-        self.training_result_: TrainResult = result
-        self.float_network_ = network
-        self.training_vocabulary_ = {t for s in sentences for t in s}
+                     before_epoch=before_epoch)
+        self._finish(network, featurizer, metadata, result, dev, tokens=int(len(y)))
         return self
-
-    def _set_state(self, network: FeedForwardNetwork, featurizer: TokenFeaturizer,
-                   labels: list[str], metadata: dict) -> None:
-        self.network_ = network if network.is_quantized() else network.quantized()
-        self.featurizer_ = featurizer
-        self.labels_ = labels
-        self.metadata_ = {**metadata, "features": {
-            "groups": [g.to_dict() for g in featurizer.groups]},
-            "hidden": self.network_.hidden_size}
 
     # -- decoding -------------------------------------------------------------------
     def _decode(self, network: FeedForwardNetwork, static: list[SparseGroup],
@@ -218,21 +182,10 @@ class PosTagger:
         return list(zip(tokens, self.tag(tokens)))
 
     # -- persistence ----------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> int:
-        self._require_fitted()
-        return save_model(path, self.metadata_, self.network_)
-
     @classmethod
     def load(cls, name_or_path: str | os.PathLike) -> PosTagger:
         """A model file, or a shipped model by language code or treebank name."""
         path = Path(name_or_path)
         if not path.exists() and not path.suffix:
             path = model_path_for(str(name_or_path))
-        metadata, groups, network = load_model(path, TASK)
-        try:
-            featurizer = TokenFeaturizer(groups)
-        except ValueError as exc:
-            raise ModelFileError(f"{path}: not a valid {TASK} model: {exc}") from None
-        tagger = cls(memory_budget=metadata.get("training", {}).get("memory_budget", "1MB"))
-        tagger._set_state(network, featurizer, [str(x) for x in metadata["labels"]], metadata)
-        return tagger
+        return cls._from_file(path, lambda groups, metadata: TokenFeaturizer(groups))

@@ -175,3 +175,13 @@ def _toml(config: dict) -> str:
         lines.append("[[features.groups]]")
         lines += [f"{k} = {json.dumps(v)}" for k, v in group.items()]
     return "\n".join(lines) + "\n"
+
+
+def test_word_dropout_and_scheduled_sampling_train(treebank):
+    config = {**TINY_POS_CONFIG, "tagging": {"word_dropout": 0.25, "scheduled_sampling": 0.3}}
+    train = conllu.read(treebank / "train.conllu")
+    tagger = PosTagger("80KB", config=config, epochs=3).fit(
+        [s.forms for s in train], [s.tags for s in train])
+    assert tagger.metadata_["training"]["tagging"] == config["tagging"]
+    assert tagger.tag(["the", "dog", "eats", "a", "tree", "."]) == [
+        "DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"]
