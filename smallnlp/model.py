@@ -51,6 +51,11 @@ def load_model(path: str | os.PathLike, task: str
     return metadata, groups, network
 
 
+# Upper bounds on the JSON of one feature group's spec and one epoch's record.
+GROUP_SPEC_BYTES = 200
+EPOCH_RECORD_BYTES = 160
+
+
 class TaskModel:
     """What LanguageIdentifier and PosTagger share: scikit-learn-style plain
     constructor arguments, fitted state in ``*_`` attributes, the training
@@ -95,9 +100,14 @@ class TaskModel:
         return config, options, np.random.default_rng(self.seed), metadata
 
     def _plan(self, config: dict, templates: list[GroupTemplate], metadata: dict) -> Plan:
+        """Plan the shape within the budget, reserving room for the metadata
+        that is only known later: the feature spec and the per-epoch history."""
+        epochs = metadata["training"]["options"]["epochs"]
+        reserve = (len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
+                   + GROUP_SPEC_BYTES * len(templates) + EPOCH_RECORD_BYTES * epochs + 1024)
         self.plan_ = plan(metadata["training"]["memory_budget"], templates,
                           len(metadata["labels"]), dims=config["features"].get("dims", 16),
-                          metadata_bytes=len(json.dumps(metadata, ensure_ascii=False)) + 2048)
+                          metadata_bytes=reserve)
         return self.plan_
 
     def _finish(self, network: FeedForwardNetwork, featurizer, metadata: dict,

@@ -185,3 +185,17 @@ def test_word_dropout_and_scheduled_sampling_train(treebank):
     assert tagger.metadata_["training"]["tagging"] == config["tagging"]
     assert tagger.tag(["the", "dog", "eats", "a", "tree", "."]) == [
         "DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"]
+
+
+def test_metadata_written_after_planning_stays_within_budget(treebank):
+    # Many epochs and groups make the history and feature spec large.
+    train = conllu.read(treebank / "train.conllu")
+    budget = 60_000
+    tagger = PosTagger(budget, config={**TINY_POS_CONFIG, "training": {
+        **TINY_POS_CONFIG["training"], "epochs": 30, "patience": 100}}, epochs=30)
+    tagger.fit([s.forms for s in train[:50]], [s.tags for s in train[:50]],
+               [s.forms for s in train[50:60]], [s.tags for s in train[50:60]])
+    assert len(tagger.metadata_["training"]["history"]) == 30
+    from smallnlp import modelfile
+    payload = modelfile.encode(tagger.metadata_, tagger.network_.to_arrays())
+    assert 0.9 * budget < len(payload) <= budget
