@@ -74,13 +74,18 @@ def _one_line(text: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv",
               show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
-def langid_command(texts, model_path, top_k, fmt, batch_size) -> None:
+@click.option("--languages", help="Comma-separated codes: only answer one of these.")
+def langid_command(texts, model_path, top_k, fmt, batch_size, languages) -> None:
     """Identify the language of each TEXT, or of each stdin line.
 
     Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
     without letters); with --top-k, label<TAB>probability pairs, best first.
     """
     model = LanguageIdentifier.load(model_path)
+    try:
+        model.set_languages(languages.split(",") if languages else None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--languages") from None
     for batch in _batches(_input_lines(texts), batch_size):
         probs = model.predict_proba(batch)
         for text, row in zip(batch, probs):

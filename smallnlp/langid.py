@@ -155,12 +155,19 @@ class LanguageIdentifier(TaskModel):
         """``(len(texts), len(labels))`` probabilities; all-zero rows for texts
         without letters."""
         self._require_fitted()
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("predict_proba and predict_batch take a list of str; "
+                            "use predict() for one text")
         network = network or self.network_
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
+        excluded = getattr(self, "excluded_", None)
         for start in range(0, len(texts), _PREDICT_BATCH):
             chunk = texts[start:start + _PREDICT_BATCH]
             groups = self.featurizer_.transform(chunk)
-            probs = softmax(network.logits(groups))
+            logits = network.logits(groups)
+            if excluded is not None:
+                logits[:, excluded] = -np.inf
+            probs = softmax(logits)
             probs[~_has_features(groups)] = 0.0
             out[start:start + len(chunk)] = probs
         return out
@@ -182,12 +189,30 @@ class LanguageIdentifier(TaskModel):
         return [Prediction(self.labels_[i], float(probs[i])) for i in best]
 
     # -- persistence ----------------------------------------------------------------
+    def set_languages(self, languages: Sequence[str] | None) -> LanguageIdentifier:
+        """Only ever answer one of ``languages`` (probabilities renormalised over
+        them, as langid.py's ``set_languages``); ``None`` lifts the restriction."""
+        self._require_fitted()
+        if languages is None:
+            self.excluded_ = None
+            return self
+        unknown = sorted(set(languages) - set(self.labels_))
+        if unknown or not languages:
+            raise ValueError(f"unknown language code(s) {', '.join(unknown)}; this model "
+                             f"knows {' '.join(self.labels_)}" if unknown
+                             else "languages must name at least one language")
+        self.excluded_ = np.array([label not in set(languages) for label in self.labels_])
+        return self
+
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> LanguageIdentifier:
-        """Load a model file; without ``path``, the shipped model."""
+    def load(cls, path: str | os.PathLike | None = None,
+             languages: Sequence[str] | None = None) -> LanguageIdentifier:
+        """Load a model file; without ``path``, the shipped model. ``languages``
+        restricts the answers to those codes (see ``set_languages``)."""
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
-        return cls._from_file(path, lambda groups, metadata: CharNgramFeaturizer(
+        model = cls._from_file(path, lambda groups, metadata: CharNgramFeaturizer(
             groups, int(metadata["features"]["max_chars"])))
+        return model.set_languages(languages)
 
 
 def _has_features(groups: Sequence[SparseGroup]) -> np.ndarray:

@@ -133,3 +133,26 @@ def test_prediction_imports_numpy_only(tiny_model, tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.splitlines() == ["aa", "[]"]
+
+
+def test_restricting_languages_renormalises(tiny_model, tmp_path):
+    path = tmp_path / "tiny.snlp"
+    tiny_model.save(path)
+    model = LanguageIdentifier.load(path, languages=["bb", "cc"])
+    probs = model.predict_proba(["kakiko tonaru", "schein ber", "123"])
+    assert probs[:, [0, 3]].sum() == 0.0
+    np.testing.assert_allclose(probs[:2].sum(axis=1), 1.0, rtol=1e-5)
+    assert model.predict("kakiko tonaru").label in ("bb", "cc")
+    assert model.predict("123").label == "und"
+    assert model.set_languages(None).predict("kakiko tonaru").label == "aa"
+    with pytest.raises(ValueError, match="unknown language code"):
+        model.set_languages(["aa", "zz"])
+
+
+def test_batch_of_a_string_is_refused(tiny_model):
+    with pytest.raises(TypeError, match="list of str"):
+        tiny_model.predict_batch("kakiko")
+    with pytest.raises(TypeError):
+        tiny_model.predict(None)
+    with pytest.raises(TypeError):
+        tiny_model.predict_batch([b"bytes"])

@@ -80,3 +80,10 @@ def test_hostile_headers_are_refused_before_allocation(tmp_path, meta, reason):
 def test_missing_file(tmp_path):
     with pytest.raises(ModelFileError, match="cannot read"):
         modelfile.load(tmp_path / "absent.snlp")
+
+
+def test_saved_file_has_the_usual_permissions(saved):
+    import os
+    umask = os.umask(0)
+    os.umask(umask)
+    assert saved.stat().st_mode & 0o777 == 0o666 & ~umask
