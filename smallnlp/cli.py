@@ -46,7 +46,7 @@ def _input_lines(texts: tuple[str, ...]) -> Iterator[str]:
     if texts:
         yield from texts
         return
-    for raw in click.get_binary_stream("stdin"):
+    for raw in sys.stdin.buffer:
         yield raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
 
 
@@ -252,7 +252,7 @@ def pos_command(texts, model_name, fmt, batch_size) -> None:
     tagger = PosTagger.load(model_name)
     if fmt == "conllu":
         lines = (raw.decode("utf-8", errors="replace")
-                 for raw in click.get_binary_stream("stdin"))
+                 for raw in sys.stdin.buffer)
         for batch in _batches(conllu.parse(lines, "<stdin>"), batch_size):
             for sentence, tags in zip(batch, tagger.tag_batch([s.forms for s in batch])):
                 click.echo(conllu.format_sentence(sentence.with_tags(tags)), nl=False)
