@@ -11,17 +11,18 @@ buckets and wider rows at 8 bits beat fewer at 32 bits:
 2. Hidden size: the largest of ``HIDDEN_LADDER`` whose float32 hidden and
    output layers take at most ``DENSE_SHARE`` of the budget (at least the
    smallest rung).
-3. Everything left after the dense layers, the fixed-size groups (scripts) and
-   the metadata goes to 8-bit embedding rows (``dims`` + 4 bytes each), split
-   between the hashed groups by their configured ``share``; a group's
-   ``max_buckets`` caps it and the surplus goes to the others.
-4. A budget that leaves any hashed group fewer than ``MIN_BUCKETS`` rows at the
-   smallest shape is refused, and the message states the minimum.
+3. Everything left after the dense layers, the fixed-size groups (scripts,
+   shapes, tags) and the metadata goes to 8-bit embedding rows (``dims`` + 4
+   bytes each), split between the hashed groups by their configured ``share``;
+   a group's ``max_buckets`` caps it and the surplus goes to the others.
+4. If a share would leave a hashed group fewer than ``MIN_BUCKETS`` rows, first
+   narrower rows (8) and smaller hidden layers are tried; if that is not enough,
+   every hashed group gets ``MIN_BUCKETS`` rows first and the rest is shared.
+5. A budget below that smallest model is refused; the message states the minimum.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,29 +121,28 @@ def plan(budget: int, templates: Sequence[GroupTemplate], n_labels: int, *,
                    <= DENSE_SHARE * budget),
                   HIDDEN_LADDER[-1])
     # Fall back to narrower rows, then smaller hidden layers, until every hashed
-    # group gets MIN_BUCKETS rows; the smallest shape fits any budget >= minimum.
+    # group's share gives it MIN_BUCKETS rows; failing that, give each hashed
+    # group MIN_BUCKETS first and share the rest (this fits any budget >= minimum).
     shapes = [(width, hidden), (8, hidden)]
     shapes += [(8, h) for h in HIDDEN_LADDER if h < hidden]
-    for shape_width, shape_hidden in shapes:
-        result = _allocate(budget, templates, n_labels, shape_width, shape_hidden,
-                           metadata_bytes)
-        if result is not None:
-            return result
+    for reserve_minimum in (False, True):
+        for shape_width, shape_hidden in shapes:
+            result = _allocate(budget, templates, n_labels, shape_width, shape_hidden,
+                               metadata_bytes, reserve_minimum)
+            if result is not None:
+                return result
     raise AssertionError("minimum_budget admitted a budget no shape fits")
 
 
 def minimum_budget(templates: Sequence[GroupTemplate], n_labels: int, *,
                    metadata_bytes: int = 4096) -> int:
-    """The smallest budget ``plan`` accepts: width 8, the smallest hidden layer,
-    and enough rows that every hashed group's share reaches ``MIN_BUCKETS``."""
+    """The smallest budget ``plan`` accepts: width 8, the smallest hidden layer
+    and MIN_BUCKETS rows for every hashed group."""
     hashed = [t for t in templates if not t.fixed_buckets]
-    total_share = sum(t.share for t in hashed) or len(hashed)
-    # Rows of the planned width 8 the hashed groups share, +1 against rounding.
-    rows = max((math.ceil(MIN_BUCKETS / _share(t, total_share)) + 1 for t in hashed),
-               default=0)
     return (_overhead(templates, metadata_bytes) + 8 * (3 * len(templates) + 4)
             + dense_bytes(_input_dims(templates, 8), HIDDEN_LADDER[-1], n_labels)
-            + rows * _row_bytes(max((t.width(8) for t in hashed), default=8))
+            + MIN_BUCKETS * len(hashed) * _row_bytes(max((t.width(8) for t in hashed),
+                                                         default=8))
             + sum(t.fixed_buckets * _row_bytes(t.width(8)) for t in templates if t.fixed_buckets))
 
 
@@ -159,7 +159,10 @@ def _overhead(templates: Sequence[GroupTemplate], metadata_bytes: int) -> int:
 
 
 def _allocate(budget: int, templates: Sequence[GroupTemplate], n_labels: int, width: int,
-              hidden: int, metadata_bytes: int) -> Plan | None:
+              hidden: int, metadata_bytes: int, reserve_minimum: bool) -> Plan | None:
+    """Buckets per group for one (width, hidden) shape, or None if a hashed group
+    would get fewer than MIN_BUCKETS. With ``reserve_minimum`` every hashed group
+    first gets MIN_BUCKETS and only the rest is shared."""
     fixed = [t for t in templates if t.fixed_buckets]
     hashed = [t for t in templates if not t.fixed_buckets]
     # Each array may need up to 7 bytes of alignment padding.
@@ -169,19 +172,23 @@ def _allocate(budget: int, templates: Sequence[GroupTemplate], n_labels: int, wi
     # Hashed groups share rows of the widest hashed width (a narrower group's
     # rows cost less, so this never overspends).
     rows_left = spare // _row_bytes(max((t.width(width) for t in hashed), default=width))
+    base = MIN_BUCKETS if reserve_minimum else 0
+    rows_left -= base * len(hashed)
+    if rows_left < 0:
+        return None
     buckets: dict[str, int] = {}
     open_groups = list(hashed)
     while open_groups:
         total_share = sum(t.share for t in open_groups) or len(open_groups)
-        capped = [t for t in open_groups
-                  if t.max_buckets and t.max_buckets <= rows_left * _share(t, total_share)]
+        capped = [t for t in open_groups if t.max_buckets
+                  and t.max_buckets <= base + rows_left * _share(t, total_share)]
         if not capped:
             for t in open_groups:
-                buckets[t.name] = int(rows_left * _share(t, total_share))
+                buckets[t.name] = base + int(rows_left * _share(t, total_share))
             break
         for t in capped:
             buckets[t.name] = t.max_buckets
-            rows_left -= t.max_buckets
+            rows_left -= t.max_buckets - base
             open_groups.remove(t)
     if any(buckets[t.name] < MIN_BUCKETS for t in hashed):
         return None
