@@ -80,25 +80,11 @@ class GroupTemplate:
 
 @dataclass(frozen=True)
 class Plan:
+    """A model shape that fits the budget: sized groups and a hidden size."""
+
     groups: tuple[GroupSpec, ...]
     hidden: int
     n_labels: int
-
-    def table_bytes(self) -> list[int]:
-        return [g.buckets * (g.dims + QUANT_ROW_OVERHEAD) for g in self.groups]
-
-    def dense_bytes(self) -> int:
-        return dense_bytes(sum(g.dims for g in self.groups), self.hidden, self.n_labels)
-
-    def array_bytes(self) -> int:
-        """Bytes of all arrays as stored, with 8-byte alignment of each."""
-        sizes = []
-        for g in self.groups:
-            sizes += [g.buckets * g.dims, 2 * g.buckets, 2 * g.buckets]
-        input_dims = sum(g.dims for g in self.groups)
-        sizes += [FLOAT_BYTES * n for n in (input_dims * self.hidden, self.hidden,
-                                            self.hidden * self.n_labels, self.n_labels)]
-        return sum(s + (-s % 8) for s in sizes)
 
 
 def dense_bytes(input_dims: int, hidden: int, n_labels: int) -> int:

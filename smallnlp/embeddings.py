@@ -107,6 +107,3 @@ class QuantizedEmbedding(EmbeddingStore):
         decoded *= self.scale[ids].astype(np.float32)[:, None]
         decoded += self.offset[ids].astype(np.float32)[:, None]
         return decoded
-
-    def dequantize(self) -> FloatEmbedding:
-        return FloatEmbedding(self.rows(np.arange(self.shape[0])))

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .hashing import hash_spans
-from .text import SCRIPTS, normalize, script_ids
+from .text import normalize, script_ids
 
 WORD_START = "^"
 WORD_END = "$"
@@ -316,8 +316,3 @@ def shape_id(token: str) -> int:
     punct_class = 0 if not punct else (2 if punct == n else 1)
     length_class = 0 if n <= 1 else 1 if n <= 3 else 2 if n <= 6 else 3
     return ((case * 3 + digit_class) * 3 + punct_class) * 4 + length_class
-
-
-def script_group(dims: int, name: str = "script") -> GroupSpec:
-    """A group whose features are the Unicode scripts of the text's letters."""
-    return GroupSpec(name=name, kind="script", buckets=len(SCRIPTS), dims=dims)
