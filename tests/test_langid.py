@@ -156,3 +156,22 @@ def test_batch_of_a_string_is_refused(tiny_model):
         tiny_model.predict(None)
     with pytest.raises(TypeError):
         tiny_model.predict_batch([b"bytes"])
+
+
+def test_one_model_shared_by_eight_threads_gives_single_threaded_answers(tiny_model):
+    from concurrent.futures import ThreadPoolExecutor
+    texts, _ = synthetic_corpus(25, seed=13)
+    texts += ["", "😀", "ka\ud800ki"]
+    expected = [tiny_model.predict(t) for t in texts]
+
+    def work(seed: int) -> list:
+        order = np.random.default_rng(seed).permutation(len(texts))
+        answers = [None] * len(texts)
+        for _ in range(10):
+            for i in order:
+                answers[i] = tiny_model.predict(texts[i])
+        return answers
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for answers in pool.map(work, range(8)):
+            assert answers == expected
