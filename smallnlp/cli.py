@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,12 +43,34 @@ def main() -> None:
     """Tiny feed-forward NLP models: language identification and POS tagging."""
 
 
+def _stdin_file_size() -> int | None:
+    """Size of stdin when it is redirected from a regular file, else None."""
+    try:
+        status = os.fstat(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
+def _stdin_bytes() -> Iterator[bytes]:
+    """Raw stdin lines, one at a time (constant memory); with a progress bar
+    on stderr when stdin is a file, so long runs show how far they are."""
+    size = _stdin_file_size()
+    if size is None:
+        yield from sys.stdin.buffer
+        return
+    with click.progressbar(length=size, file=sys.stderr, label="reading") as bar:
+        for raw in sys.stdin.buffer:
+            bar.update(len(raw))
+            yield raw
+
+
 def _input_lines(texts: tuple[str, ...]) -> Iterator[str]:
     """TEXT arguments, else stdin lines (invalid UTF-8 replaced, never fatal)."""
     if texts:
         yield from texts
         return
-    for raw in sys.stdin.buffer:
+    for raw in _stdin_bytes():
         yield raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
 
 
@@ -251,8 +275,7 @@ def pos_command(texts, model_name, fmt, batch_size) -> None:
 
     tagger = PosTagger.load(model_name)
     if fmt == "conllu":
-        lines = (raw.decode("utf-8", errors="replace")
-                 for raw in sys.stdin.buffer)
+        lines = (raw.decode("utf-8", errors="replace") for raw in _stdin_bytes())
         for batch in _batches(conllu.parse(lines, "<stdin>"), batch_size):
             for sentence, tags in zip(batch, tagger.tag_batch([s.forms for s in batch])):
                 click.echo(conllu.format_sentence(sentence.with_tags(tags)), nl=False)
