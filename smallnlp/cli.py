@@ -369,9 +369,10 @@ def info(path) -> None:
         codes = arrays.get(f"embedding_{index}.codes")
         scales = sum(arrays[f"embedding_{index}.{k}"].nbytes for k in ("offset", "scale")
                      if f"embedding_{index}.{k}" in arrays)
-        click.echo(f"  {group['name']:<8} {group['kind']:<10} order {group.get('order', 0)} "
-                   f"seed {group.get('seed', 0)}: {group['buckets']} rows x {group['dims']} "
-                   f"dims x 1 byte = {codes.nbytes:,} + offsets/scales {scales:,}")
+        offset = f" offset {group['offset']:+d}" if group.get("offset") else ""
+        click.echo(f"  {group['name']:<9} {group['kind']:<10} order {group.get('order', 0)} "
+                   f"seed {group.get('seed', 0)}{offset}: {group['buckets']} rows x "
+                   f"{group['dims']} dims x 1 byte = {codes.nbytes:,} + offsets/scales {scales:,}")
     click.echo("\narrays:")
     array_bytes = 0
     for name, array in arrays.items():
