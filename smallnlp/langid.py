@@ -100,6 +100,7 @@ class LanguageIdentifier(TaskModel):
 
     task = TASK
     default_config = "langid"
+    excluded_: np.ndarray | None = None  # labels set_languages() rules out
 
     def fit(self, texts: Sequence[str], labels: Sequence[str],
             dev_texts: Sequence[str] | None = None, dev_labels: Sequence[str] | None = None,
@@ -160,7 +161,7 @@ class LanguageIdentifier(TaskModel):
                             "use predict() for one text")
         network = network or self.network_
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
-        excluded = getattr(self, "excluded_", None)
+        excluded = self.excluded_
         for start in range(0, len(texts), _PREDICT_BATCH):
             chunk = texts[start:start + _PREDICT_BATCH]
             groups = self.featurizer_.transform(chunk)
@@ -233,13 +234,15 @@ def read_licences(path: str | os.PathLike) -> dict[str, str]:
     """``label -> licence`` from a TSV with ``code`` and ``license`` columns
     (the layout of ``langid/SOURCES.tsv``)."""
     path = Path(path)
-    rows = read_lines(path)
-    header = rows[0].split("\t") if rows else []
+    # Keep real line numbers for errors, and trailing empty fields (no strip).
+    rows = [(number, line.rstrip("\r\n")) for number, line
+            in enumerate(read_utf8(path).split("\n"), start=1) if line.strip()]
+    header = rows[0][1].split("\t") if rows else []
     if "code" not in header or "license" not in header:
         raise DataError(f"{path}:1: expected a header with 'code' and 'license' columns")
     code, licence = header.index("code"), header.index("license")
     licences = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in rows[1:]:
         fields = row.split("\t")
         if len(fields) != len(header):
             raise DataError(f"{path}:{number}: expected {len(header)} tab-separated fields")

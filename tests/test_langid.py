@@ -175,3 +175,13 @@ def test_one_model_shared_by_eight_threads_gives_single_threaded_answers(tiny_mo
     with ThreadPoolExecutor(max_workers=8) as pool:
         for answers in pool.map(work, range(8)):
             assert answers == expected
+
+
+def test_read_licences_reports_real_line_numbers(tmp_path):
+    from smallnlp.langid import read_licences
+    path = tmp_path / "SOURCES.tsv"
+    path.write_text("code\tlanguage\tlicense\n\nde\tGerman\tCC BY-SA 4.0\n\nen\tEnglish\n")
+    with pytest.raises(DataError, match=r"SOURCES\.tsv:5: expected 3 tab-separated fields"):
+        read_licences(path)
+    path.write_text("code\tlanguage\tlicense\nde\tGerman\tCC BY-SA 4.0\n")
+    assert read_licences(path) == {"de": "CC BY-SA 4.0"}
