@@ -102,6 +102,26 @@ class QuantizedEmbedding(EmbeddingStore):
     def nbytes(self) -> int:
         return self.codes.nbytes + self.offset.nbytes + self.scale.nbytes
 
+    def pool(self, group: SparseGroup) -> np.ndarray:
+        """Decode and pool in one pass: ``sum(w * (offset + scale * codes))`` is
+        ``sum(w * offset) + sum((w * scale) * codes)``."""
+        ids, weights = group.ids, group.weights
+        if group.is_one_per_row():  # e.g. a tagger's word at one window offset
+            return self.rows(ids) * weights[:, None]
+        coefficients = self.scale[ids] * weights
+        shifts = self.offset[ids] * weights
+        # (One text too goes through reduceat, not a BLAS product: the same
+        # summation order whatever the batch, so the same result.)
+        out = np.zeros((group.n_rows, self.shape[1]), dtype=np.float32)
+        if len(ids) == 0:
+            return out
+        starts = group.indptr[:-1]
+        nonempty = starts < group.indptr[1:]
+        starts = starts[nonempty]
+        out[nonempty] = np.add.reduceat(self.codes[ids] * coefficients[:, None], starts, axis=0)
+        out[nonempty] += np.add.reduceat(shifts, starts)[:, None]
+        return out
+
     def rows(self, ids: np.ndarray) -> np.ndarray:
         decoded = self.codes[ids].astype(np.float32)
         decoded *= self.scale[ids].astype(np.float32)[:, None]

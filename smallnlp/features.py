@@ -9,9 +9,11 @@ to the network is the frequency-weighted average of its embedding rows.
 
 from __future__ import annotations
 
-import re
+import functools
+import itertools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -75,6 +77,9 @@ class SparseGroup:
     def row_sizes(self) -> np.ndarray:
         return np.diff(self.indptr)
 
+    def is_one_per_row(self) -> bool:
+        return len(self.ids) == self.n_rows and bool(np.all(self.indptr[1:] > self.indptr[:-1]))
+
     def take(self, rows: np.ndarray) -> SparseGroup:
         """The sub-matrix of the given rows (in that order)."""
         starts, ends = self.indptr[rows], self.indptr[rows + 1]
@@ -108,6 +113,26 @@ def aggregate(rows: np.ndarray, ids: np.ndarray, n_rows: int, buckets: int) -> S
     return SparseGroup(indptr, unique % buckets, weights)
 
 
+def occurrences(rows: np.ndarray, ids: np.ndarray, n_rows: int) -> SparseGroup:
+    """Every (row, id) pair as its own entry of weight ``1 / row size``, for
+    ``rows`` in ascending order. Pools to what ``aggregate`` pools to (up to
+    float rounding) without its sort, which is what prediction wants."""
+    if n_rows == 1:  # the common case of predicting one text, in fewer steps
+        return SparseGroup(np.array([0, len(ids)]), ids.astype(np.int64),
+                           np.full(len(ids), 1 / max(len(ids), 1), dtype=np.float32))
+    sizes = np.bincount(rows, minlength=n_rows)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    sizes.cumsum(out=indptr[1:])
+    inverse = 1.0 / np.maximum(sizes, 1).astype(np.float32)
+    return SparseGroup(indptr, ids.astype(np.int64), inverse[rows])
+
+
+def _group(rows: np.ndarray, ids: np.ndarray, n_rows: int, buckets: int,
+           merge_repeats: bool) -> SparseGroup:
+    return aggregate(rows, ids, n_rows, buckets) if merge_repeats \
+        else occurrences(rows, ids, n_rows)
+
+
 class CharNgramFeaturizer:
     """Texts -> one ``SparseGroup`` per group of ``groups``.
 
@@ -126,7 +151,10 @@ class CharNgramFeaturizer:
             return ""
         return WORD_START + (WORD_END + WORD_START).join(words) + WORD_END
 
-    def transform(self, texts: Sequence[str]) -> list[SparseGroup]:
+    def transform(self, texts: Sequence[str], merge_repeats: bool = True
+                  ) -> list[SparseGroup]:
+        """One group per spec. ``merge_repeats`` sums a text's repeated features
+        into one weighted entry (less work for training); prediction skips it."""
         framed = [self.framed(t) for t in texts]
         chunks: list[list[SparseGroup]] = []
         start = 0
@@ -135,22 +163,45 @@ class CharNgramFeaturizer:
             while end < len(framed) and (end == start or size + len(framed[end]) <= _CHUNK_CHARS):
                 size += len(framed[end])
                 end += 1
-            chunks.append(self._transform_framed(framed[start:end]))
+            chunks.append(self._transform_framed(framed[start:end], merge_repeats))
             start = end
+        if len(chunks) == 1:
+            return chunks[0]
         return [SparseGroup.concatenate([c[g] for c in chunks]) for g in range(len(self.groups))]
 
-    def _transform_framed(self, framed: Sequence[str]) -> list[SparseGroup]:
+    def _transform_framed(self, framed: Sequence[str], merge_repeats: bool
+                          ) -> list[SparseGroup]:
         batch = FramedBatch(framed)
+        spans = {}
+        for index, group in enumerate(self.groups):
+            if group.kind == "word":
+                spans[index] = HashRequest(batch.word_starts, batch.word_ends, group.seed,
+                                           group.buckets, WORD_HASH_BYTES)
+            elif group.kind == "char_ngram":
+                starts = batch.ngram_starts(group.order)
+                spans[index] = HashRequest(starts, starts + group.order, group.seed,
+                                           group.buckets, 4 * group.order)
+        ids = dict(zip(spans, batch.bucket_ids(list(spans.values()))))
         out = []
-        for group in self.groups:
+        for index, group in enumerate(self.groups):
             if group.kind == "script":
-                rows, ids = batch.scripts()
-            elif group.kind == "word":
-                rows, ids = batch.words(group.seed, group.buckets)
+                rows, group_ids = batch.scripts()
             else:
-                rows, ids = batch.ngrams(group.order, group.seed, group.buckets)
-            out.append(aggregate(rows, ids, len(framed), group.buckets))
+                rows, group_ids = batch.row_of_char[spans[index].starts], ids[index]
+            out.append(_group(rows, group_ids, len(framed), group.buckets, merge_repeats))
         return out
+
+
+class HashRequest(NamedTuple):
+    """Character spans ``[starts, ends)`` of a batch to hash into ``buckets``
+    (``None``: the raw 32-bit hash) with ``seed``, reading at most
+    ``max_bytes`` UTF-8 bytes of each."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    seed: int
+    buckets: int | None
+    max_bytes: int
 
 
 class FramedBatch:
@@ -159,52 +210,55 @@ class FramedBatch:
 
     def __init__(self, framed: Sequence[str]):
         whole = "".join(framed)
-        self.cp = np.frombuffer(whole.encode("utf-32-le"), dtype="<u4")
-        self.row_of_char = np.repeat(np.arange(len(framed)), [len(s) for s in framed])
-        self.stream = np.frombuffer(whole.encode("utf-8"), dtype=np.uint8)
-        cp = self.cp
-        utf8_lengths = (1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000))
-        self.byte_offsets = np.zeros(len(cp) + 1, dtype=np.int64)
-        np.cumsum(utf8_lengths, out=self.byte_offsets[1:])
-        self.word_starts = np.flatnonzero(cp == _WORD_START_CP)
-        self.word_ends = np.flatnonzero(cp == _WORD_END_CP) + 1
-        self.is_letter = (cp != _WORD_START_CP) & (cp != _WORD_END_CP)
+        self.cp = cp = np.frombuffer(whole.encode("utf-32-le"), dtype="<u4")
+        self.row_of_char = (np.zeros(len(cp), dtype=np.int64) if len(framed) == 1 else
+                            np.repeat(np.arange(len(framed)), [len(s) for s in framed]))
+        self.stream = whole.encode("utf-8")
+        if len(self.stream) == len(cp):  # ASCII: one byte per character
+            self.byte_offsets = np.arange(len(cp) + 1)
+        else:
+            utf8_lengths = 1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000)
+            self.byte_offsets = np.zeros(len(cp) + 1, dtype=np.int64)
+            utf8_lengths.cumsum(out=self.byte_offsets[1:])
+        is_start = cp == _WORD_START_CP
+        self.word_starts = is_start.nonzero()[0]
+        self.word_ends = (cp == _WORD_END_CP).nonzero()[0] + 1
+        self.is_letter = ~is_start & (cp != _WORD_END_CP)
+        self._is_start = is_start
 
-    def hash_chars(self, starts: np.ndarray, ends: np.ndarray, seed: int, buckets: int,
-                   max_bytes: int) -> np.ndarray:
-        """Bucket ids of the character spans [starts, ends) (first ``max_bytes`` bytes)."""
-        if not len(starts):
-            return np.zeros(0, dtype=np.uint32)
-        first = self.byte_offsets[starts]
-        lengths = np.minimum(self.byte_offsets[ends] - first, max_bytes)
-        return hash_spans(self.stream, first, lengths, seed, max_bytes) % np.uint32(buckets)
-
-    def ngrams(self, order: int, seed: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
-        """(row, id) of every n-gram inside a frame; order 1 skips the markers."""
-        word_of_char = np.cumsum(self.cp == _WORD_START_CP)
-        starts = np.arange(max(len(self.cp) - order + 1, 0))
-        valid = word_of_char[starts] == word_of_char[starts + order - 1]
+    def ngram_starts(self, order: int) -> np.ndarray:
+        """Start of every n-gram inside a frame; order 1 skips the markers."""
         if order == 1:
-            valid &= self.is_letter
-        starts = starts[valid]
-        return self.row_of_char[starts], self.hash_chars(starts, starts + order, seed,
-                                                         buckets, 4 * order)
+            return self.is_letter.nonzero()[0]
+        if not hasattr(self, "_to_word_end"):
+            word_index = self._is_start.cumsum() - 1
+            self._to_word_end = self.word_ends[word_index] - np.arange(len(self.cp))
+        return (self._to_word_end >= order).nonzero()[0]
 
-    def words(self, seed: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
-        """(row, id) of every whole framed word."""
-        return (self.row_of_char[self.word_starts],
-                self.hash_chars(self.word_starts, self.word_ends, seed, buckets,
-                                WORD_HASH_BYTES))
+    def bucket_ids(self, requests: Sequence[HashRequest]) -> list[np.ndarray]:
+        """Bucket ids for each request, all hashed in one vectorised pass."""
+        if not requests:
+            return []
+        counts = [len(r.starts) for r in requests]
+        bounds = [0, *itertools.accumulate(counts)]
+        starts = np.concatenate([r.starts for r in requests])
+        first = self.byte_offsets[starts]
+        lengths = self.byte_offsets[np.concatenate([r.ends for r in requests])] - first
+        seeds = np.empty(len(starts), dtype=np.uint32)
+        for r, a, b in zip(requests, bounds, bounds[1:]):
+            np.minimum(lengths[a:b], r.max_bytes, out=lengths[a:b])
+            seeds[a:b] = r.seed
+        hashes = hash_spans(self.stream, first, lengths, seeds)
+        return [hashes[a:b] if r.buckets is None else hashes[a:b] % np.uint32(r.buckets)
+                for r, a, b in zip(requests, bounds, bounds[1:])]
 
-    def affixes(self, length: int, suffix: bool, seed: int, buckets: int) -> np.ndarray:
-        """Per word, the id of its first (or last) ``length`` letters with their
+    def affix_spans(self, length: int, suffix: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Per word, the span of its first (or last) ``length`` letters with their
         frame marker; shorter words give the whole framed word."""
         starts, ends = self.word_starts, self.word_ends
         if suffix:
-            starts = np.maximum(starts, ends - length - 1)
-        else:
-            ends = np.minimum(ends, starts + length + 1)
-        return self.hash_chars(starts, ends, seed, buckets, 4 * (length + 1))
+            return np.maximum(starts, ends - length - 1), ends
+        return starts, np.minimum(ends, starts + length + 1)
 
     def scripts(self) -> tuple[np.ndarray, np.ndarray]:
         return self.row_of_char[self.is_letter], script_ids(self.cp[self.is_letter])
@@ -234,33 +288,51 @@ class TokenFeaturizer:
 
     @staticmethod
     def framed(token: str) -> str:
-        word = _DIGITS.sub("0", token.lower()).replace(WORD_START, "\x01")
-        return WORD_START + word.replace(WORD_END, "\x02") + WORD_END
+        return WORD_START + token.lower().translate(_TOKEN_CHARS) + WORD_END
 
-    def transform(self, sentences: Sequence[Sequence[str]]) -> list[SparseGroup]:
+    def transform(self, sentences: Sequence[Sequence[str]], merge_repeats: bool = True
+                  ) -> list[SparseGroup]:
+        """One group per static spec, one row per token (``merge_repeats`` as
+        in ``CharNgramFeaturizer.transform``)."""
         tokens = [t for sentence in sentences for t in sentence]
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
         n = len(tokens)
         # Two extra rows: the padding words before and after a sentence.
         batch = FramedBatch([self.framed(t) for t in tokens] + [_PAD_BEFORE, _PAD_AFTER])
+        # Groups that differ only in window offset or buckets share one hashing.
+        requests: dict[tuple, HashRequest] = {}
+        for group in self.static_groups:
+            key = (group.kind, group.order, group.seed)
+            if group.kind == "char_ngram":
+                starts = batch.ngram_starts(group.order)
+                starts = starts[batch.row_of_char[starts] < n]
+                requests[key] = HashRequest(starts, starts + group.order, group.seed,
+                                            None, 4 * group.order)
+            elif group.kind == "word":
+                requests[key] = HashRequest(batch.word_starts, batch.word_ends, group.seed,
+                                            None, WORD_HASH_BYTES)
+            elif group.kind in ("prefix", "suffix"):
+                requests[key] = HashRequest(
+                    *batch.affix_spans(group.order, group.kind == "suffix"),
+                    group.seed, None, 4 * (group.order + 1))
+        hashed = dict(zip(requests, batch.bucket_ids(list(requests.values()))))
+        if any(group.kind == "shape" for group in self.static_groups):
+            shapes = np.array([shape_id(t) for t in tokens]
+                              + [shape_id(_PAD_BEFORE), shape_id(_PAD_AFTER)], dtype=np.int64)
         position, remaining = _positions(lengths)
         out = []
         for group in self.static_groups:
+            key = (group.kind, group.order, group.seed)
             if group.kind == "char_ngram":
-                rows, ids = batch.ngrams(group.order, group.seed, group.buckets)
-                keep = rows < n
-                out.append(aggregate(rows[keep], ids[keep], n, group.buckets))
+                rows = batch.row_of_char[requests[key].starts]
+                ids = hashed[key] % np.uint32(group.buckets)
+                out.append(_group(rows, ids, n, group.buckets, merge_repeats))
                 continue
             # ids of every token plus the two padding rows, then shifted by offset
-            if group.kind == "word":
-                ids = batch.words(group.seed, group.buckets)[1]
-            elif group.kind in ("prefix", "suffix"):
-                ids = batch.affixes(group.order, group.kind == "suffix", group.seed,
-                                    group.buckets)
+            if group.kind == "shape":
+                ids = shapes
             else:
-                ids = np.array([shape_id(t) for t in tokens] + [shape_id(_PAD_BEFORE),
-                               shape_id(_PAD_AFTER)], dtype=np.int64)
-            ids = ids.astype(np.int64)
+                ids = (hashed[key] % np.uint32(group.buckets)).astype(np.int64)
             source = np.clip(np.arange(n) + group.offset, 0, max(n - 1, 0))
             ids = np.where(position + group.offset < 0, ids[n],
                            np.where(group.offset > remaining, ids[n + 1], ids[source]))
@@ -280,7 +352,8 @@ class TokenFeaturizer:
         return out
 
 
-_DIGITS = re.compile(r"[0-9]")
+# ASCII digits -> 0; the frame markers inside a token -> control characters.
+_TOKEN_CHARS = str.maketrans("123456789" + WORD_START + WORD_END, "000000000\x01\x02")
 _PAD_BEFORE = WORD_START + "\x03" + WORD_END
 _PAD_AFTER = WORD_START + "\x04" + WORD_END
 
@@ -298,6 +371,7 @@ def one_per_row(ids: np.ndarray) -> SparseGroup:
                        np.ones(len(ids), dtype=np.float32))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # tokens repeat (Zipf); the cache is bounded
 def shape_id(token: str) -> int:
     """Capitalisation x digits x punctuation x length, as one of 144 ids."""
     letters = [c for c in token if c.isalpha()]

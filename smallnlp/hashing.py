@@ -1,8 +1,8 @@
 """Feature hashing: MurmurHash3 (x86, 32-bit) of UTF-8 n-grams, modulo buckets.
 
 ``bucket_id`` is the reference definition (the ``mmh3`` package);
-``murmur3_32`` computes the same hash for many byte strings at once with numpy,
-which is what featurisation uses. Tests keep the two in agreement.
+``hash_spans`` computes the same hash for many byte spans of one buffer at once
+with numpy, which is what featurisation uses. Tests keep the two in agreement.
 """
 
 from __future__ import annotations
@@ -26,27 +26,33 @@ def _rotl(x: np.ndarray, r: int) -> np.ndarray:
     return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
 
 
-def murmur3_32(data: np.ndarray, lengths: np.ndarray, seed: int) -> np.ndarray:
-    """MurmurHash3_x86_32 of each row of ``data``.
+def _mix_block(h: np.ndarray, block: np.ndarray) -> np.ndarray:
+    k1 = _rotl(block * _C1, 15) * _C2
+    return _rotl(h ^ k1, 13) * np.uint32(5) + np.uint32(0xE6546B64)
 
-    ``data`` is a C-contiguous ``(m, width)`` uint8 matrix, ``width`` a multiple
-    of 4, with each row's first ``lengths[i]`` bytes holding the key and the
-    rest zero.
+
+def hash_spans(stream: bytes, starts: np.ndarray, lengths: np.ndarray,
+               seeds: int | np.ndarray) -> np.ndarray:
+    """MurmurHash3_x86_32 of each span ``stream[start:start + length]``.
+
+    ``seeds`` is one seed or one per span. Keys are read in place as
+    little-endian 32-bit words at byte offsets (an unaligned strided view), so
+    no span is ever copied; only spans long enough for block ``k`` take part in
+    round ``k``.
     """
-    m, width = data.shape
-    blocks = data.view("<u4")
-    lengths = lengths.astype(np.uint32)
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.uint32)
+    padded = bytes(stream) + b"\0\0\0\0"
+    words = np.ndarray((len(padded) - 3,), dtype="<u4", buffer=padded, strides=(1,))
+    h = np.empty(len(starts), dtype=np.uint32)
+    h[:] = seeds
     n_blocks = lengths >> np.uint32(2)
-    h = np.full(m, seed & 0xFFFFFFFF, dtype=np.uint32)
-    for k in range(width // 4):
-        k1 = _rotl(blocks[:, k] * _C1, 15) * _C2
-        mixed = _rotl(h ^ k1, 13) * np.uint32(5) + np.uint32(0xE6546B64)
-        h = np.where(k < n_blocks, mixed, h)
-    remainder = lengths & np.uint32(3)
-    tail_block = np.minimum(n_blocks, width // 4 - 1).astype(np.intp)
-    tail = blocks[np.arange(m), tail_block] & _TAIL_MASKS[remainder]
-    k1 = _rotl(tail * _C1, 15) * _C2
-    h = np.where(remainder > 0, h ^ k1, h)
+    for k in range(int(n_blocks.max()) if len(n_blocks) else 0):
+        active = np.flatnonzero(n_blocks > k)
+        h[active] = _mix_block(h[active], words[starts[active] + 4 * k])
+    # Tail: the last length % 4 bytes; masked to zero (and a no-op) when there are none.
+    tail = words[starts + (n_blocks << np.uint32(2))] & _TAIL_MASKS[lengths & np.uint32(3)]
+    h ^= _rotl(tail * _C1, 15) * _C2
     h ^= lengths
     h ^= h >> np.uint32(16)
     h *= np.uint32(0x85EBCA6B)
@@ -54,15 +60,3 @@ def murmur3_32(data: np.ndarray, lengths: np.ndarray, seed: int) -> np.ndarray:
     h *= np.uint32(0xC2B2AE35)
     h ^= h >> np.uint32(16)
     return h
-
-
-def hash_spans(stream: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
-               seed: int, max_length: int) -> np.ndarray:
-    """Hash the byte spans ``stream[start:start+length]`` (all ``<= max_length``)."""
-    width = -(-max_length // 4) * 4
-    columns = np.arange(width)
-    index = starts[:, None] + columns[None, :]
-    np.minimum(index, len(stream) - 1, out=index)
-    data = stream[index]
-    data[columns[None, :] >= lengths[:, None]] = 0
-    return murmur3_32(np.ascontiguousarray(data), lengths, seed)

@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .budget import GroupTemplate
+from .calibration import calibration_record, fit_temperature
 from .config import shipped_file
 from .errors import DataError
 from .features import CharNgramFeaturizer, SparseGroup
@@ -22,6 +23,8 @@ from .train import Progress, accuracy, fit
 
 TASK = "langid"
 UNDETERMINED = "und"
+# Training label of gibberish: its target is a uniform distribution (train.py).
+NONE_OF_THESE = -1
 DEFAULT_MODEL = "langid.snlp"
 _PREDICT_BATCH = 2048
 
@@ -81,6 +84,21 @@ def cut_spans(texts: Sequence[str], rng: np.random.Generator, min_words: int,
     return spans
 
 
+def gibberish(texts: Sequence[str], rng: np.random.Generator, count: int) -> list[str]:
+    """``count`` strings of 1-8 random "words" whose letters are drawn uniformly
+    from the distinct letters of a random line of ``texts``: the line's script,
+    none of its language's letter sequences."""
+    out = []
+    for line in rng.choice(len(texts), size=count) if count else []:
+        letters = sorted({c for c in texts[line] if c.isalpha()})
+        if not letters:
+            continue
+        words = [rng.choice(letters, size=int(rng.integers(1, 13)))
+                 for _ in range(int(rng.integers(1, 9)))]
+        out.append(" ".join("".join(w) for w in words))
+    return out
+
+
 def _templates(feature_config: dict) -> list[GroupTemplate]:
     templates = []
     for group in feature_config["groups"]:
@@ -100,7 +118,9 @@ class LanguageIdentifier(TaskModel):
 
     task = TASK
     default_config = "langid"
+    extra_metadata_bytes = 600  # the calibration record
     excluded_: np.ndarray | None = None  # labels set_languages() rules out
+    temperature_ = 1.0  # softmax temperature fitted on dev data (see _calibrate)
 
     def fit(self, texts: Sequence[str], labels: Sequence[str],
             dev_texts: Sequence[str] | None = None, dev_labels: Sequence[str] | None = None,
@@ -125,6 +145,9 @@ class LanguageIdentifier(TaskModel):
                 if span is not None:
                     train_texts.append(span)
                     train_labels.append(label_index[label])
+        noise = gibberish(texts, rng, augment.get("gibberish_lines", 0))
+        train_texts += noise
+        train_labels += [NONE_OF_THESE] * len(noise)
         groups = featurizer.transform(train_texts)
         y = np.array(train_labels, dtype=np.int64)
         keep = _has_features(groups)
@@ -145,7 +168,44 @@ class LanguageIdentifier(TaskModel):
             [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(label_names), rng)
         result = fit(network, groups, y, options, rng, progress=progress, dev=dev)
         self._finish(network, featurizer, metadata, result, dev, examples=int(len(y)))
+        if dev_texts is not None:
+            self._calibrate(dev_texts, [label_index[x] for x in dev_labels], rng)
         return self
+
+    def _calibrate(self, texts: Sequence[str], gold: Sequence[int],
+                   rng: np.random.Generator) -> None:
+        """Fit the softmax temperature on the even dev lines and one 1-3 word
+        span of each (users send short text too); report ECE on the odd lines
+        and on two-word spans of them, which the fit never saw."""
+        def logits_of(texts: Sequence[str], gold: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+            pairs = [(t, y) for t, y in zip(texts, gold) if t is not None]
+            groups = self.featurizer_.transform([t for t, _ in pairs], merge_repeats=False)
+            keep = _has_features(groups)
+            return (self.network_.logits(groups)[keep],
+                    np.array([y for _, y in pairs], dtype=np.int64)[keep])
+
+        fit_texts, fit_gold = list(texts[0::2]), list(gold[0::2])
+        spans = cut_spans(fit_texts, rng, 1, 3)
+        # Rounded as stored, so a saved and reloaded model answers the same.
+        temperature = round(fit_temperature(*logits_of(fit_texts + spans, fit_gold * 2)), 5)
+        held_texts, held_gold = texts[1::2], gold[1::2]
+        pairs = cut_spans(held_texts, rng, 2, 2)
+        self.temperature_ = temperature
+        self.metadata_["calibration"] = {
+            "temperature": temperature,
+            "fitted_on": "even dev lines and a 1-3 word span of each",
+            "held_out_lines": calibration_record(*logits_of(held_texts, held_gold),
+                                                 temperature),
+            "held_out_word_pairs": calibration_record(*logits_of(pairs, held_gold),
+                                                      temperature)}
+
+    def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
+                   metadata: dict) -> None:
+        super()._set_state(network, featurizer, labels, metadata)
+        temperature = float(metadata.get("calibration", {}).get("temperature", 1.0))
+        if not 0 < temperature < float("inf"):
+            raise ValueError(f"calibration temperature {temperature} is not positive")
+        self.temperature_ = temperature
 
     def _describe_features(self, featurizer: CharNgramFeaturizer) -> dict:
         return {**super()._describe_features(featurizer), "max_chars": featurizer.max_chars}
@@ -164,8 +224,9 @@ class LanguageIdentifier(TaskModel):
         excluded = self.excluded_
         for start in range(0, len(texts), _PREDICT_BATCH):
             chunk = texts[start:start + _PREDICT_BATCH]
-            groups = self.featurizer_.transform(chunk)
-            logits = network.logits(groups)
+            groups = self.featurizer_.transform(chunk, merge_repeats=False)
+            logits = network.exact_logits(groups)
+            logits /= self.temperature_
             if excluded is not None:
                 logits[:, excluded] = -np.inf
             probs = softmax(logits)
@@ -218,7 +279,7 @@ class LanguageIdentifier(TaskModel):
 
 def _has_features(groups: Sequence[SparseGroup]) -> np.ndarray:
     """Rows with at least one feature in some group (i.e. text with letters)."""
-    return np.any([g.row_sizes() > 0 for g in groups], axis=0)
+    return np.logical_or.reduce([g.indptr[1:] > g.indptr[:-1] for g in groups])
 
 
 def file_digest(paths: Sequence[Path]) -> str:

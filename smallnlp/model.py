@@ -64,6 +64,8 @@ class TaskModel:
 
     task = ""
     default_config = ""
+    # Metadata bytes a task adds after training (beyond the history and spec).
+    extra_metadata_bytes = 0
 
     def __init__(self, memory_budget: str | int = "1MB", config: str | dict | None = None,
                  epochs: int | None = None, seed: int = 0):
@@ -104,7 +106,8 @@ class TaskModel:
         that is only known later: the feature spec and the per-epoch history."""
         epochs = metadata["training"]["options"]["epochs"]
         reserve = (len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
-                   + GROUP_SPEC_BYTES * len(templates) + EPOCH_RECORD_BYTES * epochs + 1024)
+                   + GROUP_SPEC_BYTES * len(templates) + EPOCH_RECORD_BYTES * epochs
+                   + self.extra_metadata_bytes + 1024)
         self.plan_ = plan(metadata["training"]["memory_budget"], templates,
                           len(metadata["labels"]), dims=config["features"].get("dims", 16),
                           metadata_bytes=reserve)
@@ -144,10 +147,10 @@ class TaskModel:
     @classmethod
     def _from_file(cls, path: Path, make_featurizer: Callable[[list[GroupSpec], dict], object]):
         metadata, groups, network = load_model(path, cls.task)
-        try:
-            featurizer = make_featurizer(groups, metadata)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{path}: not a valid {cls.task} model: {exc}") from None
         model = cls(memory_budget=metadata.get("training", {}).get("memory_budget", "1MB"))
-        model._set_state(network, featurizer, metadata["labels"], metadata)
+        try:
+            model._set_state(network, make_featurizer(groups, metadata), metadata["labels"],
+                             metadata)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: not a valid {cls.task} model: {exc}") from None
         return model

@@ -62,6 +62,7 @@ class PosTagger(TaskModel):
 
     task = TASK
     default_config = "pos"
+    _tag_table_cache: tuple | None = None  # (network, table, strides) of network_
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -139,25 +140,70 @@ class PosTagger(TaskModel):
     def _decode(self, network: FeedForwardNetwork, static: list[SparseGroup],
                 lengths: np.ndarray) -> np.ndarray:
         """Greedy left-to-right tags for tokens laid out sentence after sentence,
-        vectorised across sentences: step t tags every sentence's t-th token."""
+        vectorised across sentences: step t tags every sentence's t-th token.
+
+        The hidden layer is linear in its inputs, so the static features' share
+        of it is computed once for all tokens, and the previous tags' share is
+        one row of a table with a row per combination of previous tags.
+        Sentences are sorted longest first and tokens laid out position by
+        position, so each step works on one contiguous slice.
+        """
         n_tokens = int(lengths.sum())
         tags = np.zeros(n_tokens, dtype=np.int64)
         if n_tokens == 0:
             return tags
-        inputs = network.pooled(static)
-        starts = np.cumsum(lengths) - lengths
-        tag_stores = network.embeddings[len(static):]
+        static_width = sum(store.shape[1] for store in network.embeddings[:len(static)])
+        static_hidden = network.pooled(static) @ network.hidden_weights[:static_width]
+        static_hidden += network.hidden_bias
+        tag_table, strides = self._tag_table(network, static_width)
+
+        by_length = np.argsort(-lengths, kind="stable")
+        longest = int(lengths[by_length[0]])
+        active = len(lengths) - np.cumsum(np.bincount(lengths, minlength=longest + 1))[:longest]
+        step_start = np.concatenate([[0], np.cumsum(active)])
+        step_of_slot = np.repeat(np.arange(longest), active)
+        sentence_of_slot = by_length[np.arange(n_tokens) - step_start[step_of_slot]]
+        token_of_slot = (np.cumsum(lengths) - lengths)[sentence_of_slot] + step_of_slot
+        static_hidden = static_hidden[token_of_slot]
+
+        slot_tags = np.zeros(n_tokens, dtype=np.int64)
         offsets = [g.offset for g in self.featurizer_.tag_groups]
-        for step in range(int(lengths.max())):
-            rows = starts[lengths > step] + step
-            parts = [inputs[rows]]
-            for store, offset in zip(tag_stores, offsets):
-                ids = np.zeros(len(rows), dtype=np.int64) if step + offset < 0 \
-                    else tags[rows + offset] + 1
-                parts.append(store.rows(ids))
-            _, logits = network.head(np.concatenate(parts, axis=1))
-            tags[rows] = logits.argmax(axis=1)
+        for step in range(longest):
+            a, k = step_start[step], active[step]
+            combination = np.zeros(k, dtype=np.int64)
+            for offset, stride in zip(offsets, strides):
+                if step + offset >= 0:
+                    earlier = step_start[step + offset]
+                    combination += (slot_tags[earlier:earlier + k] + 1) * stride
+            hidden = tag_table[combination]
+            hidden += static_hidden[a:a + k]
+            np.maximum(hidden, 0, out=hidden)
+            logits = hidden @ network.output_weights
+            logits += network.output_bias
+            slot_tags[a:a + k] = logits.argmax(axis=1)
+        tags[token_of_slot] = slot_tags
         return tags
+
+    def _tag_table(self, network: FeedForwardNetwork, column: int
+                   ) -> tuple[np.ndarray, list[int]]:
+        """Hidden-layer contribution of every combination of previous-tag ids
+        (``sum(id_k * strides[k])`` indexes it); cached for the fitted model
+        (a network in training changes from one call to the next)."""
+        cached = self._tag_table_cache
+        if cached is not None and cached[0] is network is self.network_:
+            return cached[1], cached[2]
+        table = np.zeros((1, network.hidden_size), dtype=np.float32)
+        strides: list[int] = []
+        for store in network.embeddings[len(self.featurizer_.static_groups):]:
+            weights = network.hidden_weights[column:column + store.shape[1]]
+            column += store.shape[1]
+            contribution = store.rows(np.arange(store.shape[0])) @ weights
+            strides = [s * store.shape[0] for s in strides] + [1]
+            table = (table[:, None, :] + contribution[None, :, :]).reshape(
+                -1, network.hidden_size)
+        if network is self.network_:
+            self._tag_table_cache = (network, table, strides)
+        return table, strides
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tags for each sentence (a list of tokens); empty sentences give []."""

@@ -14,23 +14,21 @@ import numpy as np
 
 MARKUP = re.compile(r"<[^<>\n]{0,256}>")
 
-# Characters we have already classified: code point -> replacement ("" keeps it).
-_NON_LETTER_TABLE: dict[int, str] = {}
-_SEEN: set[str] = set()
+class _LetterTable(dict):
+    """``str.translate`` table that classifies each code point on first sight:
+    letters and marks map to themselves, everything else to a space. Bounded,
+    so text made of every code point there is cannot grow it without limit."""
+
+    MAX_ENTRIES = 1 << 16
+
+    def __missing__(self, code: int) -> int:
+        value = code if unicodedata.category(chr(code))[0] in "LM" else 0x20
+        if len(self) < self.MAX_ENTRIES:
+            self[code] = value
+        return value
 
 
-def _is_letter_or_mark(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LM"
-
-
-def _drop_non_letters(text: str) -> str:
-    """Map every character that is not a letter or mark to a space."""
-    new_chars = set(text) - _SEEN
-    for char in new_chars:
-        if not _is_letter_or_mark(char):
-            _NON_LETTER_TABLE[ord(char)] = " "
-    _SEEN.update(new_chars)
-    return text.translate(_NON_LETTER_TABLE)
+_LETTERS_ONLY = _LetterTable()
 
 
 def normalize(text: str, *, lowercase: bool = True, strip_markup: bool = True,
@@ -47,7 +45,7 @@ def normalize(text: str, *, lowercase: bool = True, strip_markup: bool = True,
         text = text[:max_chars]
     if strip_markup and "<" in text:
         text = MARKUP.sub(" ", text)
-    text = _drop_non_letters(text)
+    text = text.translate(_LETTERS_ONLY)
     # NFC after dropping lone surrogates: unicodedata.normalize accepts them,
     # but the UTF-8 encoding that hashing needs would not.
     text = unicodedata.normalize("NFC", text)

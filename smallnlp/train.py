@@ -106,6 +106,22 @@ def accuracy(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels:
     return correct / max(len(labels), 1)
 
 
+def _cross_entropy_gradient(probs: np.ndarray, target: np.ndarray) -> float:
+    """Mean cross-entropy of a batch; turns ``probs`` into dLoss/dlogits in place.
+
+    A negative target means "none of the labels" (e.g. gibberish): its target
+    distribution is uniform, which teaches the network to stay unsure there.
+    """
+    rows = np.arange(len(target))
+    none = target < 0
+    log_probs = np.log(np.maximum(probs, 1e-12))
+    losses = np.where(none, -log_probs.mean(axis=1), -log_probs[rows, np.maximum(target, 0)])
+    probs[rows[~none], target[~none]] -= 1.0
+    probs[none] -= 1.0 / probs.shape[1]
+    probs /= len(target)
+    return float(losses.mean())
+
+
 def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.ndarray,
         options: TrainOptions, rng: np.random.Generator,
         dev: Callable[[FeedForwardNetwork], float] | None = None,
@@ -147,12 +163,8 @@ def _fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.
             rows = order[step * options.batch_size:(step + 1) * options.batch_size]
             logits, cache = network.forward(take_rows(groups, rows), options.dropout, rng)
             probs = softmax(logits)
-            target = labels[rows]
-            picked = probs[np.arange(len(rows)), target]
-            loss = float(-np.log(np.maximum(picked, 1e-12)).mean())
+            loss = _cross_entropy_gradient(probs, labels[rows])
             total_loss += loss
-            probs[np.arange(len(rows)), target] -= 1.0
-            probs /= len(rows)
             optimiser.step(network.backward(cache, probs), lr, options.weight_decay)
             if progress:
                 progress(Progress(epoch, step + 1, steps, loss, dev_acc))

@@ -3,8 +3,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smallnlp.embeddings import FloatEmbedding
 from smallnlp.features import CharNgramFeaturizer, GroupSpec
-from smallnlp.hashing import bucket_id, hash_spans, murmur3_32
+from smallnlp.hashing import bucket_id, hash_spans
 
 
 def test_pinned_bucket_ids():
@@ -17,11 +18,10 @@ def test_pinned_bucket_ids():
     assert bucket_id("^das$", 0, 5000) == 705
 
 
-def _vector_hash(keys: list[bytes], seed: int) -> np.ndarray:
-    stream = np.frombuffer(b"".join(keys) + b"\0", dtype=np.uint8)
+def _vector_hash(keys: list[bytes], seeds) -> np.ndarray:
     lengths = np.array([len(k) for k in keys], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    return hash_spans(stream, starts, lengths, seed, max(int(lengths.max()), 1))
+    return hash_spans(b"".join(keys), starts, lengths, seeds)
 
 
 @given(st.lists(st.binary(min_size=0, max_size=23), min_size=1, max_size=40),
@@ -32,9 +32,19 @@ def test_vectorised_murmur_matches_mmh3_on_bytes(keys, seed):
     assert _vector_hash(keys, seed).tolist() == expected
 
 
-def test_murmur_rejects_nothing_on_empty_rows():
-    data = np.zeros((2, 4), dtype=np.uint8)
-    assert murmur3_32(data, np.array([0, 0]), 7).tolist() == [mmh3.hash(b"", 7, signed=False)] * 2
+@given(st.lists(st.tuples(st.binary(min_size=0, max_size=23),
+                          st.integers(min_value=0, max_value=2**32 - 1)),
+                min_size=1, max_size=40))
+@settings(max_examples=100, deadline=None)
+def test_vectorised_murmur_takes_a_seed_per_span(pairs):
+    keys, seeds = [k for k, _ in pairs], np.array([s for _, s in pairs], dtype=np.uint32)
+    expected = [mmh3.hash(k, int(s), signed=False) for k, s in pairs]
+    assert _vector_hash(keys, seeds).tolist() == expected
+
+
+def test_murmur_of_empty_spans():
+    assert _vector_hash([b"", b""], 7).tolist() == [mmh3.hash(b"", 7, signed=False)] * 2
+    assert hash_spans(b"", np.zeros(0), np.zeros(0), 7).tolist() == []
 
 
 @given(st.text(min_size=0, max_size=60))
@@ -55,6 +65,19 @@ def test_featurizer_ids_match_reference_on_random_unicode(text):
         assert set(sparse.ids.tolist()) == expected
         if expected:
             assert abs(float(sparse.weights.sum()) - 1.0) < 1e-5
+
+
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=6))
+@settings(max_examples=100, deadline=None)
+def test_unmerged_features_pool_like_merged_ones(texts):
+    groups = [GroupSpec(f"c{n}", "char_ngram", 97, 4, order=n, seed=n) for n in (1, 3)]
+    groups.append(GroupSpec("script", "script", 32, 4))
+    featurizer = CharNgramFeaturizer(groups)
+    table = np.random.default_rng(0).normal(size=(97, 4)).astype(np.float32)
+    store = FloatEmbedding(table)
+    for merged, unmerged in zip(featurizer.transform(texts),
+                                featurizer.transform(texts, merge_repeats=False)):
+        np.testing.assert_allclose(store.pool(merged), store.pool(unmerged), atol=1e-5)
 
 
 @given(st.text(min_size=0, max_size=120))

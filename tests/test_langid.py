@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from smallnlp import LanguageIdentifier, Prediction
 from smallnlp.errors import DataError, ModelFileError
@@ -185,3 +187,23 @@ def test_read_licences_reports_real_line_numbers(tmp_path):
         read_licences(path)
     path.write_text("code\tlanguage\tlicense\nde\tGerman\tCC BY-SA 4.0\n")
     assert read_licences(path) == {"de": "CC BY-SA 4.0"}
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_unicode_text_gets_a_label_or_und(tiny_model, text):
+    prediction = tiny_model.predict(text)
+    assert prediction.label in tiny_model.labels or prediction == Prediction("und", 0.0)
+    assert 0.0 <= prediction.probability <= 1.0
+    batch = tiny_model.predict_batch([text, "kakiko tonaru", text])
+    assert batch[0] == batch[2] and batch[0].label == prediction.label
+    assert abs(batch[0].probability - prediction.probability) < 1e-6
+
+
+@pytest.mark.parametrize("bad", [None, 123, 4.5, b"bytes", ["nested"]])
+def test_non_text_inputs_raise_type_error(tiny_model, bad):
+    with pytest.raises(TypeError):
+        tiny_model.predict(bad)
+    with pytest.raises(TypeError):
+        tiny_model.predict_batch(["fine", bad])

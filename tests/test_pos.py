@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from smallnlp import conllu
 from smallnlp.cli import main
@@ -199,3 +201,19 @@ def test_metadata_written_after_planning_stays_within_budget(treebank):
     from smallnlp import modelfile
     payload = modelfile.encode(tagger.metadata_, tagger.network_.to_arrays())
     assert 0.9 * budget < len(payload) <= budget
+
+
+@given(st.lists(st.lists(st.text(max_size=30), max_size=12), max_size=4))
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_unicode_tokens_get_tags(tagger, sentences):
+    batch = tagger.tag_batch(sentences)
+    assert [len(t) for t in batch] == [len(s) for s in sentences]
+    assert all(set(tags) <= set(tagger.labels) for tags in batch)
+    assert [tagger.tag(s) for s in sentences] == batch
+
+
+@pytest.mark.parametrize("bad", [None, 123, [["ok", None]], [[b"bytes"]], [123]])
+def test_non_token_inputs_raise_type_error(tagger, bad):
+    with pytest.raises(TypeError):
+        tagger.tag_batch(bad)

@@ -63,3 +63,25 @@ def test_train_five_languages_under_200kb(tmp_path):
     texts, labels = read_labelled_dir(tmp_path / "dev")
     predicted = [p.label for p in model.predict_batch(texts)]
     assert np.mean([p == y for p, y in zip(predicted, labels)]) >= 0.9
+
+
+def test_shipped_batch_and_single_paths_agree_on_real_text(shipped):
+    data = require_shared_data()
+    texts, _ = read_labelled_dir(data / "langid" / "dev")
+    sample = texts[::400] + [t[:100] for t in texts[::997]]
+    batch = shipped.predict_proba(sample)
+    for text, row in zip(sample, batch):
+        single = shipped.predict_proba([text])[0]
+        assert single.argmax() == row.argmax()
+        np.testing.assert_allclose(single, row, atol=1e-6)
+
+
+@pytest.mark.parametrize("treebank", ["English-EWT", "Japanese-GSD", "Turkish-IMST"])
+def test_shipped_tagger_batch_and_single_paths_agree(treebank):
+    from smallnlp import conllu
+    from smallnlp.pos import PosTagger
+
+    data = require_shared_data()
+    tagger = PosTagger.load(treebank)
+    sentences = [s.forms for s in conllu.read(data / "ud" / treebank / "dev.conllu")][:300]
+    assert [tagger.tag(s) for s in sentences] == tagger.tag_batch(sentences)
