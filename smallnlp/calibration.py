@@ -45,25 +45,30 @@ def fit_temperature(logits: np.ndarray, gold: np.ndarray, steps: int = 60) -> fl
     return float(np.exp((low + high) / 2))
 
 
-def expected_calibration_error(probabilities: np.ndarray, gold: np.ndarray,
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
                                bins: int = ECE_BINS) -> float:
-    """ECE: the gap between confidence and accuracy, averaged over equal-width
-    confidence bins weighted by how many predictions fall in each."""
-    if len(gold) == 0:
+    """ECE: the gap between confidence (the probability given to the answer)
+    and accuracy, averaged over equal-width confidence bins weighted by how
+    many answers fall in each."""
+    if len(confidence) == 0:
         return 0.0
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == gold
+    confidence = np.asarray(confidence, dtype=np.float64)
     which = np.minimum((confidence * bins).astype(np.int64), bins - 1)
-    counts = np.bincount(which, minlength=bins)
-    gap = np.abs(np.bincount(which, weights=correct, minlength=bins)
+    gap = np.abs(np.bincount(which, weights=np.asarray(correct, dtype=np.float64),
+                             minlength=bins)
                  - np.bincount(which, weights=confidence, minlength=bins))
-    return float(gap.sum() / counts.sum())
+    return float(gap.sum() / len(confidence))
+
+
+def _ece_of(probabilities: np.ndarray, gold: np.ndarray) -> float:
+    return expected_calibration_error(probabilities.max(axis=1),
+                                      probabilities.argmax(axis=1) == gold)
 
 
 def calibration_record(logits: np.ndarray, gold: np.ndarray, temperature: float) -> dict:
     """ECE and NLL before and after scaling, for a model's metadata."""
-    record = {"ece_before": expected_calibration_error(softmax(logits), gold),
-              "ece_after": expected_calibration_error(softmax(logits / temperature), gold),
+    record = {"ece_before": _ece_of(softmax(logits), gold),
+              "ece_after": _ece_of(softmax(logits / temperature), gold),
               "nll_before": negative_log_likelihood(logits, gold, 1.0),
               "nll_after": negative_log_likelihood(logits, gold, temperature)}
     return {"examples": int(len(gold)), **{k: round(v, 5) for k, v in record.items()}}

@@ -244,6 +244,7 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, as_json) ->
     With --span-words, lines written without spaces (Chinese, Japanese) and
     lines with too few qualifying words are left out.
     """
+    from .calibration import ECE_BINS, expected_calibration_error
     from .evaluation import evaluate
 
     model = LanguageIdentifier.load(model_path)
@@ -254,9 +255,16 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, as_json) ->
         pairs = [(s, y) for s, y, t in zip(spans, labels, texts)
                  if s is not None and len(t.split()) > 1]
         texts, labels = [p[0] for p in pairs], [p[1] for p in pairs]
-    predicted = [p.label for p in model.predict_batch(texts)]
-    report = evaluate(labels, predicted)
-    click.echo(json.dumps(report.to_dict(), indent=1) if as_json else report.format())
+    predictions = model.predict_batch(texts)
+    report = evaluate(labels, [p.label for p in predictions])
+    ece = expected_calibration_error(np.array([p.probability for p in predictions]),
+                                     np.array([p.label == y for p, y in zip(predictions, labels)]))
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "expected_calibration_error": ece}, indent=1))
+    else:
+        click.echo(report.format())
+        click.echo(f"\nexpected calibration error ({ECE_BINS} bins): {100 * ece:.2f}% "
+                   f"(temperature {model.temperature_:g})")
 
 
 @main.command("pos")
@@ -388,6 +396,14 @@ def info(path) -> None:
         for key in ("dev_accuracy_float32", "dev_accuracy_8bit"):
             if key in training:
                 click.echo(f"  {key}: {100 * training[key]:.2f}%")
+    calibration = metadata.get("calibration")
+    if calibration:
+        click.echo(f"calibration: temperature {calibration['temperature']:g}, fitted on "
+                   f"{calibration['fitted_on']}; held-out expected calibration error:")
+        for key, record in calibration.items():
+            if key.startswith("held_out_"):
+                click.echo(f"  {key[9:].replace('_', ' '):<11} {100 * record['ece_before']:.2f}% "
+                           f"-> {100 * record['ece_after']:.2f}% ({record['examples']:,} texts)")
     licences = sorted(set(metadata.get("data_licences", {}).values())
                       | ({metadata["data_licence"]} if metadata.get("data_licence") else set()))
     if licences:

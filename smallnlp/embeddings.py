@@ -112,11 +112,15 @@ class QuantizedEmbedding(EmbeddingStore):
         shifts = self.offset[ids] * weights
         # (One text too goes through reduceat, not a BLAS product: the same
         # summation order whatever the batch, so the same result.)
+        starts = group.indptr[:-1]
+        nonempty = starts < group.indptr[1:]
+        if nonempty.all():  # the usual case, without masked copies
+            out = np.add.reduceat(self.codes[ids] * coefficients[:, None], starts, axis=0)
+            out += np.add.reduceat(shifts, starts)[:, None]
+            return out
         out = np.zeros((group.n_rows, self.shape[1]), dtype=np.float32)
         if len(ids) == 0:
             return out
-        starts = group.indptr[:-1]
-        nonempty = starts < group.indptr[1:]
         starts = starts[nonempty]
         out[nonempty] = np.add.reduceat(self.codes[ids] * coefficients[:, None], starts, axis=0)
         out[nonempty] += np.add.reduceat(shifts, starts)[:, None]

@@ -279,7 +279,10 @@ class LanguageIdentifier(TaskModel):
 
 def _has_features(groups: Sequence[SparseGroup]) -> np.ndarray:
     """Rows with at least one feature in some group (i.e. text with letters)."""
-    return np.logical_or.reduce([g.indptr[1:] > g.indptr[:-1] for g in groups])
+    total = groups[0].indptr.copy()
+    for group in groups[1:]:
+        total += group.indptr
+    return total[1:] > total[:-1]
 
 
 def file_digest(paths: Sequence[Path]) -> str:

@@ -29,9 +29,15 @@ def test_fit_temperature_recovers_the_true_temperature():
 
 def test_ece_is_small_when_calibrated_and_large_when_not():
     logits, gold = _sampled(2.0)
-    assert expected_calibration_error(softmax(logits / 2.0), gold) < 0.02
-    assert expected_calibration_error(softmax(logits), gold) > 0.1
-    assert expected_calibration_error(np.zeros((0, 3)), np.zeros(0, dtype=int)) == 0.0
+
+    def ece(probs):
+        return expected_calibration_error(probs.max(1), probs.argmax(1) == gold)
+    assert ece(softmax(logits / 2.0)) < 0.02
+    assert ece(softmax(logits)) > 0.1
+    assert expected_calibration_error(np.zeros(0), np.zeros(0, dtype=bool)) == 0.0
+    # one bin, 0.75 confident and right half the time: off by 0.25
+    assert abs(expected_calibration_error(np.full(4, 0.75), np.array([1, 0, 1, 0]))
+               - 0.25) < 1e-12
 
 
 def test_uniform_target_gradient_matches_finite_differences():
