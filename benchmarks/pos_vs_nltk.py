@@ -1,7 +1,7 @@
 """POS baseline side by side: smallnlp against NLTK's averaged perceptron, trained on
 the same UD train split and scored on the same test split (gold tokenization).
 Reports accuracy, model size and tokens/s at batch sizes of 1 and 1,000 sentences,
-measured in one run. Needs the ``bench`` extra (nltk).
+measured in one run on one core. Needs the ``bench`` extra (nltk).
 
     python benchmarks/pos_vs_nltk.py --treebank English-EWT --model models/pos-en.snlp
 """
@@ -13,10 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from smallnlp import conllu
-from smallnlp.pos import PosTagger
-
-REPO = Path(__file__).resolve().parents[1]
+from common import REPO, machine, single_core
 
 
 def _rate(tag_batch, sentences, batch_size: int, repeat_tokens: int = 20_000) -> float:
@@ -39,7 +36,11 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=REPO / "models" / "pos-en.snlp")
     parser.add_argument("--nltk-iterations", type=int, default=5)
     args = parser.parse_args()
+    single_core()
     from nltk.tag.perceptron import PerceptronTagger
+
+    from smallnlp import conllu
+    from smallnlp.pos import PosTagger
 
     folder = args.data / args.treebank
     train = conllu.read(folder / "train.conllu")
@@ -68,7 +69,7 @@ def main() -> None:
         rows.append((name, accuracy, size, _rate(tag_batch, sentences, 1),
                      _rate(tag_batch, sentences, 1000)))
     print(f"{args.treebank} test, {len(gold):,} tokens; NLTK trained {args.nltk_iterations} "
-          f"iterations in {nltk_train_seconds:.0f} s\n")
+          f"iterations in {nltk_train_seconds:.0f} s; one core; {machine()}\n")
     print("| tagger | test UPOS | model bytes | tokens/s, batch 1 | tokens/s, batch 1000 |")
     print("|---|---:|---:|---:|---:|")
     for name, accuracy, size, rate1, rate1000 in rows:

@@ -63,7 +63,7 @@ class FloatEmbedding(EmbeddingStore):
         return self.table.nbytes
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
-        return self.table[ids]
+        return self.table.take(ids, axis=0)
 
     def quantize(self) -> QuantizedEmbedding:
         return QuantizedEmbedding.from_float(self.table)
@@ -106,28 +106,29 @@ class QuantizedEmbedding(EmbeddingStore):
         """Decode and pool in one pass: ``sum(w * (offset + scale * codes))`` is
         ``sum(w * offset) + sum((w * scale) * codes)``."""
         ids, weights = group.ids, group.weights
-        if group.is_one_per_row():  # e.g. a tagger's word at one window offset
-            return self.rows(ids) * weights[:, None]
-        coefficients = self.scale[ids] * weights
+        weighted = self.codes.take(ids, axis=0) * (self.scale[ids] * weights)[:, None]
         shifts = self.offset[ids] * weights
-        # (One text too goes through reduceat, not a BLAS product: the same
-        # summation order whatever the batch, so the same result.)
+        if group.is_one_per_row():  # e.g. a tagger's word at one window offset
+            weighted += shifts[:, None]
+            return weighted
+        # Sums go through reduceat, never a BLAS product, even for one text: the
+        # same order of additions whatever the batch, so the same result.
         starts = group.indptr[:-1]
         nonempty = starts < group.indptr[1:]
         if nonempty.all():  # the usual case, without masked copies
-            out = np.add.reduceat(self.codes[ids] * coefficients[:, None], starts, axis=0)
+            out = np.add.reduceat(weighted, starts, axis=0)
             out += np.add.reduceat(shifts, starts)[:, None]
             return out
         out = np.zeros((group.n_rows, self.shape[1]), dtype=np.float32)
         if len(ids) == 0:
             return out
         starts = starts[nonempty]
-        out[nonempty] = np.add.reduceat(self.codes[ids] * coefficients[:, None], starts, axis=0)
+        out[nonempty] = np.add.reduceat(weighted, starts, axis=0)
         out[nonempty] += np.add.reduceat(shifts, starts)[:, None]
         return out
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
-        decoded = self.codes[ids].astype(np.float32)
+        decoded = self.codes.take(ids, axis=0).astype(np.float32)
         decoded *= self.scale[ids].astype(np.float32)[:, None]
         decoded += self.offset[ids].astype(np.float32)[:, None]
         return decoded

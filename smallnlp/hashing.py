@@ -49,9 +49,10 @@ def hash_spans(stream: bytes, starts: np.ndarray, lengths: np.ndarray,
     n_blocks = lengths >> np.uint32(2)
     for k in range(int(n_blocks.max()) if len(n_blocks) else 0):
         active = np.flatnonzero(n_blocks > k)
-        h[active] = _mix_block(h[active], words[starts[active] + 4 * k])
+        h[active] = _mix_block(h[active], words.take(starts[active] + 4 * k))
     # Tail: the last length % 4 bytes; masked to zero (and a no-op) when there are none.
-    tail = words[starts + (n_blocks << np.uint32(2))] & _TAIL_MASKS[lengths & np.uint32(3)]
+    tail = words.take(starts + (n_blocks << np.uint32(2)))
+    tail &= _TAIL_MASKS[lengths & np.uint32(3)]
     h ^= _rotl(tail * _C1, 15) * _C2
     h ^= lengths
     h ^= h >> np.uint32(16)
