@@ -18,7 +18,7 @@ def single_core() -> None:
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
 
 
 def rss_bytes() -> int:

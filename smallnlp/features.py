@@ -26,6 +26,9 @@ _WORD_START_CP = ord(WORD_START)
 _WORD_END_CP = ord(WORD_END)
 # Texts are hashed in chunks of about this many characters to bound memory.
 _CHUNK_CHARS = 1 << 20
+# Repeated features are counted with a dense bincount up to this many cells.
+_DENSE_COUNT_LIMIT = 1 << 20
+SMALL_GROUP_BUCKETS = 256
 
 # Text groups (language ID): char_ngram, word, script. Token groups (tagging):
 # word (at a window offset), char_ngram (of the focus word), prefix, suffix,
@@ -104,7 +107,12 @@ class SparseGroup:
 def aggregate(rows: np.ndarray, ids: np.ndarray, n_rows: int, buckets: int) -> SparseGroup:
     """Count repeated (row, id) pairs into relative-frequency weights."""
     key = rows.astype(np.int64) * buckets + ids.astype(np.int64)
-    unique, counts = np.unique(key, return_counts=True)
+    if n_rows * buckets <= _DENSE_COUNT_LIMIT:  # same result as np.unique, without a sort
+        all_counts = np.bincount(key, minlength=n_rows * buckets)
+        unique = all_counts.nonzero()[0]
+        counts = all_counts[unique]
+    else:
+        unique, counts = np.unique(key, return_counts=True)
     unique_rows = unique // buckets
     totals = np.bincount(rows, minlength=n_rows)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
@@ -129,8 +137,10 @@ def occurrences(rows: np.ndarray, ids: np.ndarray, n_rows: int) -> SparseGroup:
 
 def _group(rows: np.ndarray, ids: np.ndarray, n_rows: int, buckets: int,
            merge_repeats: bool) -> SparseGroup:
-    return aggregate(rows, ids, n_rows, buckets) if merge_repeats \
-        else occurrences(rows, ids, n_rows)
+    """Repeats are merged when asked, and always in small groups (e.g. scripts),
+    where merging is cheap and leaves far fewer rows to pool."""
+    return aggregate(rows, ids, n_rows, buckets) \
+        if merge_repeats or buckets <= SMALL_GROUP_BUCKETS else occurrences(rows, ids, n_rows)
 
 
 class CharNgramFeaturizer:

@@ -207,3 +207,25 @@ def test_non_text_inputs_raise_type_error(tiny_model, bad):
         tiny_model.predict(bad)
     with pytest.raises(TypeError):
         tiny_model.predict_batch(["fine", bad])
+
+
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=255))
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_corrupted_model_file_is_refused_cleanly(tiny_model, tmp_path_factory, where, flip):
+    path = tmp_path_factory.mktemp("corrupt") / "m.snlp"
+    tiny_model.save(path)
+    data = bytearray(path.read_bytes())
+    data[where % len(data)] ^= flip
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=str(path.name)):
+        LanguageIdentifier.load(path)
+
+
+def test_model_with_a_bad_temperature_is_refused(tiny_model, tmp_path):
+    from smallnlp.model import save_model
+
+    metadata = {**tiny_model.metadata_, "calibration": {"temperature": -1.0}}
+    save_model(tmp_path / "bad.snlp", metadata, tiny_model.network_)
+    with pytest.raises(ModelFileError, match="temperature"):
+        LanguageIdentifier.load(tmp_path / "bad.snlp")

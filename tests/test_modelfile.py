@@ -87,3 +87,18 @@ def test_saved_file_has_the_usual_permissions(saved):
     umask = os.umask(0)
     os.umask(umask)
     assert saved.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("payload", [
+    bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8)),
+    b"\x80\x04\x95" + b"\0" * 64,  # a pickle's opening bytes
+    b"PK\x03\x04" + b"\0" * 64,  # a zip file
+    b'{"task": "langid"}',
+])
+def test_random_and_other_format_files(tmp_path, payload):
+    _corrupt(tmp_path / "other.snlp", payload)
+
+
+def test_directory_instead_of_file(tmp_path):
+    with pytest.raises(ModelFileError, match="cannot read"):
+        modelfile.load(tmp_path)
