@@ -105,12 +105,11 @@ class QuantizedEmbedding(EmbeddingStore):
     def pool(self, group: SparseGroup) -> np.ndarray:
         """Decode and pool in one pass: ``sum(w * (offset + scale * codes))`` is
         ``sum(w * offset) + sum((w * scale) * codes)``."""
+        if group.one_per_row:  # e.g. a tagger's word at one window offset
+            return self.rows(group.ids)
         ids, weights = group.ids, group.weights
         weighted = self.codes.take(ids, axis=0) * (self.scale[ids] * weights)[:, None]
         shifts = self.offset[ids] * weights
-        if group.is_one_per_row():  # e.g. a tagger's word at one window offset
-            weighted += shifts[:, None]
-            return weighted
         # Sums go through reduceat, never a BLAS product, even for one text: the
         # same order of additions whatever the batch, so the same result.
         starts = group.indptr[:-1]

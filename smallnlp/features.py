@@ -26,8 +26,6 @@ _WORD_START_CP = ord(WORD_START)
 _WORD_END_CP = ord(WORD_END)
 # Texts are hashed in chunks of about this many characters to bound memory.
 _CHUNK_CHARS = 1 << 20
-# Repeated features are counted with a dense bincount up to this many cells.
-_DENSE_COUNT_LIMIT = 1 << 20
 SMALL_GROUP_BUCKETS = 256
 
 # Text groups (language ID): char_ngram, word, script. Token groups (tagging):
@@ -72,6 +70,7 @@ class SparseGroup:
     indptr: np.ndarray  # (n_texts + 1,) int64
     ids: np.ndarray  # (nnz,) int64 bucket ids
     weights: np.ndarray  # (nnz,) float32, summing to 1 per non-empty text
+    one_per_row: bool = False  # exactly one id of weight 1 per row (see one_per_row())
 
     @property
     def n_rows(self) -> int:
@@ -80,8 +79,6 @@ class SparseGroup:
     def row_sizes(self) -> np.ndarray:
         return np.diff(self.indptr)
 
-    def is_one_per_row(self) -> bool:
-        return len(self.ids) == self.n_rows and bool(np.all(self.indptr[1:] > self.indptr[:-1]))
 
     def take(self, rows: np.ndarray) -> SparseGroup:
         """The sub-matrix of the given rows (in that order)."""
@@ -107,7 +104,7 @@ class SparseGroup:
 def aggregate(rows: np.ndarray, ids: np.ndarray, n_rows: int, buckets: int) -> SparseGroup:
     """Count repeated (row, id) pairs into relative-frequency weights."""
     key = rows.astype(np.int64) * buckets + ids.astype(np.int64)
-    if n_rows * buckets <= _DENSE_COUNT_LIMIT:  # same result as np.unique, without a sort
+    if n_rows * buckets <= 4 * len(key) + 4096:  # same result as np.unique, without a sort
         all_counts = np.bincount(key, minlength=n_rows * buckets)
         unique = all_counts.nonzero()[0]
         counts = all_counts[unique]
@@ -330,6 +327,7 @@ class TokenFeaturizer:
             shapes = np.array([shape_id(t) for t in tokens]
                               + [shape_id(_PAD_BEFORE), shape_id(_PAD_AFTER)], dtype=np.int64)
         position, remaining = _positions(lengths)
+        sources: dict[int, np.ndarray] = {}  # window offset -> row of ids to take
         out = []
         for group in self.static_groups:
             key = (group.kind, group.order, group.seed)
@@ -343,9 +341,11 @@ class TokenFeaturizer:
                 ids = shapes
             else:
                 ids = (hashed[key] % np.uint32(group.buckets)).astype(np.int64)
-            source = np.clip(np.arange(n) + group.offset, 0, max(n - 1, 0))
-            ids = np.where(position + group.offset < 0, ids[n],
-                           np.where(group.offset > remaining, ids[n + 1], ids[source]))
+            if group.offset not in sources:
+                sources[group.offset] = np.where(
+                    position + group.offset < 0, n,
+                    np.where(group.offset > remaining, n + 1, np.arange(n) + group.offset))
+            ids = ids.take(sources[group.offset])
             out.append(one_per_row(ids))
         return out
 
@@ -378,7 +378,7 @@ def _positions(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def one_per_row(ids: np.ndarray) -> SparseGroup:
     """A group with exactly one feature (weight 1) per row."""
     return SparseGroup(np.arange(len(ids) + 1, dtype=np.int64), ids.astype(np.int64),
-                       np.ones(len(ids), dtype=np.float32))
+                       np.ones(len(ids), dtype=np.float32), one_per_row=True)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # tokens repeat (Zipf); the cache is bounded

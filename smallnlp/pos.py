@@ -213,7 +213,8 @@ class PosTagger(TaskModel):
         for start in range(0, len(sentences), _DECODE_BATCH):
             chunk = sentences[start:start + _DECODE_BATCH]
             lengths = np.array([len(s) for s in chunk], dtype=np.int64)
-            tags = self._decode(self.network_, self.featurizer_.transform(chunk), lengths)
+            tags = self._decode(self.network_,
+                                self.featurizer_.transform(chunk, merge_repeats=False), lengths)
             names = [self.labels_[t] for t in tags]
             bounds = np.concatenate([[0], np.cumsum(lengths)])
             out += [names[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
