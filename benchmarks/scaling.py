@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import functools
 import itertools
+import random
 import time
 import tracemalloc
 from pathlib import Path
@@ -87,6 +88,9 @@ def main() -> None:
     english = " ".join(t for t, y in zip(texts, labels) if y == "en")
     tagger = PosTagger.load("en")
     sentences = [s.forms for s in conllu.read(DATA / "ud" / "English-EWT" / "test.conllu")]
+
+    random.Random(0).shuffle(texts)  # the dev files come one language after another
+    random.Random(0).shuffle(sentences)
 
     def cycled(items: list, n: int) -> list:
         return list(itertools.islice(itertools.cycle(items), n))
