@@ -217,3 +217,18 @@ def test_any_unicode_tokens_get_tags(tagger, sentences):
 def test_non_token_inputs_raise_type_error(tagger, bad):
     with pytest.raises(TypeError):
         tagger.tag_batch(bad)
+
+
+def test_tagging_imports_numpy_only(tagger, tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "pos.snlp"
+    tagger.save(path)
+    code = ("import sys\n"
+            "from smallnlp import PosTagger\n"
+            f"print(PosTagger.load({str(path)!r}).tag(['the', 'dog']))\n"
+            "heavy = {'sklearn', 'scipy', 'click', 'mmh3', 'threadpoolctl'}\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.splitlines() == ["['DET', 'NOUN']", "[]"]
