@@ -65,3 +65,19 @@ def require_shared_data() -> Path:
         pytest.skip(f"real data not found at {SHARED_DATA} (a fresh checkout has none; "
                     "CI provides it)")
     return SHARED_DATA
+
+
+TRAINING_ONLY_MODULES = {"sklearn", "scipy", "click", "mmh3", "threadpoolctl"}
+
+
+def run_fresh(statement: str) -> list[str]:
+    """Run ``statement`` in a fresh interpreter; return its output lines, then
+    the sorted training-only modules it imported."""
+    import subprocess
+    import sys
+
+    loaded = "{m.split('.')[0] for m in sys.modules}"
+    code = f"import sys\n{statement}\nprint(sorted({loaded} & {TRAINING_ONLY_MODULES!r}))\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    return result.stdout.splitlines()

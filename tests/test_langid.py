@@ -7,7 +7,7 @@ from smallnlp import LanguageIdentifier, Prediction
 from smallnlp.errors import DataError, ModelFileError
 from smallnlp.langid import cut_spans, read_labelled_dir
 
-from .conftest import TINY_CONFIG, synthetic_corpus, write_corpus
+from .conftest import TINY_CONFIG, run_fresh, synthetic_corpus, write_corpus
 
 
 def test_end_to_end_training_learns_synthetic_languages(tiny_model):
@@ -122,19 +122,11 @@ def test_cut_spans():
 
 
 def test_prediction_imports_numpy_only(tiny_model, tmp_path):
-    import subprocess
-    import sys
     path = tmp_path / "tiny.snlp"
     tiny_model.save(path)
-    code = (
-        "import sys\n"
-        "from smallnlp import LanguageIdentifier\n"
-        f"print(LanguageIdentifier.load({str(path)!r}).predict('kakiko').label)\n"
-        "heavy = {'sklearn', 'scipy', 'click', 'mmh3', 'threadpoolctl'}\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.splitlines() == ["aa", "[]"]
+    assert run_fresh("from smallnlp import LanguageIdentifier\n"
+                     f"print(LanguageIdentifier.load({str(path)!r}).predict('kakiko').label)"
+                     ) == ["aa", "[]"]
 
 
 def test_restricting_languages_renormalises(tiny_model, tmp_path):

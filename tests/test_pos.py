@@ -9,6 +9,8 @@ from smallnlp.cli import main
 from smallnlp.errors import DataError
 from smallnlp.pos import PosTagger, tokenize
 
+from .conftest import run_fresh
+
 WORDS = {"DET": ["the", "a", "this"], "NOUN": ["cat", "dog", "house", "tree", "idea"],
          "VERB": ["sees", "likes", "finds", "eats"], "ADP": ["in", "on", "near"],
          "PUNCT": [".", "!"]}
@@ -220,15 +222,8 @@ def test_non_token_inputs_raise_type_error(tagger, bad):
 
 
 def test_tagging_imports_numpy_only(tagger, tmp_path):
-    import subprocess
-    import sys
     path = tmp_path / "pos.snlp"
     tagger.save(path)
-    code = ("import sys\n"
-            "from smallnlp import PosTagger\n"
-            f"print(PosTagger.load({str(path)!r}).tag(['the', 'dog']))\n"
-            "heavy = {'sklearn', 'scipy', 'click', 'mmh3', 'threadpoolctl'}\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.splitlines() == ["['DET', 'NOUN']", "[]"]
+    assert run_fresh("from smallnlp import PosTagger\n"
+                     f"print(PosTagger.load({str(path)!r}).tag(['the', 'dog']))"
+                     ) == ["['DET', 'NOUN']", "[]"]
