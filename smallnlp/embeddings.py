@@ -108,21 +108,24 @@ class QuantizedEmbedding(EmbeddingStore):
         if group.one_per_row:  # e.g. a tagger's word at one window offset
             return self.rows(group.ids)
         ids, weights = group.ids, group.weights
-        weighted = self.codes.take(ids, axis=0) * (self.scale[ids] * weights)[:, None]
+        # Laid out one dimension per row, so that each sum below runs over
+        # contiguous memory (about a third faster than summing rows of width 16).
+        weighted = np.empty((self.shape[1], len(ids)), dtype=np.float32)
+        np.multiply(self.codes.take(ids, axis=0).T, self.scale[ids] * weights, out=weighted)
         shifts = self.offset[ids] * weights
         # Sums go through reduceat, never a BLAS product, even for one text: the
         # same order of additions whatever the batch, so the same result.
         starts = group.indptr[:-1]
         nonempty = starts < group.indptr[1:]
         if nonempty.all():  # the usual case, without masked copies
-            out = np.add.reduceat(weighted, starts, axis=0)
+            out = np.add.reduceat(weighted, starts, axis=1).T
             out += np.add.reduceat(shifts, starts)[:, None]
             return out
         out = np.zeros((group.n_rows, self.shape[1]), dtype=np.float32)
         if len(ids) == 0:
             return out
         starts = starts[nonempty]
-        out[nonempty] = np.add.reduceat(weighted, starts, axis=0)
+        out[nonempty] = np.add.reduceat(weighted, starts, axis=1).T
         out[nonempty] += np.add.reduceat(shifts, starts)[:, None]
         return out
 
