@@ -238,8 +238,9 @@ class LanguageIdentifier(TaskModel):
     def predict_batch(self, texts: Sequence[str]) -> list[Prediction]:
         probs = self.predict_proba(texts)
         best = probs.argmax(axis=1)
-        return [Prediction(self.labels_[b], float(p[b])) if p[b] > 0
-                else Prediction(UNDETERMINED, 0.0) for b, p in zip(best, probs)]
+        top = probs[np.arange(len(best)), best].tolist()
+        return [Prediction(self.labels_[b], p) if p > 0 else Prediction(UNDETERMINED, 0.0)
+                for b, p in zip(best.tolist(), top)]
 
     def predict(self, text: str) -> Prediction:
         return self.predict_batch([text])[0]
