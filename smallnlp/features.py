@@ -217,10 +217,11 @@ class FramedBatch:
 
     def __init__(self, framed: Sequence[str]):
         whole = "".join(framed)
-        self.cp = cp = np.frombuffer(whole.encode("utf-32-le"), dtype="<u4")
+        # Lone surrogates (possible in a tagger's tokens) are kept as code points.
+        self.cp = cp = np.frombuffer(whole.encode("utf-32-le", "surrogatepass"), dtype="<u4")
         self.row_of_char = (np.zeros(len(cp), dtype=np.int64) if len(framed) == 1 else
                             np.repeat(np.arange(len(framed)), [len(s) for s in framed]))
-        self.stream = whole.encode("utf-8")
+        self.stream = whole.encode("utf-8", "surrogatepass")
         if len(self.stream) == len(cp):  # ASCII: one byte per character
             self.byte_offsets = np.arange(len(cp) + 1)
         else:

@@ -50,8 +50,8 @@ def model_path_for(name: str) -> Path:
 
 
 def _check_sentences(sentences: Sequence[Sequence[str]]) -> None:
-    if isinstance(sentences, str):
-        raise TypeError("expected a list of token lists, got str")
+    if isinstance(sentences, str) or not isinstance(sentences, Sequence):
+        raise TypeError(f"expected a list of token lists, got {type(sentences).__name__}")
     for sentence in sentences:
         if isinstance(sentence, str) or not all(isinstance(t, str) for t in sentence):
             raise TypeError("each sentence must be a list of str tokens")

@@ -9,6 +9,9 @@ from smallnlp.langid import cut_spans, read_labelled_dir
 
 from .conftest import TINY_CONFIG, run_fresh, synthetic_corpus, write_corpus
 
+# Every code point, lone surrogates included (hypothesis leaves them out by default).
+ANY_CHARACTER = st.characters(blacklist_categories=())
+
 
 def test_end_to_end_training_learns_synthetic_languages(tiny_model):
     texts, labels = synthetic_corpus(40, seed=7)
@@ -181,7 +184,7 @@ def test_read_licences_reports_real_line_numbers(tmp_path):
     assert read_licences(path) == {"de": "CC BY-SA 4.0"}
 
 
-@given(st.text(max_size=300))
+@given(st.text(ANY_CHARACTER, max_size=300))
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_unicode_text_gets_a_label_or_und(tiny_model, text):
