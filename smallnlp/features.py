@@ -26,6 +26,8 @@ _WORD_START_CP = ord(WORD_START)
 _WORD_END_CP = ord(WORD_END)
 # Texts are hashed in chunks of about this many characters to bound memory.
 _CHUNK_CHARS = 1 << 20
+# Groups this small (e.g. scripts) always have their repeats merged: cheap to
+# count densely, and it leaves far fewer rows to pool.
 SMALL_GROUP_BUCKETS = 256
 
 # Text groups (language ID): char_ngram, word, script. Token groups (tagging):
@@ -78,7 +80,6 @@ class SparseGroup:
 
     def row_sizes(self) -> np.ndarray:
         return np.diff(self.indptr)
-
 
     def take(self, rows: np.ndarray) -> SparseGroup:
         """The sub-matrix of the given rows (in that order)."""
@@ -134,8 +135,7 @@ def occurrences(rows: np.ndarray, ids: np.ndarray, n_rows: int) -> SparseGroup:
 
 def _group(rows: np.ndarray, ids: np.ndarray, n_rows: int, buckets: int,
            merge_repeats: bool) -> SparseGroup:
-    """Repeats are merged when asked, and always in small groups (e.g. scripts),
-    where merging is cheap and leaves far fewer rows to pool."""
+    """Repeats are merged when asked, and always in small groups."""
     return aggregate(rows, ids, n_rows, buckets) \
         if merge_repeats or buckets <= SMALL_GROUP_BUCKETS else occurrences(rows, ids, n_rows)
 
@@ -233,12 +233,13 @@ class FramedBatch:
         self.word_ends = (cp == _WORD_END_CP).nonzero()[0] + 1
         self.is_letter = ~is_start & (cp != _WORD_END_CP)
         self._is_start = is_start
+        self._to_word_end: np.ndarray | None = None  # characters left in each one's word
 
     def ngram_starts(self, order: int) -> np.ndarray:
         """Start of every n-gram inside a frame; order 1 skips the markers."""
         if order == 1:
             return self.is_letter.nonzero()[0]
-        if not hasattr(self, "_to_word_end"):
+        if self._to_word_end is None:
             word_index = self._is_start.cumsum() - 1
             self._to_word_end = self.word_ends[word_index] - np.arange(len(self.cp))
         return (self._to_word_end >= order).nonzero()[0]

@@ -14,6 +14,7 @@ import numpy as np
 
 MARKUP = re.compile(r"<[^<>\n]{0,256}>")
 
+
 class _LetterTable(dict):
     """``str.translate`` table that classifies each code point on first sight:
     letters and marks map to themselves, everything else to a space. Bounded,
