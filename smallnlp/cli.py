@@ -99,7 +99,10 @@ def _one_line(text: str) -> str:
               show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--languages", help="Comma-separated codes: only answer one of these.")
-def langid_command(texts, model_path, top_k, fmt, batch_size, languages) -> None:
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Answer 'und' (with the best probability) when the best probability is "
+              "below this; see the README's section on confidence.")
+def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold) -> None:
     """Identify the language of each TEXT, or of each stdin line.
 
     Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
@@ -112,18 +115,21 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages) -> None
         raise click.BadParameter(str(exc), param_hint="--languages") from None
     for batch in _batches(_input_lines(texts), batch_size):
         probs = model.predict_proba(batch)
+        lines = []
         for text, row in zip(batch, probs):
             order = np.argsort(-row, kind="stable")[:top_k]
-            preds = ([Prediction(model.labels[i], float(row[i])) for i in order]
-                     if row.any() else [Prediction("und", 0.0)])
+            preds = [Prediction(model.labels[i], float(row[i])) for i in order]
+            if not row.any() or preds[0].probability < threshold:
+                preds = [Prediction("und", preds[0].probability if row.any() else 0.0)]
             if fmt == "json":
-                click.echo(json.dumps({"text": text, "label": preds[0].label,
-                                       "probability": round(preds[0].probability, 6),
-                                       "top_k": [[p.label, round(p.probability, 6)]
-                                                 for p in preds]}, ensure_ascii=False))
+                lines.append(json.dumps({"text": text, "label": preds[0].label,
+                                         "probability": round(preds[0].probability, 6),
+                                         "top_k": [[p.label, round(p.probability, 6)]
+                                                   for p in preds]}, ensure_ascii=False))
             else:
                 fields = [f"{p.label}\t{p.probability:.4f}" for p in preds]
-                click.echo("\t".join(fields + [_one_line(text)]))
+                lines.append("\t".join(fields + [_one_line(text)]))
+        click.echo("\n".join(lines))
 
 
 @main.group()

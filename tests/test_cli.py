@@ -3,6 +3,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from smallnlp import LanguageIdentifier
 from smallnlp.cli import main
 
 from .conftest import TINY_CONFIG, synthetic_corpus, write_corpus
@@ -89,3 +90,22 @@ def test_clear_errors(tmp_path, trained):
                                   "--memory-budget", "5KB", "--output", str(tmp_path / "x")])
     assert result.exit_code == 1 and "minimum is" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_langid_threshold_answers_und_below_it(trained):
+    _, model = trained
+    runner = CliRunner()
+    # The least sure answer among a few inputs that mix the made-up languages' letters.
+    candidates = ["a", "e", "o", "u", "r", "q", "kas", "ouki", "ichko", "xyz", "ter ou"]
+    probabilities = LanguageIdentifier.load(model).predict_proba(candidates).max(axis=1)
+    text, probability = candidates[int(probabilities.argmin())], float(probabilities.min())
+    assert probability < 1.0
+    result = runner.invoke(main, ["langid", "--model", str(model), "--threshold",
+                                  str((probability + 1) / 2), text, "123"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"und\t{probability:.4f}\t{text}",
+                                          "und\t0.0000\t123"]
+    result = runner.invoke(main, ["langid", "--model", str(model), "--threshold",
+                                  str(probability / 2), text])
+    assert not result.output.startswith("und")
+    assert runner.invoke(main, ["langid", "--threshold", "2", "x"]).exit_code != 0
