@@ -291,13 +291,14 @@ def pos_command(texts, model_name, fmt, batch_size) -> None:
     if fmt == "conllu":
         lines = (raw.decode("utf-8", errors="replace") for raw in _stdin_bytes())
         for batch in _batches(conllu.parse(lines, "<stdin>"), batch_size):
-            for sentence, tags in zip(batch, tagger.tag_batch([s.forms for s in batch])):
-                click.echo(conllu.format_sentence(sentence.with_tags(tags)), nl=False)
+            tagged = tagger.tag_batch([s.forms for s in batch])
+            click.echo("".join(conllu.format_sentence(sentence.with_tags(tags))
+                               for sentence, tags in zip(batch, tagged)), nl=False)
         return
     for batch in _batches(_input_lines(texts), batch_size):
         token_lists = [tokenize(line) for line in batch]
-        for tokens, tags in zip(token_lists, tagger.tag_batch(token_lists)):
-            click.echo(" ".join(f"{t}/{g}" for t, g in zip(tokens, tags)))
+        click.echo("\n".join(" ".join(f"{t}/{g}" for t, g in zip(tokens, tags))
+                             for tokens, tags in zip(token_lists, tagger.tag_batch(token_lists))))
 
 
 @train.command("pos")
