@@ -111,12 +111,7 @@ class FeedForwardNetwork:
         """Logits with the dense layers in float64, for prediction: BLAS rounds
         one row and many rows differently (other kernels), and in float32 that
         is enough for a text's probabilities to depend on its batch."""
-        hidden = self.pooled(groups).astype(np.float64) @ self.hidden_weights
-        hidden += self.hidden_bias
-        np.maximum(hidden, 0, out=hidden)
-        logits = hidden @ self.output_weights
-        logits += self.output_bias
-        return logits
+        return self.head(self.pooled(groups).astype(np.float64))[1]
 
     def backward(self, cache: ForwardCache, d_logits: np.ndarray) -> dict[str, np.ndarray]:
         """Gradients of every parameter given dLoss/dlogits (float tables only)."""
