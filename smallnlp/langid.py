@@ -180,10 +180,8 @@ class LanguageIdentifier(TaskModel):
         and on two-word spans of them, which the fit never saw."""
         def logits_of(texts: Sequence[str], gold: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
             pairs = [(t, y) for t, y in zip(texts, gold) if t is not None]
-            groups = self.featurizer_.transform([t for t, _ in pairs], merge_repeats=False)
-            keep = _has_features(groups)
-            return (self.network_.exact_logits(groups)[keep],
-                    np.array([y for _, y in pairs], dtype=np.int64)[keep])
+            logits, keep = self._logits([t for t, _ in pairs], self.network_)
+            return logits[keep], np.array([y for _, y in pairs], dtype=np.int64)[keep]
 
         fit_texts, fit_gold = list(texts[0::2]), list(gold[0::2])
         spans = cut_spans(fit_texts, rng, 1, 3)
@@ -225,15 +223,20 @@ class LanguageIdentifier(TaskModel):
         excluded = self.excluded_
         for start in range(0, len(texts), _PREDICT_BATCH):
             chunk = texts[start:start + _PREDICT_BATCH]
-            groups = self.featurizer_.transform(chunk, merge_repeats=False)
-            logits = network.exact_logits(groups)
+            logits, has_letters = self._logits(chunk, network)
             logits /= self.temperature_
             if excluded is not None:
                 logits[:, excluded] = -np.inf
             probs = softmax(logits)
-            probs[~_has_features(groups)] = 0.0
+            probs[~has_letters] = 0.0
             out[start:start + len(chunk)] = probs
         return out
+
+    def _logits(self, texts: Sequence[str], network: FeedForwardNetwork
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Logits before the temperature, and which texts have letters at all."""
+        groups = self.featurizer_.transform(texts, merge_repeats=False)
+        return network.exact_logits(groups), _has_features(groups)
 
     def predict_batch(self, texts: Sequence[str]) -> list[Prediction]:
         probs = self.predict_proba(texts)
