@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -55,3 +58,12 @@ def best_of(function, repeats: int = 3) -> float:
         function()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def in_fresh_process(script: str, *args: str) -> dict | str:
+    """Run ``python script *args`` and parse the JSON it prints; on failure, the
+    last line it wrote to stderr (e.g. that a peer is not installed)."""
+    done = subprocess.run([sys.executable, script, *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
+    return json.loads(done.stdout)

@@ -21,13 +21,12 @@ import argparse
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import DATA, best_of, machine, peak_rss_bytes, rss_bytes, single_core
+from common import DATA, best_of, in_fresh_process, machine, peak_rss_bytes, rss_bytes, single_core
 
 CODE_ALIASES = {"iw": "he", "jw": "jv", "no": "nb", "fil": "tl", "in": "id"}
 LATENCY_CHARS = 100
@@ -172,15 +171,6 @@ def draw_sample(data: Path, per_language: int, seed: int) -> dict:
     return {"texts": texts, "gold": gold, "latency_texts": latency_texts}
 
 
-def run_worker(name: str, sample_path: Path) -> dict | str:
-    """The worker's result, or why it failed (e.g. the peer is not installed)."""
-    done = subprocess.run([sys.executable, __file__, "--worker", name, "--sample",
-                           str(sample_path)], capture_output=True, text=True)
-    if done.returncode != 0:
-        return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
-    return json.loads(done.stdout)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA / "langid" / "dev")
@@ -205,7 +195,8 @@ def main() -> None:
         sample_path.write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
         for name in ["smallnlp"] + [n for n in names if n != "smallnlp"]:
             print(f"running {name} ...", file=sys.stderr)
-            results[name] = run_worker(name, sample_path)
+            results[name] = in_fresh_process(__file__, "--worker", name, "--sample",
+                                             str(sample_path))
     ours = results["smallnlp"]
     if isinstance(ours, str):
         sys.exit(f"smallnlp failed: {ours}")

@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 
-from common import REPO, machine, rss_bytes, single_core
+from common import REPO, in_fresh_process, machine, rss_bytes, single_core
 
 MODELS = {"langid": "models/langid.snlp", "pos-en": "models/pos-en.snlp"}
 
@@ -60,9 +59,10 @@ def main() -> None:
           "RSS growth: first prediction |")
     print("|---|---:|---:|---:|---:|---:|")
     for name in MODELS:
-        runs = [json.loads(subprocess.run([sys.executable, __file__, "--worker", name],
-                                          capture_output=True, text=True, check=True).stdout)
-                for _ in range(args.runs)]
+        runs = [in_fresh_process(__file__, "--worker", name) for _ in range(args.runs)]
+        failed = [run for run in runs if isinstance(run, str)]
+        if failed:
+            sys.exit(f"{name}: {failed[0]}")
         median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
         print(f"| {name} | {median['file_bytes']:,.0f} B | {median['import_ms']:.0f} ms "
               f"| {median['load_ms']:.1f} ms | {median['rss_load'] / 1e6:+.2f} MB "
