@@ -16,10 +16,15 @@ DATA = REPO.parent / "shared" / "data"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def single_core() -> None:
-    """Pin this process to one CPU and one BLAS thread (call before importing numpy)."""
+def one_blas_thread() -> None:
+    """One BLAS thread for this process and its children (call before importing numpy)."""
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
+
+
+def single_core() -> None:
+    """Pin this process to one CPU and one BLAS thread (call before importing numpy)."""
+    one_blas_thread()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
 

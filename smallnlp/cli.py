@@ -388,6 +388,10 @@ def info(path) -> None:
         click.echo(f"  {group['name']:<9} {group['kind']:<10} order {group.get('order', 0)} "
                    f"seed {group.get('seed', 0)}{offset}: {group['buckets']} rows x "
                    f"{group['dims']} dims x 1 byte = {codes.nbytes:,} + offsets/scales {scales:,}")
+    known = metadata.get("features", {}).get("known_words")
+    if known:
+        click.echo(f"  known words: a {known['bits']:,}-bit bitmap of hashed training words "
+                   f"(seed {known['seed']}); others take their word group's last row")
     click.echo("\narrays:")
     array_bytes = 0
     for name, array in arrays.items():

@@ -282,12 +282,23 @@ class TokenFeaturizer:
     Word-level features use the lowercased token with digits mapped to ``0``;
     ``shape`` uses the token as written. ``prev_tag`` groups depend on decoding
     and are built by ``prev_tag_groups``; they must come last in the spec.
+
+    ``known_words`` (fitted by ``fit_known_words``) is a bitmap of the hashed
+    words seen in training. With it, each word group keeps its last row for
+    unknown words: hashing alone would give an unseen word the row of some
+    seen word it collides with, whose tags say nothing about it.
     """
 
     SHAPE_BUCKETS = 4 * 3 * 3 * 4
 
-    def __init__(self, groups: Sequence[GroupSpec]):
+    def __init__(self, groups: Sequence[GroupSpec], known_words: np.ndarray | None = None,
+                 known_word_seed: int = 0):
         self.groups = list(groups)
+        if known_words is not None and (known_words.dtype != np.uint8 or known_words.ndim != 1
+                                        or not len(known_words)):
+            raise ValueError("known_words must be a non-empty 1-d uint8 bitmap")
+        self.known_words = known_words
+        self.known_word_seed = known_word_seed
         kinds = [g.kind for g in self.groups]
         first_tag = kinds.index("prev_tag") if "prev_tag" in kinds else len(kinds)
         if any(k != "prev_tag" for k in kinds[first_tag:]):
@@ -300,6 +311,29 @@ class TokenFeaturizer:
     @staticmethod
     def framed(token: str) -> str:
         return WORD_START + token.lower().translate(_TOKEN_CHARS) + WORD_END
+
+    def fit_known_words(self, tokens: Sequence[str], bits: int, seed: int) -> TokenFeaturizer:
+        """Set the bitmap of ``bits`` bits marking the training words (as
+        framed and hashed for the word groups, with ``seed``)."""
+        if bits < 8 or bits % 8:
+            raise ValueError(f"known_word_bits must be a positive multiple of 8, got {bits}")
+        batch = FramedBatch([self.framed(t) for t in tokens])
+        hashes, = batch.bucket_ids([self._known_word_request(batch, seed)])
+        flags = np.zeros(bits, dtype=bool)
+        flags[hashes % np.uint32(bits)] = True
+        self.known_words = np.packbits(flags, bitorder="little")
+        self.known_word_seed = seed
+        return self
+
+    @staticmethod
+    def _known_word_request(batch: FramedBatch, seed: int) -> HashRequest:
+        return HashRequest(batch.word_starts, batch.word_ends, seed, None, WORD_HASH_BYTES)
+
+    def unknown_row(self, group: GroupSpec) -> int | None:
+        """The row a word group gives words outside ``known_words`` (None: no such row)."""
+        if group.kind != "word" or self.known_words is None:
+            return None
+        return group.buckets - 1
 
     def transform(self, sentences: Sequence[Sequence[str]], merge_repeats: bool = True
                   ) -> list[SparseGroup]:
@@ -320,13 +354,19 @@ class TokenFeaturizer:
                 requests[key] = HashRequest(starts, starts + group.order, group.seed,
                                             None, 4 * group.order)
             elif group.kind == "word":
-                requests[key] = HashRequest(batch.word_starts, batch.word_ends, group.seed,
-                                            None, WORD_HASH_BYTES)
+                requests[("word", 0, group.seed)] = self._known_word_request(batch, group.seed)
             elif group.kind in ("prefix", "suffix"):
                 requests[key] = HashRequest(
                     *batch.affix_spans(group.order, group.kind == "suffix"),
                     group.seed, None, 4 * (group.order + 1))
+        if self.known_words is not None:
+            requests.setdefault(("word", 0, self.known_word_seed),
+                                self._known_word_request(batch, self.known_word_seed))
         hashed = dict(zip(requests, batch.bucket_ids(list(requests.values()))))
+        if self.known_words is not None:
+            bit = hashed[("word", 0, self.known_word_seed)] % np.uint32(8 * len(self.known_words))
+            known = (self.known_words[bit >> 3] >> (bit & 7).astype(np.uint8)) & 1 == 1
+            known[n:] = True  # the padding words
         if any(group.kind == "shape" for group in self.static_groups):
             shapes = np.array([shape_id(t) for t in tokens]
                               + [shape_id(_PAD_BEFORE), shape_id(_PAD_AFTER)], dtype=np.int64)
@@ -341,15 +381,20 @@ class TokenFeaturizer:
                 out.append(_group(rows, ids, n, group.buckets, merge_repeats))
                 continue
             # ids of every token plus the two padding rows, then shifted by offset
+            unknown = self.unknown_row(group)
             if group.kind == "shape":
                 ids = shapes
+            elif group.kind == "word":
+                words = hashed[("word", 0, group.seed)]
+                ids = (words % np.uint32(group.buckets) if unknown is None
+                       else np.where(known, words % np.uint32(unknown), unknown))
             else:
-                ids = (hashed[key] % np.uint32(group.buckets)).astype(np.int64)
+                ids = hashed[key] % np.uint32(group.buckets)
             if group.offset not in sources:
                 sources[group.offset] = np.where(
                     position + group.offset < 0, n,
                     np.where(group.offset > remaining, n + 1, np.arange(n) + group.offset))
-            ids = ids.take(sources[group.offset])
+            ids = ids.astype(np.int64).take(sources[group.offset])
             out.append(one_per_row(ids))
         return out
 

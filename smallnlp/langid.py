@@ -277,7 +277,7 @@ class LanguageIdentifier(TaskModel):
         """Load a model file; without ``path``, the shipped model. ``languages``
         restricts the answers to those codes (see ``set_languages``)."""
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
-        model = cls._from_file(path, lambda groups, metadata: CharNgramFeaturizer(
+        model = cls._from_file(path, lambda groups, metadata, arrays: CharNgramFeaturizer(
             groups, int(metadata["features"]["max_chars"])))
         return model.set_languages(languages)
 

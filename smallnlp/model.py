@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, modelfile
-from .budget import GroupTemplate, Plan, parse_size, plan
+from .budget import ARRAY_TABLE_BYTES, GroupTemplate, Plan, parse_size, plan
 from .config import load_config
 from .errors import ModelFileError
 from .features import GroupSpec
@@ -19,9 +19,10 @@ from .network import FeedForwardNetwork
 from .train import TrainOptions, TrainResult
 
 
-def save_model(path: str | os.PathLike, metadata: dict, network: FeedForwardNetwork) -> int:
+def save_model(path: str | os.PathLike, metadata: dict, network: FeedForwardNetwork,
+               featurizer_arrays: dict[str, np.ndarray] | None = None) -> int:
     """Write the 8-bit model atomically; refuses to exceed its memory budget."""
-    payload = modelfile.encode(metadata, network.to_arrays())
+    payload = modelfile.encode(metadata, {**network.to_arrays(), **(featurizer_arrays or {})})
     budget = metadata.get("training", {}).get("memory_budget")
     if budget is not None and len(payload) > budget:
         raise ModelFileError(f"{path}: model of {len(payload):,} bytes would exceed its "
@@ -31,8 +32,9 @@ def save_model(path: str | os.PathLike, metadata: dict, network: FeedForwardNetw
 
 
 def load_model(path: str | os.PathLike, task: str
-               ) -> tuple[dict, list[GroupSpec], FeedForwardNetwork]:
-    """Read a model file of ``task`` and check that its parts fit together."""
+               ) -> tuple[dict, list[GroupSpec], FeedForwardNetwork, dict[str, np.ndarray]]:
+    """Read a model file of ``task`` and check that its parts fit together; the
+    arrays are returned too, for the featurizer's fitted state."""
     metadata, arrays = modelfile.load(path)
     try:
         if metadata.get("task") != task:
@@ -48,7 +50,7 @@ def load_model(path: str | os.PathLike, task: str
             raise ValueError(f"labels do not match the {network.n_labels} outputs")
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{Path(path)}: not a valid {task} model: {exc}") from None
-    return metadata, groups, network
+    return metadata, groups, network, arrays
 
 
 # Upper bounds on the JSON of one feature group's spec and one epoch's record.
@@ -101,13 +103,16 @@ class TaskModel:
                                  **(provenance or {})}}
         return config, options, np.random.default_rng(self.seed), metadata
 
-    def _plan(self, config: dict, templates: list[GroupTemplate], metadata: dict) -> Plan:
+    def _plan(self, config: dict, templates: list[GroupTemplate], metadata: dict,
+              featurizer_bytes: int = 0) -> Plan:
         """Plan the shape within the budget, reserving room for the metadata
-        that is only known later: the feature spec and the per-epoch history."""
+        that is only known later (the feature spec and the per-epoch history)
+        and for ``featurizer_bytes`` of featurizer arrays."""
         epochs = metadata["training"]["options"]["epochs"]
         reserve = (len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
                    + GROUP_SPEC_BYTES * len(templates) + EPOCH_RECORD_BYTES * epochs
-                   + self.extra_metadata_bytes + 1024)
+                   + self.extra_metadata_bytes + 1024
+                   + (featurizer_bytes + ARRAY_TABLE_BYTES + 8 if featurizer_bytes else 0))
         self.plan_ = plan(metadata["training"]["memory_budget"], templates,
                           len(metadata["labels"]), dims=config["features"].get("dims", 16),
                           metadata_bytes=reserve)
@@ -139,18 +144,23 @@ class TaskModel:
     def _describe_features(self, featurizer) -> dict:
         return {"groups": [g.to_dict() for g in featurizer.groups]}
 
+    def _featurizer_arrays(self) -> dict[str, np.ndarray]:
+        """The featurizer's fitted arrays, saved beside the network's."""
+        return {}
+
     def save(self, path: str | os.PathLike) -> int:
         """Write the 8-bit model atomically; refuses to exceed the memory budget."""
         self._require_fitted()
-        return save_model(path, self.metadata_, self.network_)
+        return save_model(path, self.metadata_, self.network_, self._featurizer_arrays())
 
     @classmethod
-    def _from_file(cls, path: Path, make_featurizer: Callable[[list[GroupSpec], dict], object]):
-        metadata, groups, network = load_model(path, cls.task)
+    def _from_file(cls, path: Path,
+                   make_featurizer: Callable[[list[GroupSpec], dict, dict], object]):
+        metadata, groups, network, arrays = load_model(path, cls.task)
         model = cls(memory_budget=metadata.get("training", {}).get("memory_budget", "1MB"))
         try:
-            model._set_state(network, make_featurizer(groups, metadata), metadata["labels"],
-                             metadata)
+            model._set_state(network, make_featurizer(groups, metadata, arrays),
+                             metadata["labels"], metadata)
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: not a valid {cls.task} model: {exc}") from None
         return model

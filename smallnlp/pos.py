@@ -13,7 +13,7 @@ import numpy as np
 
 from .budget import GroupTemplate
 from .config import shipped_file
-from .features import SparseGroup, TokenFeaturizer
+from .features import SparseGroup, TokenFeaturizer, one_per_row
 from .model import TaskModel
 from .network import FeedForwardNetwork
 from .train import Progress, fit
@@ -84,8 +84,13 @@ class PosTagger(TaskModel):
             elif group["kind"] == "prev_tag":
                 group["fixed_buckets"] = len(labels) + 1
             templates.append(GroupTemplate(**group))
-        shape = self._plan(config, templates, metadata)
+        known_word_bits = int(config["features"].get("known_word_bits", 0))
+        shape = self._plan(config, templates, metadata, featurizer_bytes=known_word_bits // 8)
         featurizer = TokenFeaturizer(shape.groups)
+        word_seeds = [g.seed for g in shape.groups if g.kind == "word"]
+        if known_word_bits and word_seeds:
+            featurizer.fit_known_words([t for s in sentences for t in s], known_word_bits,
+                                       word_seeds[0])
 
         y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
@@ -108,22 +113,23 @@ class PosTagger(TaskModel):
 
         sampling = float(tagging.get("scheduled_sampling", 0.0))
         static = groups[:len(featurizer.static_groups)]
-        focus = [i for i, g in enumerate(featurizer.static_groups)
-                 if g.kind == "word" and g.offset == 0]
-        focus_weights = [groups[i].weights for i in focus]
-        # Word dropout: a focus word seen c times is hidden with probability
-        # alpha / (alpha + c), so that rare and unseen words are tagged from
-        # their spelling (hashing gives unseen words some other word's row).
+        # Word dropout: in each word group, a word seen c times takes the
+        # unknown-word row with probability alpha / (alpha + c), which trains
+        # that row, and teaches the network to tag rare words from the rest.
         alpha = float(tagging.get("word_dropout", 0.0))
-        drop_probability = [alpha / (alpha + np.bincount(groups[i].ids)[groups[i].ids])
-                            for i in focus]
+        unknown_rows = {i: featurizer.unknown_row(g)
+                        for i, g in enumerate(featurizer.static_groups)
+                        if featurizer.unknown_row(g) is not None}
+        if alpha > 0 and not unknown_rows:
+            raise ValueError("word_dropout needs word groups and [features] known_word_bits")
+        seen_ids = {i: groups[i].ids for i in unknown_rows}
+        drop_probability = {i: alpha / (alpha + np.bincount(ids)[ids])
+                            for i, ids in seen_ids.items()}
 
         def before_epoch(epoch: int, net: FeedForwardNetwork) -> None:
-            for i, weights, p in zip(focus, focus_weights, drop_probability):
-                if alpha > 0:
-                    group = groups[i]
-                    kept = weights * (rng.random(len(p)) >= p)
-                    groups[i] = SparseGroup(group.indptr, group.ids, kept.astype(np.float32))
+            for i, p in drop_probability.items() if alpha > 0 else ():
+                dropped = rng.random(len(p)) < p
+                groups[i] = one_per_row(np.where(dropped, unknown_rows[i], seen_ids[i]))
             # Scheduled sampling: from epoch 2, each token's previous-tag features
             # see the current model's greedy tags with probability ``sampling``.
             if sampling > 0 and epoch > 1:
@@ -235,4 +241,25 @@ class PosTagger(TaskModel):
         path = Path(name_or_path)
         if not path.exists() and not path.suffix:
             path = model_path_for(str(name_or_path))
-        return cls._from_file(path, lambda groups, metadata: TokenFeaturizer(groups))
+        return cls._from_file(path, _featurizer_from_file)
+
+    def _describe_features(self, featurizer: TokenFeaturizer) -> dict:
+        described = super()._describe_features(featurizer)
+        if featurizer.known_words is not None:
+            described["known_words"] = {"bits": 8 * len(featurizer.known_words),
+                                        "seed": featurizer.known_word_seed}
+        return described
+
+    def _featurizer_arrays(self) -> dict[str, np.ndarray]:
+        known = self.featurizer_.known_words
+        return {} if known is None else {"known_words": known}
+
+
+def _featurizer_from_file(groups: list, metadata: dict, arrays: dict) -> TokenFeaturizer:
+    known = metadata["features"].get("known_words")
+    if known is None:
+        return TokenFeaturizer(groups)
+    bitmap = arrays["known_words"]
+    if 8 * len(bitmap) != known["bits"]:
+        raise ValueError(f"known_words has {8 * len(bitmap)} bits, metadata says {known['bits']}")
+    return TokenFeaturizer(groups, bitmap, int(known["seed"]))

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from smallnlp import conllu
 from smallnlp.cli import main
-from smallnlp.errors import DataError
+from smallnlp.errors import DataError, ModelFileError
+from smallnlp.model import save_model
 from smallnlp.pos import PosTagger, tokenize
 
 from .conftest import run_fresh
@@ -184,14 +185,63 @@ def _toml(config: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+KNOWN_WORDS_CONFIG = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["features"],
+                                                    "known_word_bits": 4096}}
+
+
 def test_word_dropout_and_scheduled_sampling_train(treebank):
-    config = {**TINY_POS_CONFIG, "tagging": {"word_dropout": 0.25, "scheduled_sampling": 0.3}}
+    config = {**KNOWN_WORDS_CONFIG,
+              "tagging": {"word_dropout": 0.25, "scheduled_sampling": 0.3}}
     train = conllu.read(treebank / "train.conllu")
     tagger = PosTagger("80KB", config=config, epochs=3).fit(
         [s.forms for s in train], [s.tags for s in train])
     assert tagger.metadata_["training"]["tagging"] == config["tagging"]
     assert tagger.tag(["the", "dog", "eats", "a", "tree", "."]) == [
         "DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"]
+
+
+def test_word_dropout_needs_an_unknown_word_row(treebank):
+    train = conllu.read(treebank / "train.conllu")
+    config = {**TINY_POS_CONFIG, "tagging": {"word_dropout": 0.25}}
+    with pytest.raises(ValueError, match="known_word_bits"):
+        PosTagger("80KB", config=config, epochs=1).fit(
+            [s.forms for s in train], [s.tags for s in train])
+
+
+def test_unseen_words_take_the_unknown_row_and_survive_save_load(treebank, tmp_path):
+    train = conllu.read(treebank / "train.conllu")
+    tagger = PosTagger("80KB", config=KNOWN_WORDS_CONFIG, epochs=2).fit(
+        [s.forms for s in train], [s.tags for s in train])
+    featurizer = tagger.featurizer_
+    sentence = ["The", "zorblax", "eats", "a", "Tree", "."]  # zorblax is not in training
+    groups = featurizer.transform([sentence])
+    for spec, group in zip(featurizer.static_groups, groups):
+        if spec.kind == "word":
+            unknown = featurizer.unknown_row(spec)
+            assert unknown == spec.buckets - 1
+            word_at = np.arange(len(sentence)) + spec.offset
+            is_zorblax = word_at == 1
+            assert np.all(group.ids[is_zorblax] == unknown)
+            assert np.all(group.ids[~is_zorblax] < unknown)  # seen words and padding
+    path = tmp_path / "known.snlp"
+    size = tagger.save(path)
+    assert size <= 80_000
+    loaded = PosTagger.load(path)
+    assert np.array_equal(loaded.featurizer_.known_words, featurizer.known_words)
+    assert loaded.metadata_["features"]["known_words"] == {"bits": 4096, "seed": 1}
+    assert loaded.tag(sentence) == tagger.tag(sentence)
+    shown = CliRunner().invoke(main, ["info", str(path)]).output
+    assert "known words: a 4,096-bit bitmap" in shown and "known_words " in shown
+
+    # A bitmap that does not match its metadata, or is missing, is refused.
+    features = loaded.metadata_["features"]
+    wrong_bits = {**loaded.metadata_, "features": {**features, "known_words": {
+        "bits": 8, "seed": 1}}}
+    for metadata, arrays in ((wrong_bits, {"known_words": featurizer.known_words}),
+                             (loaded.metadata_, {})):
+        save_model(tmp_path / "bad.snlp", metadata, loaded.network_, arrays)
+        with pytest.raises(ModelFileError, match="known_words"):
+            PosTagger.load(tmp_path / "bad.snlp")
 
 
 def test_metadata_written_after_planning_stays_within_budget(treebank):
@@ -230,3 +280,27 @@ def test_tagging_imports_numpy_only(tagger, tmp_path):
     assert run_fresh("from smallnlp import PosTagger\n"
                      f"print(PosTagger.load({str(path)!r}).tag(['the', 'dog']))"
                      ) == ["['DET', 'NOUN']", "[]"]
+
+
+
+def _reference_tags(tagger, sentence):
+    """Greedy left to right, one token at a time, through the plain network."""
+    featurizer, network = tagger.featurizer_, tagger.network_
+    lengths = np.array([len(sentence)])
+    static = featurizer.transform([sentence])
+    tags = np.zeros(len(sentence), dtype=np.int64)
+    for i in range(len(sentence)):
+        row = np.array([i])
+        groups = static + featurizer.prev_tag_groups(tags, lengths)
+        tags[i] = network.logits([g.take(row) for g in groups]).argmax()
+    return [tagger.labels[t] for t in tags]
+
+
+def test_vectorised_decoding_matches_token_by_token_reference(tagger, treebank):
+    dropout = {**KNOWN_WORDS_CONFIG, "tagging": {"word_dropout": 1.0}}
+    train = conllu.read(treebank / "train.conllu")
+    sentences = [["the", "dog", "eats", "a", "tree", "."], ["a"], ["house", "near", "finds"],
+                 ["idea", "the", "the", "sees", "!", "in", "this", "cat", "zorblax"]]
+    for model in (tagger, PosTagger("80KB", config=dropout, epochs=2).fit(
+            [s.forms for s in train], [s.tags for s in train])):
+        assert model.tag_batch(sentences) == [_reference_tags(model, s) for s in sentences]
