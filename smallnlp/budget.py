@@ -19,6 +19,9 @@ buckets and wider rows at 8 bits beat fewer at 32 bits:
    narrower rows (8) and smaller hidden layers are tried; if that is not enough,
    every hashed group gets ``MIN_BUCKETS`` rows first and the rest is shared.
 5. A budget below that smallest model is refused; the message states the minimum.
+
+A tagger's known-word bitmap comes off the top, before all this: the configured
+size, but at most ``KNOWN_WORDS_SHARE`` of the budget (``known_word_bits``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ HIDDEN_LADDER = (256, 192, 128, 96, 64, 48, 32)
 DENSE_SHARE = 0.25
 MIN_BUCKETS = 64
 FLOAT_BYTES = 4
+KNOWN_WORDS_SHARE = 0.04
 # Fixed parts of the file (prefix, CRC, alignment) plus room for the array table.
 FILE_OVERHEAD = 64
 ARRAY_TABLE_BYTES = 96
@@ -85,6 +89,12 @@ class Plan:
     groups: tuple[GroupSpec, ...]
     hidden: int
     n_labels: int
+
+
+def known_word_bits(budget: int, requested: int) -> int:
+    """Bits of the known-word bitmap: ``requested``, capped so that it takes at
+    most ``KNOWN_WORDS_SHARE`` of the budget (a whole number of bytes)."""
+    return 8 * min(requested // 8, int(budget * KNOWN_WORDS_SHARE))
 
 
 def dense_bytes(input_dims: int, hidden: int, n_labels: int) -> int:

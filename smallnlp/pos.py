@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .budget import GroupTemplate
+from .budget import GroupTemplate, known_word_bits
 from .config import shipped_file
 from .features import SparseGroup, TokenFeaturizer, one_per_row
 from .model import TaskModel
@@ -84,13 +84,13 @@ class PosTagger(TaskModel):
             elif group["kind"] == "prev_tag":
                 group["fixed_buckets"] = len(labels) + 1
             templates.append(GroupTemplate(**group))
-        known_word_bits = int(config["features"].get("known_word_bits", 0))
-        shape = self._plan(config, templates, metadata, featurizer_bytes=known_word_bits // 8)
+        bits = known_word_bits(metadata["training"]["memory_budget"],
+                               int(config["features"].get("known_word_bits", 0)))
+        shape = self._plan(config, templates, metadata, featurizer_bytes=bits // 8)
         featurizer = TokenFeaturizer(shape.groups)
         word_seeds = [g.seed for g in shape.groups if g.kind == "word"]
-        if known_word_bits and word_seeds:
-            featurizer.fit_known_words([t for s in sentences for t in s], known_word_bits,
-                                       word_seeds[0])
+        if bits and word_seeds:
+            featurizer.fit_known_words([t for s in sentences for t in s], bits, word_seeds[0])
 
         y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)

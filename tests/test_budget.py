@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smallnlp import modelfile
-from smallnlp.budget import GroupTemplate, minimum_budget, parse_size, plan
+from smallnlp.budget import GroupTemplate, known_word_bits, minimum_budget, parse_size, plan
 from smallnlp.errors import BudgetError
 from smallnlp.network import FeedForwardNetwork
 
@@ -65,3 +65,10 @@ def test_bigger_budgets_buy_more_buckets():
     sizes = [sum(g.buckets for g in plan(b, TEMPLATES, 75).groups)
              for b in (50_000, 200_000, 1_000_000, 4_000_000)]
     assert sizes == sorted(sizes) and sizes[0] < sizes[-1] / 10
+
+
+def test_known_word_bitmap_takes_at_most_its_share_of_the_budget():
+    assert known_word_bits(1_000_000, 262_144) == 262_144  # 32 KB fits in 4% of 1 MB
+    assert known_word_bits(100_000, 262_144) == 8 * 4_000  # capped at 4% of 100 KB
+    assert known_word_bits(100_000, 0) == 0
+    assert known_word_bits(1_000_000, 1_001) == 1_000  # whole bytes
