@@ -32,8 +32,10 @@ SMALL_GROUP_BUCKETS = 256
 
 # Text groups (language ID): char_ngram, word, script. Token groups (tagging):
 # word (at a window offset), char_ngram (of the focus word), prefix, suffix,
-# shape, prev_tag (the tag predicted ``-offset`` tokens back).
-GROUP_KINDS = ("char_ngram", "word", "script", "prefix", "suffix", "shape", "prev_tag")
+# shape, prev_tag (the tag predicted ``-offset`` tokens back), next_tag (the tag
+# a first decoding pass gave ``offset`` tokens ahead).
+GROUP_KINDS = ("char_ngram", "word", "script", "prefix", "suffix", "shape", "prev_tag",
+               "next_tag")
 # Words are hashed by at most this many UTF-8 bytes of "^word$" (bounds work).
 WORD_HASH_BYTES = 64
 
@@ -58,6 +60,8 @@ class GroupSpec:
             raise ValueError(f"feature group {self.name!r}: order must be 1..8")
         if self.kind == "prev_tag" and self.offset >= 0:
             raise ValueError(f"feature group {self.name!r}: prev_tag needs a negative offset")
+        if self.kind == "next_tag" and self.offset <= 0:
+            raise ValueError(f"feature group {self.name!r}: next_tag needs a positive offset")
         if self.buckets < 1 or self.dims < 1:
             raise ValueError(f"feature group {self.name!r}: buckets and dims must be >= 1")
 
@@ -280,8 +284,9 @@ class TokenFeaturizer:
     per token, tokens of all sentences in order.
 
     Word-level features use the lowercased token with digits mapped to ``0``;
-    ``shape`` uses the token as written. ``prev_tag`` groups depend on decoding
-    and are built by ``prev_tag_groups``; they must come last in the spec.
+    ``shape`` uses the token as written. Tag groups depend on decoding, and
+    ``tag_ids`` builds them: ``next_tag`` groups (a first pass's tags) follow
+    the static groups, and ``prev_tag`` groups come last.
 
     ``known_words`` (fitted by ``fit_known_words``) is a bitmap of the hashed
     words seen in training. With it, each word group keeps its last row for
@@ -300,13 +305,15 @@ class TokenFeaturizer:
         self.known_words = known_words
         self.known_word_seed = known_word_seed
         kinds = [g.kind for g in self.groups]
-        first_tag = kinds.index("prev_tag") if "prev_tag" in kinds else len(kinds)
-        if any(k != "prev_tag" for k in kinds[first_tag:]):
-            raise ValueError("prev_tag groups must come after every other group")
+        rank = [{"next_tag": 1, "prev_tag": 2}.get(k, 0) for k in kinds]
+        if rank != sorted(rank):
+            raise ValueError("next_tag groups must follow the other groups, and prev_tag "
+                             "groups must come last")
         if any(k == "script" for k in kinds):
             raise ValueError("script groups are for texts, not tokens")
-        self.static_groups = self.groups[:first_tag]
-        self.tag_groups = self.groups[first_tag:]
+        self.static_groups = [g for g in self.groups if g.kind not in ("next_tag", "prev_tag")]
+        self.next_tag_groups = [g for g in self.groups if g.kind == "next_tag"]
+        self.tag_groups = [g for g in self.groups if g.kind == "prev_tag"]
 
     @staticmethod
     def framed(token: str) -> str:
@@ -398,16 +405,23 @@ class TokenFeaturizer:
             out.append(one_per_row(ids))
         return out
 
-    def prev_tag_groups(self, tags: np.ndarray, lengths: np.ndarray) -> list[SparseGroup]:
-        """Groups of the tags ``-offset`` tokens back (0 before the sentence,
-        tag index + 1 otherwise), for tokens laid out as in ``transform``."""
-        position, _ = _positions(lengths)
+    @staticmethod
+    def tag_ids(specs: Sequence[GroupSpec], tags: np.ndarray, lengths: np.ndarray,
+                hidden: np.ndarray | None = None) -> list[np.ndarray]:
+        """For each tag group, per token, the id of the tag ``offset`` tokens
+        away: 0 outside the sentence, tag index + 1 inside, and the group's last
+        id ("not known yet", as in a first decoding pass) for tokens flagged in
+        ``hidden``. Tokens are laid out as in ``transform``."""
+        position, remaining = _positions(lengths)
+        n = len(tags)
         out = []
-        for group in self.tag_groups:
-            source = np.arange(len(tags)) + group.offset
-            ids = np.where(position + group.offset < 0, 0,
-                           tags[np.clip(source, 0, None)] + 1 if len(tags) else tags)
-            out.append(one_per_row(ids))
+        for spec in specs:
+            outside = position + spec.offset < 0 if spec.offset < 0 else spec.offset > remaining
+            source = np.clip(np.arange(n) + spec.offset, 0, max(n - 1, 0))
+            ids = np.where(outside, 0, tags[source] + 1 if n else tags)
+            if hidden is not None:
+                ids = np.where(hidden & ~outside, spec.buckets - 1, ids)
+            out.append(ids)
         return out
 
 

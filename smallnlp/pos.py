@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,7 @@ def _check_sentences(sentences: Sequence[Sequence[str]]) -> None:
     if isinstance(sentences, str) or not isinstance(sentences, Sequence):
         raise TypeError(f"expected a list of token lists, got {type(sentences).__name__}")
     for sentence in sentences:
-        if isinstance(sentence, str) or not all(isinstance(t, str) for t in sentence):
+        if isinstance(sentence, str) or not all(map(isinstance, sentence, repeat(str))):
             raise TypeError("each sentence must be a list of str tokens")
 
 
@@ -62,7 +63,7 @@ class PosTagger(TaskModel):
 
     task = TASK
     default_config = "pos"
-    _tag_table_cache: tuple | None = None  # (network, table, strides) of network_
+    _tag_table_cache: tuple | None = None  # (network, _tag_tables(network)) of network_
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -76,13 +77,20 @@ class PosTagger(TaskModel):
             labels, {"data_licence": data_licence}, provenance)
         tagging = config.get("tagging", {})
         metadata["training"]["tagging"] = tagging
+        # Two decoding passes when the spec has next_tag groups (see _decode).
+        two_pass = any(g["kind"] == "next_tag" for g in config["features"]["groups"])
+        first_pass_share = float(tagging.get("first_pass_share", 0.0))
+        if two_pass and not 0 < first_pass_share < 1:
+            raise ValueError("next_tag groups need [tagging] first_pass_share between 0 and 1")
         templates = []
         for group in config["features"]["groups"]:
             group = dict(group)
             if group["kind"] == "shape":
                 group["fixed_buckets"] = TokenFeaturizer.SHAPE_BUCKETS
-            elif group["kind"] == "prev_tag":
-                group["fixed_buckets"] = len(labels) + 1
+            elif group["kind"] in ("prev_tag", "next_tag"):
+                # 0: outside the sentence, then a row per tag, and with two
+                # passes a last row for "not known yet" (the first pass).
+                group["fixed_buckets"] = len(labels) + (2 if two_pass else 1)
             templates.append(GroupTemplate(**group))
         bits = known_word_bits(metadata["training"]["memory_budget"],
                                int(config["features"].get("known_word_bits", 0)))
@@ -94,9 +102,8 @@ class PosTagger(TaskModel):
 
         y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
-        # Teacher forcing: previous-tag features start from the gold tags.
-        groups = (featurizer.transform(sentences)
-                  + featurizer.prev_tag_groups(y, lengths))
+        # Teacher forcing: tag features start from the gold tags.
+        groups = featurizer.transform(sentences) + _tag_groups(featurizer, y, y, lengths)
         network = FeedForwardNetwork.initialise(
             [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(labels), rng)
         self._set_state(network, featurizer, labels, metadata)
@@ -132,10 +139,15 @@ class PosTagger(TaskModel):
                 groups[i] = one_per_row(np.where(dropped, unknown_rows[i], seen_ids[i]))
             # Scheduled sampling: from epoch 2, each token's previous-tag features
             # see the current model's greedy tags with probability ``sampling``.
+            previous = y
             if sampling > 0 and epoch > 1:
                 predicted = self._decode(net, static, lengths)
-                mixed = np.where(rng.random(len(y)) < sampling, predicted, y)
-                groups[len(static):] = featurizer.prev_tag_groups(mixed, lengths)
+                previous = np.where(rng.random(len(y)) < sampling, predicted, y)
+            # Two passes: a share of the tokens see all their tag features as
+            # "not known yet", as every token does in the first pass.
+            hidden = rng.random(len(y)) < first_pass_share if two_pass else None
+            if previous is not y or hidden is not None:
+                groups[len(static):] = _tag_groups(featurizer, y, previous, lengths, hidden)
 
         result = fit(network, groups, y, options, rng, dev=dev, progress=progress,
                      before_epoch=before_epoch)
@@ -153,6 +165,10 @@ class PosTagger(TaskModel):
         one row of a table with a row per combination of previous tags.
         Sentences are sorted longest first and tokens laid out position by
         position, so each step works on one contiguous slice.
+
+        With next_tag groups, a first pass tags every token at once, all its
+        tag features "not known yet"; the greedy pass then sees those tags as
+        the tags of the tokens that follow.
         """
         n_tokens = int(lengths.sum())
         tags = np.zeros(n_tokens, dtype=np.int64)
@@ -161,7 +177,11 @@ class PosTagger(TaskModel):
         static_width = sum(store.shape[1] for store in network.embeddings[:len(static)])
         static_hidden = network.pooled(static) @ network.hidden_weights[:static_width]
         static_hidden += network.hidden_bias
-        tag_table, strides = self._tag_table(network, static_width)
+        (next_table, next_strides), (tag_table, strides) = self._tag_tables(network,
+                                                                             static_width)
+        if self.featurizer_.next_tag_groups:
+            static_hidden += self._first_pass_share(network, static_hidden, lengths, next_table,
+                                                    next_strides, tag_table, strides)
 
         by_length = np.argsort(-lengths, kind="stable")
         longest = int(lengths[by_length[0]])
@@ -190,26 +210,51 @@ class PosTagger(TaskModel):
         tags[token_of_slot] = slot_tags
         return tags
 
-    def _tag_table(self, network: FeedForwardNetwork, column: int
-                   ) -> tuple[np.ndarray, list[int]]:
-        """Hidden-layer contribution of every combination of previous-tag ids
-        (``sum(id_k * strides[k])`` indexes it); cached for the fitted model
-        (a network in training changes from one call to the next)."""
+    def _first_pass_share(self, network: FeedForwardNetwork, static_hidden: np.ndarray,
+                          lengths: np.ndarray, next_table: np.ndarray, next_strides: list[int],
+                          tag_table: np.ndarray, strides: list[int]) -> np.ndarray:
+        """The next-tag groups' share of the hidden layer, from a first pass
+        that tags all tokens at once (no sequential decoding)."""
+        featurizer = self.featurizer_
+        blank = np.zeros(len(static_hidden), dtype=np.int64)
+        unknown = np.ones(len(static_hidden), dtype=bool)
+        hidden = next_table[_combine(
+            featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths, unknown), next_strides)]
+        hidden += tag_table[_combine(
+            featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown), strides)]
+        hidden += static_hidden
+        np.maximum(hidden, 0, out=hidden)
+        first = (hidden @ network.output_weights + network.output_bias).argmax(axis=1)
+        return next_table[_combine(
+            featurizer.tag_ids(featurizer.next_tag_groups, first, lengths), next_strides)]
+
+    def _tag_tables(self, network: FeedForwardNetwork, column: int
+                    ) -> list[tuple[np.ndarray, list[int]]]:
+        """For the next-tag groups and then the previous-tag groups (whose
+        columns start at ``column``): the hidden-layer contribution of every
+        combination of their ids (``sum(id_k * strides[k])`` indexes it).
+        Cached for the fitted model (a network in training changes from one
+        call to the next)."""
         cached = self._tag_table_cache
         if cached is not None and cached[0] is network is self.network_:
-            return cached[1], cached[2]
-        table = np.zeros((1, network.hidden_size), dtype=np.float32)
-        strides: list[int] = []
-        for store in network.embeddings[len(self.featurizer_.static_groups):]:
-            weights = network.hidden_weights[column:column + store.shape[1]]
-            column += store.shape[1]
-            contribution = store.rows(np.arange(store.shape[0])) @ weights
-            strides = [s * store.shape[0] for s in strides] + [1]
-            table = (table[:, None, :] + contribution[None, :, :]).reshape(
-                -1, network.hidden_size)
+            return cached[1]
+        stores = network.embeddings[len(self.featurizer_.static_groups):]
+        n_next = len(self.featurizer_.next_tag_groups)
+        tables = []
+        for part in (stores[:n_next], stores[n_next:]):
+            table = np.zeros((1, network.hidden_size), dtype=np.float32)
+            strides: list[int] = []
+            for store in part:
+                weights = network.hidden_weights[column:column + store.shape[1]]
+                column += store.shape[1]
+                contribution = store.rows(np.arange(store.shape[0])) @ weights
+                strides = [s * store.shape[0] for s in strides] + [1]
+                table = (table[:, None, :] + contribution[None, :, :]).reshape(
+                    -1, network.hidden_size)
+            tables.append((table, strides))
         if network is self.network_:
-            self._tag_table_cache = (network, table, strides)
-        return table, strides
+            self._tag_table_cache = (network, tables)
+        return tables
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tags for each sentence (a list of tokens); empty sentences give []."""
@@ -263,3 +308,17 @@ def _featurizer_from_file(groups: list, metadata: dict, arrays: dict) -> TokenFe
     if 8 * len(bitmap) != known["bits"]:
         raise ValueError(f"known_words has {8 * len(bitmap)} bits, metadata says {known['bits']}")
     return TokenFeaturizer(groups, bitmap, int(known["seed"]))
+
+
+def _tag_groups(featurizer: TokenFeaturizer, following: np.ndarray, previous: np.ndarray,
+                lengths: np.ndarray, hidden: np.ndarray | None = None) -> list[SparseGroup]:
+    """Training inputs of the tag groups: next tags from ``following``,
+    previous tags from ``previous``."""
+    ids = (featurizer.tag_ids(featurizer.next_tag_groups, following, lengths, hidden)
+           + featurizer.tag_ids(featurizer.tag_groups, previous, lengths, hidden))
+    return [one_per_row(i) for i in ids]
+
+
+def _combine(ids: list[np.ndarray], strides: list[int]) -> np.ndarray | int:
+    """Row of a ``_tag_tables`` table for each token's tag ids."""
+    return sum((i * stride for i, stride in zip(ids, strides)), 0)

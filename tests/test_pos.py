@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from smallnlp import conllu
 from smallnlp.cli import main
 from smallnlp.errors import DataError, ModelFileError
+from smallnlp.features import GroupSpec, TokenFeaturizer, one_per_row
 from smallnlp.model import save_model
 from smallnlp.pos import PosTagger, tokenize
 
@@ -283,24 +284,90 @@ def test_tagging_imports_numpy_only(tagger, tmp_path):
 
 
 
+
+TWO_PASS_CONFIG = {
+    "features": {**KNOWN_WORDS_CONFIG["features"], "groups": [
+        *TINY_POS_CONFIG["features"]["groups"][:-2],
+        {"name": "next+1", "kind": "next_tag", "offset": 1},
+        *TINY_POS_CONFIG["features"]["groups"][-2:]]},
+    "training": TINY_POS_CONFIG["training"],
+    "tagging": {"first_pass_share": 0.3, "word_dropout": 1.0},
+}
+
+
+@pytest.fixture(scope="module")
+def two_pass_tagger(treebank):
+    train = conllu.read(treebank / "train.conllu")
+    return PosTagger("80KB", config=TWO_PASS_CONFIG).fit(
+        [s.forms for s in train], [s.tags for s in train])
+
+
 def _reference_tags(tagger, sentence):
-    """Greedy left to right, one token at a time, through the plain network."""
+    """Token by token through the plain network: with next_tag groups, first
+    every token with all its tag features "not known yet", then greedy left to
+    right with those first tags as the following tokens' tags."""
     featurizer, network = tagger.featurizer_, tagger.network_
-    lengths = np.array([len(sentence)])
+    n, lengths = len(sentence), np.array([len(sentence)])
     static = featurizer.transform([sentence])
-    tags = np.zeros(len(sentence), dtype=np.int64)
-    for i in range(len(sentence)):
+    following = []
+    if featurizer.next_tag_groups:
+        unknown, blank = np.ones(n, dtype=bool), np.zeros(n, dtype=np.int64)
+        ids = (featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths, unknown)
+               + featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown))
+        first = network.logits(static + [one_per_row(i) for i in ids]).argmax(axis=1)
+        following = [one_per_row(i)
+                     for i in featurizer.tag_ids(featurizer.next_tag_groups, first, lengths)]
+    tags = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        previous = [one_per_row(ids)
+                    for ids in featurizer.tag_ids(featurizer.tag_groups, tags, lengths)]
         row = np.array([i])
-        groups = static + featurizer.prev_tag_groups(tags, lengths)
-        tags[i] = network.logits([g.take(row) for g in groups]).argmax()
+        tags[i] = network.logits([g.take(row) for g in static + following + previous]).argmax()
     return [tagger.labels[t] for t in tags]
 
 
-def test_vectorised_decoding_matches_token_by_token_reference(tagger, treebank):
-    dropout = {**KNOWN_WORDS_CONFIG, "tagging": {"word_dropout": 1.0}}
-    train = conllu.read(treebank / "train.conllu")
+@pytest.mark.parametrize("which", ["tagger", "two_pass_tagger"])
+def test_vectorised_decoding_matches_token_by_token_reference(which, request):
+    model = request.getfixturevalue(which)
     sentences = [["the", "dog", "eats", "a", "tree", "."], ["a"], ["house", "near", "finds"],
                  ["idea", "the", "the", "sees", "!", "in", "this", "cat", "zorblax"]]
-    for model in (tagger, PosTagger("80KB", config=dropout, epochs=2).fit(
-            [s.forms for s in train], [s.tags for s in train])):
-        assert model.tag_batch(sentences) == [_reference_tags(model, s) for s in sentences]
+    assert model.tag_batch(sentences) == [_reference_tags(model, s) for s in sentences]
+
+
+def test_two_pass_tagger_learns_and_survives_save_load(two_pass_tagger, treebank, tmp_path):
+    test = conllu.read(treebank / "dev.conllu")
+    predicted = [t for tags in two_pass_tagger.tag_batch([s.forms for s in test]) for t in tags]
+    gold = [t for s in test for t in s.tags]
+    assert np.mean([g == p for g, p in zip(gold, predicted)]) > 0.97
+    path = tmp_path / "two-pass.snlp"
+    two_pass_tagger.save(path)
+    loaded = PosTagger.load(path)
+    assert [g.name for g in loaded.featurizer_.next_tag_groups] == ["next+1"]
+    n_labels = len(loaded.labels)
+    assert [g.buckets for g in loaded.featurizer_.groups if "tag" in g.kind] == [n_labels + 2] * 3
+    sentences = [s.forms for s in test[:20]] + [[], ["😀", "\x00"]]
+    assert loaded.tag_batch(sentences) == two_pass_tagger.tag_batch(sentences)
+    assert [loaded.tag(s) for s in sentences] == loaded.tag_batch(sentences)
+
+
+def test_tag_ids():
+    following = GroupSpec("next+1", "next_tag", 7, 8, offset=1)
+    previous = GroupSpec("tag-2", "prev_tag", 7, 8, offset=-2)
+    tags, lengths = np.array([0, 1, 2, 3, 4]), np.array([3, 2])
+    hidden = np.array([False, True, False, False, False])
+    after, before = TokenFeaturizer.tag_ids([following, previous], tags, lengths, hidden)
+    assert after.tolist() == [2, 6, 0, 5, 0]  # 0: past the end, 6: hidden ("not known yet")
+    assert before.tolist() == [0, 0, 1, 0, 0]
+
+
+def test_two_pass_specs_are_checked(treebank):
+    with pytest.raises(ValueError, match="positive offset"):
+        GroupSpec("next", "next_tag", 6, 8, offset=0)
+    with pytest.raises(ValueError, match="prev_tag groups must come last"):
+        TokenFeaturizer([GroupSpec("tag-1", "prev_tag", 6, 8, offset=-1),
+                         GroupSpec("next+1", "next_tag", 6, 8, offset=1)])
+    train = conllu.read(treebank / "train.conllu")
+    config = {**TWO_PASS_CONFIG, "tagging": {"word_dropout": 1.0}}
+    with pytest.raises(ValueError, match="first_pass_share"):
+        PosTagger("80KB", config=config, epochs=1).fit(
+            [s.forms for s in train], [s.tags for s in train])
