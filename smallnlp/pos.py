@@ -301,6 +301,11 @@ class PosTagger(TaskModel):
 
 
 def _featurizer_from_file(groups: list, metadata: dict, arrays: dict) -> TokenFeaturizer:
+    two_pass = any(g.kind == "next_tag" for g in groups)
+    tag_rows = len(metadata["labels"]) + (2 if two_pass else 1)
+    for group in groups:
+        if group.kind in ("prev_tag", "next_tag") and group.buckets != tag_rows:
+            raise ValueError(f"tag group {group.name} has {group.buckets} rows, not {tag_rows}")
     known = metadata["features"].get("known_words")
     if known is None:
         return TokenFeaturizer(groups)

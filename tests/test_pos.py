@@ -348,6 +348,19 @@ def test_two_pass_tagger_learns_and_survives_save_load(two_pass_tagger, treebank
     sentences = [s.forms for s in test[:20]] + [[], ["😀", "\x00"]]
     assert loaded.tag_batch(sentences) == two_pass_tagger.tag_batch(sentences)
     assert [loaded.tag(s) for s in sentences] == loaded.tag_batch(sentences)
+    # A file whose tag groups lack the "not known yet" row is refused.
+    features = loaded.metadata_["features"]
+    groups = [{**g, "buckets": g["buckets"] - 1} if g["kind"] == "next_tag" else g
+              for g in features["groups"]]
+    network = loaded.network_
+    network.embeddings = [store if spec.kind != "next_tag" else type(store)(
+        store.codes[:-1], store.offset[:-1], store.scale[:-1])
+        for spec, store in zip(loaded.featurizer_.groups, network.embeddings)]
+    save_model(tmp_path / "bad.snlp", {**loaded.metadata_, "features": {**features,
+                                                                        "groups": groups}},
+               network, {"known_words": loaded.featurizer_.known_words})
+    with pytest.raises(ModelFileError, match="tag group next\\+1 has"):
+        PosTagger.load(tmp_path / "bad.snlp")
 
 
 def test_tag_ids():
@@ -371,3 +384,4 @@ def test_two_pass_specs_are_checked(treebank):
     with pytest.raises(ValueError, match="first_pass_share"):
         PosTagger("80KB", config=config, epochs=1).fit(
             [s.forms for s in train], [s.tags for s in train])
+
