@@ -74,20 +74,24 @@ class FeedForwardNetwork:
     def hidden_size(self) -> int:
         return self.hidden_bias.shape[0]
 
-    def pooled(self, groups: Sequence[SparseGroup], first: int = 0) -> np.ndarray:
-        """Concatenated pooled embeddings of ``groups``, which feed the tables
-        ``first``, ``first + 1``, ... (a tagger pools its static groups once)."""
-        stores = self.embeddings[first:first + len(groups)]
-        return np.concatenate([e.pool(g) for e, g in zip(stores, groups)], axis=1)
+    def pooled(self, groups: Sequence[SparseGroup]) -> np.ndarray:
+        """Concatenated pooled embeddings of ``groups``, which feed the first
+        ``len(groups)`` tables (a tagger pools just its static groups)."""
+        return np.concatenate([e.pool(g) for e, g in zip(self.embeddings, groups)], axis=1)
 
     def head(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hidden activations and logits for concatenated inputs."""
         hidden = inputs @ self.hidden_weights
         hidden += self.hidden_bias
-        np.maximum(hidden, 0, out=hidden)
-        logits = hidden @ self.output_weights
+        return hidden, self.output(hidden)
+
+    def output(self, pre_activation: np.ndarray) -> np.ndarray:
+        """Logits from the hidden layer's pre-activations, which the ReLU
+        overwrites in place (a tagger sums them from parts before calling)."""
+        np.maximum(pre_activation, 0, out=pre_activation)
+        logits = pre_activation @ self.output_weights
         logits += self.output_bias
-        return hidden, logits
+        return logits
 
     def forward(self, groups: Sequence[SparseGroup], dropout: float = 0.0,
                 rng: np.random.Generator | None = None) -> tuple[np.ndarray, ForwardCache]:

@@ -203,10 +203,7 @@ class PosTagger(TaskModel):
                     combination += (slot_tags[earlier:earlier + k] + 1) * stride
             hidden = tag_table[combination]
             hidden += static_hidden[a:a + k]
-            np.maximum(hidden, 0, out=hidden)
-            logits = hidden @ network.output_weights
-            logits += network.output_bias
-            slot_tags[a:a + k] = logits.argmax(axis=1)
+            slot_tags[a:a + k] = network.output(hidden).argmax(axis=1)
         tags[token_of_slot] = slot_tags
         return tags
 
@@ -223,8 +220,7 @@ class PosTagger(TaskModel):
         hidden += tag_table[_combine(
             featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown), strides)]
         hidden += static_hidden
-        np.maximum(hidden, 0, out=hidden)
-        first = (hidden @ network.output_weights + network.output_bias).argmax(axis=1)
+        first = network.output(hidden).argmax(axis=1)
         return next_table[_combine(
             featurizer.tag_ids(featurizer.next_tag_groups, first, lengths), next_strides)]
 

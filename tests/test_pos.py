@@ -283,8 +283,6 @@ def test_tagging_imports_numpy_only(tagger, tmp_path):
                      ) == ["['DET', 'NOUN']", "[]"]
 
 
-
-
 TWO_PASS_CONFIG = {
     "features": {**KNOWN_WORDS_CONFIG["features"], "groups": [
         *TINY_POS_CONFIG["features"]["groups"][:-2],
