@@ -188,8 +188,7 @@ class CharNgramFeaturizer:
         spans = {}
         for index, group in enumerate(self.groups):
             if group.kind == "word":
-                spans[index] = HashRequest(batch.word_starts, batch.word_ends, group.seed,
-                                           group.buckets, WORD_HASH_BYTES)
+                spans[index] = batch.word_request(group.seed, group.buckets)
             elif group.kind == "char_ngram":
                 starts = batch.ngram_starts(group.order)
                 spans[index] = HashRequest(starts, starts + group.order, group.seed,
@@ -249,6 +248,10 @@ class FramedBatch:
             word_index = self._is_start.cumsum() - 1
             self._to_word_end = self.word_ends[word_index] - np.arange(len(self.cp))
         return (self._to_word_end >= order).nonzero()[0]
+
+    def word_request(self, seed: int, buckets: int | None = None) -> HashRequest:
+        """Every whole framed word (its first ``WORD_HASH_BYTES`` bytes)."""
+        return HashRequest(self.word_starts, self.word_ends, seed, buckets, WORD_HASH_BYTES)
 
     def bucket_ids(self, requests: Sequence[HashRequest]) -> list[np.ndarray]:
         """Bucket ids for each request, all hashed in one vectorised pass."""
@@ -325,16 +328,12 @@ class TokenFeaturizer:
         if bits < 8 or bits % 8:
             raise ValueError(f"known_word_bits must be a positive multiple of 8, got {bits}")
         batch = FramedBatch([self.framed(t) for t in tokens])
-        hashes, = batch.bucket_ids([self._known_word_request(batch, seed)])
+        hashes, = batch.bucket_ids([batch.word_request(seed)])
         flags = np.zeros(bits, dtype=bool)
         flags[hashes % np.uint32(bits)] = True
         self.known_words = np.packbits(flags, bitorder="little")
         self.known_word_seed = seed
         return self
-
-    @staticmethod
-    def _known_word_request(batch: FramedBatch, seed: int) -> HashRequest:
-        return HashRequest(batch.word_starts, batch.word_ends, seed, None, WORD_HASH_BYTES)
 
     def unknown_row(self, group: GroupSpec) -> int | None:
         """The row a word group gives words outside ``known_words`` (None: no such row)."""
@@ -361,14 +360,14 @@ class TokenFeaturizer:
                 requests[key] = HashRequest(starts, starts + group.order, group.seed,
                                             None, 4 * group.order)
             elif group.kind == "word":
-                requests[("word", 0, group.seed)] = self._known_word_request(batch, group.seed)
+                requests[("word", 0, group.seed)] = batch.word_request(group.seed)
             elif group.kind in ("prefix", "suffix"):
                 requests[key] = HashRequest(
                     *batch.affix_spans(group.order, group.kind == "suffix"),
                     group.seed, None, 4 * (group.order + 1))
         if self.known_words is not None:
             requests.setdefault(("word", 0, self.known_word_seed),
-                                self._known_word_request(batch, self.known_word_seed))
+                                batch.word_request(self.known_word_seed))
         hashed = dict(zip(requests, batch.bucket_ids(list(requests.values()))))
         if self.known_words is not None:
             bit = hashed[("word", 0, self.known_word_seed)] % np.uint32(8 * len(self.known_words))
