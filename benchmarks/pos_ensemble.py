@@ -1,0 +1,96 @@
+"""How much an ensemble of POS models gains over one: each model's accuracy on a
+CoNLL-U file, then the accuracy of averaging their tag probabilities at every
+step of the two decoding passes (the first pass over all tokens, then greedy
+left to right). An ensemble of k models costs k times the memory and time, so
+this measures what the 1 MB limit leaves on the table; it is not a product path.
+
+    python benchmarks/pos_ensemble.py ../shared/data/ud/English-EWT/dev.conllu \\
+        models/pos-en.snlp seed1.snlp seed2.snlp seed3.snlp
+
+The models must be two-pass taggers with the same labels (e.g. ``smallnlp train pos
+... --seed S`` with the shipped config).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from common import one_blas_thread
+
+
+def ensemble_tags(taggers: list, forms: list[list[str]]):
+    import numpy as np
+
+    from smallnlp.network import softmax
+    from smallnlp.pos import _combine
+
+    lengths = np.array([len(f) for f in forms], dtype=np.int64)
+    n = int(lengths.sum())
+    members = []
+    for tagger in taggers:
+        network, featurizer = tagger.network_, tagger.featurizer_
+        static = featurizer.transform(forms, merge_repeats=False)
+        width = sum(store.shape[1] for store in network.embeddings[:len(static)])
+        static_hidden = network.pooled(static) @ network.hidden_weights[:width]
+        static_hidden += network.hidden_bias
+        members.append((network, featurizer, static_hidden, *tagger._tag_tables(network, width)))
+
+    blank, unknown = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+    first = sum(softmax(network.output(
+        next_table[_combine(featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths,
+                                               unknown), next_strides)]
+        + tag_table[_combine(featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown),
+                             strides)]
+        + static_hidden))
+        for network, featurizer, static_hidden, (next_table, next_strides), (tag_table, strides)
+        in members).argmax(axis=1)
+    with_next = [static_hidden + next_table[_combine(
+        featurizer.tag_ids(featurizer.next_tag_groups, first, lengths), next_strides)]
+        for _, featurizer, static_hidden, (next_table, next_strides), _ in members]
+
+    starts = np.cumsum(lengths) - lengths
+    tags = np.zeros(n, dtype=np.int64)
+    for step in range(int(lengths.max(initial=0))):
+        tokens = starts[lengths > step] + step
+        probabilities = 0
+        for (network, featurizer, _, _, (tag_table, strides)), hidden in zip(members, with_next):
+            row = np.zeros(len(tokens), dtype=np.int64)
+            for group, stride in zip(featurizer.tag_groups, strides):
+                if step + group.offset >= 0:
+                    row += (tags[tokens + group.offset] + 1) * stride
+            probabilities = probabilities + softmax(network.output(tag_table[row] + hidden[tokens]))
+        tags[tokens] = probabilities.argmax(axis=1)
+    return tags
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="CoNLL-U file to score (a dev split)")
+    parser.add_argument("models", type=Path, nargs="+")
+    args = parser.parse_args()
+    one_blas_thread()
+    import numpy as np
+
+    from smallnlp import conllu
+    from smallnlp.pos import PosTagger
+
+    sentences = conllu.read(args.data)
+    forms = [s.forms for s in sentences]
+    gold = [t for s in sentences for t in s.tags]
+    taggers = [PosTagger.load(path) for path in args.models]
+    if any(t.labels_ != taggers[0].labels_ for t in taggers):
+        raise SystemExit("the models' labels differ")
+    if not all(t.featurizer_.next_tag_groups for t in taggers):
+        raise SystemExit("every model must be a two-pass tagger (next_tag groups)")
+    for path, tagger in zip(args.models, taggers):
+        predicted = [t for tags in tagger.tag_batch(forms) for t in tags]
+        print(f"{path}: {100 * np.mean([g == p for g, p in zip(gold, predicted)]):.2f}%")
+    labels = taggers[0].labels_
+    predicted = [labels[i] for i in ensemble_tags(taggers, forms)]
+    print(f"ensemble of {len(taggers)}: "
+          f"{100 * np.mean([g == p for g, p in zip(gold, predicted)]):.2f}%")
+
+
+if __name__ == "__main__":
+    main()
