@@ -16,11 +16,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common import one_blas_thread
 
+if TYPE_CHECKING:
+    import numpy as np
 
-def ensemble_tags(taggers: list, forms: list[list[str]]):
+
+def ensemble_tags(taggers: list, forms: list[list[str]]) -> np.ndarray:
+    """Tag ids of every token, laid out sentence after sentence. Each step is
+    ``PosTagger._decode``'s, done per member, with the members' probabilities
+    averaged before the argmax (so all members see the same tags)."""
     import numpy as np
 
     from smallnlp.network import softmax
@@ -28,34 +35,33 @@ def ensemble_tags(taggers: list, forms: list[list[str]]):
 
     lengths = np.array([len(f) for f in forms], dtype=np.int64)
     n = int(lengths.sum())
-    members = []
+    blank, unknown = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+    members, first_pass = [], 0
     for tagger in taggers:
         network, featurizer = tagger.network_, tagger.featurizer_
         static = featurizer.transform(forms, merge_repeats=False)
         width = sum(store.shape[1] for store in network.embeddings[:len(static)])
         static_hidden = network.pooled(static) @ network.hidden_weights[:width]
         static_hidden += network.hidden_bias
-        members.append((network, featurizer, static_hidden, *tagger._tag_tables(network, width)))
-
-    blank, unknown = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
-    first = sum(softmax(network.output(
-        next_table[_combine(featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths,
-                                               unknown), next_strides)]
-        + tag_table[_combine(featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown),
-                             strides)]
-        + static_hidden))
-        for network, featurizer, static_hidden, (next_table, next_strides), (tag_table, strides)
-        in members).argmax(axis=1)
+        (next_table, next_strides), tags_table = tagger._tag_tables(network, width)
+        members.append((network, featurizer, static_hidden, next_table, next_strides, tags_table))
+        # First pass: every tag feature "not known yet".
+        hidden = static_hidden + next_table[_combine(
+            featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths, unknown), next_strides)]
+        hidden += tags_table[0][_combine(
+            featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown), tags_table[1])]
+        first_pass = first_pass + softmax(network.output(hidden))
+    first = first_pass.argmax(axis=1)
     with_next = [static_hidden + next_table[_combine(
         featurizer.tag_ids(featurizer.next_tag_groups, first, lengths), next_strides)]
-        for _, featurizer, static_hidden, (next_table, next_strides), _ in members]
+        for _, featurizer, static_hidden, next_table, next_strides, _ in members]
 
     starts = np.cumsum(lengths) - lengths
     tags = np.zeros(n, dtype=np.int64)
     for step in range(int(lengths.max(initial=0))):
         tokens = starts[lengths > step] + step
         probabilities = 0
-        for (network, featurizer, _, _, (tag_table, strides)), hidden in zip(members, with_next):
+        for (network, featurizer, *_, (tag_table, strides)), hidden in zip(members, with_next):
             row = np.zeros(len(tokens), dtype=np.int64)
             for group, stride in zip(featurizer.tag_groups, strides):
                 if step + group.offset >= 0:
