@@ -31,45 +31,36 @@ def ensemble_tags(taggers: list, forms: list[list[str]]) -> np.ndarray:
     import numpy as np
 
     from smallnlp.network import softmax
-    from smallnlp.pos import _combine
 
     lengths = np.array([len(f) for f in forms], dtype=np.int64)
-    n = int(lengths.sum())
-    blank, unknown = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
     members, first_pass = [], 0
     for tagger in taggers:
-        network, featurizer = tagger.network_, tagger.featurizer_
-        static = featurizer.transform(forms, merge_repeats=False)
-        width = sum(store.shape[1] for store in network.embeddings[:len(static)])
-        static_hidden = network.pooled(static) @ network.hidden_weights[:width]
-        static_hidden += network.hidden_bias
-        (next_table, next_strides), tags_table = tagger._tag_tables(network, width)
-        members.append((network, featurizer, static_hidden, next_table, next_strides, tags_table))
-        # First pass: every tag feature "not known yet".
-        hidden = static_hidden + next_table[_combine(
-            featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths, unknown), next_strides)]
-        hidden += tags_table[0][_combine(
-            featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown), tags_table[1])]
+        network = tagger.network_
+        static_hidden, width = tagger._static_hidden(
+            network, tagger.featurizer_.transform(forms, merge_repeats=False))
+        (next_table, next_strides), (tag_table, strides) = tagger._tag_tables(network, width)
+        members.append((tagger, static_hidden, next_table, next_strides, tag_table, strides))
+        hidden = tagger._first_pass_hidden(static_hidden, lengths, next_table, next_strides,
+                                           tag_table, strides)
         first_pass = first_pass + softmax(network.output(hidden))
     first = first_pass.argmax(axis=1)
-    with_next = [static_hidden + next_table[_combine(
-        featurizer.tag_ids(featurizer.next_tag_groups, first, lengths), next_strides)]
-        for _, featurizer, static_hidden, next_table, next_strides, _ in members]
+    with_next = [static_hidden + tagger._next_tags_share(first, lengths, next_table, next_strides)
+                 for tagger, static_hidden, next_table, next_strides, _, _ in members]
 
     starts = np.cumsum(lengths) - lengths
-    tags = np.zeros(n, dtype=np.int64)
+    tags = np.zeros(int(lengths.sum()), dtype=np.int64)
     for step in range(int(lengths.max(initial=0))):
         tokens = starts[lengths > step] + step
         probabilities = 0
-        for (network, featurizer, *_, (tag_table, strides)), hidden in zip(members, with_next):
+        for (tagger, *_, tag_table, strides), hidden in zip(members, with_next):
             row = np.zeros(len(tokens), dtype=np.int64)
-            for group, stride in zip(featurizer.tag_groups, strides):
+            for group, stride in zip(tagger.featurizer_.tag_groups, strides):
                 if step + group.offset >= 0:
                     row += (tags[tokens + group.offset] + 1) * stride
-            probabilities = probabilities + softmax(network.output(tag_table[row] + hidden[tokens]))
+            probabilities = probabilities + softmax(
+                tagger.network_.output(tag_table[row] + hidden[tokens]))
         tags[tokens] = probabilities.argmax(axis=1)
     return tags
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -174,14 +174,14 @@ class PosTagger(TaskModel):
         tags = np.zeros(n_tokens, dtype=np.int64)
         if n_tokens == 0:
             return tags
-        static_width = sum(store.shape[1] for store in network.embeddings[:len(static)])
-        static_hidden = network.pooled(static) @ network.hidden_weights[:static_width]
-        static_hidden += network.hidden_bias
+        static_hidden, static_width = self._static_hidden(network, static)
         (next_table, next_strides), (tag_table, strides) = self._tag_tables(network,
                                                                              static_width)
         if self.featurizer_.next_tag_groups:
-            static_hidden += self._first_pass_share(network, static_hidden, lengths, next_table,
-                                                    next_strides, tag_table, strides)
+            hidden = self._first_pass_hidden(static_hidden, lengths, next_table, next_strides,
+                                             tag_table, strides)
+            first = network.output(hidden).argmax(axis=1)
+            static_hidden += self._next_tags_share(first, lengths, next_table, next_strides)
 
         by_length = np.argsort(-lengths, kind="stable")
         longest = int(lengths[by_length[0]])
@@ -207,11 +207,20 @@ class PosTagger(TaskModel):
         tags[token_of_slot] = slot_tags
         return tags
 
-    def _first_pass_share(self, network: FeedForwardNetwork, static_hidden: np.ndarray,
-                          lengths: np.ndarray, next_table: np.ndarray, next_strides: list[int],
-                          tag_table: np.ndarray, strides: list[int]) -> np.ndarray:
-        """The next-tag groups' share of the hidden layer, from a first pass
-        that tags all tokens at once (no sequential decoding)."""
+    def _static_hidden(self, network: FeedForwardNetwork, static: list[SparseGroup]
+                       ) -> tuple[np.ndarray, int]:
+        """The static features' share of the hidden layer's pre-activations
+        (bias included), and how many input columns they take."""
+        width = sum(store.shape[1] for store in network.embeddings[:len(static)])
+        static_hidden = network.pooled(static) @ network.hidden_weights[:width]
+        static_hidden += network.hidden_bias
+        return static_hidden, width
+
+    def _first_pass_hidden(self, static_hidden: np.ndarray, lengths: np.ndarray,
+                           next_table: np.ndarray, next_strides: list[int],
+                           tag_table: np.ndarray, strides: list[int]) -> np.ndarray:
+        """Hidden pre-activations of the first pass, which tags all tokens at
+        once with every tag feature "not known yet" (no sequential decoding)."""
         featurizer = self.featurizer_
         blank = np.zeros(len(static_hidden), dtype=np.int64)
         unknown = np.ones(len(static_hidden), dtype=bool)
@@ -220,9 +229,14 @@ class PosTagger(TaskModel):
         hidden += tag_table[_combine(
             featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown), strides)]
         hidden += static_hidden
-        first = network.output(hidden).argmax(axis=1)
+        return hidden
+
+    def _next_tags_share(self, tags: np.ndarray, lengths: np.ndarray, next_table: np.ndarray,
+                         next_strides: list[int]) -> np.ndarray:
+        """The next-tag groups' share of the hidden layer, given a first pass's tags."""
+        featurizer = self.featurizer_
         return next_table[_combine(
-            featurizer.tag_ids(featurizer.next_tag_groups, first, lengths), next_strides)]
+            featurizer.tag_ids(featurizer.next_tag_groups, tags, lengths), next_strides)]
 
     def _tag_tables(self, network: FeedForwardNetwork, column: int
                     ) -> list[tuple[np.ndarray, list[int]]]:
