@@ -30,9 +30,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .config import GroupTemplate
 from .embeddings import QUANT_ROW_OVERHEAD
 from .errors import BudgetError
-from .features import GroupSpec
+from .features import GroupSpec, KindContext, kind_of
+from .spec import array_count
 
 SMALL_BUDGET = 128_000
 HIDDEN_LADDER = (256, 192, 128, 96, 64, 48, 32)
@@ -65,24 +67,6 @@ def parse_size(text: str | int) -> int:
 
 
 @dataclass(frozen=True)
-class GroupTemplate:
-    """A feature group before the budget sets its size."""
-
-    name: str
-    kind: str
-    order: int = 0
-    seed: int = 0
-    offset: int = 0
-    share: float = 0.0
-    max_buckets: int | None = None
-    fixed_buckets: int | None = None
-    dims: int | None = None  # a fixed width for this group instead of the planned one
-
-    def width(self, planned: int) -> int:
-        return self.dims or planned
-
-
-@dataclass(frozen=True)
 class Plan:
     """A model shape that fits the budget: sized groups and a hidden size."""
 
@@ -101,12 +85,14 @@ def dense_bytes(input_dims: int, hidden: int, n_labels: int) -> int:
     return FLOAT_BYTES * ((input_dims + 1) * hidden + (hidden + 1) * n_labels)
 
 
-def plan(budget: int, templates: Sequence[GroupTemplate], n_labels: int, *,
+def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, *,
          dims: int = 16, metadata_bytes: int = 4096) -> Plan:
-    """Choose buckets, dims and hidden size so the model file fits ``budget``."""
+    """Choose buckets, dims and hidden size so the model file fits ``budget``;
+    the kinds fix some groups' buckets (``context``: the labels, two passes)."""
     if dims < 8:
         raise BudgetError("embedding dims must be at least 8")
-    minimum = minimum_budget(templates, n_labels, metadata_bytes=metadata_bytes)
+    n_labels = context.n_labels
+    minimum = minimum_budget(templates, context, metadata_bytes=metadata_bytes)
     if budget < minimum:
         raise BudgetError(f"memory budget of {budget:,} bytes is too small for a sensible "
                           f"model with {n_labels} labels and {len(templates)} feature groups: "
@@ -121,25 +107,33 @@ def plan(budget: int, templates: Sequence[GroupTemplate], n_labels: int, *,
     # group MIN_BUCKETS first and share the rest (this fits any budget >= minimum).
     shapes = [(width, hidden), (8, hidden)]
     shapes += [(8, h) for h in HIDDEN_LADDER if h < hidden]
+    fixed = _fixed_buckets(templates, context)
     for reserve_minimum in (False, True):
         for shape_width, shape_hidden in shapes:
-            result = _allocate(budget, templates, n_labels, shape_width, shape_hidden,
+            result = _allocate(budget, templates, fixed, n_labels, shape_width, shape_hidden,
                                metadata_bytes, reserve_minimum)
             if result is not None:
                 return result
     raise AssertionError("minimum_budget admitted a budget no shape fits")
 
 
-def minimum_budget(templates: Sequence[GroupTemplate], n_labels: int, *,
+def minimum_budget(templates: Sequence[GroupTemplate], context: KindContext, *,
                    metadata_bytes: int = 4096) -> int:
     """The smallest budget ``plan`` accepts: width 8, the smallest hidden layer
     and MIN_BUCKETS rows for every hashed group."""
-    hashed = [t for t in templates if not t.fixed_buckets]
-    return (_overhead(templates, metadata_bytes) + 8 * (3 * len(templates) + 4)
-            + dense_bytes(_input_dims(templates, 8), HIDDEN_LADDER[-1], n_labels)
+    fixed = _fixed_buckets(templates, context)
+    hashed = [t for t in templates if not fixed[t.name]]
+    return (_overhead(templates, metadata_bytes) + 8 * array_count(len(templates))
+            + dense_bytes(_input_dims(templates, 8), HIDDEN_LADDER[-1], context.n_labels)
             + MIN_BUCKETS * len(hashed) * _row_bytes(max((t.width(8) for t in hashed),
                                                          default=8))
-            + sum(t.fixed_buckets * _row_bytes(t.width(8)) for t in templates if t.fixed_buckets))
+            + sum(fixed[t.name] * _row_bytes(t.width(8)) for t in templates if fixed[t.name]))
+
+
+def _fixed_buckets(templates: Sequence[GroupTemplate], context: KindContext
+                   ) -> dict[str, int | None]:
+    """Each group's bucket count as its kind fixes it (None: hashed, planned)."""
+    return {t.name: kind_of(t.kind, t.name).fixed_buckets(context) for t in templates}
 
 
 def _input_dims(templates: Sequence[GroupTemplate], width: int) -> int:
@@ -151,20 +145,21 @@ def _row_bytes(width: int) -> int:
 
 
 def _overhead(templates: Sequence[GroupTemplate], metadata_bytes: int) -> int:
-    return FILE_OVERHEAD + metadata_bytes + ARRAY_TABLE_BYTES * (3 * len(templates) + 4)
+    return FILE_OVERHEAD + metadata_bytes + ARRAY_TABLE_BYTES * array_count(len(templates))
 
 
-def _allocate(budget: int, templates: Sequence[GroupTemplate], n_labels: int, width: int,
-              hidden: int, metadata_bytes: int, reserve_minimum: bool) -> Plan | None:
+def _allocate(budget: int, templates: Sequence[GroupTemplate], fixed: dict[str, int | None],
+              n_labels: int, width: int, hidden: int, metadata_bytes: int,
+              reserve_minimum: bool) -> Plan | None:
     """Buckets per group for one (width, hidden) shape, or None if a hashed group
     would get fewer than MIN_BUCKETS. With ``reserve_minimum`` every hashed group
     first gets MIN_BUCKETS and only the rest is shared."""
-    fixed = [t for t in templates if t.fixed_buckets]
-    hashed = [t for t in templates if not t.fixed_buckets]
+    hashed = [t for t in templates if not fixed[t.name]]
     # Each array may need up to 7 bytes of alignment padding.
-    spare = (budget - _overhead(templates, metadata_bytes) - 8 * (3 * len(templates) + 4)
+    spare = (budget - _overhead(templates, metadata_bytes) - 8 * array_count(len(templates))
              - dense_bytes(_input_dims(templates, width), hidden, n_labels)
-             - sum(t.fixed_buckets * _row_bytes(t.width(width)) for t in fixed))
+             - sum(fixed[t.name] * _row_bytes(t.width(width)) for t in templates
+                   if fixed[t.name]))
     # Hashed groups share rows of the widest hashed width (a narrower group's
     # rows cost less, so this never overspends).
     rows_left = spare // _row_bytes(max((t.width(width) for t in hashed), default=width))
@@ -188,8 +183,7 @@ def _allocate(budget: int, templates: Sequence[GroupTemplate], n_labels: int, wi
             open_groups.remove(t)
     if any(buckets[t.name] < MIN_BUCKETS for t in hashed):
         return None
-    groups = tuple(GroupSpec(t.name, t.kind, t.fixed_buckets or buckets[t.name],
-                             t.width(width), t.order, t.seed, t.offset) for t in templates)
+    groups = tuple(t.sized(fixed[t.name] or buckets[t.name], width) for t in templates)
     return Plan(groups, hidden, n_labels)
 
 

@@ -8,31 +8,31 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import click
 import numpy as np
 
-from . import modelfile
-from .errors import SmallNLPError
-from .fileio import read_utf8
-from .langid import (
-    LanguageIdentifier,
-    Prediction,
-    cut_spans,
-    file_digest,
-    read_labelled_dir,
-    read_licences,
-)
+from . import data, modelfile, spec
+from .errors import BudgetError, ConfigError, SmallNLPError
+from .langid import LanguageIdentifier, cut_spans
 from .train import Progress
 
 
+class _UsageProblem(click.ClickException):
+    """A mistake in what the command was given (config, budget): exit code 2."""
+
+    exit_code = 2
+
+
 class _Errors(click.Group):
-    """Show smallnlp's own errors as one clean line, exit code 1."""
+    """Show smallnlp's own errors as one clean line: exit code 2 for a bad
+    config or budget, 1 for the rest (data, model files)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except (ConfigError, BudgetError) as exc:
+            raise _UsageProblem(str(exc)) from None
         except SmallNLPError as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -114,13 +114,8 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--languages") from None
     for batch in _batches(_input_lines(texts), batch_size):
-        probs = model.predict_proba(batch)
         lines = []
-        for text, row in zip(batch, probs):
-            order = np.argsort(-row, kind="stable")[:top_k]
-            preds = [Prediction(model.labels[i], float(row[i])) for i in order]
-            if not row.any() or preds[0].probability < threshold:
-                preds = [Prediction("und", preds[0].probability if row.any() else 0.0)]
+        for text, preds in zip(batch, model.top_k_batch(batch, top_k, threshold)):
             if fmt == "json":
                 lines.append(json.dumps({"text": text, "label": preds[0].label,
                                          "probability": round(preds[0].probability, 6),
@@ -162,9 +157,9 @@ class _TrainingBar:
 def _training_options(command):
     """The options every ``train`` verb shares."""
     options = [
-        click.option("--memory-budget", default="1MB", show_default=True,
+        click.option("--memory-budget",
                      help="Hard limit on the model file and loaded model: 200KB, 1MB, "
-                          "2.5MiB, bytes."),
+                          "2.5MiB, bytes (default: the config's memory_budget, else 1MB)."),
         click.option("--output", required=True, type=click.Path(dir_okay=False)),
         click.option("--config", "config_path",
                      help="TOML config path, or the name of a shipped config "
@@ -180,7 +175,7 @@ def _training_options(command):
 
 def _train_and_save(model, output: str, fit, *args, **kwargs) -> None:
     """Run ``fit`` under a progress bar, then save the model within its budget."""
-    bar = _TrainingBar(model.epochs or _config_epochs(model.config or model.default_config))
+    bar = _TrainingBar(model.training_options().epochs)
     try:
         fit(*args, progress=bar, **kwargs)
     finally:
@@ -204,29 +199,19 @@ def _train_and_save(model, output: str, fit, *args, **kwargs) -> None:
 def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs, seed,
                  sources) -> None:
     """Train a language identifier."""
-    texts, labels = read_labelled_dir(train_dir)
-    dev_texts, dev_labels = read_labelled_dir(dev_dir) if dev_dir else (None, None)
-    sources = sources or next((p for p in [Path(train_dir).parent / "SOURCES.tsv"]
-                               if p.is_file()), None)
-    licences = read_licences(sources) if sources else {}
-    train_files = sorted(Path(train_dir).glob("*.txt"))
-    provenance = {"train": {"files": len(train_files), "lines": len(texts),
-                            "sha256": file_digest(train_files)},
-                  "dev_lines": len(dev_texts or [])}
-    click.echo(f"training on {len(texts):,} lines in {len(set(labels))} languages; "
-               "featurizing...", err=True)
     model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
                                epochs=epochs, seed=seed)
+    model.resolved_budget()  # a bad config or budget stops here, before reading data
+    texts, labels = data.read_labelled_dir(train_dir)
+    dev_texts, dev_labels = data.read_labelled_dir(dev_dir) if dev_dir else (None, None)
+    sources = sources or data.sources_beside(train_dir)
+    licences = data.read_licences(sources) if sources else {}
+    click.echo(f"training on {len(texts):,} lines in {len(set(labels))} languages; "
+               "featurizing...", err=True)
     _train_and_save(model, output, model.fit, texts, labels, dev_texts, dev_labels,
                     data_licences={k: v for k, v in licences.items() if k in set(labels)},
-                    provenance=provenance)
-
-
-def _config_epochs(config_path: str) -> int:
-    from .config import load_config
-    from .train import TrainOptions
-
-    return TrainOptions.from_dict(load_config(config_path).get("training", {})).epochs
+                    provenance=data.langid_provenance(train_dir, len(texts),
+                                                      len(dev_texts or [])))
 
 
 @main.group("eval")
@@ -254,7 +239,7 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, as_json) ->
     from .evaluation import evaluate
 
     model = LanguageIdentifier.load(model_path)
-    texts, labels = read_labelled_dir(data_dir)
+    texts, labels = data.read_labelled_dir(data_dir)
     if span_words:
         spans = cut_spans([t for t in texts], np.random.default_rng(seed), span_words,
                           span_words, min_letters=min_letters)
@@ -284,15 +269,14 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, as_json) ->
               help="Sentences tagged together.")
 def pos_command(texts, model_name, fmt, batch_size) -> None:
     """Tag each TEXT (or each stdin line) with universal POS tags."""
-    from . import conllu
     from .pos import PosTagger, tokenize
 
     tagger = PosTagger.load(model_name)
     if fmt == "conllu":
         lines = (raw.decode("utf-8", errors="replace") for raw in _stdin_bytes())
-        for batch in _batches(conllu.parse(lines, "<stdin>"), batch_size):
+        for batch in _batches(data.parse_conllu(lines, "<stdin>"), batch_size):
             tagged = tagger.tag_batch([s.forms for s in batch])
-            click.echo("".join(conllu.format_sentence(sentence.with_tags(tags))
+            click.echo("".join(data.format_conllu(sentence.with_tags(tags))
                                for sentence, tags in zip(batch, tagged)), nl=False)
         return
     for batch in _batches(_input_lines(texts), batch_size):
@@ -312,25 +296,20 @@ def pos_command(texts, model_name, fmt, batch_size) -> None:
 def train_pos(train_file, dev_file, memory_budget, output, config_path, epochs, seed,
               licence) -> None:
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
-    from . import conllu
     from .pos import PosTagger
 
-    sentences = conllu.read(train_file)
-    dev = conllu.read(dev_file) if dev_file else None
-    licence_file = Path(train_file).parent / "LICENSE.txt"
-    if licence is None and licence_file.is_file():
-        licence = next((line.strip() for line in read_utf8(licence_file).splitlines()
-                        if line.strip()), None)
-    provenance = {"train": {"file": Path(train_file).name, "sentences": len(sentences),
-                            "sha256": file_digest([Path(train_file)])},
-                  "treebank": Path(train_file).resolve().parent.name}
-    click.echo(f"training on {len(sentences):,} sentences; featurizing...", err=True)
     tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
                        seed=seed)
+    tagger.resolved_budget()  # a bad config or budget stops here, before reading data
+    sentences = data.read_conllu(train_file)
+    dev = data.read_conllu(dev_file) if dev_file else None
+    licence = licence or data.licence_beside(train_file)
+    click.echo(f"training on {len(sentences):,} sentences; featurizing...", err=True)
     _train_and_save(tagger, output, tagger.fit, [s.forms for s in sentences],
                     [s.tags for s in sentences], [s.forms for s in dev] if dev else None,
-                    [s.tags for s in dev] if dev else None, data_licence=licence,
-                    provenance=provenance)
+                    [s.tags for s in dev] if dev else None,
+                    data_licences={data.treebank_name(train_file): licence} if licence else {},
+                    provenance=data.treebank_provenance(train_file, len(sentences)))
 
 
 @evaluate_group.command("pos")
@@ -342,19 +321,18 @@ def train_pos(train_file, dev_file, memory_budget, output, config_path, epochs, 
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def eval_pos(model_name, data_file, train_file, as_json) -> None:
     """UPOS accuracy, unseen-word accuracy, per-tag F1 and confusions on DATA_FILE."""
-    from . import conllu
     from .evaluation import evaluate
     from .pos import PosTagger
 
     tagger = PosTagger.load(model_name)
-    sentences = conllu.read(data_file)
+    sentences = data.read_conllu(data_file)
     predicted = tagger.tag_batch([s.forms for s in sentences])
     gold = [t for s in sentences for t in s.tags]
     flat = [t for tags in predicted for t in tags]
     report = evaluate(gold, flat)
     extra = {}
     if train_file:
-        vocabulary = {f for s in conllu.read(train_file) for f in s.forms}
+        vocabulary = {f for s in data.read_conllu(train_file) for f in s.forms}
         unseen = [g == p for s, tags in zip(sentences, predicted)
                   for f, g, p in zip(s.forms, s.tags, tags) if f not in vocabulary]
         extra = {"unseen_words": len(unseen),
@@ -371,27 +349,32 @@ def eval_pos(model_name, data_file, train_file, as_json) -> None:
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 def info(path) -> None:
-    """Show a model file's metadata and byte breakdown."""
-    metadata, arrays = modelfile.load(path)
-    size = os.path.getsize(path)
-    click.echo(f"{path}: {metadata.get('task')} model, format version "
-               f"{modelfile.FORMAT_VERSION}, {size:,} bytes")
-    labels = metadata.get("labels", [])
-    click.echo(f"labels ({len(labels)}): {' '.join(labels)}")
-    groups = metadata.get("features", {}).get("groups", [])
+    """Show a model file's metadata and byte breakdown (after checking it)."""
+    from . import TASKS
+
+    contents = modelfile.load(path)
+    task = contents.metadata.get("task")
+    if task not in TASKS:
+        raise SmallNLPError(f"{path}: not a model of a known task ({task!r}); smallnlp has "
+                            f"{', '.join(TASKS)}")
+    model = TASKS[task].load(path)
+    metadata, arrays, size = model.metadata_, contents.arrays, os.path.getsize(path)
+    featurizer = contents.metadata.get("featurizer", {})
+    click.echo(f"{path}: {task} model, format version {contents.version}, {size:,} bytes")
+    click.echo(f"features made by featurizer version {featurizer.get('version', 1)}, "
+               f"Unicode {featurizer.get('unicode', 'unrecorded')}")
+    click.echo(f"labels ({len(model.labels)}): {' '.join(model.labels)}")
     click.echo("\nfeature groups:")
-    for index, group in enumerate(groups):
-        codes = arrays.get(f"embedding_{index}.codes")
-        scales = sum(arrays[f"embedding_{index}.{k}"].nbytes for k in ("offset", "scale")
-                     if f"embedding_{index}.{k}" in arrays)
-        offset = f" offset {group['offset']:+d}" if group.get("offset") else ""
-        click.echo(f"  {group['name']:<9} {group['kind']:<10} order {group.get('order', 0)} "
-                   f"seed {group.get('seed', 0)}{offset}: {group['buckets']} rows x "
-                   f"{group['dims']} dims x 1 byte = {codes.nbytes:,} + offsets/scales {scales:,}")
-    known = metadata.get("features", {}).get("known_words")
+    for index, group in enumerate(model.featurizer_.groups):
+        table = sum(arrays[name].nbytes for name in spec.embedding_arrays(index))
+        click.echo(f"  {group.name:<10} {group.kind:<10} {group.buckets:>6} rows x "
+                   f"{group.dims:>2} dims = {table:>8,} bytes: "
+                   f"{group.feature_kind.describe(group)}")
+    known = metadata["features"].get("known_words")
     if known:
         click.echo(f"  known words: a {known['bits']:,}-bit bitmap of hashed training words "
                    f"(seed {known['seed']}); others take their word group's last row")
+    click.echo(f"hidden layer: {model.network_.hidden_size} units")
     click.echo("\narrays:")
     array_bytes = 0
     for name, array in arrays.items():
@@ -400,7 +383,7 @@ def info(path) -> None:
                    f"{array.nbytes:>10,} bytes")
     click.echo(f"  {'header, metadata, padding, checksum':<46} {size - array_bytes:>10,} bytes")
     click.echo(f"  {'total':<46} {size:>10,} bytes")
-    training = metadata.get("training", {})
+    training = metadata["training"]
     if training:
         click.echo(f"\ntraining: budget {training.get('memory_budget', 0):,} bytes, seed "
                    f"{training.get('seed')}, best epoch {training.get('best_epoch')}")
@@ -415,8 +398,7 @@ def info(path) -> None:
             if key.startswith("held_out_"):
                 click.echo(f"  {key[9:].replace('_', ' '):<11} {100 * record['ece_before']:.2f}% "
                            f"-> {100 * record['ece_after']:.2f}% ({record['examples']:,} texts)")
-    licences = sorted(set(metadata.get("data_licences", {}).values())
-                      | ({metadata["data_licence"]} if metadata.get("data_licence") else set()))
+    licences = sorted(set(metadata["data_licences"].values()))
     if licences:
         click.echo("training data licences:")
         for licence in licences:

@@ -15,3 +15,8 @@ class DataError(SmallNLPError, ValueError):
 
 class BudgetError(SmallNLPError, ValueError):
     """A memory budget is malformed or too small for a sensible model."""
+
+
+class ConfigError(SmallNLPError, ValueError):
+    """A config (TOML file or dict) has an unknown key, a bad type or value
+    (names the file, section and key)."""

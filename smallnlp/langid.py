@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from .budget import GroupTemplate
 from .calibration import calibration_record, fit_temperature
-from .config import shipped_file
+from .config import Features, shipped_file
 from .errors import DataError
-from .features import CharNgramFeaturizer, SparseGroup
-from .fileio import read_utf8
-from .model import TaskModel
+from .features import TEXT, KindContext, SparseGroup, TextFeaturizer
+from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
-from .text import SCRIPTS
+from .schema import option
+from .spec import FeatureRecord, ModelMetadata
 from .train import Progress, accuracy, fit
 
 TASK = "langid"
@@ -33,30 +32,6 @@ _PREDICT_BATCH = 512  # texts featurized together: big enough to amortise numpy 
 class Prediction(NamedTuple):
     label: str
     probability: float
-
-
-def read_lines(path: Path) -> list[str]:
-    """Non-empty lines of a UTF-8 file; a bad byte is reported with its line."""
-    text = read_utf8(path)
-    return [line for line in (raw.strip() for raw in text.split("\n")) if line]
-
-
-def read_labelled_dir(directory: str | os.PathLike) -> tuple[list[str], list[str]]:
-    """Texts and labels from ``<label>.txt`` files, one text per line."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise DataError(f"{directory}: no such directory")
-    files = sorted(directory.glob("*.txt"))
-    if not files:
-        raise DataError(f"{directory}: no <label>.txt files")
-    texts, labels = [], []
-    for path in files:
-        lines = read_lines(path)
-        if not lines:
-            raise DataError(f"{path}: file has no text lines")
-        texts += lines
-        labels += [path.stem] * len(lines)
-    return texts, labels
 
 
 def cut_spans(texts: Sequence[str], rng: np.random.Generator, min_words: int,
@@ -100,14 +75,55 @@ def gibberish(texts: Sequence[str], rng: np.random.Generator, count: int) -> lis
     return out
 
 
-def _templates(feature_config: dict) -> list[GroupTemplate]:
-    templates = []
-    for group in feature_config["groups"]:
-        group = dict(group)
-        if group.get("kind") == "script":
-            group["fixed_buckets"] = len(SCRIPTS)
-        templates.append(GroupTemplate(**group))
-    return templates
+@dataclasses.dataclass(frozen=True)
+class LangidFeatures(Features):
+    """``[features]`` of a language identifier."""
+
+    max_chars: int = option(20_000, minimum=1)  # characters of a text read (documented limit)
+    task_input: ClassVar[str] = TEXT
+
+
+@dataclasses.dataclass(frozen=True)
+class Augment:
+    """``[augment]``: extra training examples made from the training lines."""
+
+    spans_per_line: int = option(0, minimum=0)  # random short spans cut from each line
+    min_words: int = option(1, minimum=1)  # a span's length, in words
+    max_words: int = option(4, minimum=1)
+    gibberish_lines: int = option(0, minimum=0)  # random letters, trained towards "unsure"
+
+    def validate(self) -> None:
+        if self.max_words < self.min_words:
+            raise ValueError(f"max_words {self.max_words} is below min_words {self.min_words}")
+
+
+@dataclasses.dataclass(frozen=True)
+class LangidConfig(TaskConfig):
+    features: LangidFeatures
+    augment: Augment = Augment()
+
+
+@dataclasses.dataclass(frozen=True)
+class TextFeatureRecord(FeatureRecord):
+    max_chars: int = option(minimum=1)
+    task_input: ClassVar[str] = TEXT
+
+
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """The softmax temperature fitted on dev data, and how well it calibrates."""
+
+    temperature: float = option(minimum=1e-3, maximum=1e3)
+    fitted_on: str
+    held_out_lines: dict
+    held_out_word_pairs: dict
+
+
+@dataclasses.dataclass(frozen=True)
+class LangidMetadata(ModelMetadata):
+    features: TextFeatureRecord
+    calibration: Calibration | None = None
+    task_name: ClassVar[str] = TASK
 
 
 class LanguageIdentifier(TaskModel):
@@ -119,6 +135,8 @@ class LanguageIdentifier(TaskModel):
 
     task = TASK
     default_config = "langid"
+    config_schema = LangidConfig
+    metadata_schema = LangidMetadata
     extra_metadata_bytes = 600  # the calibration record
     excluded_: np.ndarray | None = None  # labels set_languages() rules out
     temperature_ = 1.0  # softmax temperature fitted on dev data (see _calibrate)
@@ -128,25 +146,26 @@ class LanguageIdentifier(TaskModel):
             *, progress: Callable[[Progress], None] | None = None,
             data_licences: dict[str, str] | None = None,
             provenance: dict | None = None) -> LanguageIdentifier:
+        """Train on ``texts`` and their ``labels``; with dev data, stop early on
+        its accuracy and fit the confidence calibration on it. ``data_licences``
+        (label -> licence) and ``provenance`` are recorded in the model."""
         label_names = sorted(set(labels))
         label_index = {name: i for i, name in enumerate(label_names)}
-        config, options, rng, metadata = self._setup(
-            label_names, {"data_licences": data_licences or {}}, provenance)
-        augment = config.get("augment", {})
-        metadata["training"]["augment"] = augment
-        shape = self._plan(config, _templates(config["features"]), metadata)
-        featurizer = CharNgramFeaturizer(shape.groups,
-                                         max_chars=config["features"].get("max_chars", 20_000))
+        config, options, rng, metadata = self._setup(label_names, data_licences or {},
+                                                     provenance)
+        augment = config.augment
+        metadata["training"]["augment"] = dataclasses.asdict(augment)
+        shape = self._plan(config, metadata, KindContext(len(label_names)))
+        featurizer = TextFeaturizer(shape.groups, max_chars=config.features.max_chars)
 
         train_texts, train_labels = list(texts), [label_index[x] for x in labels]
-        for _ in range(augment.get("spans_per_line", 0)):
-            spans = cut_spans(texts, rng, augment.get("min_words", 1),
-                              augment.get("max_words", 4))
+        for _ in range(augment.spans_per_line):
+            spans = cut_spans(texts, rng, augment.min_words, augment.max_words)
             for span, label in zip(spans, labels):
                 if span is not None:
                     train_texts.append(span)
                     train_labels.append(label_index[label])
-        noise = gibberish(texts, rng, augment.get("gibberish_lines", 0))
+        noise = gibberish(texts, rng, augment.gibberish_lines)
         train_texts += noise
         train_labels += [NONE_OF_THESE] * len(noise)
         groups = featurizer.transform(train_texts)
@@ -201,29 +220,28 @@ class LanguageIdentifier(TaskModel):
     def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
                    metadata: dict) -> None:
         super()._set_state(network, featurizer, labels, metadata)
-        temperature = float(metadata.get("calibration", {}).get("temperature", 1.0))
-        if not 0 < temperature < float("inf"):
-            raise ValueError(f"calibration temperature {temperature} is not positive")
-        self.temperature_ = temperature
+        self.temperature_ = float(metadata.get("calibration", {}).get("temperature", 1.0))
 
-    def _describe_features(self, featurizer: CharNgramFeaturizer) -> dict:
+    def _describe_features(self, featurizer: TextFeaturizer) -> dict:
         return {**super()._describe_features(featurizer), "max_chars": featurizer.max_chars}
 
+    @classmethod
+    def _featurizer_from(cls, record: LangidMetadata, arrays: dict) -> TextFeaturizer:
+        return TextFeaturizer(record.features.groups, record.features.max_chars)
+
     # -- prediction -----------------------------------------------------------------
-    def predict_proba(self, texts: Sequence[str], network: FeedForwardNetwork | None = None
-                      ) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), len(labels))`` probabilities; all-zero rows for texts
         without letters."""
         self._require_fitted()
         if isinstance(texts, (str, bytes)):
             raise TypeError("predict_proba and predict_batch take a list of str; "
                             "use predict() for one text")
-        network = network or self.network_
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
         excluded = self.excluded_
         for start in range(0, len(texts), _PREDICT_BATCH):
             chunk = texts[start:start + _PREDICT_BATCH]
-            logits, has_letters = self._logits(chunk, network)
+            logits, has_letters = self._logits(chunk, self.network_)
             logits /= self.temperature_
             if excluded is not None:
                 logits[:, excluded] = -np.inf
@@ -238,22 +256,34 @@ class LanguageIdentifier(TaskModel):
         groups = self.featurizer_.transform(texts, merge_repeats=False)
         return network.exact_logits(groups), _has_features(groups)
 
-    def predict_batch(self, texts: Sequence[str]) -> list[Prediction]:
+    def top_k_batch(self, texts: Sequence[str], k: int = 3, threshold: float = 0.0
+                    ) -> list[list[Prediction]]:
+        """The ``k`` most likely labels of each text, best first. A text without
+        letters gets ``[Prediction('und', 0.0)]``; one whose best probability
+        is below ``threshold`` gets ``[Prediction('und', that probability)]``."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
         probs = self.predict_proba(texts)
-        best = probs.argmax(axis=1)
-        top = probs[np.arange(len(best)), best].tolist()
-        return [Prediction(self.labels_[b], p) if p > 0 else Prediction(UNDETERMINED, 0.0)
-                for b, p in zip(best.tolist(), top)]
+        order = (probs.argmax(axis=1)[:, None] if k == 1
+                 else np.argsort(-probs, axis=1, kind="stable")[:, :k])
+        out = []
+        for row, best in zip(probs, order.tolist()):
+            top = float(row[best[0]])
+            if top <= 0 or top < threshold:
+                out.append([Prediction(UNDETERMINED, top)])
+            else:
+                out.append([Prediction(self.labels_[i], float(row[i])) for i in best])
+        return out
 
-    def predict(self, text: str) -> Prediction:
-        return self.predict_batch([text])[0]
+    def top_k(self, text: str, k: int = 3, threshold: float = 0.0) -> list[Prediction]:
+        return self.top_k_batch([text], k, threshold)[0]
 
-    def top_k(self, text: str, k: int = 3) -> list[Prediction]:
-        probs = self.predict_proba([text])[0]
-        if not probs.any():
-            return [Prediction(UNDETERMINED, 0.0)]
-        best = np.argsort(-probs, kind="stable")[:k]
-        return [Prediction(self.labels_[i], float(probs[i])) for i in best]
+    def predict_batch(self, texts: Sequence[str], threshold: float = 0.0) -> list[Prediction]:
+        """The best label of each text (``'und'`` as in ``top_k_batch``)."""
+        return [answers[0] for answers in self.top_k_batch(texts, 1, threshold)]
+
+    def predict(self, text: str, threshold: float = 0.0) -> Prediction:
+        return self.predict_batch([text], threshold)[0]
 
     # -- persistence ----------------------------------------------------------------
     def set_languages(self, languages: Sequence[str] | None) -> LanguageIdentifier:
@@ -277,9 +307,7 @@ class LanguageIdentifier(TaskModel):
         """Load a model file; without ``path``, the shipped model. ``languages``
         restricts the answers to those codes (see ``set_languages``)."""
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
-        model = cls._from_file(path, lambda groups, metadata, arrays: CharNgramFeaturizer(
-            groups, int(metadata["features"]["max_chars"])))
-        return model.set_languages(languages)
+        return cls._from_file(path).set_languages(languages)
 
 
 def _has_features(groups: Sequence[SparseGroup]) -> np.ndarray:
@@ -288,32 +316,3 @@ def _has_features(groups: Sequence[SparseGroup]) -> np.ndarray:
     for group in groups[1:]:
         total += group.indptr
     return total[1:] > total[:-1]
-
-
-def file_digest(paths: Sequence[Path]) -> str:
-    """SHA-256 over the given files, for training provenance."""
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def read_licences(path: str | os.PathLike) -> dict[str, str]:
-    """``label -> licence`` from a TSV with ``code`` and ``license`` columns
-    (the layout of ``langid/SOURCES.tsv``)."""
-    path = Path(path)
-    # Keep real line numbers for errors, and trailing empty fields (no strip).
-    rows = [(number, line.rstrip("\r\n")) for number, line
-            in enumerate(read_utf8(path).split("\n"), start=1) if line.strip()]
-    header = rows[0][1].split("\t") if rows else []
-    if "code" not in header or "license" not in header:
-        raise DataError(f"{path}:1: expected a header with 'code' and 'license' columns")
-    code, licence = header.index("code"), header.index("license")
-    licences = {}
-    for number, row in rows[1:]:
-        fields = row.split("\t")
-        if len(fields) != len(header):
-            raise DataError(f"{path}:{number}: expected {len(header)} tab-separated fields")
-        licences[fields[code]] = fields[licence]
-    return licences

@@ -1,28 +1,39 @@
-"""What every task's model file holds: metadata, a feature spec and an 8-bit
-network. Tasks (langid, pos) add their own metadata and featurizer on top."""
+"""What every task's model shares: plain constructor arguments, the training
+preamble and record, saving and loading. A task (langid.py, pos.py) subclasses
+``TaskModel`` and declares its config schema, its metadata schema and how its
+featurizer is built and described."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from . import __version__, modelfile
-from .budget import ARRAY_TABLE_BYTES, GroupTemplate, Plan, parse_size, plan
-from .config import load_config
-from .errors import ModelFileError
-from .features import GroupSpec
+from . import __version__, modelfile, spec
+from .budget import ARRAY_TABLE_BYTES, Plan, parse_size, plan
+from .config import Features, GroupTemplate, parse_config
+from .errors import ConfigError, ModelFileError
+from .features import KindContext
 from .network import FeedForwardNetwork
+from .schema import option
 from .train import TrainOptions, TrainResult
 
+DEFAULT_BUDGET = "1MB"
 
-def save_model(path: str | os.PathLike, metadata: dict, network: FeedForwardNetwork,
+
+def save_model(path: str | os.PathLike, schema: type[spec.ModelMetadata], metadata: dict,
+               network: FeedForwardNetwork,
                featurizer_arrays: dict[str, np.ndarray] | None = None) -> int:
-    """Write the 8-bit model atomically; refuses to exceed its memory budget."""
-    payload = modelfile.encode(metadata, {**network.to_arrays(), **(featurizer_arrays or {})})
+    """Write the 8-bit model atomically, after checking it against ``schema``
+    (a file this writes always loads) and its memory budget."""
+    arrays = {**network.to_arrays(), **(featurizer_arrays or {})}
+    payload = modelfile.encode(metadata, arrays)
+    spec.check(schema, *modelfile.decode(payload, str(path))[:2], str(path))
     budget = metadata.get("training", {}).get("memory_budget")
     if budget is not None and len(payload) > budget:
         raise ModelFileError(f"{path}: model of {len(payload):,} bytes would exceed its "
@@ -31,45 +42,34 @@ def save_model(path: str | os.PathLike, metadata: dict, network: FeedForwardNetw
     return len(payload)
 
 
-def load_model(path: str | os.PathLike, task: str
-               ) -> tuple[dict, list[GroupSpec], FeedForwardNetwork, dict[str, np.ndarray]]:
-    """Read a model file of ``task`` and check that its parts fit together; the
-    arrays are returned too, for the featurizer's fitted state."""
-    metadata, arrays = modelfile.load(path)
-    try:
-        if metadata.get("task") != task:
-            raise ValueError(f"task is {metadata.get('task')!r}, not {task!r}")
-        groups = [GroupSpec(**g) for g in metadata["features"]["groups"]]
-        network = FeedForwardNetwork.from_arrays(arrays, len(groups))
-        for spec, store in zip(groups, network.embeddings):
-            if store.shape != (spec.buckets, spec.dims):
-                raise ValueError(f"table {spec.name} is {store.shape}, spec says "
-                                 f"{(spec.buckets, spec.dims)}")
-        labels = metadata["labels"]
-        if not isinstance(labels, list) or len(labels) != network.n_labels:
-            raise ValueError(f"labels do not match the {network.n_labels} outputs")
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{Path(path)}: not a valid {task} model: {exc}") from None
-    return metadata, groups, network, arrays
-
-
 # Upper bounds on the JSON of one feature group's spec and one epoch's record.
 GROUP_SPEC_BYTES = 200
 EPOCH_RECORD_BYTES = 160
 
 
+@dataclasses.dataclass(frozen=True)
+class TaskConfig:
+    """The keys every task's config has; a task adds its sections."""
+
+    features: Features
+    training: TrainOptions
+    memory_budget: str | int | None = option(None, minimum=1)
+
+
 class TaskModel:
     """What LanguageIdentifier and PosTagger share: scikit-learn-style plain
     constructor arguments, fitted state in ``*_`` attributes, the training
-    preamble and record, and saving. Subclasses set ``task`` and
-    ``default_config`` and say how their featurizer is described."""
+    preamble and record, saving and loading."""
 
-    task = ""
-    default_config = ""
+    task: ClassVar[str] = ""
+    default_config: ClassVar[str] = ""
+    config_schema: ClassVar[type[TaskConfig]] = TaskConfig
+    metadata_schema: ClassVar[type[spec.ModelMetadata]] = spec.ModelMetadata
     # Metadata bytes a task adds after training (beyond the history and spec).
-    extra_metadata_bytes = 0
+    extra_metadata_bytes: ClassVar[int] = 0
 
-    def __init__(self, memory_budget: str | int = "1MB", config: str | dict | None = None,
+    def __init__(self, memory_budget: str | int | None = None,
+                 config: str | os.PathLike | dict | None = None,
                  epochs: int | None = None, seed: int = 0):
         self.memory_budget = memory_budget
         self.config = config
@@ -88,34 +88,49 @@ class TaskModel:
         if self.network_ is None:
             raise RuntimeError(f"this {type(self).__name__} is not fitted: call fit() or load()")
 
-    def _setup(self, labels: list[str], metadata: dict, provenance: dict | None
-               ) -> tuple[dict, TrainOptions, np.random.Generator, dict]:
+    # -- training -------------------------------------------------------------------
+    def read_config(self):
+        """The config (``config``, else the task's shipped one), checked."""
+        return parse_config(self.config, self.config_schema, self.default_config)
+
+    def training_options(self, config=None) -> TrainOptions:
+        """The config's ``[training]`` with ``epochs`` overridden if given."""
+        options = (config or self.read_config()).training
+        return options if self.epochs is None else dataclasses.replace(options,
+                                                                       epochs=self.epochs)
+
+    def resolved_budget(self, config=None) -> int:
+        """Bytes: ``memory_budget``, else the config's, else 1 MB."""
+        config = config or self.read_config()
+        return parse_size(self.memory_budget or config.memory_budget or DEFAULT_BUDGET)
+
+    def _setup(self, labels: list[str], data_licences: dict[str, str], provenance: dict | None):
         """Config, options, seeded generator and the metadata to fill in."""
-        config = self.config or self.default_config
-        config = config if isinstance(config, dict) else load_config(config)
-        options = TrainOptions.from_dict(config.get("training", {}))
-        if self.epochs is not None:
-            options.epochs = self.epochs
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= spec.MAX_SEED:
+            raise ConfigError(f"seed must be an integer in 0..{spec.MAX_SEED}, not {self.seed!r}")
+        config = self.read_config()
+        options = self.training_options(config)
         metadata = {"task": self.task, "labels": labels, "smallnlp_version": __version__,
-                    **metadata,
-                    "training": {"memory_budget": parse_size(self.memory_budget),
-                                 "seed": self.seed, "options": vars(options),
+                    "featurizer": spec.featurizer_record(),
+                    "data_licences": dict(data_licences),
+                    "training": {"memory_budget": self.resolved_budget(config),
+                                 "seed": self.seed, "options": dataclasses.asdict(options),
                                  **(provenance or {})}}
         return config, options, np.random.default_rng(self.seed), metadata
 
-    def _plan(self, config: dict, templates: list[GroupTemplate], metadata: dict,
+    def _plan(self, config, metadata: dict, context: KindContext,
               featurizer_bytes: int = 0) -> Plan:
         """Plan the shape within the budget, reserving room for the metadata
         that is only known later (the feature spec and the per-epoch history)
         and for ``featurizer_bytes`` of featurizer arrays."""
+        templates: tuple[GroupTemplate, ...] = config.features.groups
         epochs = metadata["training"]["options"]["epochs"]
         reserve = (len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
                    + GROUP_SPEC_BYTES * len(templates) + EPOCH_RECORD_BYTES * epochs
                    + self.extra_metadata_bytes + 1024
                    + (featurizer_bytes + ARRAY_TABLE_BYTES + 8 if featurizer_bytes else 0))
-        self.plan_ = plan(metadata["training"]["memory_budget"], templates,
-                          len(metadata["labels"]), dims=config["features"].get("dims", 16),
-                          metadata_bytes=reserve)
+        self.plan_ = plan(metadata["training"]["memory_budget"], templates, context,
+                          dims=config.features.dims, metadata_bytes=reserve)
         return self.plan_
 
     def _finish(self, network: FeedForwardNetwork, featurizer, metadata: dict,
@@ -141,26 +156,36 @@ class TaskModel:
         self.metadata_ = {**metadata, "features": self._describe_features(featurizer),
                           "hidden": self.network_.hidden_size}
 
+    # -- what a task defines --------------------------------------------------------
     def _describe_features(self, featurizer) -> dict:
+        """The ``features`` metadata of a featurizer."""
         return {"groups": [g.to_dict() for g in featurizer.groups]}
 
     def _featurizer_arrays(self) -> dict[str, np.ndarray]:
         """The featurizer's fitted arrays, saved beside the network's."""
         return {}
 
+    @classmethod
+    def _featurizer_from(cls, record: spec.ModelMetadata, arrays: dict[str, np.ndarray]):
+        """The featurizer a checked model file describes."""
+        raise NotImplementedError
+
+    # -- files ----------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> int:
         """Write the 8-bit model atomically; refuses to exceed the memory budget."""
         self._require_fitted()
-        return save_model(path, self.metadata_, self.network_, self._featurizer_arrays())
+        return save_model(path, self.metadata_schema, self.metadata_, self.network_,
+                          self._featurizer_arrays())
 
     @classmethod
-    def _from_file(cls, path: Path,
-                   make_featurizer: Callable[[list[GroupSpec], dict, dict], object]):
-        metadata, groups, network, arrays = load_model(path, cls.task)
-        model = cls(memory_budget=metadata.get("training", {}).get("memory_budget", "1MB"))
-        try:
-            model._set_state(network, make_featurizer(groups, metadata, arrays),
-                             metadata["labels"], metadata)
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{path}: not a valid {cls.task} model: {exc}") from None
+    def _from_file(cls, path: str | os.PathLike):
+        """A model of this task from a file, checked completely first."""
+        contents = modelfile.load(path)
+        metadata = contents.metadata if contents.version > 1 else spec.upgrade_v1(
+            contents.metadata)
+        record = spec.check(cls.metadata_schema, metadata, contents.arrays, str(Path(path)))
+        network = FeedForwardNetwork.from_arrays(contents.arrays, len(record.features.groups))
+        model = cls(memory_budget=record.training.get("memory_budget"))
+        model._set_state(network, cls._featurizer_from(record, contents.arrays),
+                         list(record.labels), metadata)
         return model

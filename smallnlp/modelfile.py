@@ -3,7 +3,7 @@
 Layout (all integers little-endian)::
 
     magic      8 bytes   b"SMALLNLP"
-    version    uint32    FORMAT_VERSION
+    version    uint32    FORMAT_VERSION (version 1 files are still read)
     meta_len   uint32    length of the JSON metadata
     metadata   meta_len bytes of UTF-8 JSON; its "arrays" entry lists every
                array's name, dtype, shape and offset into the data section
@@ -12,7 +12,11 @@ Layout (all integers little-endian)::
     crc32      uint32    zlib.crc32 of every byte before it
 
 Loading reads the file once and returns zero-copy numpy views of the data;
-every declared shape is checked against the file size before any view exists.
+every declared shape and offset is checked against the file size, and the
+arrays against each other (no overlaps), before any view exists. What the
+metadata and the arrays must be is ``spec.py``'s business, not this module's.
+Version 2 changed only the metadata (see ``spec.upgrade_v1``); the layout
+is the same.
 """
 
 from __future__ import annotations
@@ -23,18 +27,29 @@ import struct
 import tempfile
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .errors import ModelFileError
 
 MAGIC = b"SMALLNLP"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 _PREFIX = struct.Struct("<8sII")
 _CRC = struct.Struct("<I")
 _ALIGN = 8
 ALLOWED_DTYPES = ("<u1", "<f2", "<f4", "<i4", "<i8")
 MAX_DIMS = 4
+
+
+class Contents(NamedTuple):
+    """A model file's parts: its metadata, its arrays (read-only views) and
+    the format version it was written in."""
+
+    metadata: dict
+    arrays: dict[str, np.ndarray]
+    version: int
 
 
 def _pad(n: int) -> int:
@@ -91,8 +106,8 @@ def save(path: str | os.PathLike, metadata: dict, arrays: dict[str, np.ndarray])
     return len(payload)
 
 
-def decode(payload: bytes, source: str = "<bytes>") -> tuple[dict, dict[str, np.ndarray]]:
-    """Validate and parse model-file bytes into (metadata, read-only arrays)."""
+def decode(payload: bytes, source: str = "<bytes>") -> Contents:
+    """Validate and parse model-file bytes into metadata and read-only arrays."""
     def fail(reason: str) -> ModelFileError:
         return ModelFileError(f"{source}: not a valid smallnlp model file: {reason}")
 
@@ -101,9 +116,9 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[dict, dict[str, np.
     magic, version, meta_len = _PREFIX.unpack_from(payload)
     if magic != MAGIC:
         raise fail(f"bad magic bytes {magic!r} (expected {MAGIC!r})")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise fail(f"format version {version} is not supported (this smallnlp reads "
-                   f"version {FORMAT_VERSION})")
+                   f"versions {', '.join(map(str, READABLE_VERSIONS))})")
     body_end = len(payload) - _CRC.size
     (stored_crc,) = _CRC.unpack_from(payload, body_end)
     if zlib.crc32(memoryview(payload)[:body_end]) != stored_crc:
@@ -115,14 +130,24 @@ def decode(payload: bytes, source: str = "<bytes>") -> tuple[dict, dict[str, np.
         metadata = json.loads(payload[_PREFIX.size:meta_end].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise fail(f"metadata is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise fail("metadata is nested too deeply") from None
     if not isinstance(metadata, dict) or not isinstance(metadata.get("arrays"), list):
         raise fail("metadata has no array table")
     data_start = meta_end + _pad(meta_end)
     data_size = body_end - data_start
-    arrays = {}
+    arrays, spans = {}, []
     for entry in metadata.pop("arrays"):
-        arrays[_entry_name(entry, fail)] = _view(payload, entry, data_start, data_size, fail)
-    return metadata, arrays
+        name = _entry_name(entry, fail)
+        if name in arrays:
+            raise fail(f"array {name!r} is listed twice")
+        arrays[name] = _view(payload, entry, data_start, data_size, fail)
+        spans.append((entry["offset"], entry["offset"] + arrays[name].nbytes, name))
+    spans.sort()
+    for (_, end, name), (start, _, other) in zip(spans, spans[1:]):
+        if start < end:
+            raise fail(f"arrays {name!r} and {other!r} overlap")
+    return Contents(metadata, arrays, version)
 
 
 def _entry_name(entry: object, fail) -> str:
@@ -148,7 +173,7 @@ def _view(payload: bytes, entry: dict, data_start: int, data_size: int, fail) ->
     return array.reshape(shape)
 
 
-def load(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
+def load(path: str | os.PathLike) -> Contents:
     """Read and validate a model file in one pass."""
     try:
         with open(path, "rb") as handle:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .embeddings import EmbeddingStore, FloatEmbedding, QuantizedEmbedding
 from .features import SparseGroup
+from .spec import DENSE_ARRAYS, embedding_arrays
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -33,8 +34,6 @@ class ForwardCache:
 
 class FeedForwardNetwork:
     """Embedding stores plus one hidden layer and a softmax output layer."""
-
-    DENSE = ("hidden_weights", "hidden_bias", "output_weights", "output_bias")
 
     def __init__(self, embeddings: Sequence[EmbeddingStore], hidden_weights: np.ndarray,
                  hidden_bias: np.ndarray, output_weights: np.ndarray, output_bias: np.ndarray):
@@ -143,7 +142,7 @@ class FeedForwardNetwork:
 
     def parameters(self) -> dict[str, np.ndarray]:
         """Trainable arrays by name (embedding tables must be float)."""
-        params = {name: getattr(self, name) for name in self.DENSE}
+        params = {name: getattr(self, name) for name in DENSE_ARRAYS}
         for index, store in enumerate(self.embeddings):
             if not isinstance(store, FloatEmbedding):
                 raise TypeError("only float embedding tables are trainable")
@@ -153,7 +152,7 @@ class FeedForwardNetwork:
     def quantized(self) -> FeedForwardNetwork:
         """A copy whose embedding tables are 8-bit."""
         stores = [e.quantize() if isinstance(e, FloatEmbedding) else e for e in self.embeddings]
-        return FeedForwardNetwork(stores, *(getattr(self, name) for name in self.DENSE))
+        return FeedForwardNetwork(stores, *(getattr(self, name) for name in DENSE_ARRAYS))
 
     def is_quantized(self) -> bool:
         return all(isinstance(e, QuantizedEmbedding) for e in self.embeddings)
@@ -163,16 +162,13 @@ class FeedForwardNetwork:
         net = self.quantized()
         arrays = {}
         for index, store in enumerate(net.embeddings):
-            arrays[f"embedding_{index}.codes"] = store.codes
-            arrays[f"embedding_{index}.offset"] = store.offset
-            arrays[f"embedding_{index}.scale"] = store.scale
-        arrays.update({name: getattr(net, name) for name in self.DENSE})
+            arrays.update(zip(embedding_arrays(index), (store.codes, store.offset, store.scale)))
+        arrays.update({name: getattr(net, name) for name in DENSE_ARRAYS})
         return arrays
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], n_groups: int) -> FeedForwardNetwork:
-        """Inverse of ``to_arrays``; raises KeyError/ValueError on a mismatch."""
-        stores = [QuantizedEmbedding(arrays[f"embedding_{i}.codes"],
-                                     arrays[f"embedding_{i}.offset"],
-                                     arrays[f"embedding_{i}.scale"]) for i in range(n_groups)]
-        return cls(stores, *(arrays[name] for name in cls.DENSE))
+        """Inverse of ``to_arrays`` (``spec.check`` has checked the arrays)."""
+        stores = [QuantizedEmbedding(*(arrays[name] for name in embedding_arrays(i)))
+                  for i in range(n_groups)]
+        return cls(stores, *(arrays[name] for name in DENSE_ARRAYS))

@@ -1,22 +1,27 @@
 """Part-of-speech tagging (UPOS) with the same engine, after Botha et al. (2017):
 hashed window words, focus-word character n-grams, prefixes, suffixes, word
-shape and the two previously predicted tags; greedy left-to-right decoding."""
+shape and the two previously predicted tags; two decoding passes (``TagDecoder``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from .budget import GroupTemplate, known_word_bits
-from .config import shipped_file
-from .features import SparseGroup, TokenFeaturizer, one_per_row
-from .model import TaskModel
-from .network import FeedForwardNetwork
+from .budget import known_word_bits
+from .config import Features, shipped_file
+from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of, one_per_row
+from .features.kinds import MAX_SEED, NEXT_TAGS
+from .model import TaskConfig, TaskModel
+from .network import FeedForwardNetwork, softmax
+from .schema import option
+from .spec import FeatureRecord, ModelMetadata
 from .train import Progress, fit
 
 TASK = "pos"
@@ -58,43 +63,111 @@ def _check_sentences(sentences: Sequence[Sequence[str]]) -> None:
             raise TypeError("each sentence must be a list of str tokens")
 
 
+@dataclasses.dataclass(frozen=True)
+class PosFeatures(Features):
+    """``[features]`` of a tagger."""
+
+    # Bits of the bitmap of hashed training words (at most 4% of the budget).
+    known_word_bits: int = option(0, minimum=0)
+    task_input: ClassVar[str] = TOKEN
+
+    def validate(self) -> None:
+        super().validate()
+        if self.known_word_bits % 8:
+            raise ValueError(f"known_word_bits must be a multiple of 8, not "
+                             f"{self.known_word_bits}")
+
+    def two_pass(self) -> bool:
+        return any(kind_of(g.kind).stage == NEXT_TAGS for g in self.groups)
+
+
+@dataclasses.dataclass(frozen=True)
+class Tagging:
+    """``[tagging]``: how the tag features are trained."""
+
+    # Probability that a previous-tag feature sees the model's own greedy tag
+    # instead of the gold one, from epoch 2 (scheduled sampling).
+    scheduled_sampling: float = option(0.0, minimum=0, maximum=1)
+    # Share of the tokens that see "not known yet" tag features in each epoch,
+    # as the first of two decoding passes does (needs next_tag groups).
+    first_pass_share: float = option(0.0, minimum=0, below=1)
+    # A word seen c times takes the unknown-word row with probability
+    # alpha / (alpha + c) in each epoch (needs known_word_bits).
+    word_dropout: float = option(0.0, minimum=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class PosConfig(TaskConfig):
+    features: PosFeatures
+    tagging: Tagging = Tagging()
+
+    def validate(self) -> None:
+        if self.features.two_pass() and not self.tagging.first_pass_share > 0:
+            raise ValueError("next_tag groups need [tagging] first_pass_share between 0 and 1")
+        if self.tagging.word_dropout > 0 and not (
+                self.features.known_word_bits
+                and any(g.kind == "word" for g in self.features.groups)):
+            raise ValueError("[tagging] word_dropout needs word groups and [features] "
+                             "known_word_bits")
+
+
+@dataclasses.dataclass(frozen=True)
+class KnownWords:
+    """The known-word bitmap: its size and the seed its words were hashed with."""
+
+    bits: int = option(minimum=8)
+    seed: int = option(minimum=0, maximum=MAX_SEED)
+
+    def validate(self) -> None:
+        if self.bits % 8:
+            raise ValueError(f"known_words bits {self.bits} is not a multiple of 8")
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenFeatureRecord(FeatureRecord):
+    known_words: KnownWords | None = None
+    task_input: ClassVar[str] = TOKEN
+
+    def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        return {} if self.known_words is None else {
+            "known_words": ("<u1", (self.known_words.bits // 8,))}
+
+
+@dataclasses.dataclass(frozen=True)
+class PosMetadata(ModelMetadata):
+    features: TokenFeatureRecord
+    task_name: ClassVar[str] = TASK
+
+
 class PosTagger(TaskModel):
     """Tag tokens with universal POS tags; ``fit`` or ``load`` first."""
 
     task = TASK
     default_config = "pos"
-    _tag_table_cache: tuple | None = None  # (network, _tag_tables(network)) of network_
+    config_schema = PosConfig
+    metadata_schema = PosMetadata
+    _decoder: TagDecoder | None = None  # of the fitted network (it caches tables)
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
             dev_sentences: Sequence[Sequence[str]] | None = None,
             dev_tags: Sequence[Sequence[str]] | None = None, *,
             progress: Callable[[Progress], None] | None = None,
-            data_licence: str | None = None, provenance: dict | None = None) -> PosTagger:
+            data_licences: dict[str, str] | None = None,
+            provenance: dict | None = None) -> PosTagger:
+        """Train on token lists and their tags; with dev data, stop early on its
+        accuracy. ``data_licences`` (source -> licence) and ``provenance`` are
+        recorded in the model."""
         labels = sorted({t for sentence in tags for t in sentence})
         index = {t: i for i, t in enumerate(labels)}
-        config, options, rng, metadata = self._setup(
-            labels, {"data_licence": data_licence}, provenance)
-        tagging = config.get("tagging", {})
-        metadata["training"]["tagging"] = tagging
-        # Two decoding passes when the spec has next_tag groups (see _decode).
-        two_pass = any(g["kind"] == "next_tag" for g in config["features"]["groups"])
-        first_pass_share = float(tagging.get("first_pass_share", 0.0))
-        if two_pass and not 0 < first_pass_share < 1:
-            raise ValueError("next_tag groups need [tagging] first_pass_share between 0 and 1")
-        templates = []
-        for group in config["features"]["groups"]:
-            group = dict(group)
-            if group["kind"] == "shape":
-                group["fixed_buckets"] = TokenFeaturizer.SHAPE_BUCKETS
-            elif group["kind"] in ("prev_tag", "next_tag"):
-                # 0: outside the sentence, then a row per tag, and with two
-                # passes a last row for "not known yet" (the first pass).
-                group["fixed_buckets"] = len(labels) + (2 if two_pass else 1)
-            templates.append(GroupTemplate(**group))
+        config, options, rng, metadata = self._setup(labels, data_licences or {}, provenance)
+        tagging = config.tagging
+        metadata["training"]["tagging"] = dataclasses.asdict(tagging)
+        two_pass = config.features.two_pass()
         bits = known_word_bits(metadata["training"]["memory_budget"],
-                               int(config["features"].get("known_word_bits", 0)))
-        shape = self._plan(config, templates, metadata, featurizer_bytes=bits // 8)
+                               config.features.known_word_bits)
+        shape = self._plan(config, metadata, KindContext(len(labels), two_pass),
+                           featurizer_bytes=bits // 8)
         featurizer = TokenFeaturizer(shape.groups)
         word_seeds = [g.seed for g in shape.groups if g.kind == "word"]
         if bits and word_seeds:
@@ -115,20 +188,17 @@ class PosTagger(TaskModel):
             dev_lengths = np.array([len(s) for s in dev_sentences], dtype=np.int64)
 
             def dev(net: FeedForwardNetwork) -> float:
-                predicted = self._decode(net, dev_features, dev_lengths)
+                predicted = TagDecoder([(net, featurizer)]).decode(dev_features, dev_lengths)
                 return float(np.mean(predicted == dev_gold)) if len(dev_gold) else 0.0
 
-        sampling = float(tagging.get("scheduled_sampling", 0.0))
         static = groups[:len(featurizer.static_groups)]
         # Word dropout: in each word group, a word seen c times takes the
         # unknown-word row with probability alpha / (alpha + c), which trains
         # that row, and teaches the network to tag rare words from the rest.
-        alpha = float(tagging.get("word_dropout", 0.0))
+        alpha = tagging.word_dropout
         unknown_rows = {i: featurizer.unknown_row(g)
                         for i, g in enumerate(featurizer.static_groups)
                         if featurizer.unknown_row(g) is not None}
-        if alpha > 0 and not unknown_rows:
-            raise ValueError("word_dropout needs word groups and [features] known_word_bits")
         seen_ids = {i: groups[i].ids for i in unknown_rows}
         drop_probability = {i: alpha / (alpha + np.bincount(ids)[ids])
                             for i, ids in seen_ids.items()}
@@ -140,146 +210,40 @@ class PosTagger(TaskModel):
             # Scheduled sampling: from epoch 2, each token's previous-tag features
             # see the current model's greedy tags with probability ``sampling``.
             previous = y
-            if sampling > 0 and epoch > 1:
-                predicted = self._decode(net, static, lengths)
-                previous = np.where(rng.random(len(y)) < sampling, predicted, y)
+            if tagging.scheduled_sampling > 0 and epoch > 1:
+                predicted = TagDecoder([(net, featurizer)]).decode(static, lengths)
+                previous = np.where(rng.random(len(y)) < tagging.scheduled_sampling,
+                                    predicted, y)
             # Two passes: a share of the tokens see all their tag features as
             # "not known yet", as every token does in the first pass.
-            hidden = rng.random(len(y)) < first_pass_share if two_pass else None
-            if previous is not y or hidden is not None:
-                groups[len(static):] = _tag_groups(featurizer, y, previous, lengths, hidden)
+            not_known_yet = rng.random(len(y)) < tagging.first_pass_share if two_pass else None
+            if previous is not y or not_known_yet is not None:
+                groups[len(static):] = _tag_groups(featurizer, y, previous, lengths,
+                                                   not_known_yet)
 
         result = fit(network, groups, y, options, rng, dev=dev, progress=progress,
                      before_epoch=before_epoch)
         self._finish(network, featurizer, metadata, result, dev, tokens=int(len(y)))
         return self
 
-    # -- decoding -------------------------------------------------------------------
-    def _decode(self, network: FeedForwardNetwork, static: list[SparseGroup],
-                lengths: np.ndarray) -> np.ndarray:
-        """Greedy left-to-right tags for tokens laid out sentence after sentence,
-        vectorised across sentences: step t tags every sentence's t-th token.
+    def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
+                   metadata: dict) -> None:
+        super()._set_state(network, featurizer, labels, metadata)
+        self._decoder = None
 
-        The hidden layer is linear in its inputs, so the static features' share
-        of it is computed once for all tokens, and the previous tags' share is
-        one row of a table with a row per combination of previous tags.
-        Sentences are sorted longest first and tokens laid out position by
-        position, so each step works on one contiguous slice.
-
-        With next_tag groups, a first pass tags every token at once, all its
-        tag features "not known yet"; the greedy pass then sees those tags as
-        the tags of the tokens that follow.
-        """
-        n_tokens = int(lengths.sum())
-        tags = np.zeros(n_tokens, dtype=np.int64)
-        if n_tokens == 0:
-            return tags
-        static_hidden, static_width = self._static_hidden(network, static)
-        (next_table, next_strides), (tag_table, strides) = self._tag_tables(network,
-                                                                             static_width)
-        if self.featurizer_.next_tag_groups:
-            hidden = self._first_pass_hidden(static_hidden, lengths, next_table, next_strides,
-                                             tag_table, strides)
-            first = network.output(hidden).argmax(axis=1)
-            static_hidden += self._next_tags_share(first, lengths, next_table, next_strides)
-
-        by_length = np.argsort(-lengths, kind="stable")
-        longest = int(lengths[by_length[0]])
-        active = len(lengths) - np.cumsum(np.bincount(lengths, minlength=longest + 1))[:longest]
-        step_start = np.concatenate([[0], np.cumsum(active)])
-        step_of_slot = np.repeat(np.arange(longest), active)
-        sentence_of_slot = by_length[np.arange(n_tokens) - step_start[step_of_slot]]
-        token_of_slot = (np.cumsum(lengths) - lengths)[sentence_of_slot] + step_of_slot
-        static_hidden = static_hidden[token_of_slot]
-
-        slot_tags = np.zeros(n_tokens, dtype=np.int64)
-        offsets = [g.offset for g in self.featurizer_.tag_groups]
-        for step in range(longest):
-            a, k = step_start[step], active[step]
-            combination = np.zeros(k, dtype=np.int64)
-            for offset, stride in zip(offsets, strides):
-                if step + offset >= 0:
-                    earlier = step_start[step + offset]
-                    combination += (slot_tags[earlier:earlier + k] + 1) * stride
-            hidden = tag_table[combination]
-            hidden += static_hidden[a:a + k]
-            slot_tags[a:a + k] = network.output(hidden).argmax(axis=1)
-        tags[token_of_slot] = slot_tags
-        return tags
-
-    def _static_hidden(self, network: FeedForwardNetwork, static: list[SparseGroup]
-                       ) -> tuple[np.ndarray, int]:
-        """The static features' share of the hidden layer's pre-activations
-        (bias included), and how many input columns they take."""
-        width = sum(store.shape[1] for store in network.embeddings[:len(static)])
-        static_hidden = network.pooled(static) @ network.hidden_weights[:width]
-        static_hidden += network.hidden_bias
-        return static_hidden, width
-
-    def _first_pass_hidden(self, static_hidden: np.ndarray, lengths: np.ndarray,
-                           next_table: np.ndarray, next_strides: list[int],
-                           tag_table: np.ndarray, strides: list[int]) -> np.ndarray:
-        """Hidden pre-activations of the first pass, which tags all tokens at
-        once with every tag feature "not known yet" (no sequential decoding)."""
-        featurizer = self.featurizer_
-        blank = np.zeros(len(static_hidden), dtype=np.int64)
-        unknown = np.ones(len(static_hidden), dtype=bool)
-        hidden = next_table[_combine(
-            featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths, unknown), next_strides)]
-        hidden += tag_table[_combine(
-            featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown), strides)]
-        hidden += static_hidden
-        return hidden
-
-    def _next_tags_share(self, tags: np.ndarray, lengths: np.ndarray, next_table: np.ndarray,
-                         next_strides: list[int]) -> np.ndarray:
-        """The next-tag groups' share of the hidden layer, given a first pass's tags."""
-        featurizer = self.featurizer_
-        return next_table[_combine(
-            featurizer.tag_ids(featurizer.next_tag_groups, tags, lengths), next_strides)]
-
-    def _tag_tables(self, network: FeedForwardNetwork, column: int
-                    ) -> list[tuple[np.ndarray, list[int]]]:
-        """For the next-tag groups and then the previous-tag groups (whose
-        columns start at ``column``): the hidden-layer contribution of every
-        combination of their ids (``sum(id_k * strides[k])`` indexes it).
-        Cached for the fitted model (a network in training changes from one
-        call to the next)."""
-        cached = self._tag_table_cache
-        if cached is not None and cached[0] is network is self.network_:
-            return cached[1]
-        stores = network.embeddings[len(self.featurizer_.static_groups):]
-        n_next = len(self.featurizer_.next_tag_groups)
-        tables = []
-        for part in (stores[:n_next], stores[n_next:]):
-            table = np.zeros((1, network.hidden_size), dtype=np.float32)
-            strides: list[int] = []
-            for store in part:
-                weights = network.hidden_weights[column:column + store.shape[1]]
-                column += store.shape[1]
-                contribution = store.rows(np.arange(store.shape[0])) @ weights
-                strides = [s * store.shape[0] for s in strides] + [1]
-                table = (table[:, None, :] + contribution[None, :, :]).reshape(
-                    -1, network.hidden_size)
-            tables.append((table, strides))
-        if network is self.network_:
-            self._tag_table_cache = (network, tables)
-        return tables
+    # -- tagging --------------------------------------------------------------------
+    @property
+    def decoder(self) -> TagDecoder:
+        """This tagger's decoder (see ``TagDecoder``; ``TagDecoder.of`` makes
+        one for several taggers)."""
+        self._require_fitted()
+        if self._decoder is None:
+            self._decoder = TagDecoder([(self.network_, self.featurizer_)])
+        return self._decoder
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tags for each sentence (a list of tokens); empty sentences give []."""
-        self._require_fitted()
-        _check_sentences(sentences)
-        out: list[list[str]] = []
-        for start in range(0, len(sentences), _DECODE_BATCH):
-            chunk = sentences[start:start + _DECODE_BATCH]
-            lengths = np.array([len(s) for s in chunk], dtype=np.int64)
-            tags = self._decode(self.network_,
-                                self.featurizer_.transform(chunk, merge_repeats=False), lengths)
-            names = [self.labels_[t] for t in tags]
-            bounds = np.concatenate([[0], np.cumsum(lengths)])
-            out += [names[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        return out
+        return self.decoder.tag_batch(sentences, self.labels_)
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         return self.tag_batch([tokens])[0]
@@ -296,7 +260,7 @@ class PosTagger(TaskModel):
         path = Path(name_or_path)
         if not path.exists() and not path.suffix:
             path = model_path_for(str(name_or_path))
-        return cls._from_file(path, _featurizer_from_file)
+        return cls._from_file(path)
 
     def _describe_features(self, featurizer: TokenFeaturizer) -> dict:
         described = super()._describe_features(featurizer)
@@ -309,28 +273,185 @@ class PosTagger(TaskModel):
         known = self.featurizer_.known_words
         return {} if known is None else {"known_words": known}
 
+    @classmethod
+    def _featurizer_from(cls, record: PosMetadata, arrays: dict) -> TokenFeaturizer:
+        known = record.features.known_words
+        if known is None:
+            return TokenFeaturizer(record.features.groups)
+        return TokenFeaturizer(record.features.groups, arrays["known_words"], known.seed)
 
-def _featurizer_from_file(groups: list, metadata: dict, arrays: dict) -> TokenFeaturizer:
-    two_pass = any(g.kind == "next_tag" for g in groups)
-    tag_rows = len(metadata["labels"]) + (2 if two_pass else 1)
-    for group in groups:
-        if group.kind in ("prev_tag", "next_tag") and group.buckets != tag_rows:
-            raise ValueError(f"tag group {group.name} has {group.buckets} rows, not {tag_rows}")
-    known = metadata["features"].get("known_words")
-    if known is None:
-        return TokenFeaturizer(groups)
-    bitmap = arrays["known_words"]
-    if 8 * len(bitmap) != known["bits"]:
-        raise ValueError(f"known_words has {8 * len(bitmap)} bits, metadata says {known['bits']}")
-    return TokenFeaturizer(groups, bitmap, int(known["seed"]))
+
+class TagDecoder:
+    """Two-pass greedy decoding for one tagger, or for several whose tag
+    probabilities are averaged at every step (an ensemble).
+
+    With next_tag groups, a first pass tags every token at once, all its tag
+    features "not known yet"; the greedy pass then tags left to right and sees
+    those tags as the tags of the tokens that follow. Each member is a
+    ``(network, featurizer)`` pair; one member decodes by its logits.
+
+    The hidden layer is linear in its inputs, so the static features' share
+    of it is computed once for all tokens, and the tag features' share is one
+    row of a table with a row per combination of tag ids (built once per
+    decoder: make a new decoder when a network changes).
+    """
+
+    def __init__(self, members: Sequence[tuple[FeedForwardNetwork, TokenFeaturizer]]):
+        self.members = list(members)
+        if not self.members:
+            raise ValueError("a decoder needs at least one member")
+        shapes = {(net.n_labels, bool(f.next_tag_groups)) for net, f in self.members}
+        if len(shapes) > 1:
+            raise ValueError("the members must have the same labels and the same passes")
+        self.two_pass = bool(self.members[0][1].next_tag_groups)
+        self._tables: list | None = None
+
+    @classmethod
+    def of(cls, taggers: Sequence[PosTagger]) -> TagDecoder:
+        """A decoder averaging ``taggers``, which must share their labels."""
+        if any(t.labels_ != taggers[0].labels_ for t in taggers):
+            raise ValueError("the taggers' labels differ")
+        for tagger in taggers:
+            tagger._require_fitted()
+        return cls([(t.network_, t.featurizer_) for t in taggers])
+
+    def tag_batch(self, sentences: Sequence[Sequence[str]], labels: Sequence[str]
+                  ) -> list[list[str]]:
+        """Tag names for each sentence (a list of tokens)."""
+        _check_sentences(sentences)
+        out: list[list[str]] = []
+        for start in range(0, len(sentences), _DECODE_BATCH):
+            chunk = sentences[start:start + _DECODE_BATCH]
+            lengths = np.array([len(s) for s in chunk], dtype=np.int64)
+            tags = self.decode([f.transform(chunk, merge_repeats=False)
+                                for _, f in self.members], lengths)
+            names = [labels[t] for t in tags]
+            bounds = np.concatenate([[0], np.cumsum(lengths)])
+            out += [names[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        return out
+
+    def decode(self, static: list[SparseGroup] | list[list[SparseGroup]],
+               lengths: np.ndarray) -> np.ndarray:
+        """Tag ids of tokens laid out sentence after sentence, given each
+        member's static feature groups (one member: its list of groups).
+
+        Vectorised across sentences: step t tags every sentence's t-th token.
+        Sentences are sorted longest first and tokens laid out position by
+        position, so each step works on one contiguous slice.
+        """
+        if static and isinstance(static[0], SparseGroup):
+            static = [static]
+        n_tokens = int(lengths.sum())
+        tags = np.zeros(n_tokens, dtype=np.int64)
+        if n_tokens == 0:
+            return tags
+        tables = self._member_tables()
+        static_hidden = [self._static_hidden(net, groups)
+                         for (net, _), groups in zip(self.members, static)]
+        if self.two_pass:
+            first = self._best([net.output(self._first_pass_hidden(f, hidden, lengths, t))
+                                for (net, f), hidden, t in zip(self.members, static_hidden,
+                                                               tables)])
+            for (_, f), hidden, (next_table, next_strides, _, _) in zip(
+                    self.members, static_hidden, tables):
+                hidden += next_table[_combine(f.tag_ids(f.next_tag_groups, first, lengths),
+                                              next_strides)]
+
+        by_length = np.argsort(-lengths, kind="stable")
+        longest = int(lengths[by_length[0]])
+        active = len(lengths) - np.cumsum(np.bincount(lengths, minlength=longest + 1))[:longest]
+        step_start = np.concatenate([[0], np.cumsum(active)])
+        step_of_slot = np.repeat(np.arange(longest), active)
+        sentence_of_slot = by_length[np.arange(n_tokens) - step_start[step_of_slot]]
+        token_of_slot = (np.cumsum(lengths) - lengths)[sentence_of_slot] + step_of_slot
+        slot_hidden = [hidden[token_of_slot] for hidden in static_hidden]
+
+        slot_tags = np.zeros(n_tokens, dtype=np.int64)
+        for step in range(longest):
+            a, k = step_start[step], active[step]
+            scores = []
+            for (net, f), hidden, (_, _, tag_table, strides) in zip(self.members, slot_hidden,
+                                                                    tables):
+                combination = np.zeros(k, dtype=np.int64)
+                for group, stride in zip(f.tag_groups, strides):
+                    if step + group.offset >= 0:
+                        earlier = step_start[step + group.offset]
+                        combination += (slot_tags[earlier:earlier + k] + 1) * stride
+                pre_activation = tag_table[combination]
+                pre_activation += hidden[a:a + k]
+                scores.append(net.output(pre_activation))
+            slot_tags[a:a + k] = self._best(scores)
+        tags[token_of_slot] = slot_tags
+        return tags
+
+    @staticmethod
+    def _best(scores: list[np.ndarray]) -> np.ndarray:
+        """Best tag per row: by logits for one member, else by summed probabilities."""
+        if len(scores) == 1:
+            return scores[0].argmax(axis=1)
+        return sum(softmax(s) for s in scores).argmax(axis=1)
+
+    @staticmethod
+    def _static_hidden(network: FeedForwardNetwork, static: list[SparseGroup]) -> np.ndarray:
+        """The static features' share of the hidden layer's pre-activations
+        (bias included)."""
+        width = sum(store.shape[1] for store in network.embeddings[:len(static)])
+        static_hidden = network.pooled(static) @ network.hidden_weights[:width]
+        static_hidden += network.hidden_bias
+        return static_hidden
+
+    @staticmethod
+    def _first_pass_hidden(featurizer: TokenFeaturizer, static_hidden: np.ndarray,
+                           lengths: np.ndarray, tables: tuple) -> np.ndarray:
+        """Hidden pre-activations of the first pass, which tags all tokens at
+        once with every tag feature "not known yet" (no sequential decoding)."""
+        next_table, next_strides, tag_table, strides = tables
+        blank = np.zeros(len(static_hidden), dtype=np.int64)
+        unknown = np.ones(len(static_hidden), dtype=bool)
+        hidden = next_table[_combine(
+            featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths, unknown), next_strides)]
+        hidden += tag_table[_combine(
+            featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown), strides)]
+        hidden += static_hidden
+        return hidden
+
+    def _member_tables(self) -> list[tuple[np.ndarray, list[int], np.ndarray, list[int]]]:
+        """Per member: the next-tag groups' and the previous-tag groups'
+        hidden-layer contribution for every combination of their ids
+        (``sum(id_k * strides[k])`` indexes a table), built once."""
+        if self._tables is None:
+            self._tables = [_tag_tables(net, f) for net, f in self.members]
+        return self._tables
+
+
+def _tag_tables(network: FeedForwardNetwork, featurizer: TokenFeaturizer
+                ) -> tuple[np.ndarray, list[int], np.ndarray, list[int]]:
+    n_static = len(featurizer.static_groups)
+    column = sum(store.shape[1] for store in network.embeddings[:n_static])
+    stores = network.embeddings[n_static:]
+    n_next = len(featurizer.next_tag_groups)
+    tables: list = []
+    for part in (stores[:n_next], stores[n_next:]):
+        table = np.zeros((1, network.hidden_size), dtype=np.float32)
+        strides: list[int] = []
+        for store in part:
+            weights = network.hidden_weights[column:column + store.shape[1]]
+            column += store.shape[1]
+            contribution = store.rows(np.arange(store.shape[0])) @ weights
+            strides = [s * store.shape[0] for s in strides] + [1]
+            table = (table[:, None, :] + contribution[None, :, :]).reshape(
+                -1, network.hidden_size)
+        tables += [table, strides]
+    return tuple(tables)
 
 
 def _tag_groups(featurizer: TokenFeaturizer, following: np.ndarray, previous: np.ndarray,
-                lengths: np.ndarray, hidden: np.ndarray | None = None) -> list[SparseGroup]:
+                lengths: np.ndarray, not_known_yet: np.ndarray | None = None
+                ) -> list[SparseGroup]:
     """Training inputs of the tag groups: next tags from ``following``,
     previous tags from ``previous``."""
-    ids = (featurizer.tag_ids(featurizer.next_tag_groups, following, lengths, hidden)
-           + featurizer.tag_ids(featurizer.tag_groups, previous, lengths, hidden))
+    ids = (featurizer.tag_ids(featurizer.next_tag_groups, following, lengths, not_known_yet)
+           + featurizer.tag_ids(featurizer.tag_groups, previous, lengths, not_known_yet))
     return [one_per_row(i) for i in ids]
 
 

@@ -11,26 +11,21 @@ import numpy as np
 
 from .features import SparseGroup
 from .network import FeedForwardNetwork, softmax
+from .schema import option
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainOptions:
-    epochs: int = 10
-    batch_size: int = 256
-    learning_rate: float = 0.003
-    lr_decay: float = 0.8  # multiplies the learning rate after each epoch
-    weight_decay: float = 1e-5  # decoupled (AdamW) decay of the dense weights
-    patience: int = 2  # epochs without dev improvement before stopping
-    per_class_cap: int | None = None  # examples per label drawn in each epoch
-    dropout: float = 0.0  # fraction of input units zeroed in each training step
+    """``[training]``: the optimiser's settings."""
 
-    @classmethod
-    def from_dict(cls, values: dict) -> TrainOptions:
-        known = set(cls.__dataclass_fields__)
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"unknown training option(s): {', '.join(sorted(unknown))}")
-        return cls(**values)
+    epochs: int = option(10, minimum=1)
+    batch_size: int = option(256, minimum=1)
+    learning_rate: float = option(0.003, minimum=0)
+    lr_decay: float = option(0.8, minimum=0, maximum=1)  # multiplies the rate after each epoch
+    weight_decay: float = option(1e-5, minimum=0)  # decoupled (AdamW) decay of dense weights
+    patience: int = option(2, minimum=1)  # epochs without dev improvement before stopping
+    per_class_cap: int | None = option(None, minimum=1)  # examples per label in each epoch
+    dropout: float = option(0.0, minimum=0, below=1)  # input units zeroed in each step
 
 
 @dataclass

@@ -81,3 +81,11 @@ def run_fresh(statement: str) -> list[str]:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     return result.stdout.splitlines()
+
+
+def save_unchecked(path: Path, metadata: dict, network, arrays: dict | None = None) -> None:
+    """Write a model file without the checks ``save`` makes: a hostile file
+    (with a valid checksum) for the loader to refuse."""
+    from smallnlp import modelfile
+
+    modelfile.save(path, metadata, {**network.to_arrays(), **(arrays or {})})

@@ -6,8 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smallnlp import modelfile
-from smallnlp.budget import GroupTemplate, known_word_bits, minimum_budget, parse_size, plan
+from smallnlp.budget import known_word_bits, minimum_budget, parse_size, plan
+from smallnlp.config import GroupTemplate
 from smallnlp.errors import BudgetError
+from smallnlp.features import KindContext
 from smallnlp.network import FeedForwardNetwork
 
 TEMPLATES = [
@@ -15,7 +17,7 @@ TEMPLATES = [
     GroupTemplate("char2", "char_ngram", order=2, seed=2, share=0.25),
     GroupTemplate("char3", "char_ngram", order=3, seed=3, share=0.3),
     GroupTemplate("char4", "char_ngram", order=4, seed=4, share=0.3),
-    GroupTemplate("script", "script", fixed_buckets=32),
+    GroupTemplate("script", "script"),
 ]
 
 
@@ -33,10 +35,10 @@ def test_parse_size_rejects_garbage(text):
 
 
 def test_too_small_budget_states_minimum():
-    minimum = minimum_budget(TEMPLATES, 75)
+    minimum = minimum_budget(TEMPLATES, KindContext(75))
     with pytest.raises(BudgetError, match=f"minimum is {minimum:,} bytes"):
-        plan(minimum - 1, TEMPLATES, 75)
-    plan(minimum, TEMPLATES, 75)
+        plan(minimum - 1, TEMPLATES, KindContext(75))
+    plan(minimum, TEMPLATES, KindContext(75))
 
 
 def _file_size(shape, n_labels: int, metadata: dict) -> int:
@@ -52,17 +54,18 @@ def _file_size(shape, n_labels: int, metadata: dict) -> int:
 def test_planner_never_exceeds_budget(budget, n_labels, metadata_chars):
     metadata = {"labels": [f"l{i}" for i in range(n_labels)], "note": "x" * metadata_chars}
     metadata_bytes = len(json.dumps(metadata)) + 2048
+    context = KindContext(n_labels)
     try:
-        shape = plan(budget, TEMPLATES, n_labels, metadata_bytes=metadata_bytes)
+        shape = plan(budget, TEMPLATES, context, metadata_bytes=metadata_bytes)
     except BudgetError:
-        assert budget < minimum_budget(TEMPLATES, n_labels, metadata_bytes=metadata_bytes)
+        assert budget < minimum_budget(TEMPLATES, context, metadata_bytes=metadata_bytes)
         return
     assert _file_size(shape, n_labels, metadata) <= budget
     assert all(g.buckets >= 32 for g in shape.groups)
 
 
 def test_bigger_budgets_buy_more_buckets():
-    sizes = [sum(g.buckets for g in plan(b, TEMPLATES, 75).groups)
+    sizes = [sum(g.buckets for g in plan(b, TEMPLATES, KindContext(75)).groups)
              for b in (50_000, 200_000, 1_000_000, 4_000_000)]
     assert sizes == sorted(sizes) and sizes[0] < sizes[-1] / 10
 

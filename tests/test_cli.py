@@ -88,7 +88,7 @@ def test_clear_errors(tmp_path, trained):
     root, _ = trained
     result = runner.invoke(main, ["train", "langid", "--train", str(root / "train"),
                                   "--memory-budget", "5KB", "--output", str(tmp_path / "x")])
-    assert result.exit_code == 1 and "minimum is" in result.output
+    assert result.exit_code == 2 and "minimum is" in result.output  # a usage problem
     assert not (tmp_path / "x").exists()
 
 

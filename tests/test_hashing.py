@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smallnlp.embeddings import FloatEmbedding
-from smallnlp.features import CharNgramFeaturizer, GroupSpec
+from smallnlp.features import GroupSpec, TextFeaturizer
 from smallnlp.hashing import bucket_id, hash_spans
 
 
@@ -51,7 +51,7 @@ def test_murmur_of_empty_spans():
 @settings(max_examples=200, deadline=None)
 def test_featurizer_ids_match_reference_on_random_unicode(text):
     groups = [GroupSpec(f"c{n}", "char_ngram", 997, 8, order=n, seed=n) for n in (1, 2, 3, 4)]
-    featurizer = CharNgramFeaturizer(groups)
+    featurizer = TextFeaturizer(groups)
     framed = featurizer.framed(text)
     words = [w + "$" for w in framed.split("$") if w]
     for spec, sparse in zip(groups, featurizer.transform([text])):
@@ -72,7 +72,7 @@ def test_featurizer_ids_match_reference_on_random_unicode(text):
 def test_unmerged_features_pool_like_merged_ones(texts):
     groups = [GroupSpec(f"c{n}", "char_ngram", 97, 4, order=n, seed=n) for n in (1, 3)]
     groups.append(GroupSpec("script", "script", 32, 4))
-    featurizer = CharNgramFeaturizer(groups)
+    featurizer = TextFeaturizer(groups)
     table = np.random.default_rng(0).normal(size=(97, 4)).astype(np.float32)
     store = FloatEmbedding(table)
     for merged, unmerged in zip(featurizer.transform(texts),
@@ -84,7 +84,7 @@ def test_unmerged_features_pool_like_merged_ones(texts):
 @settings(max_examples=100, deadline=None)
 def test_word_group_matches_reference(text):
     spec = GroupSpec("word", "word", 1009, 8, seed=5)
-    featurizer = CharNgramFeaturizer([spec])
+    featurizer = TextFeaturizer([spec])
     framed = featurizer.framed(text)
     words = [w + "$" for w in framed.split("$") if w]
     expected = {mmh3.hash(w.encode("utf-8")[:64], 5, signed=False) % 1009 for w in words}

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from smallnlp import LanguageIdentifier
 from smallnlp.cli import main
 from smallnlp.config import shipped_file
-from smallnlp.langid import read_labelled_dir
+from smallnlp.data import read_labelled_dir
 
 from .conftest import require_shared_data
 
@@ -78,10 +78,10 @@ def test_shipped_batch_and_single_paths_agree_on_real_text(shipped):
 
 @pytest.mark.parametrize("treebank", ["English-EWT", "Japanese-GSD", "Turkish-IMST"])
 def test_shipped_tagger_batch_and_single_paths_agree(treebank):
-    from smallnlp import conllu
+    from smallnlp.data import read_conllu
     from smallnlp.pos import PosTagger
 
     data = require_shared_data()
     tagger = PosTagger.load(treebank)
-    sentences = [s.forms for s in conllu.read(data / "ud" / treebank / "dev.conllu")][:300]
+    sentences = [s.forms for s in read_conllu(data / "ud" / treebank / "dev.conllu")][:300]
     assert [tagger.tag(s) for s in sentences] == tagger.tag_batch(sentences)

@@ -1,0 +1,168 @@
+"""Featurizers: a task's input -> one ``SparseGroup`` per feature group.
+
+Both dispatch every group to its kind (``kinds.py``) and hash all the spans
+the groups ask for in one vectorised pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..text import normalize
+from .batch import WORD_END, WORD_START, FramedBatch, TokenBatch, frame_token, positions
+from .kinds import NEXT_TAGS, PREVIOUS_TAGS, STATIC, TEXT, TOKEN, GroupSpec, check_groups
+from .sparse import SparseGroup, pooled_group
+
+# Texts are hashed in chunks of about this many characters to bound memory.
+_CHUNK_CHARS = 1 << 20
+
+
+class TextFeaturizer:
+    """Texts -> one ``SparseGroup`` per group of ``groups`` (language ID).
+
+    A text is normalised (``text.normalize``, its first ``max_chars``
+    characters) and each word framed as ``^word$``.
+    """
+
+    def __init__(self, groups: Sequence[GroupSpec], max_chars: int = 20_000):
+        self.groups = list(groups)
+        check_groups(self.groups, TEXT)
+        self.max_chars = max_chars
+
+    def framed(self, text: str) -> str:
+        words = normalize(text, max_chars=self.max_chars)
+        if not words:
+            return ""
+        return WORD_START + (WORD_END + WORD_START).join(words) + WORD_END
+
+    def transform(self, texts: Sequence[str], merge_repeats: bool = True
+                  ) -> list[SparseGroup]:
+        """One group per spec. ``merge_repeats`` sums a text's repeated features
+        into one weighted entry (less work for training); prediction skips it."""
+        framed = [self.framed(t) for t in texts]
+        chunks: list[list[SparseGroup]] = []
+        start = 0
+        while start < len(framed) or not chunks:
+            end, size = start, 0
+            while end < len(framed) and (end == start or size + len(framed[end]) <= _CHUNK_CHARS):
+                size += len(framed[end])
+                end += 1
+            chunks.append(self._transform_framed(framed[start:end], merge_repeats))
+            start = end
+        if len(chunks) == 1:
+            return chunks[0]
+        return [SparseGroup.concatenate([c[g] for c in chunks]) for g in range(len(self.groups))]
+
+    def _transform_framed(self, framed: Sequence[str], merge_repeats: bool
+                          ) -> list[SparseGroup]:
+        batch = FramedBatch(framed)
+        requests = {index: request for index, group in enumerate(self.groups)
+                    if (request := group.feature_kind.text_request(group, batch)) is not None}
+        ids = dict(zip(requests, batch.bucket_ids(list(requests.values()))))
+        out = []
+        for index, group in enumerate(self.groups):
+            rows, group_ids = group.feature_kind.text_features(
+                group, batch, requests.get(index), ids.get(index))
+            out.append(pooled_group(rows, group_ids, len(framed), group.buckets, merge_repeats))
+        return out
+
+
+class TokenFeaturizer:
+    """Sentences (token lists) -> one ``SparseGroup`` per static group, one row
+    per token, tokens of all sentences in order (tagging).
+
+    Word-level features use the lowercased token with digits mapped to ``0``
+    (``batch.frame_token``); ``shape`` uses the token as written. Tag groups
+    depend on decoding, and ``tag_ids`` builds them: ``next_tag`` groups (a
+    first pass's tags) follow the static groups, and ``prev_tag`` groups come
+    last.
+
+    ``known_words`` (fitted by ``fit_known_words``) is a bitmap of the hashed
+    words seen in training. With it, each word group keeps its last row for
+    unknown words: hashing alone would give an unseen word the row of some
+    seen word it collides with, whose tags say nothing about it.
+    """
+
+    def __init__(self, groups: Sequence[GroupSpec], known_words: np.ndarray | None = None,
+                 known_word_seed: int = 0):
+        self.groups = list(groups)
+        check_groups(self.groups, TOKEN)
+        if known_words is not None and (known_words.dtype != np.uint8 or known_words.ndim != 1
+                                        or not len(known_words)):
+            raise ValueError("known_words must be a non-empty 1-d uint8 bitmap")
+        self.known_words = known_words
+        self.known_word_seed = known_word_seed
+        stage = {g.name: g.feature_kind.stage for g in self.groups}
+        self.static_groups = [g for g in self.groups if stage[g.name] == STATIC]
+        self.next_tag_groups = [g for g in self.groups if stage[g.name] == NEXT_TAGS]
+        self.tag_groups = [g for g in self.groups if stage[g.name] == PREVIOUS_TAGS]
+
+    def fit_known_words(self, tokens: Sequence[str], bits: int, seed: int) -> TokenFeaturizer:
+        """Set the bitmap of ``bits`` bits marking the training words (as
+        framed and hashed for the word groups, with ``seed``)."""
+        if bits < 8 or bits % 8:
+            raise ValueError(f"known_word_bits must be a positive multiple of 8, got {bits}")
+        batch = FramedBatch([frame_token(t) for t in tokens])
+        hashes, = batch.bucket_ids([batch.word_request(seed)])
+        flags = np.zeros(bits, dtype=bool)
+        flags[hashes % np.uint32(bits)] = True
+        self.known_words = np.packbits(flags, bitorder="little")
+        self.known_word_seed = seed
+        return self
+
+    def unknown_row(self, group: GroupSpec) -> int | None:
+        """The row a group gives words outside ``known_words`` (None: no such row)."""
+        if not group.feature_kind.unknown_row or self.known_words is None:
+            return None
+        return group.buckets - 1
+
+    def transform(self, sentences: Sequence[Sequence[str]], merge_repeats: bool = True
+                  ) -> list[SparseGroup]:
+        """One group per static spec, one row per token (``merge_repeats`` as
+        in ``TextFeaturizer.transform``)."""
+        batch = TokenBatch(sentences)
+        # Groups that differ only in window offset or buckets share one hashing.
+        keys, requests = {}, {}
+        for group in self.static_groups:
+            asked = group.feature_kind.token_request(group, batch)
+            if asked is not None:
+                keys[group.name] = asked[0]
+                requests.setdefault(*asked)
+        known_key = ("word", 0, self.known_word_seed)
+        if self.known_words is not None:
+            requests.setdefault(known_key, batch.framed.word_request(self.known_word_seed))
+        hashed = dict(zip(requests, batch.framed.bucket_ids(list(requests.values()))))
+        if self.known_words is not None:
+            bits = np.uint32(8 * len(self.known_words))
+            bit = hashed[known_key] % bits
+            known = (self.known_words[bit >> 3] >> (bit & 7).astype(np.uint8)) & 1 == 1
+            known[batch.n:] = True  # the padding words
+            batch.known = known
+        out = []
+        for group in self.static_groups:
+            key = keys.get(group.name)
+            out.append(group.feature_kind.token_group(group, batch, requests.get(key),
+                                                      hashed.get(key), merge_repeats))
+        return out
+
+    @staticmethod
+    def tag_ids(specs: Sequence[GroupSpec], tags: np.ndarray, lengths: np.ndarray,
+                not_known_yet: np.ndarray | None = None) -> list[np.ndarray]:
+        """For each tag group, per token, the id of the tag ``offset`` tokens
+        away: 0 outside the sentence, tag index + 1 inside, and the group's last
+        id ("not known yet", as in a first decoding pass) for tokens flagged in
+        ``not_known_yet``. Tokens are laid out as in ``transform``."""
+        position, remaining = positions(lengths)
+        n = len(tags)
+        out = []
+        for spec in specs:
+            outside = position + spec.offset < 0 if spec.offset < 0 else spec.offset > remaining
+            source = np.clip(np.arange(n) + spec.offset, 0, max(n - 1, 0))
+            ids = np.where(outside, 0, tags[source] + 1 if n else tags)
+            if not_known_yet is not None:
+                ids = np.where(not_known_yet & ~outside, spec.buckets - 1, ids)
+            out.append(ids)
+        return out
+

@@ -1,0 +1,187 @@
+"""What a model file holds: the one definition of its metadata and arrays.
+
+``modelfile.py`` is the container (magic, version, JSON, aligned arrays,
+checksum); this module says what the JSON and the arrays must be, for every
+task, and checks a file against it completely, on load and before every
+save, so that a file either loads into a working model or is refused with a
+``ModelFileError``, never a crash at the first prediction.
+
+The metadata (format version 2; ``docs/FORMAT.md`` explains every field):
+
+- ``task``, ``labels`` (unique, non-empty, no tab or line break), ``hidden``;
+- ``featurizer``: the feature rules' version (``FEATURIZER_VERSION``) and the
+  Unicode version of the ``unicodedata`` that made the file;
+- ``features``: the sized groups (each checked by its kind) plus the task's
+  own keys; a task subclasses ``FeatureRecord`` and ``ModelMetadata``;
+- ``data_licences``: what each part of the training data is licensed under;
+- ``training``: a free-form record of the training run (settings, history,
+  provenance); only its ``seed`` and ``memory_budget`` are checked.
+
+The arrays: per feature group ``i``, ``embedding_i.codes`` (uint8, buckets x
+dims), ``embedding_i.offset`` and ``embedding_i.scale`` (float16, buckets);
+then the dense layers; then the task's own arrays. Nothing else, nothing less.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from .errors import ModelFileError
+from .features import FEATURIZER_VERSION, TEXT, GroupSpec, KindContext, check_groups
+from .features.kinds import MAX_SEED, NEXT_TAGS, kind_of
+from .schema import SchemaError, option, read
+
+UNICODE_VERSION = unicodedata.unidata_version
+MAX_LABELS = 1 << 16
+MAX_HIDDEN = 1 << 16
+# The dense layers' arrays, after the embedding tables (shapes: see ModelMetadata.arrays).
+DENSE_ARRAYS = ("hidden_weights", "hidden_bias", "output_weights", "output_bias")
+
+
+def embedding_arrays(index: int) -> tuple[str, str, str]:
+    """Names of group ``index``'s codes, row offsets and row scales."""
+    return (f"embedding_{index}.codes", f"embedding_{index}.offset",
+            f"embedding_{index}.scale")
+
+
+def array_count(n_groups: int, task_arrays: int = 0) -> int:
+    """How many arrays a model with ``n_groups`` feature groups holds."""
+    return 3 * n_groups + len(DENSE_ARRAYS) + task_arrays
+
+
+@dataclass(frozen=True)
+class FeaturizerRecord:
+    """Which feature rules made the ids: a runtime that cannot reproduce them
+    must refuse the file."""
+
+    version: int = option(minimum=1)
+    unicode: str = option()
+
+
+@dataclass(frozen=True)
+class FeatureRecord:
+    """``features``: the sized groups; a task adds its own keys."""
+
+    groups: tuple[GroupSpec, ...]
+    task_input: ClassVar[str] = TEXT
+
+    def validate(self) -> None:
+        check_groups(self.groups, self.task_input)
+
+    def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        """The task's own arrays implied by these features."""
+        return {}
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    """The metadata every model file has; a task subclasses it to type its
+    ``features`` (and add keys of its own)."""
+
+    task: str
+    labels: tuple[str, ...]
+    smallnlp_version: str
+    featurizer: FeaturizerRecord
+    features: FeatureRecord
+    hidden: int = option(minimum=1, maximum=MAX_HIDDEN)
+    data_licences: dict[str, str] = option()
+    training: dict = option()
+    task_name: ClassVar[str] = ""
+
+    def validate(self) -> None:
+        if self.task != self.task_name:
+            raise ValueError(f"task is {self.task!r}, not {self.task_name!r}")
+        labels = self.labels
+        if not labels or len(labels) > MAX_LABELS:
+            raise ValueError(f"a model needs 1..{MAX_LABELS} labels, not {len(labels)}")
+        bad = next((label for label in labels if not label or any(
+            c in label for c in "\t\n\r")), None)
+        if bad is not None:
+            raise ValueError(f"label {bad!r} is empty or holds a tab or line break")
+        if len(set(labels)) != len(labels):
+            raise ValueError("labels are not unique")
+        if self.featurizer.version != FEATURIZER_VERSION:
+            raise ValueError(f"its features were made by featurizer version "
+                             f"{self.featurizer.version}; this smallnlp makes version "
+                             f"{FEATURIZER_VERSION}")
+        for key, low, high in (("seed", 0, MAX_SEED), ("memory_budget", 0, None)):
+            value = self.training.get(key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                      or value < low or (high is not None and value > high)):
+                raise ValueError(f"training {key} {value!r} is not an integer in "
+                                 f"{low}..{high if high is not None else ''}")
+        context = self.kind_context()
+        for group in self.features.groups:
+            fixed = kind_of(group.kind, group.name).fixed_buckets(context)
+            if fixed is not None and group.buckets != fixed:
+                raise ValueError(f"feature group {group.name!r} has {group.buckets} rows; a "
+                                 f"{group.kind} group of this model has {fixed}")
+
+    def kind_context(self) -> KindContext:
+        return KindContext(len(self.labels), any(
+            kind_of(g.kind).stage == NEXT_TAGS for g in self.features.groups))
+
+    def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        """Every array the file must hold: name -> (dtype, shape)."""
+        expected: dict[str, tuple[str, tuple[int, ...]]] = {}
+        for index, group in enumerate(self.features.groups):
+            codes, offset, scale = embedding_arrays(index)
+            expected[codes] = ("<u1", (group.buckets, group.dims))
+            expected[offset] = expected[scale] = ("<f2", (group.buckets,))
+        width = sum(group.dims for group in self.features.groups)
+        hidden, labels = self.hidden, len(self.labels)
+        expected.update(zip(DENSE_ARRAYS, [("<f4", (width, hidden)), ("<f4", (hidden,)),
+                                           ("<f4", (hidden, labels)), ("<f4", (labels,))]))
+        return {**expected, **self.features.arrays()}
+
+
+def featurizer_record() -> dict:
+    """The ``featurizer`` entry of a file this smallnlp writes."""
+    return {"version": FEATURIZER_VERSION, "unicode": UNICODE_VERSION}
+
+
+def upgrade_v1(metadata: dict) -> dict:
+    """Format version 1's metadata in version 2's shape: its ids were made by
+    featurizer version 1 (Unicode version not recorded), and a tagger's
+    single ``data_licence`` becomes ``data_licences``."""
+    upgraded = {key: value for key, value in metadata.items() if key != "data_licence"}
+    upgraded["featurizer"] = {"version": 1, "unicode": "unrecorded"}
+    if "data_licences" not in metadata:
+        licence = metadata.get("data_licence")
+        training = metadata.get("training")
+        source = training.get("treebank", "training data") if isinstance(training, dict) \
+            else "training data"
+        upgraded["data_licences"] = {str(source): licence} if licence else {}
+    return upgraded
+
+
+def check(schema: type[ModelMetadata], metadata: dict, arrays: dict[str, np.ndarray],
+          source: str) -> ModelMetadata:
+    """``metadata`` and ``arrays`` checked against ``schema`` completely: every
+    type, range and cross-reference, every array's name, dtype and shape, and
+    finite floats. Returns the typed metadata; ModelFileError otherwise."""
+    def fail(reason: str) -> ModelFileError:
+        return ModelFileError(f"{source}: not a valid {schema.task_name} model: {reason}")
+
+    try:
+        record = read(schema, metadata, "metadata")
+    except SchemaError as exc:
+        raise fail(str(exc)) from None
+    expected = record.arrays()
+    missing = sorted(set(expected) - set(arrays))
+    extra = sorted(set(arrays) - set(expected))
+    if missing or extra:
+        raise fail(f"array {(missing or extra)[0]!r} is "
+                   f"{'missing' if missing else 'not part of this model'}")
+    for name, (dtype, shape) in expected.items():
+        array = arrays[name]
+        if array.dtype != np.dtype(dtype) or array.shape != shape:
+            raise fail(f"array {name!r} is {array.dtype} {array.shape}; the metadata implies "
+                       f"{np.dtype(dtype)} {shape}")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise fail(f"array {name!r} holds values that are not finite")
+    return record
