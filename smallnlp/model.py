@@ -55,6 +55,10 @@ class TaskConfig:
     training: TrainOptions
     memory_budget: str | int | None = option(None, minimum=1)
 
+    def validate(self) -> None:
+        if self.memory_budget is not None:
+            parse_size(self.memory_budget)  # BudgetError (a ValueError) names the value
+
 
 class TaskModel:
     """What LanguageIdentifier and PosTagger share: scikit-learn-style plain
