@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from smallnlp import LanguageIdentifier, conllu
+from smallnlp import LanguageIdentifier
 from smallnlp.budget import parse_size
-from smallnlp.langid import cut_spans, read_labelled_dir
+from smallnlp.data import read_conllu, read_labelled_dir
+from smallnlp.langid import cut_spans
 from smallnlp.pos import PosTagger
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ def langid_run(budget: str, epochs: int | None, out: Path) -> tuple[int, object,
 def pos_run(budget: str, epochs: int | None, out: Path, treebank: str = "English-EWT"
             ) -> tuple[int, object, dict]:
     folder = DATA / "ud" / treebank
-    train, dev = conllu.read(folder / "train.conllu"), conllu.read(folder / "dev.conllu")
+    train, dev = read_conllu(folder / "train.conllu"), read_conllu(folder / "dev.conllu")
     tagger = PosTagger(memory_budget=budget, epochs=epochs)
     tagger.fit([s.forms for s in train], [s.tags for s in train],
                [s.forms for s in dev], [s.tags for s in dev])

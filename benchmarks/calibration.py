@@ -62,7 +62,8 @@ def main() -> None:
     args = parser.parse_args()
     from smallnlp import LanguageIdentifier
     from smallnlp.calibration import expected_calibration_error
-    from smallnlp.langid import cut_spans, read_labelled_dir
+    from smallnlp.data import read_labelled_dir
+    from smallnlp.langid import cut_spans
 
     model = LanguageIdentifier.load(args.model)
     texts, labels = read_labelled_dir(args.data)

@@ -23,15 +23,15 @@ from common import REPO, best_of, one_blas_thread, single_core
 def measure(model_path: Path, train: Path, test: Path) -> dict:
     import numpy as np
 
-    from smallnlp import conllu
+    from smallnlp.data import read_conllu
     from smallnlp.pos import PosTagger
 
     tagger = PosTagger.load(model_path)
-    sentences = conllu.read(test)
+    sentences = read_conllu(test)
     forms = [s.forms for s in sentences]
     predicted = tagger.tag_batch(forms)
     seconds = best_of(lambda: tagger.tag_batch(forms))
-    vocabulary = {f for s in conllu.read(train) for f in s.forms}
+    vocabulary = {f for s in read_conllu(train) for f in s.forms}
     hits = [(g == p, f in vocabulary) for s, tags in zip(sentences, predicted)
             for f, g, p in zip(s.forms, s.tags, tags)]
     correct = np.array([h for h, _ in hits])
@@ -66,9 +66,9 @@ def main() -> None:
                         "this changes no model)")
     args = parser.parse_args()
     one_blas_thread()
-    from smallnlp.config import load_config
+    from smallnlp.config import load_toml
 
-    treebanks = load_config(REPO / "configs" / "pos_models.toml")["treebanks"]
+    treebanks = load_toml(REPO / "configs" / "pos_models.toml")[0]["treebanks"]
     if args.train:
         with ThreadPoolExecutor(args.jobs) as pool:
             list(pool.map(lambda item: train(*item, args), treebanks.items()))

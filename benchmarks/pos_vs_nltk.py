@@ -39,12 +39,12 @@ def main() -> None:
     single_core()
     from nltk.tag.perceptron import PerceptronTagger
 
-    from smallnlp import conllu
+    from smallnlp.data import read_conllu
     from smallnlp.pos import PosTagger
 
     folder = args.data / args.treebank
-    train = conllu.read(folder / "train.conllu")
-    test = conllu.read(folder / "test.conllu")
+    train = read_conllu(folder / "train.conllu")
+    test = read_conllu(folder / "test.conllu")
     sentences = [s.forms for s in test]
     gold = [t for s in test for t in s.tags]
 

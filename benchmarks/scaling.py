@@ -80,14 +80,14 @@ def main() -> None:
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args()
     single_core()
-    from smallnlp import LanguageIdentifier, PosTagger, conllu
-    from smallnlp.langid import read_labelled_dir
+    from smallnlp import LanguageIdentifier, PosTagger
+    from smallnlp.data import read_conllu, read_labelled_dir
 
     identifier = LanguageIdentifier.load()
     texts, labels = read_labelled_dir(DATA / "langid" / "dev")
     english = " ".join(t for t, y in zip(texts, labels) if y == "en")
     tagger = PosTagger.load("en")
-    sentences = [s.forms for s in conllu.read(DATA / "ud" / "English-EWT" / "test.conllu")]
+    sentences = [s.forms for s in read_conllu(DATA / "ud" / "English-EWT" / "test.conllu")]
 
     random.Random(0).shuffle(texts)  # the dev files come one language after another
     random.Random(0).shuffle(sentences)

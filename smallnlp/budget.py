@@ -42,9 +42,8 @@ DENSE_SHARE = 0.25
 MIN_BUCKETS = 64
 FLOAT_BYTES = 4
 KNOWN_WORDS_SHARE = 0.04
-# Fixed parts of the file (prefix, CRC, alignment) plus room for the array table.
-FILE_OVERHEAD = 64
-ARRAY_TABLE_BYTES = 96
+# Fixed parts of the file: prefix, the metadata's alignment padding, CRC.
+FILE_OVERHEAD = 32
 
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9,
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "K": 10**3, "M": 10**6}
@@ -88,7 +87,9 @@ def dense_bytes(input_dims: int, hidden: int, n_labels: int) -> int:
 def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, *,
          dims: int = 16, metadata_bytes: int = 4096) -> Plan:
     """Choose buckets, dims and hidden size so the model file fits ``budget``;
-    the kinds fix some groups' buckets (``context``: the labels, two passes)."""
+    the kinds fix some groups' buckets (``context``: the labels, two passes).
+    ``metadata_bytes``: the metadata section with its array table, at its
+    widest (``spec.metadata_bytes``), plus any arrays beside the network's."""
     if dims < 8:
         raise BudgetError("embedding dims must be at least 8")
     n_labels = context.n_labels
@@ -123,7 +124,7 @@ def minimum_budget(templates: Sequence[GroupTemplate], context: KindContext, *,
     and MIN_BUCKETS rows for every hashed group."""
     fixed = _fixed_buckets(templates, context)
     hashed = [t for t in templates if not fixed[t.name]]
-    return (_overhead(templates, metadata_bytes) + 8 * array_count(len(templates))
+    return (FILE_OVERHEAD + metadata_bytes + 8 * array_count(len(templates))
             + dense_bytes(_input_dims(templates, 8), HIDDEN_LADDER[-1], context.n_labels)
             + MIN_BUCKETS * len(hashed) * _row_bytes(max((t.width(8) for t in hashed),
                                                          default=8))
@@ -144,10 +145,6 @@ def _row_bytes(width: int) -> int:
     return width + QUANT_ROW_OVERHEAD
 
 
-def _overhead(templates: Sequence[GroupTemplate], metadata_bytes: int) -> int:
-    return FILE_OVERHEAD + metadata_bytes + ARRAY_TABLE_BYTES * array_count(len(templates))
-
-
 def _allocate(budget: int, templates: Sequence[GroupTemplate], fixed: dict[str, int | None],
               n_labels: int, width: int, hidden: int, metadata_bytes: int,
               reserve_minimum: bool) -> Plan | None:
@@ -156,7 +153,7 @@ def _allocate(budget: int, templates: Sequence[GroupTemplate], fixed: dict[str, 
     first gets MIN_BUCKETS and only the rest is shared."""
     hashed = [t for t in templates if not fixed[t.name]]
     # Each array may need up to 7 bytes of alignment padding.
-    spare = (budget - _overhead(templates, metadata_bytes) - 8 * array_count(len(templates))
+    spare = (budget - FILE_OVERHEAD - metadata_bytes - 8 * array_count(len(templates))
              - dense_bytes(_input_dims(templates, width), hidden, n_labels)
              - sum(fixed[t.name] * _row_bytes(t.width(width)) for t in templates
                    if fixed[t.name]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .network import softmax
+from .spec import WIDEST_FLOAT, WIDEST_INT
 
 ECE_BINS = 15
 # log-temperature search interval: temperatures from 1/20 to 20
@@ -65,10 +66,17 @@ def _ece_of(probabilities: np.ndarray, gold: np.ndarray) -> float:
                                       probabilities.argmax(axis=1) == gold)
 
 
+RECORD_KEYS = ("ece_before", "ece_after", "nll_before", "nll_after")
+
+
 def calibration_record(logits: np.ndarray, gold: np.ndarray, temperature: float) -> dict:
     """ECE and NLL before and after scaling, for a model's metadata."""
-    record = {"ece_before": _ece_of(softmax(logits), gold),
-              "ece_after": _ece_of(softmax(logits / temperature), gold),
-              "nll_before": negative_log_likelihood(logits, gold, 1.0),
-              "nll_after": negative_log_likelihood(logits, gold, temperature)}
-    return {"examples": int(len(gold)), **{k: round(v, 5) for k, v in record.items()}}
+    values = (_ece_of(softmax(logits), gold), _ece_of(softmax(logits / temperature), gold),
+              negative_log_likelihood(logits, gold, 1.0),
+              negative_log_likelihood(logits, gold, temperature))
+    return {"examples": int(len(gold)), **{k: round(v, 5) for k, v in zip(RECORD_KEYS, values)}}
+
+
+def widest_calibration_record() -> dict:
+    """A ``calibration_record`` at its widest (see ``spec.metadata_bytes``)."""
+    return {"examples": WIDEST_INT, **dict.fromkeys(RECORD_KEYS, WIDEST_FLOAT)}

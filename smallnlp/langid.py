@@ -10,14 +10,14 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from .calibration import calibration_record, fit_temperature
+from .calibration import calibration_record, fit_temperature, widest_calibration_record
 from .config import Features, shipped_file
 from .errors import DataError
 from .features import TEXT, KindContext, SparseGroup, TextFeaturizer
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
 from .schema import option
-from .spec import FeatureRecord, ModelMetadata
+from .spec import WIDEST_FLOAT, WIDEST_INT, FeatureRecord, ModelMetadata
 from .train import Progress, accuracy, fit
 
 TASK = "langid"
@@ -137,7 +137,6 @@ class LanguageIdentifier(TaskModel):
     default_config = "langid"
     config_schema = LangidConfig
     metadata_schema = LangidMetadata
-    extra_metadata_bytes = 600  # the calibration record
     excluded_: np.ndarray | None = None  # labels set_languages() rules out
     temperature_ = 1.0  # softmax temperature fitted on dev data (see _calibrate)
 
@@ -187,7 +186,7 @@ class LanguageIdentifier(TaskModel):
         network = FeedForwardNetwork.initialise(
             [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(label_names), rng)
         result = fit(network, groups, y, options, rng, progress=progress, dev=dev)
-        self._finish(network, featurizer, metadata, result, dev, examples=int(len(y)))
+        self._finish(network, featurizer, metadata, result, dev, int(len(y)))
         if dev_texts is not None:
             self._calibrate(dev_texts, [label_index[x] for x in dev_labels], rng)
         return self
@@ -209,13 +208,14 @@ class LanguageIdentifier(TaskModel):
         held_texts, held_gold = texts[1::2], gold[1::2]
         pairs = cut_spans(held_texts, rng, 2, 2)
         self.temperature_ = temperature
-        self.metadata_["calibration"] = {
-            "temperature": temperature,
-            "fitted_on": "even dev lines and a 1-3 word span of each",
-            "held_out_lines": calibration_record(*logits_of(held_texts, held_gold),
-                                                 temperature),
-            "held_out_word_pairs": calibration_record(*logits_of(pairs, held_gold),
-                                                      temperature)}
+        self.metadata_["calibration"] = _calibration_entry(
+            temperature, calibration_record(*logits_of(held_texts, held_gold), temperature),
+            calibration_record(*logits_of(pairs, held_gold), temperature))
+
+    def _widest_task_metadata(self) -> dict:
+        widest = widest_calibration_record()
+        return {"features": {"max_chars": WIDEST_INT},
+                "calibration": _calibration_entry(WIDEST_FLOAT, widest, widest)}
 
     def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
                    metadata: dict) -> None:
@@ -308,6 +308,14 @@ class LanguageIdentifier(TaskModel):
         restricts the answers to those codes (see ``set_languages``)."""
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
         return cls._from_file(path).set_languages(languages)
+
+
+def _calibration_entry(temperature: float, held_out_lines: dict,
+                       held_out_word_pairs: dict) -> dict:
+    """The ``calibration`` metadata entry (see ``Calibration``)."""
+    return {"temperature": temperature,
+            "fitted_on": "even dev lines and a 1-3 word span of each",
+            "held_out_lines": held_out_lines, "held_out_word_pairs": held_out_word_pairs}
 
 
 def _has_features(groups: Sequence[SparseGroup]) -> np.ndarray:

@@ -6,7 +6,6 @@ featurizer is built and described."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import __version__, modelfile, spec
-from .budget import ARRAY_TABLE_BYTES, Plan, parse_size, plan
+from .budget import Plan, parse_size, plan
 from .config import Features, GroupTemplate, parse_config
 from .errors import ConfigError, ModelFileError
 from .features import KindContext
@@ -24,6 +23,7 @@ from .schema import option
 from .train import TrainOptions, TrainResult
 
 DEFAULT_BUDGET = "1MB"
+ALIGNMENT = 8  # the most padding an array needs before it (modelfile)
 
 
 def save_model(path: str | os.PathLike, schema: type[spec.ModelMetadata], metadata: dict,
@@ -40,11 +40,6 @@ def save_model(path: str | os.PathLike, schema: type[spec.ModelMetadata], metada
                              f"memory budget of {budget:,} bytes")
     modelfile.write_atomic(path, payload)
     return len(payload)
-
-
-# Upper bounds on the JSON of one feature group's spec and one epoch's record.
-GROUP_SPEC_BYTES = 200
-EPOCH_RECORD_BYTES = 160
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,8 +64,8 @@ class TaskModel:
     default_config: ClassVar[str] = ""
     config_schema: ClassVar[type[TaskConfig]] = TaskConfig
     metadata_schema: ClassVar[type[spec.ModelMetadata]] = spec.ModelMetadata
-    # Metadata bytes a task adds after training (beyond the history and spec).
-    extra_metadata_bytes: ClassVar[int] = 0
+    # The training record's name for what was counted: examples, tokens.
+    count_key: ClassVar[str] = "examples"
 
     def __init__(self, memory_budget: str | int | None = None,
                  config: str | os.PathLike | dict | None = None,
@@ -124,30 +119,33 @@ class TaskModel:
 
     def _plan(self, config, metadata: dict, context: KindContext,
               featurizer_bytes: int = 0) -> Plan:
-        """Plan the shape within the budget, reserving room for the metadata
-        that is only known later (the feature spec and the per-epoch history)
-        and for ``featurizer_bytes`` of featurizer arrays."""
+        """Plan the shape within the budget. The metadata is only complete
+        after training, so the plan reserves what ``spec`` says its widest
+        form takes, and ``featurizer_bytes`` of featurizer arrays."""
         templates: tuple[GroupTemplate, ...] = config.features.groups
-        epochs = metadata["training"]["options"]["epochs"]
-        reserve = (len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
-                   + GROUP_SPEC_BYTES * len(templates) + EPOCH_RECORD_BYTES * epochs
-                   + self.extra_metadata_bytes + 1024
-                   + (featurizer_bytes + ARRAY_TABLE_BYTES + 8 if featurizer_bytes else 0))
+        run = TrainResult.widest(metadata["training"]["options"]["epochs"]).record(
+            (spec.WIDEST_FLOAT, spec.WIDEST_FLOAT), **{self.count_key: spec.WIDEST_INT})
+        # The budget at its widest too, so that a budget's digits do not move
+        # the minimum that a too-small budget is told.
+        training = {**metadata["training"], "memory_budget": spec.WIDEST_INT, **run}
+        task = self._widest_task_metadata()
+        groups = [spec.widest_group(t.name, t.kind) for t in templates]
+        widest = {**metadata, **task, "hidden": spec.WIDEST_INT, "training": training,
+                  "features": {"groups": groups, **task.get("features", {})}}
+        task_arrays = tuple(self._featurizer_arrays_planned(featurizer_bytes))
+        reserve = (spec.metadata_bytes(widest, task_arrays)
+                   + featurizer_bytes + ALIGNMENT * len(task_arrays))
         self.plan_ = plan(metadata["training"]["memory_budget"], templates, context,
                           dims=config.features.dims, metadata_bytes=reserve)
         return self.plan_
 
     def _finish(self, network: FeedForwardNetwork, featurizer, metadata: dict,
                 result: TrainResult, dev: Callable[[FeedForwardNetwork], float] | None,
-                **counts: int) -> None:
+                count: int) -> None:
         """Record the training run (the float-vs-8-bit dev gap is only
         measurable here, before the float weights are dropped) and keep the model."""
-        metadata["training"].update(best_epoch=result.best_epoch,
-                                    best_dev_accuracy=result.best_dev_accuracy,
-                                    history=result.history, **counts)
-        if dev is not None:
-            metadata["training"].update(dev_accuracy_float32=dev(network),
-                                        dev_accuracy_8bit=dev(network.quantized()))
+        accuracies = None if dev is None else (dev(network), dev(network.quantized()))
+        metadata["training"].update(result.record(accuracies, **{self.count_key: count}))
         self._set_state(network, featurizer, metadata["labels"], metadata)
         self.training_result_ = result
         self.float_network_ = network
@@ -167,6 +165,15 @@ class TaskModel:
 
     def _featurizer_arrays(self) -> dict[str, np.ndarray]:
         """The featurizer's fitted arrays, saved beside the network's."""
+        return {}
+
+    def _featurizer_arrays_planned(self, featurizer_bytes: int) -> list[str]:
+        """Names of the featurizer arrays a model of ``featurizer_bytes`` will have."""
+        return []
+
+    def _widest_task_metadata(self) -> dict:
+        """The task's own metadata entries (and ``features`` keys) at their
+        widest, which the plan reserves room for (see ``spec.metadata_bytes``)."""
         return {}
 
     @classmethod

@@ -69,11 +69,16 @@ def encode(metadata: dict, arrays: dict[str, np.ndarray]) -> bytes:
                        "shape": list(array.shape), "offset": offset})
         chunks += [data, b"\0" * _pad(len(data))]
         offset += len(data) + _pad(len(data))
-    meta = json.dumps({**metadata, "arrays": layout}, sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    meta = metadata_json({**metadata, "arrays": layout})
     head = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(meta)) + meta
     body = head + b"\0" * _pad(len(head)) + b"".join(chunks)
     return body + _CRC.pack(zlib.crc32(body))
+
+
+def metadata_json(metadata: dict) -> bytes:
+    """The metadata section's bytes (``metadata`` with its "arrays" table)."""
+    return json.dumps(metadata, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
 
 
 def write_atomic(path: str | os.PathLike, payload: bytes) -> None:

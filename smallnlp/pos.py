@@ -21,7 +21,7 @@ from .features.kinds import MAX_SEED, NEXT_TAGS
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
 from .schema import option
-from .spec import FeatureRecord, ModelMetadata
+from .spec import WIDEST_INT, FeatureRecord, ModelMetadata
 from .train import Progress, fit
 
 TASK = "pos"
@@ -146,6 +146,7 @@ class PosTagger(TaskModel):
     default_config = "pos"
     config_schema = PosConfig
     metadata_schema = PosMetadata
+    count_key = "tokens"
     _decoder: TagDecoder | None = None  # of the fitted network (it caches tables)
 
     # -- training -------------------------------------------------------------------
@@ -223,7 +224,7 @@ class PosTagger(TaskModel):
 
         result = fit(network, groups, y, options, rng, dev=dev, progress=progress,
                      before_epoch=before_epoch)
-        self._finish(network, featurizer, metadata, result, dev, tokens=int(len(y)))
+        self._finish(network, featurizer, metadata, result, dev, int(len(y)))
         return self
 
     def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
@@ -238,12 +239,12 @@ class PosTagger(TaskModel):
         one for several taggers)."""
         self._require_fitted()
         if self._decoder is None:
-            self._decoder = TagDecoder([(self.network_, self.featurizer_)])
+            self._decoder = TagDecoder([(self.network_, self.featurizer_)], self.labels_)
         return self._decoder
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tags for each sentence (a list of tokens); empty sentences give []."""
-        return self.decoder.tag_batch(sentences, self.labels_)
+        return self.decoder.tag_batch(sentences)
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         return self.tag_batch([tokens])[0]
@@ -273,6 +274,12 @@ class PosTagger(TaskModel):
         known = self.featurizer_.known_words
         return {} if known is None else {"known_words": known}
 
+    def _featurizer_arrays_planned(self, featurizer_bytes: int) -> list[str]:
+        return ["known_words"] if featurizer_bytes else []
+
+    def _widest_task_metadata(self) -> dict:
+        return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT}}}
+
     @classmethod
     def _featurizer_from(cls, record: PosMetadata, arrays: dict) -> TokenFeaturizer:
         known = record.features.known_words
@@ -296,8 +303,10 @@ class TagDecoder:
     decoder: make a new decoder when a network changes).
     """
 
-    def __init__(self, members: Sequence[tuple[FeedForwardNetwork, TokenFeaturizer]]):
+    def __init__(self, members: Sequence[tuple[FeedForwardNetwork, TokenFeaturizer]],
+                 labels: Sequence[str] = ()):
         self.members = list(members)
+        self.labels = list(labels)  # tag names, for tag_batch
         if not self.members:
             raise ValueError("a decoder needs at least one member")
         shapes = {(net.n_labels, bool(f.next_tag_groups)) for net, f in self.members}
@@ -313,12 +322,12 @@ class TagDecoder:
             raise ValueError("the taggers' labels differ")
         for tagger in taggers:
             tagger._require_fitted()
-        return cls([(t.network_, t.featurizer_) for t in taggers])
+        return cls([(t.network_, t.featurizer_) for t in taggers], taggers[0].labels_)
 
-    def tag_batch(self, sentences: Sequence[Sequence[str]], labels: Sequence[str]
-                  ) -> list[list[str]]:
+    def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tag names for each sentence (a list of tokens)."""
         _check_sentences(sentences)
+        labels = self.labels
         out: list[list[str]] = []
         for start in range(0, len(sentences), _DECODE_BATCH):
             chunk = sentences[start:start + _DECODE_BATCH]

@@ -30,6 +30,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from . import modelfile
 from .errors import ModelFileError
 from .features import FEATURIZER_VERSION, TEXT, GroupSpec, KindContext, check_groups
 from .features.kinds import MAX_SEED, NEXT_TAGS, kind_of
@@ -51,6 +52,30 @@ def embedding_arrays(index: int) -> tuple[str, str, str]:
 def array_count(n_groups: int, task_arrays: int = 0) -> int:
     """How many arrays a model with ``n_groups`` feature groups holds."""
     return 3 * n_groups + len(DENSE_ARRAYS) + task_arrays
+
+
+# Values at least as long in JSON as any a field of their type holds: a
+# metadata dict filled with them bounds the size of the real one.
+WIDEST_INT = -(2**63)
+WIDEST_FLOAT = -1.2345678901234567e-300
+
+
+def widest_group(name: str, kind: str) -> dict:
+    """A feature group's entry at its widest, before the planner sizes it."""
+    return {"name": name, "kind": kind,
+            **dict.fromkeys(("buckets", "dims", "order", "seed", "offset"), WIDEST_INT)}
+
+
+def metadata_bytes(widest: dict, task_arrays: tuple[str, ...] = ()) -> int:
+    """Bytes of the metadata section of a file whose metadata is ``widest``
+    (filled with ``WIDEST_*`` values where they are not known yet) and whose
+    arrays are those of its feature groups, the dense layers and
+    ``task_arrays``: what the budget planner reserves for it."""
+    names = [name for index in range(len(widest["features"]["groups"]))
+             for name in embedding_arrays(index)] + [*DENSE_ARRAYS, *task_arrays]
+    table = [{"name": name, "dtype": "<f4", "shape": [WIDEST_INT, WIDEST_INT],
+              "offset": WIDEST_INT} for name in names]
+    return len(modelfile.metadata_json({**widest, "arrays": table}))
 
 
 @dataclass(frozen=True)

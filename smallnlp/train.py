@@ -12,6 +12,7 @@ import numpy as np
 from .features import SparseGroup
 from .network import FeedForwardNetwork, softmax
 from .schema import option
+from .spec import WIDEST_FLOAT, WIDEST_INT
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,30 @@ class TrainResult:
     best_epoch: int
     best_dev_accuracy: float | None
     history: list[dict] = field(default_factory=list)
+
+    def record(self, dev_accuracies: tuple[float, float] | None, **counts: int) -> dict:
+        """What a model file's ``training`` entry gains from this run: the best
+        epoch, each epoch's record, the examples counted, and the dev accuracy
+        of the float and the 8-bit network (when there was dev data)."""
+        record = {"best_epoch": self.best_epoch, "best_dev_accuracy": self.best_dev_accuracy,
+                  "history": self.history, **counts}
+        if dev_accuracies is not None:
+            record.update(zip(("dev_accuracy_float32", "dev_accuracy_8bit"), dev_accuracies))
+        return record
+
+    @classmethod
+    def widest(cls, epochs: int) -> TrainResult:
+        """A run of ``epochs`` at its widest (see ``spec.metadata_bytes``)."""
+        return cls(WIDEST_INT, WIDEST_FLOAT,
+                   [epoch_record(WIDEST_INT, WIDEST_FLOAT, WIDEST_FLOAT, WIDEST_FLOAT)] * epochs)
+
+
+def epoch_record(epoch: int, loss: float, learning_rate: float,
+                 dev_accuracy: float | None = None) -> dict:
+    record = {"epoch": epoch, "loss": loss, "learning_rate": learning_rate}
+    if dev_accuracy is not None:
+        record["dev_accuracy"] = dev_accuracy
+    return record
 
 
 class Adam:
@@ -163,14 +188,13 @@ def _fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.
             optimiser.step(network.backward(cache, probs), lr, options.weight_decay)
             if progress:
                 progress(Progress(epoch, step + 1, steps, loss, dev_acc))
-        record = {"epoch": epoch, "loss": total_loss / max(steps, 1), "learning_rate": lr}
+        dev_acc = None if dev is None else dev(network)
+        record = epoch_record(epoch, total_loss / max(steps, 1), lr, dev_acc)
         lr *= options.lr_decay
         if dev is None:
             best = {k: v.copy() for k, v in params.items()}
             result.best_epoch = epoch
         else:
-            dev_acc = dev(network)
-            record["dev_accuracy"] = dev_acc
             if result.best_dev_accuracy is None or dev_acc > result.best_dev_accuracy:
                 result.best_dev_accuracy, result.best_epoch = dev_acc, epoch
                 best = {k: v.copy() for k, v in params.items()}

@@ -1,11 +1,9 @@
-import json
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smallnlp import modelfile
+from smallnlp import modelfile, spec
 from smallnlp.budget import known_word_bits, minimum_budget, parse_size, plan
 from smallnlp.config import GroupTemplate
 from smallnlp.errors import BudgetError
@@ -53,7 +51,8 @@ def _file_size(shape, n_labels: int, metadata: dict) -> int:
 @settings(max_examples=60, deadline=None)
 def test_planner_never_exceeds_budget(budget, n_labels, metadata_chars):
     metadata = {"labels": [f"l{i}" for i in range(n_labels)], "note": "x" * metadata_chars}
-    metadata_bytes = len(json.dumps(metadata)) + 2048
+    metadata_bytes = spec.metadata_bytes({**metadata, "features": {"groups": [
+        spec.widest_group(t.name, t.kind) for t in TEMPLATES]}})
     context = KindContext(n_labels)
     try:
         shape = plan(budget, TEMPLATES, context, metadata_bytes=metadata_bytes)
