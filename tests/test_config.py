@@ -50,6 +50,7 @@ LANGID_CASES = [
     (_group(0, order=0), r"feature group 'char1': order must be 1..8"),
     (_group(0, order=9), r"feature group 'char1': order must be 1..8"),
     (_group(1, seed=-1), r"#2 \('char2'\) seed: -1 is out of range"),
+    (_group(1, kind="word", order=0, offset=1), r"a text's word group takes no offset"),
     (_group(1, seed=2**32), r"feature group 'char2': seed must be 0..4294967295"),
     (_group(1, share="big"), r"#2 \('char2'\) share: expected a number"),
     (_group(1, name="char1"), r"feature group 'char1' is listed twice"),

@@ -97,7 +97,9 @@ class FeatureKind:
             raise ValueError(f"feature group {group.name!r}: offset must be "
                              f"-{MAX_OFFSET}..{MAX_OFFSET}")
 
-    def check_input(self, group_name: str, task_input: str) -> None:
+    def check_input(self, group, task_input: str) -> None:
+        """Raise ValueError if ``group`` does not fit a task of ``task_input``."""
+        group_name = group.name
         if task_input not in self.inputs:
             fits = " or ".join(sorted(self.inputs))
             raise ValueError(f"feature group {group_name!r}: kind {self.name} is for "
@@ -181,6 +183,12 @@ class Word(FeatureKind):
     inputs = frozenset({TEXT, TOKEN})
     parameters = ("seed", "offset")
     unknown_row = True
+
+    def check_input(self, group, task_input: str) -> None:
+        super().check_input(group, task_input)
+        if task_input == TEXT and group.offset:
+            raise ValueError(f"feature group {group.name!r}: a text's word group takes "
+                             "no offset (every word of the text is a feature)")
 
     def describe(self, group: GroupSpec) -> str:
         return f"words{_at(group)}, seed {group.seed}"
@@ -341,7 +349,7 @@ def check_groups(groups, task_input: str) -> None:
     if duplicate is not None:
         raise ValueError(f"feature group {duplicate!r} is listed twice")
     for group in groups:
-        kind_of(group.kind, group.name).check_input(group.name, task_input)
+        kind_of(group.kind, group.name).check_input(group, task_input)
     stages = [KINDS[g.kind].stage for g in groups]
     if stages != sorted(stages):
         raise ValueError("next_tag groups must follow the other groups, and prev_tag groups "
