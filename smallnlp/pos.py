@@ -318,10 +318,10 @@ class TagDecoder:
     @classmethod
     def of(cls, taggers: Sequence[PosTagger]) -> TagDecoder:
         """A decoder averaging ``taggers``, which must share their labels."""
-        if any(t.labels_ != taggers[0].labels_ for t in taggers):
-            raise ValueError("the taggers' labels differ")
         for tagger in taggers:
             tagger._require_fitted()
+        if any(t.labels_ != taggers[0].labels_ for t in taggers):
+            raise ValueError("the taggers' labels differ")
         return cls([(t.network_, t.featurizer_) for t in taggers], taggers[0].labels_)
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:

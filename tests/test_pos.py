@@ -8,7 +8,8 @@ from smallnlp import data
 from smallnlp.cli import main
 from smallnlp.errors import DataError, ModelFileError
 from smallnlp.features import GroupSpec, TokenFeaturizer, one_per_row
-from smallnlp.pos import PosTagger, tokenize
+from smallnlp.network import softmax
+from smallnlp.pos import PosTagger, TagDecoder, tokenize
 
 from .conftest import run_fresh, save_unchecked
 
@@ -300,36 +301,58 @@ def two_pass_tagger(treebank):
         [s.forms for s in train], [s.tags for s in train])
 
 
-def _reference_tags(tagger, sentence):
-    """Token by token through the plain network: with next_tag groups, first
+def _reference_tags(taggers, sentence):
+    """Token by token through the plain networks: with next_tag groups, first
     every token with all its tag features "not known yet", then greedy left to
-    right with those first tags as the following tokens' tags."""
-    featurizer, network = tagger.featurizer_, tagger.network_
+    right with those first tags as the following tokens' tags. One tagger
+    decodes by its logits; several by their summed probabilities."""
     n, lengths = len(sentence), np.array([len(sentence)])
-    static = featurizer.transform([sentence])
-    following = []
-    if featurizer.next_tag_groups:
-        unknown, blank = np.ones(n, dtype=bool), np.zeros(n, dtype=np.int64)
-        ids = (featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths, unknown)
-               + featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown))
-        first = network.logits(static + [one_per_row(i) for i in ids]).argmax(axis=1)
-        following = [one_per_row(i)
-                     for i in featurizer.tag_ids(featurizer.next_tag_groups, first, lengths)]
+    unknown, blank = np.ones(n, dtype=bool), np.zeros(n, dtype=np.int64)
+
+    def inputs(featurizer, next_tags, previous_tags, not_known_yet=None):
+        ids = (featurizer.tag_ids(featurizer.next_tag_groups, next_tags, lengths, not_known_yet)
+               + featurizer.tag_ids(featurizer.tag_groups, previous_tags, lengths,
+                                    not_known_yet))
+        return featurizer.transform([sentence]) + [one_per_row(i) for i in ids]
+
+    def best(inputs_of_each, rows):
+        scores = [t.network_.logits([g.take(rows) for g in groups])
+                  for t, groups in zip(taggers, inputs_of_each)]
+        return (scores[0] if len(scores) == 1 else sum(softmax(s) for s in scores)).argmax(axis=1)
+
+    first = blank
+    if taggers[0].featurizer_.next_tag_groups:
+        first = best([inputs(t.featurizer_, blank, blank, unknown) for t in taggers],
+                     np.arange(n))
     tags = np.zeros(n, dtype=np.int64)
     for i in range(n):
-        previous = [one_per_row(ids)
-                    for ids in featurizer.tag_ids(featurizer.tag_groups, tags, lengths)]
-        row = np.array([i])
-        tags[i] = network.logits([g.take(row) for g in static + following + previous]).argmax()
-    return [tagger.labels[t] for t in tags]
+        tags[i] = best([inputs(t.featurizer_, first, tags) for t in taggers], np.array([i]))[0]
+    return [taggers[0].labels[t] for t in tags]
 
 
 @pytest.mark.parametrize("which", ["tagger", "two_pass_tagger"])
 def test_vectorised_decoding_matches_token_by_token_reference(which, request):
     model = request.getfixturevalue(which)
-    sentences = [["the", "dog", "eats", "a", "tree", "."], ["a"], ["house", "near", "finds"],
-                 ["idea", "the", "the", "sees", "!", "in", "this", "cat", "zorblax"]]
-    assert model.tag_batch(sentences) == [_reference_tags(model, s) for s in sentences]
+    assert model.tag_batch(REFERENCE_SENTENCES) == [_reference_tags([model], s)
+                                                    for s in REFERENCE_SENTENCES]
+
+
+REFERENCE_SENTENCES = [["the", "dog", "eats", "a", "tree", "."], ["a"], ["house", "near", "finds"],
+                       ["idea", "the", "the", "sees", "!", "in", "this", "cat", "zorblax"]]
+
+
+def test_an_ensemble_decodes_by_averaged_probabilities(two_pass_tagger, treebank):
+    train = data.read_conllu(treebank / "train.conllu")
+    other = PosTagger("80KB", config=TWO_PASS_CONFIG, epochs=2, seed=5).fit(
+        [s.forms for s in train], [s.tags for s in train])
+    members = [two_pass_tagger, other]
+    decoder = TagDecoder.of(members)
+    assert decoder.tag_batch(REFERENCE_SENTENCES) == [_reference_tags(members, s)
+                                                      for s in REFERENCE_SENTENCES]
+    assert TagDecoder.of([other]).tag_batch(REFERENCE_SENTENCES) == other.tag_batch(
+        REFERENCE_SENTENCES)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        TagDecoder.of([other, PosTagger()])
 
 
 def test_two_pass_tagger_learns_and_survives_save_load(two_pass_tagger, treebank, tmp_path):

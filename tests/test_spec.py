@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from smallnlp import LanguageIdentifier, ModelFileError, PosTagger, data, modelfile, spec
+from smallnlp import ModelFileError, PosTagger, data, modelfile, spec
 from smallnlp.cli import main
 
 from .test_pos import TINY_POS_CONFIG, synthetic_treebank
@@ -160,20 +160,17 @@ POS_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name, change, message", COMMON_CASES + LANGID_CASES,
-                         ids=[c[0] for c in COMMON_CASES + LANGID_CASES])
-def test_hostile_langid_files_are_refused(tiny_model, tmp_path, name, change, message):
-    metadata, arrays = _contents(tiny_model, tmp_path)
-    change(metadata, arrays)
-    _refused(LanguageIdentifier, metadata, arrays, tmp_path, message)
+CASES = ([("tiny_model", *case) for case in COMMON_CASES + LANGID_CASES]
+         + [("tiny_tagger", *case) for case in COMMON_CASES + POS_CASES])
 
 
-@pytest.mark.parametrize("name, change, message", COMMON_CASES + POS_CASES,
-                         ids=[c[0] for c in COMMON_CASES + POS_CASES])
-def test_hostile_pos_files_are_refused(tiny_tagger, tmp_path, name, change, message):
-    metadata, arrays = _contents(tiny_tagger, tmp_path)
+@pytest.mark.parametrize("fixture, name, change, message", CASES,
+                         ids=[f"{c[0]}: {c[1]}" for c in CASES])
+def test_hostile_files_are_refused(request, tmp_path, fixture, name, change, message):
+    model = request.getfixturevalue(fixture)
+    metadata, arrays = _contents(model, tmp_path)
     change(metadata, arrays)
-    _refused(PosTagger, metadata, arrays, tmp_path, message)
+    _refused(type(model), metadata, arrays, tmp_path, message)
 
 
 def test_overlapping_arrays_are_refused(tmp_path):
