@@ -220,7 +220,7 @@ class LanguageIdentifier(TaskModel):
     def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
                    metadata: dict) -> None:
         super()._set_state(network, featurizer, labels, metadata)
-        self.temperature_ = float(metadata.get("calibration", {}).get("temperature", 1.0))
+        self.temperature_ = float((metadata.get("calibration") or {}).get("temperature", 1.0))
 
     def _describe_features(self, featurizer: TextFeaturizer) -> dict:
         return {**super()._describe_features(featurizer), "max_chars": featurizer.max_chars}

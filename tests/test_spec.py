@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from smallnlp import ModelFileError, PosTagger, data, modelfile, spec
+from smallnlp import LanguageIdentifier, ModelFileError, PosTagger, data, modelfile, spec
 from smallnlp.cli import main
 
 from .test_pos import TINY_POS_CONFIG, synthetic_treebank
@@ -211,3 +211,11 @@ def test_version_1_files_still_load(tiny_tagger, tmp_path):
 def test_files_record_the_featurizer_and_unicode_versions(tiny_model):
     assert tiny_model.metadata_["featurizer"] == {"version": spec.FEATURIZER_VERSION,
                                                   "unicode": spec.UNICODE_VERSION}
+
+
+def test_a_file_without_calibration_answers_at_temperature_1(tiny_model, tmp_path):
+    metadata, arrays = _contents(tiny_model, tmp_path)
+    for absent in ({key: value for key, value in metadata.items() if key != "calibration"},
+                   {**metadata, "calibration": None}):
+        modelfile.save(tmp_path / "plain.snlp", absent, arrays)
+        assert LanguageIdentifier.load(tmp_path / "plain.snlp").temperature_ == 1.0
