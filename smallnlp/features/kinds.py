@@ -99,10 +99,9 @@ class FeatureKind:
 
     def check_input(self, group, task_input: str) -> None:
         """Raise ValueError if ``group`` does not fit a task of ``task_input``."""
-        group_name = group.name
         if task_input not in self.inputs:
             fits = " or ".join(sorted(self.inputs))
-            raise ValueError(f"feature group {group_name!r}: kind {self.name} is for "
+            raise ValueError(f"feature group {group.name!r}: kind {self.name} is for "
                              f"{fits} features, and this task's features are {task_input} "
                              f"features (kinds for it: {', '.join(kinds_for(task_input))})")
 
@@ -120,8 +119,9 @@ class FeatureKind:
 
     def text_features(self, group: GroupSpec, batch: FramedBatch, request: HashRequest | None,
                       ids: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """(row, bucket id) of every feature, given the hashed request."""
-        raise NotImplementedError
+        """(row, bucket id) of every feature, given the hashed request: by
+        default, each hashed span is a feature of the text it starts in."""
+        return batch.row_of_char[request.starts], ids
 
     # -- token features (tagging) ----------------------------------------------------
     def token_request(self, group: GroupSpec, batch: TokenBatch
@@ -151,21 +151,17 @@ class CharNgram(FeatureKind):
     def describe(self, group: GroupSpec) -> str:
         return f"character {group.order}-grams, seed {group.seed}"
 
-    def _request(self, batch: FramedBatch, group: GroupSpec, starts: np.ndarray,
-                 buckets: int | None) -> HashRequest:
+    @staticmethod
+    def _request(group: GroupSpec, starts: np.ndarray, buckets: int | None) -> HashRequest:
         return HashRequest(starts, starts + group.order, group.seed, buckets, 4 * group.order)
 
     def text_request(self, group, batch):
-        return self._request(batch, group, batch.ngram_starts(group.order), group.buckets)
-
-    def text_features(self, group, batch, request, ids):
-        return batch.row_of_char[request.starts], ids
+        return self._request(group, batch.ngram_starts(group.order), group.buckets)
 
     def token_request(self, group, batch):
         starts = batch.framed.ngram_starts(group.order)
         starts = starts[batch.framed.row_of_char[starts] < batch.n]  # not the padding words
-        return (self.name, group.order, group.seed), self._request(batch.framed, group,
-                                                                   starts, None)
+        return (self.name, group.order, group.seed), self._request(group, starts, None)
 
     def token_group(self, group, batch, request, hashes, merge_repeats):
         rows = batch.framed.row_of_char[request.starts]
@@ -195,9 +191,6 @@ class Word(FeatureKind):
 
     def text_request(self, group, batch):
         return batch.word_request(group.seed, group.buckets)
-
-    def text_features(self, group, batch, request, ids):
-        return batch.row_of_char[request.starts], ids
 
     def token_request(self, group, batch):
         return (self.name, 0, group.seed), batch.framed.word_request(group.seed)
