@@ -219,3 +219,10 @@ def test_a_file_without_calibration_answers_at_temperature_1(tiny_model, tmp_pat
                    {**metadata, "calibration": None}):
         modelfile.save(tmp_path / "plain.snlp", absent, arrays)
         assert LanguageIdentifier.load(tmp_path / "plain.snlp").temperature_ == 1.0
+
+
+def test_info_names_a_task_it_does_not_know(tmp_path):
+    path = tmp_path / "other.snlp"
+    modelfile.save(path, {"task": "parsing"}, {})
+    shown = CliRunner().invoke(main, ["info", str(path)])
+    assert shown.exit_code == 1 and "not a model of a known task ('parsing')" in shown.output
