@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import stat
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import click
 import numpy as np
 
 from . import data, modelfile, spec
-from .errors import BudgetError, ConfigError, SmallNLPError
+from .errors import BudgetError, ConfigError, ModelFileError, SmallNLPError
 from .langid import LanguageIdentifier, cut_spans
 from .train import Progress
 
@@ -132,14 +133,42 @@ def train() -> None:
     """Train a model on your own data under a memory budget."""
 
 
+class _Interrupts:
+    """Ctrl-C while training: always stops it, never writes the output, exits 130.
+
+    The interrupt is remembered as well as raised, because an exception raised
+    inside some numpy loops can be lost; every training step checks it."""
+
+    def __enter__(self) -> _Interrupts:
+        self.seen = False
+        self.previous = signal.signal(signal.SIGINT, self._on_interrupt)
+        return self
+
+    def _on_interrupt(self, signum, frame) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.seen:
+            raise KeyboardInterrupt
+
+    def __exit__(self, kind, value, traceback) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+        if kind is KeyboardInterrupt or self.seen:
+            click.echo("\ninterrupted: no model was written", err=True)
+            raise SystemExit(130)
+
+
 class _TrainingBar:
     """A click progress bar fed by the training loop's Progress reports."""
 
-    def __init__(self, epochs: int):
+    def __init__(self, epochs: int, interrupts: _Interrupts):
         self.epochs = epochs
+        self.interrupts = interrupts
         self.bar = None
 
     def __call__(self, report: Progress) -> None:
+        self.interrupts.check()
         if self.bar is None:
             self.bar = click.progressbar(length=self.epochs * report.steps_in_epoch,
                                          file=sys.stderr, show_eta=True,
@@ -173,13 +202,22 @@ def _training_options(command):
     return command
 
 
-def _train_and_save(model, output: str, fit, *args, **kwargs) -> None:
+def _check_output(output: str) -> None:
+    """Refuse an output path that cannot be written before any work is done."""
+    try:
+        modelfile.check_writable(output)
+    except ModelFileError as exc:
+        raise click.BadParameter(str(exc), param_hint="--output") from None
+
+
+def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **kwargs) -> None:
     """Run ``fit`` under a progress bar, then save the model within its budget."""
-    bar = _TrainingBar(model.training_options().epochs)
+    bar = _TrainingBar(model.training_options().epochs, interrupts)
     try:
         fit(*args, progress=bar, **kwargs)
     finally:
         bar.close()
+    interrupts.check()
     size = model.save(output)
     result = model.training_result_
     dev = ("" if result.best_dev_accuracy is None
@@ -199,19 +237,22 @@ def _train_and_save(model, output: str, fit, *args, **kwargs) -> None:
 def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs, seed,
                  sources) -> None:
     """Train a language identifier."""
+    _check_output(output)
     model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
                                epochs=epochs, seed=seed)
     model.resolved_budget()  # a bad config or budget stops here, before reading data
-    texts, labels = data.read_labelled_dir(train_dir)
-    dev_texts, dev_labels = data.read_labelled_dir(dev_dir) if dev_dir else (None, None)
-    sources = sources or data.sources_beside(train_dir)
-    licences = data.read_licences(sources) if sources else {}
-    click.echo(f"training on {len(texts):,} lines in {len(set(labels))} languages; "
-               "featurizing...", err=True)
-    _train_and_save(model, output, model.fit, texts, labels, dev_texts, dev_labels,
-                    data_licences={k: v for k, v in licences.items() if k in set(labels)},
-                    provenance=data.langid_provenance(train_dir, len(texts),
-                                                      len(dev_texts or [])))
+    with _Interrupts() as interrupts:
+        texts, labels = data.read_labelled_dir(train_dir)
+        dev_texts, dev_labels = data.read_labelled_dir(dev_dir) if dev_dir else (None, None)
+        sources = sources or data.sources_beside(train_dir)
+        licences = data.read_licences(sources) if sources else {}
+        click.echo(f"training on {len(texts):,} lines in {len(set(labels))} languages; "
+                   "featurizing...", err=True)
+        _train_and_save(model, output, interrupts, model.fit, texts, labels, dev_texts,
+                        dev_labels,
+                        data_licences={k: v for k, v in licences.items() if k in set(labels)},
+                        provenance=data.langid_provenance(train_dir, len(texts),
+                                                          len(dev_texts or [])))
 
 
 @main.group("eval")
@@ -298,18 +339,21 @@ def train_pos(train_file, dev_file, memory_budget, output, config_path, epochs, 
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
     from .pos import PosTagger
 
+    _check_output(output)
     tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
                        seed=seed)
     tagger.resolved_budget()  # a bad config or budget stops here, before reading data
-    sentences = data.read_conllu(train_file)
-    dev = data.read_conllu(dev_file) if dev_file else None
-    licence = licence or data.licence_beside(train_file)
-    click.echo(f"training on {len(sentences):,} sentences; featurizing...", err=True)
-    _train_and_save(tagger, output, tagger.fit, [s.forms for s in sentences],
-                    [s.tags for s in sentences], [s.forms for s in dev] if dev else None,
-                    [s.tags for s in dev] if dev else None,
-                    data_licences={data.treebank_name(train_file): licence} if licence else {},
-                    provenance=data.treebank_provenance(train_file, len(sentences)))
+    with _Interrupts() as interrupts:
+        sentences = data.read_conllu(train_file)
+        dev = data.read_conllu(dev_file) if dev_file else None
+        licence = licence or data.licence_beside(train_file)
+        click.echo(f"training on {len(sentences):,} sentences; featurizing...", err=True)
+        _train_and_save(tagger, output, interrupts, tagger.fit, [s.forms for s in sentences],
+                        [s.tags for s in sentences], [s.forms for s in dev] if dev else None,
+                        [s.tags for s in dev] if dev else None,
+                        data_licences=({data.treebank_name(train_file): licence}
+                                       if licence else {}),
+                        provenance=data.treebank_provenance(train_file, len(sentences)))
 
 
 @evaluate_group.command("pos")

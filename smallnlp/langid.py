@@ -69,9 +69,11 @@ def gibberish(texts: Sequence[str], rng: np.random.Generator, count: int) -> lis
         letters = sorted({c for c in texts[line] if c.isalpha()})
         if not letters:
             continue
-        words = [rng.choice(letters, size=int(rng.integers(1, 13)))
+        # Indexes drawn as rng.choice(letters) draws them, without making a numpy
+        # string array: iterating one can swallow a Ctrl-C.
+        words = [rng.integers(0, len(letters), size=int(rng.integers(1, 13))).tolist()
                  for _ in range(int(rng.integers(1, 9)))]
-        out.append(" ".join("".join(w) for w in words))
+        out.append(" ".join("".join(letters[i] for i in w) for w in words))
     return out
 
 

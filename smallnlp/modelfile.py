@@ -81,6 +81,29 @@ def metadata_json(metadata: dict) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
+def check_writable(path: str | os.PathLike) -> None:
+    """Raise ModelFileError unless ``write_atomic`` can write ``path``: checked
+    before long work (training), by creating and removing a file where the
+    model would go."""
+    if not str(path).strip():
+        raise ModelFileError("the output path is empty")
+    path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a directory")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ModelFileError(f"{path}: {folder} is not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot write in {folder}: "
+                             f"{exc.strerror or exc}") from None
+
+
 def write_atomic(path: str | os.PathLike, payload: bytes) -> None:
     """Write ``payload`` to ``path`` via a temporary file and a rename."""
     path = Path(path)
