@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import signal
 import stat
@@ -14,7 +15,7 @@ import click
 import numpy as np
 
 from . import data, modelfile, spec
-from .errors import BudgetError, ConfigError, ModelFileError, SmallNLPError
+from .errors import BudgetError, ConfigError, DataError, ModelFileError, SmallNLPError
 from .langid import LanguageIdentifier, cut_spans
 from .train import Progress
 
@@ -53,26 +54,52 @@ def _stdin_file_size() -> int | None:
     return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
-def _stdin_bytes() -> Iterator[bytes]:
-    """Raw stdin lines, one at a time (constant memory); with a progress bar
-    on stderr when stdin is a file, so long runs show how far they are."""
-    size = _stdin_file_size()
+def _raw_lines(path: str | None) -> Iterator[bytes]:
+    """Raw lines of the file ``path`` (None or ``-``: stdin), one at a time
+    (constant memory); with a progress bar on stderr when the input is a
+    regular file, so long runs show how far they are."""
+    if path in (None, "-"):
+        yield from _with_progress(sys.stdin.buffer, _stdin_file_size())
+        return
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        yield from _with_progress(handle, os.fstat(handle.fileno()).st_size)
+
+
+def _with_progress(handle, size: int | None) -> Iterator[bytes]:
     if size is None:
-        yield from sys.stdin.buffer
+        yield from handle
         return
     with click.progressbar(length=size, file=sys.stderr, label="reading") as bar:
-        for raw in sys.stdin.buffer:
+        for raw in handle:
             bar.update(len(raw))
             yield raw
 
 
-def _input_lines(texts: tuple[str, ...]) -> Iterator[str]:
-    """TEXT arguments, else stdin lines (invalid UTF-8 replaced, never fatal)."""
+def _input_lines(texts: tuple[str, ...], path: str | None) -> Iterator[str]:
+    """TEXT arguments, else the lines of --input or stdin (invalid UTF-8
+    replaced, never fatal)."""
+    if texts and path is not None:
+        raise click.UsageError("give TEXT arguments or --input, not both")
     if texts:
         yield from texts
         return
-    for raw in _stdin_bytes():
+    for raw in _raw_lines(path):
         yield raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
+
+
+def _probability(ctx, param, value: float) -> float:
+    if math.isnan(value):
+        raise click.BadParameter("must be a probability in 0..1, not nan")
+    return value
+
+
+_INPUT = click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True),
+                      help="Read one text per line from this file ('-': stdin) instead of "
+                           "TEXT arguments.")
 
 
 def _batches(lines: Iterator[str], size: int) -> Iterator[list[str]]:
@@ -101,20 +128,23 @@ def _one_line(text: str) -> str:
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--languages", help="Comma-separated codes: only answer one of these.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              callback=_probability,
               help="Answer 'und' (with the best probability) when the best probability is "
               "below this; see the README's section on confidence.")
-def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold) -> None:
-    """Identify the language of each TEXT, or of each stdin line.
+@_INPUT
+def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold,
+                   input_path) -> None:
+    """Identify the language of each TEXT, or of each line of --input or stdin.
 
     Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
     without letters); with --top-k, label<TAB>probability pairs, best first.
     """
     model = LanguageIdentifier.load(model_path)
     try:
-        model.set_languages(languages.split(",") if languages else None)
+        model.set_languages(languages)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--languages") from None
-    for batch in _batches(_input_lines(texts), batch_size):
+    for batch in _batches(_input_lines(texts, input_path), batch_size):
         lines = []
         for text, preds in zip(batch, model.top_k_batch(batch, top_k, threshold)):
             if fmt == "json":
@@ -287,6 +317,7 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, as_json) ->
         pairs = [(s, y) for s, y, t in zip(spans, labels, texts)
                  if s is not None and len(t.split()) > 1]
         texts, labels = [p[0] for p in pairs], [p[1] for p in pairs]
+    _warn_unknown(labels, model.labels, "texts")
     predictions = model.predict_batch(texts)
     report = evaluate(labels, [p.label for p in predictions])
     ece = expected_calibration_error(np.array([p.probability for p in predictions]),
@@ -299,31 +330,52 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, as_json) ->
                    f"(temperature {model.temperature_:g})")
 
 
+def _warn_unknown(gold: list[str], known: list[str], what: str) -> None:
+    """Say on stderr when the data has labels the model cannot answer."""
+    unknown = sorted(set(gold) - set(known))
+    if unknown:
+        count = sum(label in set(unknown) for label in gold)
+        click.echo(f"warning: {count:,} {what} have labels this model does not know "
+                   f"({', '.join(unknown)}); they count as errors", err=True)
+
+
 @main.command("pos")
 @click.argument("texts", nargs=-1)
 @click.option("--model", "model_name", default="en", show_default=True,
               help="Model file, language code or treebank name of a shipped model.")
-@click.option("--format", "fmt", type=click.Choice(["text", "conllu"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "conllu"]), default="text",
               show_default=True, help="text: tokenize each line and print token/TAG pairs; "
-              "conllu: read CoNLL-U on stdin and write it back with UPOS filled in.")
+              "json: one {\"text\", \"tokens\", \"tags\"} object a line; conllu: read "
+              "CoNLL-U (from --input or stdin) and write it back with UPOS filled in.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
               help="Sentences tagged together.")
-def pos_command(texts, model_name, fmt, batch_size) -> None:
-    """Tag each TEXT (or each stdin line) with universal POS tags."""
+@_INPUT
+def pos_command(texts, model_name, fmt, batch_size, input_path) -> None:
+    """Tag each TEXT (or each line of --input or stdin) with universal POS tags."""
     from .pos import PosTagger, tokenize
 
     tagger = PosTagger.load(model_name)
     if fmt == "conllu":
-        lines = (raw.decode("utf-8", errors="replace") for raw in _stdin_bytes())
-        for batch in _batches(data.parse_conllu(lines, "<stdin>"), batch_size):
+        if texts:
+            raise click.UsageError("--format conllu reads CoNLL-U from --input or stdin, "
+                                   "not TEXT arguments")
+        lines = (raw.decode("utf-8", errors="replace") for raw in _raw_lines(input_path))
+        source = "<stdin>" if input_path in (None, "-") else input_path
+        for batch in _batches(data.parse_conllu(lines, source), batch_size):
             tagged = tagger.tag_batch([s.forms for s in batch])
             click.echo("".join(data.format_conllu(sentence.with_tags(tags))
                                for sentence, tags in zip(batch, tagged)), nl=False)
         return
-    for batch in _batches(_input_lines(texts), batch_size):
+    for batch in _batches(_input_lines(texts, input_path), batch_size):
         token_lists = [tokenize(line) for line in batch]
-        click.echo("\n".join(" ".join(f"{t}/{g}" for t, g in zip(tokens, tags))
-                             for tokens, tags in zip(token_lists, tagger.tag_batch(token_lists))))
+        tagged = tagger.tag_batch(token_lists)
+        if fmt == "json":
+            click.echo("\n".join(json.dumps({"text": line, "tokens": tokens, "tags": tags},
+                                            ensure_ascii=False)
+                                 for line, tokens, tags in zip(batch, token_lists, tagged)))
+        else:
+            click.echo("\n".join(" ".join(f"{t}/{g}" for t, g in zip(tokens, tags))
+                                 for tokens, tags in zip(token_lists, tagged)))
 
 
 @train.command("pos")
@@ -372,6 +424,7 @@ def eval_pos(model_name, data_file, train_file, as_json) -> None:
     sentences = data.read_conllu(data_file)
     predicted = tagger.tag_batch([s.forms for s in sentences])
     gold = [t for s in sentences for t in s.tags]
+    _warn_unknown(gold, tagger.labels, "tokens")
     flat = [t for tags in predicted for t in tags]
     report = evaluate(gold, flat)
     extra = {}

@@ -42,11 +42,17 @@ def read_lines(path: Path) -> list[str]:
 
 
 def read_labelled_dir(directory: str | os.PathLike) -> tuple[list[str], list[str]]:
-    """Texts and labels from ``<label>.txt`` files, one text per line."""
+    """Texts and labels from ``<label>.txt`` files, one text per line. Hidden
+    files (``.name.txt``) are skipped; ``NAME.TXT`` is refused rather than
+    skipped, so that no language's file is left out silently."""
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"{directory}: no such directory")
-    files = sorted(directory.glob("*.txt"))
+    shouting = sorted(p for p in directory.iterdir()
+                      if p.suffix.lower() == ".txt" and p.suffix != ".txt")
+    if shouting:
+        raise DataError(f"{shouting[0]}: name label files <label>.txt, in lower case")
+    files = sorted(p for p in directory.glob("*.txt") if not p.name.startswith("."))
     if not files:
         raise DataError(f"{directory}: no <label>.txt files")
     texts, labels = [], []
@@ -88,6 +94,27 @@ def file_digest(paths: Sequence[Path]) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def check_labelled(inputs: Sequence, labels: Sequence, what: str) -> None:
+    """DataError unless there is one label per input and there are some."""
+    if isinstance(inputs, str) or isinstance(labels, str):
+        raise TypeError(f"{what}: expected lists, got a string")
+    if len(inputs) != len(labels):
+        raise DataError(f"{what}: {len(inputs):,} inputs but {len(labels):,} labels")
+    if not len(inputs):
+        raise DataError(f"{what}: no examples")
+
+
+def check_label_names(names: Sequence[str], what: str, reserved: Sequence[str] = ()) -> None:
+    """DataError unless every label is a non-empty string without a tab or
+    line break (they are written one a line, tab-separated) and not reserved."""
+    for name in names:
+        if not isinstance(name, str) or not name or any(c in name for c in "\t\n\r"):
+            raise DataError(f"{what}: label {name!r} must be a non-empty string without tabs "
+                            "or line breaks")
+        if name in reserved:
+            raise DataError(f"{what}: label {name!r} is reserved (it means 'undetermined')")
 
 
 def langid_provenance(train_dir: str | os.PathLike, lines: int, dev_lines: int) -> dict:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .calibration import calibration_record, fit_temperature, widest_calibration_record
 from .config import Features, shipped_file
+from .data import check_label_names, check_labelled
 from .errors import DataError
 from .features import TEXT, KindContext, SparseGroup, TextFeaturizer
 from .model import TaskConfig, TaskModel
@@ -150,7 +151,14 @@ class LanguageIdentifier(TaskModel):
         """Train on ``texts`` and their ``labels``; with dev data, stop early on
         its accuracy and fit the confidence calibration on it. ``data_licences``
         (label -> licence) and ``provenance`` are recorded in the model."""
+        check_labelled(texts, labels, "training data")
         label_names = sorted(set(labels))
+        check_label_names(label_names, "training data", reserved=[UNDETERMINED])
+        if len(label_names) < 2:
+            raise DataError(f"training data: one language ({label_names[0]!r}); a language "
+                            "identifier needs at least two")
+        if dev_texts is not None:
+            check_labelled(dev_texts, dev_labels, "dev data")
         label_index = {name: i for i, name in enumerate(label_names)}
         config, options, rng, metadata = self._setup(label_names, data_licences or {},
                                                      provenance)
@@ -263,8 +271,11 @@ class LanguageIdentifier(TaskModel):
         """The ``k`` most likely labels of each text, best first. A text without
         letters gets ``[Prediction('und', 0.0)]``; one whose best probability
         is below ``threshold`` gets ``[Prediction('und', that probability)]``."""
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+            raise TypeError(f"k must be an integer, not {type(k).__name__}")
         if k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
+        _check_threshold(threshold)
         probs = self.predict_proba(texts)
         order = (probs.argmax(axis=1)[:, None] if k == 1
                  else np.argsort(-probs, axis=1, kind="stable")[:, :k])
@@ -278,23 +289,33 @@ class LanguageIdentifier(TaskModel):
         return out
 
     def top_k(self, text: str, k: int = 3, threshold: float = 0.0) -> list[Prediction]:
+        """The ``k`` most likely languages of ``text``, best first (``'und'``
+        as in ``top_k_batch``)."""
         return self.top_k_batch([text], k, threshold)[0]
 
     def predict_batch(self, texts: Sequence[str], threshold: float = 0.0) -> list[Prediction]:
-        """The best label of each text (``'und'`` as in ``top_k_batch``)."""
+        """The most likely language of each text, vectorised; ``'und'`` (with
+        probability 0) for text without letters, and (with the best
+        probability) below ``threshold``."""
         return [answers[0] for answers in self.top_k_batch(texts, 1, threshold)]
 
     def predict(self, text: str, threshold: float = 0.0) -> Prediction:
+        """The most likely language of ``text`` and its calibrated probability;
+        ``'und'`` as in ``predict_batch``."""
         return self.predict_batch([text], threshold)[0]
 
     # -- persistence ----------------------------------------------------------------
     def set_languages(self, languages: Sequence[str] | None) -> LanguageIdentifier:
-        """Only ever answer one of ``languages`` (probabilities renormalised over
-        them, as langid.py's ``set_languages``); ``None`` lifts the restriction."""
+        """Only ever answer one of ``languages`` (codes, or one string of
+        comma-separated codes; probabilities renormalised over them, as
+        langid.py's ``set_languages``); ``None`` lifts the restriction."""
         self._require_fitted()
         if languages is None:
             self.excluded_ = None
             return self
+        if isinstance(languages, str):  # "de,en", as the command line takes them
+            languages = languages.split(",")
+        languages = [code.strip() for code in languages]
         unknown = sorted(set(languages) - set(self.labels_))
         if unknown or not languages:
             raise ValueError(f"unknown language code(s) {', '.join(unknown)}; this model "
@@ -310,6 +331,13 @@ class LanguageIdentifier(TaskModel):
         restricts the answers to those codes (see ``set_languages``)."""
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
         return cls._from_file(path).set_languages(languages)
+
+
+def _check_threshold(threshold: float) -> None:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)):
+        raise TypeError(f"threshold must be a number, not {type(threshold).__name__}")
+    if not 0 <= threshold <= 1:  # NaN included
+        raise ValueError(f"threshold must be a probability in 0..1, not {threshold}")
 
 
 def _calibration_entry(temperature: float, held_out_lines: dict,

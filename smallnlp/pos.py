@@ -16,6 +16,8 @@ import numpy as np
 
 from .budget import known_word_bits
 from .config import Features, shipped_file
+from .data import check_label_names, check_labelled
+from .errors import DataError, ModelFileError
 from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of, one_per_row
 from .features.kinds import MAX_SEED, NEXT_TAGS
 from .model import TaskConfig, TaskModel
@@ -52,7 +54,12 @@ def model_path_for(name: str) -> Path:
     """A shipped model by language code (``en``) or treebank (``English-EWT``)."""
     language = name.split("-")[0]
     code = LANGUAGE_CODES.get(language, name)
-    return shipped_file("models", f"pos-{code}.snlp")
+    path = shipped_file("models", f"pos-{code}.snlp")
+    if not path.exists():
+        shipped = sorted(p.stem[4:] for p in path.parent.glob("pos-*.snlp"))
+        raise ModelFileError(f"no shipped POS model for {name!r} and no such file; shipped "
+                             f"models: {', '.join(shipped)}")
+    return path
 
 
 def _check_sentences(sentences: Sequence[Sequence[str]]) -> None:
@@ -61,6 +68,20 @@ def _check_sentences(sentences: Sequence[Sequence[str]]) -> None:
     for sentence in sentences:
         if isinstance(sentence, str) or not all(map(isinstance, sentence, repeat(str))):
             raise TypeError("each sentence must be a list of str tokens")
+
+
+def _check_tagged(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
+                  what: str) -> None:
+    """DataError unless every sentence has one tag per token, and some tokens."""
+    _check_sentences(sentences)
+    _check_sentences(tags)
+    check_labelled(sentences, tags, what)
+    for number, (tokens, sentence_tags) in enumerate(zip(sentences, tags), start=1):
+        if len(tokens) != len(sentence_tags):
+            raise DataError(f"{what}: sentence {number} has {len(tokens)} tokens but "
+                            f"{len(sentence_tags)} tags")
+    if not any(sentences):
+        raise DataError(f"{what}: no tokens")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,7 +180,14 @@ class PosTagger(TaskModel):
         """Train on token lists and their tags; with dev data, stop early on its
         accuracy. ``data_licences`` (source -> licence) and ``provenance`` are
         recorded in the model."""
+        _check_tagged(sentences, tags, "training data")
         labels = sorted({t for sentence in tags for t in sentence})
+        check_label_names(labels, "training data")
+        if dev_sentences is not None:
+            _check_tagged(dev_sentences, dev_tags, "dev data")
+            unknown = sorted({t for s in dev_tags for t in s} - set(labels))
+            if unknown:
+                raise DataError(f"dev tags not in training data: {', '.join(unknown)}")
         index = {t: i for i, t in enumerate(labels)}
         config, options, rng, metadata = self._setup(labels, data_licences or {}, provenance)
         tagging = config.tagging
@@ -243,10 +271,12 @@ class PosTagger(TaskModel):
         return self._decoder
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        """Tags for each sentence (a list of tokens); empty sentences give []."""
+        """Tags for each sentence (a list of tokens), vectorised across
+        sentences; empty sentences give []."""
         return self.decoder.tag_batch(sentences)
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
+        """One UPOS tag per token of one sentence (a list of str)."""
         return self.tag_batch([tokens])[0]
 
     def tag_text(self, text: str) -> list[tuple[str, str]]:

@@ -80,3 +80,142 @@ def test_the_output_check_leaves_nothing_behind(tmp_path):
     modelfile.check_writable(tmp_path / "new" / "deeper" / "m.snlp")
     assert list(tmp_path.iterdir()) == []
     assert os.access(tmp_path, os.W_OK)
+
+
+# -- fit checks its input ---------------------------------------------------------------
+
+LANGID_BAD_INPUTS = [
+    (lambda t, y: (t, y[:60]), "inputs but 60 labels"),
+    (lambda t, y: ([], []), "no examples"),
+    (lambda t, y: (t, ["aa"] * len(t)), "one language \\('aa'\\)"),
+    (lambda t, y: (t, ["a\tb"] + y[1:]), "must be a non-empty string without tabs"),
+    (lambda t, y: (t, ["und"] + y[1:]), "'und' is reserved"),
+]
+
+
+@pytest.mark.parametrize("change, message", LANGID_BAD_INPUTS)
+def test_langid_fit_refuses_inconsistent_data(change, message):
+    from smallnlp import DataError, LanguageIdentifier
+
+    from .conftest import TINY_CONFIG
+    texts, labels = change(*synthetic_corpus(30))
+    with pytest.raises(DataError, match=message):
+        LanguageIdentifier("60KB", config=TINY_CONFIG, epochs=1).fit(texts, labels)
+
+
+def test_langid_fit_refuses_dev_data_of_another_length():
+    from smallnlp import DataError, LanguageIdentifier
+
+    from .conftest import TINY_CONFIG
+    texts, labels = synthetic_corpus(30)
+    with pytest.raises(DataError, match="dev data: 120 inputs but 119 labels"):
+        LanguageIdentifier("60KB", config=TINY_CONFIG, epochs=1).fit(
+            texts, labels, texts, labels[:-1])
+
+
+POS_BAD_INPUTS = [
+    (([["a", "b"]], [["X"]]), "training data: sentence 1 has 2 tokens but 1 tags"),
+    (([["a"], ["b", "c"]], [["X"], ["X"]]), "sentence 2 has 2 tokens but 1 tags"),
+    (([["a"], ["b"]], [["X"]]), "2 inputs but 1 labels"),
+    (([], []), "no examples"),
+    (([[]], [[]]), "no tokens"),
+    (([["a"]], [["X\n"]]), "without tabs or line breaks"),
+]
+
+
+@pytest.mark.parametrize("data, message", POS_BAD_INPUTS)
+def test_pos_fit_refuses_misaligned_data(data, message):
+    from smallnlp import DataError, PosTagger
+
+    from .test_pos import TINY_POS_CONFIG
+    with pytest.raises(DataError, match=message):
+        PosTagger("80KB", config=TINY_POS_CONFIG, epochs=1).fit(*data)
+
+
+def test_pos_fit_refuses_dev_tags_it_never_saw():
+    from smallnlp import DataError, PosTagger
+
+    from .test_pos import TINY_POS_CONFIG
+    with pytest.raises(DataError, match="dev tags not in training data: ADV"):
+        PosTagger("80KB", config=TINY_POS_CONFIG, epochs=1).fit(
+            [["the", "cat"]], [["DET", "NOUN"]], [["very"]], [["ADV"]])
+
+
+def test_label_files_hidden_are_skipped_and_upper_case_refused(tmp_path):
+    from smallnlp import DataError
+    from smallnlp.data import read_labelled_dir
+
+    (tmp_path / "aa.txt").write_text("one\n")
+    (tmp_path / ".backup.txt").write_text("two\n")
+    assert read_labelled_dir(tmp_path) == (["one"], ["aa"])
+    (tmp_path / "ES.TXT").write_text("tres\n")
+    with pytest.raises(DataError, match="ES.TXT: name label files <label>.txt, in lower case"):
+        read_labelled_dir(tmp_path)
+
+
+def test_eval_warns_of_labels_the_model_does_not_know(tiny_model, tmp_path):
+    texts, labels = synthetic_corpus(5)
+    write_corpus(tmp_path / "dev", texts, ["zz" if y == "aa" else y for y in labels])
+    model = tmp_path / "m.snlp"
+    tiny_model.save(model)
+    result = CliRunner().invoke(main, ["eval", "langid", "--model", str(model),
+                                       str(tmp_path / "dev")])
+    assert result.exit_code == 0, result.output
+    assert "warning: 5 texts have labels this model does not know (zz)" in result.output
+
+
+# -- the API's small edges ---------------------------------------------------------------
+
+def test_top_k_and_threshold_arguments_are_checked(tiny_model):
+    with pytest.raises(ValueError, match="k must be at least 1, not -1"):
+        tiny_model.top_k("kata", k=-1)
+    with pytest.raises(TypeError, match="k must be an integer, not str"):
+        tiny_model.top_k("kata", k="3")
+    with pytest.raises(ValueError, match="threshold must be a probability"):
+        tiny_model.predict("kata", threshold=float("nan"))
+
+
+def test_languages_as_one_string(tiny_model, tmp_path):
+    from smallnlp import LanguageIdentifier
+
+    path = tmp_path / "m.snlp"
+    tiny_model.save(path)
+    model = LanguageIdentifier.load(path, languages=" aa, bb")
+    assert {p.label for p in model.predict_batch(["kokona", "schein", "ouique"])} <= {"aa", "bb"}
+    result = CliRunner().invoke(main, ["langid", "--model", str(path), "--languages",
+                                       " aa, bb", "--threshold", "nan", "kata"])
+    assert result.exit_code == 2 and "not nan" in result.output
+
+
+def test_pos_cli_edges(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["pos", "--format", "conllu", "The cat"])
+    assert result.exit_code == 2 and "not TEXT arguments" in result.output
+    result = runner.invoke(main, ["pos", "--model", "xx", "The cat"])
+    assert result.exit_code == 1 and "shipped models: en, fr" in result.output
+    (tmp_path / "in.txt").write_text("The cat sat.\n")
+    result = runner.invoke(main, ["pos", "--format", "json", "--input",
+                                  str(tmp_path / "in.txt")])
+    assert result.exit_code == 0, result.output
+    import json
+    record = json.loads(result.output.splitlines()[-1])
+    assert record["tokens"] == ["The", "cat", "sat", "."] and len(record["tags"]) == 4
+    result = runner.invoke(main, ["langid", "--input", str(tmp_path / "in.txt"), "Hello"])
+    assert result.exit_code == 2 and "not both" in result.output
+    result = runner.invoke(main, ["langid", "--input", str(tmp_path / "absent.txt")])
+    assert result.exit_code == 1 and "absent.txt: cannot read" in result.output
+
+
+def test_python_dash_m_smallnlp_and_typing_marker():
+    result = subprocess.run([sys.executable, "-m", "smallnlp", "--help"], capture_output=True,
+                            text=True, check=True)
+    assert "Tiny feed-forward NLP models" in result.stdout
+    from pathlib import Path
+
+    import smallnlp
+    assert (Path(smallnlp.__file__).parent / "py.typed").exists()
+    from smallnlp import LanguageIdentifier, PosTagger
+    for method in (LanguageIdentifier.predict, LanguageIdentifier.predict_batch,
+                   LanguageIdentifier.top_k, LanguageIdentifier.fit, PosTagger.tag,
+                   PosTagger.tag_batch, PosTagger.fit):
+        assert method.__doc__ and len(method.__doc__.split()) >= 8, method.__name__

@@ -1,0 +1,5 @@
+"""``python -m smallnlp``: the ``smallnlp`` command."""
+
+from .cli import main
+
+main()
