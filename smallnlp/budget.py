@@ -1,7 +1,8 @@
 """Memory budgets: parse them and plan a model shape that fits.
 
-The budget is a hard limit on the saved file, and so on what a loaded model
-holds (loading keeps the file's bytes and views into them, nothing more).
+The budget is a hard limit on the saved file and on what a loaded model holds:
+the file's bytes (its arrays are views of them) plus the Python objects around
+them, which the caller counts in ``metadata_bytes`` (``model.TaskModel._plan``).
 
 Planning rule, after Botha et al. (2017), who found that at small budgets more
 buckets and wider rows at 8 bits beat fewer at 32 bits:

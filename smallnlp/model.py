@@ -24,6 +24,15 @@ from .train import TrainOptions, TrainResult
 
 DEFAULT_BUDGET = "1MB"
 ALIGNMENT = 8  # the most padding an array needs before it (modelfile)
+# What a loaded model holds besides its file's bytes (which its arrays are
+# views of): numpy array headers, and the Python objects of its groups and of
+# its parsed metadata. Measured with tracemalloc (benchmarks/loaded_memory.py:
+# 13-47 KB for models of 4-20 groups) and rounded up by a quarter or more; the plan
+# reserves it, so that the budget bounds the loaded model too.
+LOADED_BYTES_PER_ARRAY = 300
+LOADED_BYTES_PER_GROUP = 600
+LOADED_BYTES_PER_METADATA_BYTE = 2
+LOADED_BYTES_FIXED = 2048
 
 
 def save_model(path: str | os.PathLike, schema: type[spec.ModelMetadata], metadata: dict,
@@ -121,7 +130,8 @@ class TaskModel:
               featurizer_bytes: int = 0) -> Plan:
         """Plan the shape within the budget. The metadata is only complete
         after training, so the plan reserves what ``spec`` says its widest
-        form takes, and ``featurizer_bytes`` of featurizer arrays."""
+        form takes, ``featurizer_bytes`` of featurizer arrays, and the Python
+        objects a loaded model holds besides the file's bytes."""
         templates: tuple[GroupTemplate, ...] = config.features.groups
         run = TrainResult.widest(metadata["training"]["options"]["epochs"]).record(
             (spec.WIDEST_FLOAT, spec.WIDEST_FLOAT), **{self.count_key: spec.WIDEST_INT})
@@ -133,8 +143,13 @@ class TaskModel:
         widest = {**metadata, **task, "hidden": spec.WIDEST_INT, "training": training,
                   "features": {"groups": groups, **task.get("features", {})}}
         task_arrays = tuple(self._featurizer_arrays_planned(featurizer_bytes))
-        reserve = (spec.metadata_bytes(widest, task_arrays)
-                   + featurizer_bytes + ALIGNMENT * len(task_arrays))
+        metadata_bytes = spec.metadata_bytes(widest, task_arrays)
+        loaded_objects = (LOADED_BYTES_FIXED + LOADED_BYTES_PER_GROUP * len(templates)
+                          + LOADED_BYTES_PER_ARRAY * spec.array_count(len(templates),
+                                                                      len(task_arrays))
+                          + LOADED_BYTES_PER_METADATA_BYTE * metadata_bytes)
+        reserve = (metadata_bytes + featurizer_bytes + ALIGNMENT * len(task_arrays)
+                   + loaded_objects)
         self.plan_ = plan(metadata["training"]["memory_budget"], templates, context,
                           dims=config.features.dims, metadata_bytes=reserve)
         return self.plan_

@@ -328,9 +328,9 @@ class TagDecoder:
     ``(network, featurizer)`` pair; one member decodes by its logits.
 
     The hidden layer is linear in its inputs, so the static features' share
-    of it is computed once for all tokens, and the tag features' share is one
-    row of a table with a row per combination of tag ids (built once per
-    decoder: make a new decoder when a network changes).
+    of it is computed once for all tokens, and each tag group's share is a row
+    of a small table (one row per tag id) made for each batch: nothing that
+    grows with the number of tags is kept between calls.
     """
 
     def __init__(self, members: Sequence[tuple[FeedForwardNetwork, TokenFeaturizer]],
@@ -343,7 +343,6 @@ class TagDecoder:
         if len(shapes) > 1:
             raise ValueError("the members must have the same labels and the same passes")
         self.two_pass = bool(self.members[0][1].next_tag_groups)
-        self._tables: list | None = None
 
     @classmethod
     def of(cls, taggers: Sequence[PosTagger]) -> TagDecoder:
@@ -384,17 +383,16 @@ class TagDecoder:
         tags = np.zeros(n_tokens, dtype=np.int64)
         if n_tokens == 0:
             return tags
-        tables = self._member_tables()
+        tables = [_tag_tables(net, f) for net, f in self.members]
         static_hidden = [self._static_hidden(net, groups)
                          for (net, _), groups in zip(self.members, static)]
         if self.two_pass:
             first = self._best([net.output(self._first_pass_hidden(f, hidden, lengths, t))
                                 for (net, f), hidden, t in zip(self.members, static_hidden,
                                                                tables)])
-            for (_, f), hidden, (next_table, next_strides, _, _) in zip(
-                    self.members, static_hidden, tables):
-                hidden += next_table[_combine(f.tag_ids(f.next_tag_groups, first, lengths),
-                                              next_strides)]
+            for (_, f), hidden, (next_tables, _) in zip(self.members, static_hidden, tables):
+                hidden += _share(next_tables, f.tag_ids(f.next_tag_groups, first, lengths),
+                                 hidden.shape)
 
         by_length = np.argsort(-lengths, kind="stable")
         longest = int(lengths[by_length[0]])
@@ -409,14 +407,13 @@ class TagDecoder:
         for step in range(longest):
             a, k = step_start[step], active[step]
             scores = []
-            for (net, f), hidden, (_, _, tag_table, strides) in zip(self.members, slot_hidden,
-                                                                    tables):
-                combination = np.zeros(k, dtype=np.int64)
-                for group, stride in zip(f.tag_groups, strides):
-                    if step + group.offset >= 0:
-                        earlier = step_start[step + group.offset]
-                        combination += (slot_tags[earlier:earlier + k] + 1) * stride
-                pre_activation = tag_table[combination]
+            for (net, f), hidden, (_, previous_tables) in zip(self.members, slot_hidden, tables):
+                ids = []
+                for group in f.tag_groups:  # 0: before the sentence, else 1 + the tag
+                    earlier = step_start[step + group.offset] if step + group.offset >= 0 else -1
+                    ids.append(slot_tags[earlier:earlier + k] + 1 if earlier >= 0
+                               else np.zeros(k, dtype=np.int64))
+                pre_activation = _share(previous_tables, ids, (k, net.hidden_size))
                 pre_activation += hidden[a:a + k]
                 scores.append(net.output(pre_activation))
             slot_tags[a:a + k] = self._best(scores)
@@ -444,44 +441,43 @@ class TagDecoder:
                            lengths: np.ndarray, tables: tuple) -> np.ndarray:
         """Hidden pre-activations of the first pass, which tags all tokens at
         once with every tag feature "not known yet" (no sequential decoding)."""
-        next_table, next_strides, tag_table, strides = tables
-        blank = np.zeros(len(static_hidden), dtype=np.int64)
-        unknown = np.ones(len(static_hidden), dtype=bool)
-        hidden = next_table[_combine(
-            featurizer.tag_ids(featurizer.next_tag_groups, blank, lengths, unknown), next_strides)]
-        hidden += tag_table[_combine(
-            featurizer.tag_ids(featurizer.tag_groups, blank, lengths, unknown), strides)]
+        next_tables, previous_tables = tables
+        n = len(static_hidden)
+        blank, unknown = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+        hidden = _share(next_tables, featurizer.tag_ids(featurizer.next_tag_groups, blank,
+                                                         lengths, unknown), static_hidden.shape)
+        hidden += _share(previous_tables, featurizer.tag_ids(featurizer.tag_groups, blank,
+                                                              lengths, unknown),
+                         static_hidden.shape)
         hidden += static_hidden
         return hidden
 
-    def _member_tables(self) -> list[tuple[np.ndarray, list[int], np.ndarray, list[int]]]:
-        """Per member: the next-tag groups' and the previous-tag groups'
-        hidden-layer contribution for every combination of their ids
-        (``sum(id_k * strides[k])`` indexes a table), built once."""
-        if self._tables is None:
-            self._tables = [_tag_tables(net, f) for net, f in self.members]
-        return self._tables
-
 
 def _tag_tables(network: FeedForwardNetwork, featurizer: TokenFeaturizer
-                ) -> tuple[np.ndarray, list[int], np.ndarray, list[int]]:
+                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each next-tag and each previous-tag group's contribution to the hidden
+    layer's pre-activations, one row per id of the group."""
     n_static = len(featurizer.static_groups)
     column = sum(store.shape[1] for store in network.embeddings[:n_static])
-    stores = network.embeddings[n_static:]
+    tables = []
+    for store in network.embeddings[n_static:]:
+        weights = network.hidden_weights[column:column + store.shape[1]]
+        column += store.shape[1]
+        tables.append(store.rows(np.arange(store.shape[0])) @ weights)
     n_next = len(featurizer.next_tag_groups)
-    tables: list = []
-    for part in (stores[:n_next], stores[n_next:]):
-        table = np.zeros((1, network.hidden_size), dtype=np.float32)
-        strides: list[int] = []
-        for store in part:
-            weights = network.hidden_weights[column:column + store.shape[1]]
-            column += store.shape[1]
-            contribution = store.rows(np.arange(store.shape[0])) @ weights
-            strides = [s * store.shape[0] for s in strides] + [1]
-            table = (table[:, None, :] + contribution[None, :, :]).reshape(
-                -1, network.hidden_size)
-        tables += [table, strides]
-    return tuple(tables)
+    return tables[:n_next], tables[n_next:]
+
+
+def _share(tables: list[np.ndarray], ids: list[np.ndarray], shape: tuple[int, int]
+           ) -> np.ndarray:
+    """The summed contribution of some tag groups to ``shape`` pre-activations,
+    given each group's ids (a fresh array; zeros when there are no groups)."""
+    if not tables:
+        return np.zeros(shape, dtype=np.float32)
+    total = tables[0][ids[0]]
+    for table, group_ids in zip(tables[1:], ids[1:]):
+        total += table[group_ids]
+    return total
 
 
 def _tag_groups(featurizer: TokenFeaturizer, following: np.ndarray, previous: np.ndarray,
@@ -492,8 +488,3 @@ def _tag_groups(featurizer: TokenFeaturizer, following: np.ndarray, previous: np
     ids = (featurizer.tag_ids(featurizer.next_tag_groups, following, lengths, not_known_yet)
            + featurizer.tag_ids(featurizer.tag_groups, previous, lengths, not_known_yet))
     return [one_per_row(i) for i in ids]
-
-
-def _combine(ids: list[np.ndarray], strides: list[int]) -> np.ndarray | int:
-    """Row of a ``_tag_tables`` table for each token's tag ids."""
-    return sum((i * stride for i, stride in zip(ids, strides)), 0)

@@ -49,7 +49,7 @@ def test_ctrl_c_stops_training_and_keeps_the_existing_output(slow_training, tmp_
     process = subprocess.Popen(
         [sys.executable, "-m", "smallnlp.cli", "train", "langid", "--train",
          str(slow_training / "train"), "--config", str(slow_training / "slow.toml"),
-         "--memory-budget", "40KB", "--output", str(output)],
+         "--memory-budget", "150KB", "--output", str(output)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(delay)
     assert process.poll() is None, "training ended before the signal"
@@ -219,3 +219,32 @@ def test_python_dash_m_smallnlp_and_typing_marker():
                    LanguageIdentifier.top_k, LanguageIdentifier.fit, PosTagger.tag,
                    PosTagger.tag_batch, PosTagger.fit):
         assert method.__doc__ and len(method.__doc__.split()) >= 8, method.__name__
+
+
+# -- what a loaded model holds ------------------------------------------------------------
+
+def test_a_loaded_model_holds_no_more_than_its_budget(tiny_model, tmp_path):
+    import gc
+    import tracemalloc
+
+    from smallnlp import PosTagger, data
+
+    from .test_pos import TINY_POS_CONFIG, synthetic_treebank
+    (tmp_path / "train.conllu").write_text(synthetic_treebank(100))
+    sentences = data.read_conllu(tmp_path / "train.conllu")
+    tagger = PosTagger("80KB", config=TINY_POS_CONFIG, epochs=1).fit(
+        [s.forms for s in sentences], [s.tags for s in sentences])
+    for model, budget, call in ((tiny_model, 60_000, lambda m: m.predict("kokona tata")),
+                                (tagger, 80_000, lambda m: m.tag(["the", "cat", "."] * 30))):
+        path = tmp_path / "m.snlp"
+        model.save(path)
+        call(type(model).load(path))  # warm the per-process caches (letters, shapes)
+        gc.collect()
+        tracemalloc.start()
+        loaded = type(model).load(path)
+        call(loaded)
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert retained <= budget, (type(model).__name__, retained)
+        del loaded

@@ -249,7 +249,7 @@ def test_unseen_words_take_the_unknown_row_and_survive_save_load(treebank, tmp_p
 def test_metadata_written_after_planning_stays_within_budget(treebank):
     # Many epochs and groups make the history and feature spec large.
     train = data.read_conllu(treebank / "train.conllu")
-    budget = 60_000
+    budget = 100_000
     tagger = PosTagger(budget, config={**TINY_POS_CONFIG, "training": {
         **TINY_POS_CONFIG["training"], "epochs": 30, "patience": 100}}, epochs=30)
     tagger.fit([s.forms for s in train[:50]], [s.tags for s in train[:50]],
@@ -257,7 +257,8 @@ def test_metadata_written_after_planning_stays_within_budget(treebank):
     assert len(tagger.metadata_["training"]["history"]) == 30
     from smallnlp import modelfile
     payload = modelfile.encode(tagger.metadata_, tagger.network_.to_arrays())
-    assert 0.9 * budget < len(payload) <= budget
+    # The rest of the budget is the room a loaded model's Python objects take.
+    assert 0.55 * budget < len(payload) <= budget
 
 
 @given(st.lists(st.lists(st.text(ANY_CHARACTER, max_size=30), max_size=12), max_size=4))
