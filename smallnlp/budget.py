@@ -96,9 +96,7 @@ def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, 
     n_labels = context.n_labels
     minimum = minimum_budget(templates, context, metadata_bytes=metadata_bytes)
     if budget < minimum:
-        raise BudgetError(f"memory budget of {budget:,} bytes is too small for a sensible "
-                          f"model with {n_labels} labels and {len(templates)} feature groups: "
-                          f"the minimum is {minimum:,} bytes ({minimum / 1000:.1f} KB)")
+        raise too_small(budget, minimum, n_labels, len(templates))
     width = 8 if budget < SMALL_BUDGET else dims
     hidden = next((h for h in HIDDEN_LADDER
                    if dense_bytes(_input_dims(templates, width), h, n_labels)
@@ -117,6 +115,12 @@ def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, 
             if result is not None:
                 return result
     raise AssertionError("minimum_budget admitted a budget no shape fits")
+
+
+def too_small(budget: int, minimum: int, n_labels: int, n_groups: int) -> BudgetError:
+    return BudgetError(f"memory budget of {budget:,} bytes is too small for a sensible model "
+                       f"with {n_labels} labels and {n_groups} feature groups: the minimum is "
+                       f"{minimum:,} bytes ({minimum / 1000:.1f} KB)")
 
 
 def minimum_budget(templates: Sequence[GroupTemplate], context: KindContext, *,

@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import __version__, modelfile, spec
-from .budget import Plan, parse_size, plan
+from .budget import Plan, minimum_budget, parse_size, plan, too_small
 from .config import Features, GroupTemplate, parse_config
 from .errors import ConfigError, ModelFileError
 from .features import KindContext
@@ -126,12 +126,28 @@ class TaskModel:
                                  **(provenance or {})}}
         return config, options, np.random.default_rng(self.seed), metadata
 
-    def _plan(self, config, metadata: dict, context: KindContext,
-              featurizer_bytes: int = 0) -> Plan:
-        """Plan the shape within the budget. The metadata is only complete
-        after training, so the plan reserves what ``spec`` says its widest
-        form takes, ``featurizer_bytes`` of featurizer arrays, and the Python
-        objects a loaded model holds besides the file's bytes."""
+    def _plan(self, config, metadata: dict, context: KindContext) -> Plan:
+        """Plan the shape within the budget, or refuse the budget stating the
+        smallest one that is accepted."""
+        budget, groups = metadata["training"]["memory_budget"], config.features.groups
+        minimum = 0
+        while True:  # the reserve grows with the budget (a tagger's bitmap): a fixed point
+            needed = minimum_budget(groups, context,
+                                    metadata_bytes=self._reserve(config, metadata, minimum))
+            if needed <= minimum:
+                break
+            minimum = needed
+        if budget < minimum:
+            raise too_small(budget, minimum, context.n_labels, len(groups))
+        self.plan_ = plan(budget, groups, context, dims=config.features.dims,
+                          metadata_bytes=self._reserve(config, metadata, budget))
+        return self.plan_
+
+    def _reserve(self, config, metadata: dict, budget: int) -> int:
+        """What a model of ``budget`` needs besides its network's arrays. The
+        metadata is only complete after training, so this is what ``spec``
+        says its widest form takes; then the featurizer's arrays, and the
+        Python objects a loaded model holds besides the file's bytes."""
         templates: tuple[GroupTemplate, ...] = config.features.groups
         run = TrainResult.widest(metadata["training"]["options"]["epochs"]).record(
             (spec.WIDEST_FLOAT, spec.WIDEST_FLOAT), **{self.count_key: spec.WIDEST_INT})
@@ -142,17 +158,15 @@ class TaskModel:
         groups = [spec.widest_group(t.name, t.kind) for t in templates]
         widest = {**metadata, **task, "hidden": spec.WIDEST_INT, "training": training,
                   "features": {"groups": groups, **task.get("features", {})}}
+        featurizer_bytes = self._featurizer_bytes(config, budget)
         task_arrays = tuple(self._featurizer_arrays_planned(featurizer_bytes))
         metadata_bytes = spec.metadata_bytes(widest, task_arrays)
         loaded_objects = (LOADED_BYTES_FIXED + LOADED_BYTES_PER_GROUP * len(templates)
                           + LOADED_BYTES_PER_ARRAY * spec.array_count(len(templates),
                                                                       len(task_arrays))
                           + LOADED_BYTES_PER_METADATA_BYTE * metadata_bytes)
-        reserve = (metadata_bytes + featurizer_bytes + ALIGNMENT * len(task_arrays)
-                   + loaded_objects)
-        self.plan_ = plan(metadata["training"]["memory_budget"], templates, context,
-                          dims=config.features.dims, metadata_bytes=reserve)
-        return self.plan_
+        return (metadata_bytes + featurizer_bytes + ALIGNMENT * len(task_arrays)
+                + loaded_objects)
 
     def _finish(self, network: FeedForwardNetwork, featurizer, metadata: dict,
                 result: TrainResult, dev: Callable[[FeedForwardNetwork], float] | None,
@@ -181,6 +195,10 @@ class TaskModel:
     def _featurizer_arrays(self) -> dict[str, np.ndarray]:
         """The featurizer's fitted arrays, saved beside the network's."""
         return {}
+
+    def _featurizer_bytes(self, config, budget: int) -> int:
+        """Bytes of the featurizer's arrays in a model of ``budget``."""
+        return 0
 
     def _featurizer_arrays_planned(self, featurizer_bytes: int) -> list[str]:
         """Names of the featurizer arrays a model of ``featurizer_bytes`` will have."""

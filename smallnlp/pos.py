@@ -193,10 +193,8 @@ class PosTagger(TaskModel):
         tagging = config.tagging
         metadata["training"]["tagging"] = dataclasses.asdict(tagging)
         two_pass = config.features.two_pass()
-        bits = known_word_bits(metadata["training"]["memory_budget"],
-                               config.features.known_word_bits)
-        shape = self._plan(config, metadata, KindContext(len(labels), two_pass),
-                           featurizer_bytes=bits // 8)
+        shape = self._plan(config, metadata, KindContext(len(labels), two_pass))
+        bits = 8 * self._featurizer_bytes(config, metadata["training"]["memory_budget"])
         featurizer = TokenFeaturizer(shape.groups)
         word_seeds = [g.seed for g in shape.groups if g.kind == "word"]
         if bits and word_seeds:
@@ -303,6 +301,9 @@ class PosTagger(TaskModel):
     def _featurizer_arrays(self) -> dict[str, np.ndarray]:
         known = self.featurizer_.known_words
         return {} if known is None else {"known_words": known}
+
+    def _featurizer_bytes(self, config, budget: int) -> int:
+        return known_word_bits(budget, config.features.known_word_bits) // 8
 
     def _featurizer_arrays_planned(self, featurizer_bytes: int) -> list[str]:
         return ["known_words"] if featurizer_bytes else []

@@ -248,3 +248,36 @@ def test_a_loaded_model_holds_no_more_than_its_budget(tiny_model, tmp_path):
         tracemalloc.stop()
         assert retained <= budget, (type(model).__name__, retained)
         del loaded
+
+
+# -- budgets ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("task", ["langid", "pos"])
+def test_the_stated_minimum_budget_is_accepted(task, tiny_model, tmp_path):
+    import re
+
+    from smallnlp import BudgetError, LanguageIdentifier, PosTagger, data
+
+    from .conftest import TINY_CONFIG
+    from .test_pos import TINY_POS_CONFIG, synthetic_treebank
+    if task == "langid":
+        texts, labels = synthetic_corpus(20)
+
+        def train(budget):
+            return LanguageIdentifier(budget, config=TINY_CONFIG, epochs=1).fit(texts, labels)
+    else:
+        (tmp_path / "t.conllu").write_text(synthetic_treebank(30))
+        sentences = data.read_conllu(tmp_path / "t.conllu")
+        config = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["features"],
+                                                  "known_word_bits": 262_144}}
+
+        def train(budget):
+            return PosTagger(budget, config=config, epochs=1).fit(
+                [s.forms for s in sentences], [s.tags for s in sentences])
+    with pytest.raises(BudgetError) as info:
+        train("1KB")
+    minimum = int(re.search(r"minimum is ([\d,]+) bytes", str(info.value))[1].replace(",", ""))
+    model = train(minimum)  # accepted, and the file fits
+    assert model.save(tmp_path / "m.snlp") <= minimum
+    with pytest.raises(BudgetError, match=f"minimum is {minimum:,} bytes"):
+        train(minimum - 1)
