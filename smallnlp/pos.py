@@ -27,7 +27,12 @@ from .spec import WIDEST_INT, FeatureRecord, ModelMetadata
 from .train import Progress, fit
 
 TASK = "pos"
-_DECODE_BATCH = 512  # sentences decoded together
+_DECODE_BATCH = 512  # sentences decoded together at most,
+_DECODE_TOKENS = 16_384  # and tokens (memory grows with them)
+# A longer sentence is tagged as consecutive pieces of this many tokens (each
+# piece sees the padding words at its ends): bounds time and memory per
+# sentence, as max_chars does for language ID.
+MAX_SENTENCE_TOKENS = 1000
 
 # Language codes of the treebanks' languages, for PosTagger.load("en").
 LANGUAGE_CODES = {
@@ -355,18 +360,24 @@ class TagDecoder:
         return cls([(t.network_, t.featurizer_) for t in taggers], taggers[0].labels_)
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        """Tag names for each sentence (a list of tokens)."""
+        """Tag names for each sentence (a list of tokens). A sentence longer
+        than ``MAX_SENTENCE_TOKENS`` is tagged as consecutive pieces of that
+        many tokens, so that time and memory stay linear in the input."""
         _check_sentences(sentences)
-        labels = self.labels
-        out: list[list[str]] = []
-        for start in range(0, len(sentences), _DECODE_BATCH):
-            chunk = sentences[start:start + _DECODE_BATCH]
+        pieces, owners = [], []
+        for index, sentence in enumerate(sentences):
+            for start in range(0, max(len(sentence), 1), MAX_SENTENCE_TOKENS):
+                pieces.append(sentence[start:start + MAX_SENTENCE_TOKENS])
+                owners.append(index)
+        out: list[list[str]] = [[] for _ in sentences]
+        for chunk, chunk_owners in _decode_batches(pieces, owners):
             lengths = np.array([len(s) for s in chunk], dtype=np.int64)
             tags = self.decode([f.transform(chunk, merge_repeats=False)
                                 for _, f in self.members], lengths)
-            names = [labels[t] for t in tags]
+            names = [self.labels[t] for t in tags]
             bounds = np.concatenate([[0], np.cumsum(lengths)])
-            out += [names[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+            for owner, a, b in zip(chunk_owners, bounds[:-1], bounds[1:]):
+                out[owner] += names[a:b]
         return out
 
     def decode(self, static: list[SparseGroup] | list[list[SparseGroup]],
@@ -452,6 +463,21 @@ class TagDecoder:
                          static_hidden.shape)
         hidden += static_hidden
         return hidden
+
+
+def _decode_batches(pieces: list, owners: list[int]):
+    """Consecutive runs of ``pieces`` (with their owners) of at most
+    ``_DECODE_BATCH`` sentences and, unless one piece is longer,
+    ``_DECODE_TOKENS`` tokens: what is decoded together."""
+    start = tokens = 0
+    for end, piece in enumerate(pieces):
+        if end > start and (end - start == _DECODE_BATCH
+                            or tokens + len(piece) > _DECODE_TOKENS):
+            yield pieces[start:end], owners[start:end]
+            start, tokens = end, 0
+        tokens += len(piece)
+    if start < len(pieces):
+        yield pieces[start:], owners[start:]
 
 
 def _tag_tables(network: FeedForwardNetwork, featurizer: TokenFeaturizer

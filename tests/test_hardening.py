@@ -281,3 +281,22 @@ def test_the_stated_minimum_budget_is_accepted(task, tiny_model, tmp_path):
     assert model.save(tmp_path / "m.snlp") <= minimum
     with pytest.raises(BudgetError, match=f"minimum is {minimum:,} bytes"):
         train(minimum - 1)
+
+
+# -- long input ---------------------------------------------------------------------------
+
+def test_a_very_long_sentence_is_tagged_in_pieces():
+    from smallnlp import PosTagger
+    from smallnlp.pos import MAX_SENTENCE_TOKENS
+
+    from .test_pos import TINY_POS_CONFIG, WORDS
+    sentences = [[w for ws in WORDS.values() for w in ws] * 3] * 20
+    tags = [[tag for tag, ws in WORDS.items() for _ in ws] * 3] * 20
+    tagger = PosTagger("80KB", config=TINY_POS_CONFIG, epochs=1).fit(sentences, tags)
+    long = [w for ws in WORDS.values() for w in ws] * 130  # 2,600 tokens
+    pieces = [long[i:i + MAX_SENTENCE_TOKENS] for i in range(0, len(long), MAX_SENTENCE_TOKENS)]
+    assert len(pieces) == 3
+    expected = [t for piece in pieces for t in tagger.tag(piece)]
+    assert tagger.tag(long) == expected
+    assert tagger.tag_batch([["a"], long, [], long[:5]]) == [
+        tagger.tag(["a"]), expected, [], tagger.tag(long[:5])]
