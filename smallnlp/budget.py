@@ -117,6 +117,36 @@ def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, 
     raise AssertionError("minimum_budget admitted a budget no shape fits")
 
 
+def training_bytes(shape: Plan) -> int:
+    """Memory the float32 network takes in training: its parameters, their
+    gradients, Adam's two moments and the best epoch's copy."""
+    input_dims = sum(g.dims for g in shape.groups)
+    parameters = (sum(g.buckets * g.dims for g in shape.groups)
+                  + dense_bytes(input_dims, shape.hidden, shape.n_labels) // FLOAT_BYTES)
+    return 5 * FLOAT_BYTES * parameters
+
+
+def available_memory() -> int | None:
+    """Memory the system can give this process now (Linux), if known."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_training_memory(shape: Plan) -> None:
+    """Refuse a plan whose network alone would not fit in memory to train."""
+    needed, available = training_bytes(shape), available_memory()
+    if available is not None and needed > available:
+        raise BudgetError(f"training this model takes about {needed / 1e9:.1f} GB for the "
+                          f"network alone, and {available / 1e9:.1f} GB of memory is "
+                          "available: use a smaller memory budget")
+
+
 def too_small(budget: int, minimum: int, n_labels: int, n_groups: int) -> BudgetError:
     return BudgetError(f"memory budget of {budget:,} bytes is too small for a sensible model "
                        f"with {n_labels} labels and {n_groups} feature groups: the minimum is "

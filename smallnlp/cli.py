@@ -37,6 +37,9 @@ class _Errors(click.Group):
             raise _UsageProblem(str(exc)) from None
         except SmallNLPError as exc:
             raise click.ClickException(str(exc)) from None
+        except MemoryError:
+            raise click.ClickException("out of memory: try a smaller --memory-budget, "
+                                       "--batch-size or input") from None
 
 
 @click.group(cls=_Errors)
@@ -253,6 +256,10 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
     dev = ("" if result.best_dev_accuracy is None
            else f", dev accuracy {100 * result.best_dev_accuracy:.2f}%")
     click.echo(f"wrote {output}: {size:,} bytes, best epoch {result.best_epoch}{dev}", err=True)
+    budget = model.metadata_["training"]["memory_budget"]
+    if size < budget // 2:
+        click.echo(f"note: the model is {size:,} bytes of its {budget:,}: no feature group "
+                   "gets more rows than the training data has distinct features", err=True)
 
 
 @train.command("langid")

@@ -10,6 +10,7 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
+from .budget import MIN_BUCKETS
 from .calibration import calibration_record, fit_temperature, widest_calibration_record
 from .config import Features, shipped_file
 from .data import check_label_names, check_labelled
@@ -164,7 +165,9 @@ class LanguageIdentifier(TaskModel):
                                                      provenance)
         augment = config.augment
         metadata["training"]["augment"] = dataclasses.asdict(augment)
-        shape = self._plan(config, metadata, KindContext(len(label_names)))
+        unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
+        distinct = TextFeaturizer(unsized, config.features.max_chars).distinct_features(texts)
+        shape = self._plan(config, metadata, KindContext(len(label_names)), distinct)
         featurizer = TextFeaturizer(shape.groups, max_chars=config.features.max_chars)
 
         train_texts, train_labels = list(texts), [label_index[x] for x in labels]

@@ -14,7 +14,15 @@ from typing import ClassVar
 import numpy as np
 
 from . import __version__, modelfile, spec
-from .budget import Plan, minimum_budget, parse_size, plan, too_small
+from .budget import (
+    MIN_BUCKETS,
+    Plan,
+    check_training_memory,
+    minimum_budget,
+    parse_size,
+    plan,
+    too_small,
+)
 from .config import Features, GroupTemplate, parse_config
 from .errors import ConfigError, ModelFileError
 from .features import KindContext
@@ -126,9 +134,12 @@ class TaskModel:
                                  **(provenance or {})}}
         return config, options, np.random.default_rng(self.seed), metadata
 
-    def _plan(self, config, metadata: dict, context: KindContext) -> Plan:
+    def _plan(self, config, metadata: dict, context: KindContext,
+              distinct: dict[str, int]) -> Plan:
         """Plan the shape within the budget, or refuse the budget stating the
-        smallest one that is accepted."""
+        smallest one that is accepted. No hashed group gets more buckets than
+        it has ``distinct`` features in the training data (they would stay
+        empty), nor a network too big to train in the memory there is."""
         budget, groups = metadata["training"]["memory_budget"], config.features.groups
         minimum = 0
         while True:  # the reserve grows with the budget (a tagger's bitmap): a fixed point
@@ -139,8 +150,12 @@ class TaskModel:
             minimum = needed
         if budget < minimum:
             raise too_small(budget, minimum, context.n_labels, len(groups))
-        self.plan_ = plan(budget, groups, context, dims=config.features.dims,
+        capped = tuple(dataclasses.replace(t, max_buckets=max(MIN_BUCKETS, min(
+            t.max_buckets or distinct[t.name], distinct[t.name]))) if t.name in distinct else t
+            for t in groups)
+        self.plan_ = plan(budget, capped, context, dims=config.features.dims,
                           metadata_bytes=self._reserve(config, metadata, budget))
+        check_training_memory(self.plan_)
         return self.plan_
 
     def _reserve(self, config, metadata: dict, budget: int) -> int:

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .budget import known_word_bits
+from .budget import MIN_BUCKETS, known_word_bits
 from .config import Features, shipped_file
 from .data import check_label_names, check_labelled
 from .errors import DataError, ModelFileError
@@ -198,7 +198,9 @@ class PosTagger(TaskModel):
         tagging = config.tagging
         metadata["training"]["tagging"] = dataclasses.asdict(tagging)
         two_pass = config.features.two_pass()
-        shape = self._plan(config, metadata, KindContext(len(labels), two_pass))
+        unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
+        distinct = TokenFeaturizer(unsized).distinct_features(sentences)
+        shape = self._plan(config, metadata, KindContext(len(labels), two_pass), distinct)
         bits = 8 * self._featurizer_bytes(config, metadata["training"]["memory_budget"])
         featurizer = TokenFeaturizer(shape.groups)
         word_seeds = [g.seed for g in shape.groups if g.kind == "word"]

@@ -300,3 +300,31 @@ def test_a_very_long_sentence_is_tagged_in_pieces():
     assert tagger.tag(long) == expected
     assert tagger.tag_batch([["a"], long, [], long[:5]]) == [
         tagger.tag(["a"]), expected, [], tagger.tag(long[:5])]
+
+
+def test_a_budget_far_beyond_the_data_gives_a_smaller_model(tmp_path):
+    from smallnlp import LanguageIdentifier
+
+    from .conftest import TINY_CONFIG
+    texts, labels = synthetic_corpus(50)
+    model = LanguageIdentifier("10GB", config=TINY_CONFIG, epochs=1).fit(texts, labels)
+    distinct = model.featurizer_.distinct_features(texts)
+    for group in model.featurizer_.groups:
+        if group.name in distinct:
+            assert group.buckets == max(64, distinct[group.name]), group
+    assert model.save(tmp_path / "m.snlp") < 100_000
+    result = CliRunner().invoke(main, [
+        "train", "langid", "--train", str(write_corpus(tmp_path / "train", texts, labels)),
+        "--memory-budget", "10GB", "--epochs", "1", "--output", str(tmp_path / "c.snlp")])
+    assert result.exit_code == 0, result.output
+    assert "note: the model is" in result.output
+
+
+def test_a_network_too_big_to_train_is_refused(monkeypatch):
+    from smallnlp import BudgetError, LanguageIdentifier, budget
+
+    from .conftest import TINY_CONFIG
+    monkeypatch.setattr(budget, "available_memory", lambda: 10_000)
+    texts, labels = synthetic_corpus(20)
+    with pytest.raises(BudgetError, match="GB of memory is available"):
+        LanguageIdentifier("60KB", config=TINY_CONFIG, epochs=1).fit(texts, labels)

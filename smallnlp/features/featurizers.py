@@ -6,7 +6,7 @@ the groups ask for in one vectorised pass.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -17,6 +17,23 @@ from .sparse import SparseGroup, pooled_group
 
 # Texts are hashed in chunks of about this many characters to bound memory.
 _CHUNK_CHARS = 1 << 20
+# Sentences whose distinct features are counted together.
+_COUNT_SENTENCES = 4096
+
+
+def _chunks(framed: list[str]) -> Iterator[list[str]]:
+    """Consecutive runs of ``framed`` of about ``_CHUNK_CHARS`` characters (at
+    least one run, and at least one text a run)."""
+    start = 0
+    while start < len(framed) or start == 0:
+        end, size = start, 0
+        while end < len(framed) and (end == start or size + len(framed[end]) <= _CHUNK_CHARS):
+            size += len(framed[end])
+            end += 1
+        yield framed[start:end]
+        if end == len(framed):
+            return
+        start = end
 
 
 class TextFeaturizer:
@@ -41,19 +58,24 @@ class TextFeaturizer:
                   ) -> list[SparseGroup]:
         """One group per spec. ``merge_repeats`` sums a text's repeated features
         into one weighted entry (less work for training); prediction skips it."""
-        framed = [self.framed(t) for t in texts]
-        chunks: list[list[SparseGroup]] = []
-        start = 0
-        while start < len(framed) or not chunks:
-            end, size = start, 0
-            while end < len(framed) and (end == start or size + len(framed[end]) <= _CHUNK_CHARS):
-                size += len(framed[end])
-                end += 1
-            chunks.append(self._transform_framed(framed[start:end], merge_repeats))
-            start = end
+        chunks = [self._transform_framed(chunk, merge_repeats)
+                  for chunk in _chunks([self.framed(t) for t in texts])]
         if len(chunks) == 1:
             return chunks[0]
         return [SparseGroup.concatenate([c[g] for c in chunks]) for g in range(len(self.groups))]
+
+    def distinct_features(self, texts: Sequence[str]) -> dict[str, int]:
+        """How many distinct features (32-bit hashes) each hashed group has in
+        ``texts``: more buckets than that would stay empty."""
+        seen: dict[str, np.ndarray] = {}
+        for chunk in _chunks([self.framed(t) for t in texts]):
+            batch = FramedBatch(chunk)
+            for group in self.groups:
+                request = group.feature_kind.text_request(group, batch)
+                if request is not None:
+                    hashes, = batch.bucket_ids([request._replace(buckets=None)])
+                    seen[group.name] = np.union1d(seen.get(group.name, hashes[:0]), hashes)
+        return {name: len(hashes) for name, hashes in seen.items()}
 
     def _transform_framed(self, framed: Sequence[str], merge_repeats: bool
                           ) -> list[SparseGroup]:
@@ -146,6 +168,24 @@ class TokenFeaturizer:
             out.append(group.feature_kind.token_group(group, batch, requests.get(key),
                                                       hashed.get(key), merge_repeats))
         return out
+
+    def distinct_features(self, sentences: Sequence[Sequence[str]]) -> dict[str, int]:
+        """How many distinct features (32-bit hashes, with the padding words
+        and a word group's unknown-word row) each hashed static group has in
+        ``sentences``: more buckets than that would stay empty."""
+        seen: dict[tuple, np.ndarray] = {}
+        keys: dict[str, tuple] = {}
+        for start in range(0, len(sentences), _COUNT_SENTENCES):
+            batch = TokenBatch(sentences[start:start + _COUNT_SENTENCES])
+            for group in self.static_groups:
+                asked = group.feature_kind.token_request(group, batch)
+                if asked is not None:
+                    key, request = asked
+                    keys[group.name] = key
+                    hashes, = batch.framed.bucket_ids([request])
+                    seen[key] = np.union1d(seen.get(key, hashes[:0]), hashes)
+        kinds = {g.name: g.feature_kind for g in self.static_groups}
+        return {name: len(seen[key]) + kinds[name].unknown_row for name, key in keys.items()}
 
     @staticmethod
     def tag_ids(specs: Sequence[GroupSpec], tags: np.ndarray, lengths: np.ndarray,
