@@ -65,6 +65,16 @@ def best_of(function, repeats: int = 3) -> float:
     return min(times)
 
 
+def serve_worker(worker_arg: str | None, worker, setup) -> bool:
+    """In the fresh process ``in_fresh_process`` started with ``--worker X``:
+    ``setup()``, print ``worker(X)`` as JSON and say so (the caller returns)."""
+    if not worker_arg:
+        return False
+    setup()
+    print(json.dumps(worker(worker_arg)))
+    return True
+
+
 def in_fresh_process(script: str, *args: str) -> dict | str:
     """Run ``python script *args`` and parse the JSON it prints; on failure, the
     last line it wrote to stderr (e.g. that a peer is not installed)."""

@@ -11,12 +11,11 @@ processes is reported.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 
-from common import REPO, in_fresh_process, machine, rss_bytes, single_core
+from common import REPO, in_fresh_process, machine, rss_bytes, serve_worker, single_core
 
 MODELS = {"langid": "models/langid.snlp", "pos-en": "models/pos-en.snlp"}
 
@@ -50,9 +49,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        single_core()
-        print(json.dumps(worker(args.worker)))
+    if serve_worker(args.worker, worker, single_core):
         return
     print(f"{machine()}; median of {args.runs} fresh processes\n")
     print("| model | file | import smallnlp | load | RSS growth: load | "

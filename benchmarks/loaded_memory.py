@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sys
 import tracemalloc
 
-from common import REPO, in_fresh_process, machine, one_blas_thread
+from common import REPO, in_fresh_process, machine, one_blas_thread, serve_worker
 
 SENTENCE = ["This", "is", "a", "short", "sentence", "about", "Paris", "."]
 
@@ -44,9 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        one_blas_thread()
-        print(json.dumps(worker(args.worker)))
+    if serve_worker(args.worker, worker, one_blas_thread):
         return
     print(f"{machine()}\n")
     print("| model | budget | file bytes | retained after load | after the first call |")
