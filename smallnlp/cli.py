@@ -274,11 +274,11 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
 def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs, seed,
                  sources) -> None:
     """Train a language identifier."""
-    _check_output(output)
-    model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
-                               epochs=epochs, seed=seed)
-    model.resolved_budget()  # a bad config or budget stops here, before reading data
     with _Interrupts() as interrupts:
+        _check_output(output)
+        model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
+                                   epochs=epochs, seed=seed)
+        model.resolved_budget()  # a bad config or budget stops here, before reading data
         texts, labels = data.read_labelled_dir(train_dir)
         dev_texts, dev_labels = data.read_labelled_dir(dev_dir) if dev_dir else (None, None)
         sources = sources or data.sources_beside(train_dir)
@@ -398,11 +398,11 @@ def train_pos(train_file, dev_file, memory_budget, output, config_path, epochs, 
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
     from .pos import PosTagger
 
-    _check_output(output)
-    tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
-                       seed=seed)
-    tagger.resolved_budget()  # a bad config or budget stops here, before reading data
     with _Interrupts() as interrupts:
+        _check_output(output)
+        tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
+                           seed=seed)
+        tagger.resolved_budget()  # a bad config or budget stops here, before reading data
         sentences = data.read_conllu(train_file)
         dev = data.read_conllu(dev_file) if dev_file else None
         licence = licence or data.licence_beside(train_file)
