@@ -1,7 +1,8 @@
 """What a loaded model retains, for every shipped model: the bytes Python and
 numpy hold (tracemalloc) after loading, and after the first call with its
 answer dropped, next to the file's size and the budget it was trained for.
-Each model in a fresh process, imports done before tracing starts.
+Each model in a fresh process, imports (and the codec the featurizers load on
+first use) done before tracing starts.
 
     python benchmarks/loaded_memory.py
 """
@@ -22,6 +23,7 @@ def worker(path: str) -> dict:
     from smallnlp import LanguageIdentifier, PosTagger, modelfile
 
     task = modelfile.load(path).metadata["task"]
+    "x".encode("utf-32-le")  # imports the codec the featurizers use, once per process
     gc.collect()
     tracemalloc.start()
     model = (LanguageIdentifier if task == "langid" else PosTagger).load(path)
