@@ -4,7 +4,7 @@ answer dropped, next to the file's size and the budget it was trained for.
 Each model in a fresh process, imports (and the codec the featurizers load on
 first use) done before tracing starts.
 
-    python benchmarks/loaded_memory.py
+    python benchmarks/loaded_memory.py [MORE.snlp ...]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import gc
 import sys
 import tracemalloc
+from pathlib import Path
 
 from common import REPO, in_fresh_process, machine, one_blas_thread, serve_worker
 
@@ -36,13 +37,15 @@ def worker(path: str) -> dict:
     del answer
     gc.collect()
     after_call = tracemalloc.get_traced_memory()[0]
-    return {"file": REPO.joinpath(path).stat().st_size, "after_load": after_load,
+    return {"file": Path(path).stat().st_size, "after_load": after_load,
             "after_call": after_call,
             "budget": model.metadata_["training"]["memory_budget"]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("extra", nargs="*", type=Path,
+                        help="model files to measure besides the shipped ones")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if serve_worker(args.worker, worker, one_blas_thread):
@@ -51,8 +54,8 @@ def main() -> None:
     print("| model | budget | file bytes | retained after load | after the first call |")
     print("|---|---:|---:|---:|---:|")
     worst = 0.0
-    for path in sorted((REPO / "models").glob("*.snlp")):
-        result = in_fresh_process(__file__, "--worker", str(path.relative_to(REPO)))
+    for path in sorted((REPO / "models").glob("*.snlp")) + [p.resolve() for p in args.extra]:
+        result = in_fresh_process(__file__, "--worker", str(path))
         if isinstance(result, str):
             sys.exit(f"{path.name}: {result}")
         worst = max(worst, result["after_call"] / result["budget"])
