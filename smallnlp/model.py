@@ -152,8 +152,9 @@ class TaskModel:
             minimum = needed
         if budget < minimum:
             raise too_small(budget, minimum, context.n_labels, len(groups))
-        capped = tuple(dataclasses.replace(t, max_buckets=max(MIN_BUCKETS, min(
-            t.max_buckets or distinct[t.name], distinct[t.name]))) if t.name in distinct else t
+        capped = tuple(t if t.name not in distinct else dataclasses.replace(
+            t, max_buckets=max(MIN_BUCKETS, min(t.max_buckets or distinct[t.name],
+                                                distinct[t.name])))
             for t in groups)
         self.plan_ = plan(budget, capped, context, dims=config.features.dims,
                           metadata_bytes=self._reserve(config, metadata, budget))
