@@ -40,7 +40,6 @@ def read_lines(path: Path) -> list[str]:
     return [line for line in (raw.strip() for raw in text.split("\n")) if line]
 
 
-
 def read_labelled_dir(directory: str | os.PathLike) -> tuple[list[str], list[str]]:
     """Texts and labels from ``<label>.txt`` files, one text per line. Hidden
     files (``.name.txt``) are skipped; ``NAME.TXT`` is refused rather than
@@ -65,7 +64,6 @@ def read_labelled_dir(directory: str | os.PathLike) -> tuple[list[str], list[str
     return texts, labels
 
 
-
 def read_licences(path: str | os.PathLike) -> dict[str, str]:
     """``label -> licence`` from a TSV with ``code`` and ``license`` columns
     (the layout of ``langid/SOURCES.tsv``)."""
@@ -84,7 +82,6 @@ def read_licences(path: str | os.PathLike) -> dict[str, str]:
             raise DataError(f"{path}:{number}: expected {len(header)} tab-separated fields")
         licences[fields[code]] = fields[licence]
     return licences
-
 
 
 def file_digest(paths: Sequence[Path]) -> str:
@@ -106,11 +103,16 @@ def check_labelled(inputs: Sequence, labels: Sequence, what: str) -> None:
         raise DataError(f"{what}: no examples")
 
 
+def is_safe_label(name: object) -> bool:
+    """A non-empty string without a tab or line break: labels are written one a
+    line, tab-separated (the CLI's output, model files)."""
+    return isinstance(name, str) and bool(name) and not any(c in name for c in "\t\n\r")
+
+
 def check_label_names(names: Sequence[str], what: str, reserved: Sequence[str] = ()) -> None:
-    """DataError unless every label is a non-empty string without a tab or
-    line break (they are written one a line, tab-separated) and not reserved."""
+    """DataError unless every label is safe (``is_safe_label``) and not reserved."""
     for name in names:
-        if not isinstance(name, str) or not name or any(c in name for c in "\t\n\r"):
+        if not is_safe_label(name):
             raise DataError(f"{what}: label {name!r} must be a non-empty string without tabs "
                             "or line breaks")
         if name in reserved:

@@ -19,7 +19,7 @@ from .config import Features, shipped_file
 from .data import check_label_names, check_labelled
 from .errors import DataError, ModelFileError
 from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of, one_per_row
-from .features.kinds import MAX_SEED, NEXT_TAGS
+from .features.kinds import MAX_SEED, two_pass
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
 from .schema import option
@@ -104,7 +104,7 @@ class PosFeatures(Features):
                              f"{self.known_word_bits}")
 
     def two_pass(self) -> bool:
-        return any(kind_of(g.kind).stage == NEXT_TAGS for g in self.groups)
+        return two_pass(self.groups)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,7 +132,7 @@ class PosConfig(TaskConfig):
             raise ValueError("next_tag groups need [tagging] first_pass_share between 0 and 1")
         if self.tagging.word_dropout > 0 and not (
                 self.features.known_word_bits
-                and any(g.kind == "word" for g in self.features.groups)):
+                and any(kind_of(g.kind).unknown_row for g in self.features.groups)):
             raise ValueError("[tagging] word_dropout needs word groups and [features] "
                              "known_word_bits")
 
@@ -173,7 +173,6 @@ class PosTagger(TaskModel):
     config_schema = PosConfig
     metadata_schema = PosMetadata
     count_key = "tokens"
-    _decoder: TagDecoder | None = None  # of the fitted network (it caches tables)
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -260,20 +259,13 @@ class PosTagger(TaskModel):
         self._finish(network, featurizer, metadata, result, dev, int(len(y)))
         return self
 
-    def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
-                   metadata: dict) -> None:
-        super()._set_state(network, featurizer, labels, metadata)
-        self._decoder = None
-
     # -- tagging --------------------------------------------------------------------
     @property
     def decoder(self) -> TagDecoder:
         """This tagger's decoder (see ``TagDecoder``; ``TagDecoder.of`` makes
         one for several taggers)."""
         self._require_fitted()
-        if self._decoder is None:
-            self._decoder = TagDecoder([(self.network_, self.featurizer_)], self.labels_)
-        return self._decoder
+        return TagDecoder([(self.network_, self.featurizer_)], self.labels_)
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tags for each sentence (a list of tokens), vectorised across
@@ -424,9 +416,11 @@ class TagDecoder:
             for (net, f), hidden, (_, previous_tables) in zip(self.members, slot_hidden, tables):
                 ids = []
                 for group in f.tag_groups:  # 0: before the sentence, else 1 + the tag
-                    earlier = step_start[step + group.offset] if step + group.offset >= 0 else -1
-                    ids.append(slot_tags[earlier:earlier + k] + 1 if earlier >= 0
-                               else np.zeros(k, dtype=np.int64))
+                    if step + group.offset < 0:
+                        ids.append(np.zeros(k, dtype=np.int64))
+                    else:
+                        earlier = step_start[step + group.offset]
+                        ids.append(slot_tags[earlier:earlier + k] + 1)
                 pre_activation = _share(previous_tables, ids, (k, net.hidden_size))
                 pre_activation += hidden[a:a + k]
                 scores.append(net.output(pre_activation))

@@ -31,9 +31,10 @@ from typing import ClassVar
 import numpy as np
 
 from . import modelfile
+from .data import is_safe_label
 from .errors import ModelFileError
 from .features import FEATURIZER_VERSION, TEXT, GroupSpec, KindContext, check_groups
-from .features.kinds import MAX_SEED, NEXT_TAGS, kind_of
+from .features.kinds import MAX_SEED, kind_of, two_pass
 from .schema import SchemaError, option, read
 
 UNICODE_VERSION = unicodedata.unidata_version
@@ -123,8 +124,7 @@ class ModelMetadata:
         labels = self.labels
         if not labels or len(labels) > MAX_LABELS:
             raise ValueError(f"a model needs 1..{MAX_LABELS} labels, not {len(labels)}")
-        bad = next((label for label in labels if not label or any(
-            c in label for c in "\t\n\r")), None)
+        bad = next((label for label in labels if not is_safe_label(label)), None)
         if bad is not None:
             raise ValueError(f"label {bad!r} is empty or holds a tab or line break")
         if len(set(labels)) != len(labels):
@@ -147,8 +147,7 @@ class ModelMetadata:
                                  f"{group.kind} group of this model has {fixed}")
 
     def kind_context(self) -> KindContext:
-        return KindContext(len(self.labels), any(
-            kind_of(g.kind).stage == NEXT_TAGS for g in self.features.groups))
+        return KindContext(len(self.labels), two_pass(self.features.groups))
 
     def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:
         """Every array the file must hold: name -> (dtype, shape)."""

@@ -11,7 +11,15 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from ..text import normalize
-from .batch import WORD_END, WORD_START, FramedBatch, TokenBatch, frame_token, positions
+from .batch import (
+    WORD_END,
+    WORD_START,
+    FramedBatch,
+    HashRequest,
+    TokenBatch,
+    frame_token,
+    positions,
+)
 from .kinds import NEXT_TAGS, PREVIOUS_TAGS, STATIC, TEXT, TOKEN, GroupSpec, check_groups
 from .sparse import SparseGroup, pooled_group
 
@@ -67,21 +75,24 @@ class TextFeaturizer:
     def distinct_features(self, texts: Sequence[str]) -> dict[str, int]:
         """How many distinct features (32-bit hashes) each hashed group has in
         ``texts``: more buckets than that would stay empty."""
-        seen: dict[str, np.ndarray] = {}
+        seen: dict[int, np.ndarray] = {}
         for chunk in _chunks([self.framed(t) for t in texts]):
             batch = FramedBatch(chunk)
-            for group in self.groups:
-                request = group.feature_kind.text_request(group, batch)
-                if request is not None:
-                    hashes, = batch.bucket_ids([request._replace(buckets=None)])
-                    seen[group.name] = np.union1d(seen.get(group.name, hashes[:0]), hashes)
-        return {name: len(hashes) for name, hashes in seen.items()}
+            requests = self._requests(batch)
+            raw = batch.bucket_ids([r._replace(buckets=None) for r in requests.values()])
+            for index, hashes in zip(requests, raw):
+                seen[index] = np.union1d(seen.get(index, hashes[:0]), hashes)
+        return {self.groups[index].name: len(hashes) for index, hashes in seen.items()}
+
+    def _requests(self, batch: FramedBatch) -> dict:
+        """The spans each hashing group asks for, by the group's index."""
+        return {index: request for index, group in enumerate(self.groups)
+                if (request := group.feature_kind.text_request(group, batch)) is not None}
 
     def _transform_framed(self, framed: Sequence[str], merge_repeats: bool
                           ) -> list[SparseGroup]:
         batch = FramedBatch(framed)
-        requests = {index: request for index, group in enumerate(self.groups)
-                    if (request := group.feature_kind.text_request(group, batch)) is not None}
+        requests = self._requests(batch)
         ids = dict(zip(requests, batch.bucket_ids(list(requests.values()))))
         out = []
         for index, group in enumerate(self.groups):
@@ -145,13 +156,7 @@ class TokenFeaturizer:
         """One group per static spec, one row per token (``merge_repeats`` as
         in ``TextFeaturizer.transform``)."""
         batch = TokenBatch(sentences)
-        # Groups that differ only in window offset or buckets share one hashing.
-        keys, requests = {}, {}
-        for group in self.static_groups:
-            asked = group.feature_kind.token_request(group, batch)
-            if asked is not None:
-                keys[group.name] = asked[0]
-                requests.setdefault(*asked)
+        keys, requests = self._requests(batch)
         known_key = ("word", 0, self.known_word_seed)
         if self.known_words is not None:
             requests.setdefault(known_key, batch.framed.word_request(self.known_word_seed))
@@ -177,15 +182,24 @@ class TokenFeaturizer:
         keys: dict[str, tuple] = {}
         for start in range(0, len(sentences), _COUNT_SENTENCES):
             batch = TokenBatch(sentences[start:start + _COUNT_SENTENCES])
-            for group in self.static_groups:
-                asked = group.feature_kind.token_request(group, batch)
-                if asked is not None:
-                    key, request = asked
-                    keys[group.name] = key
-                    hashes, = batch.framed.bucket_ids([request])
-                    seen[key] = np.union1d(seen.get(key, hashes[:0]), hashes)
+            keys, requests = self._requests(batch)
+            raw = batch.framed.bucket_ids(list(requests.values()))
+            for key, hashes in zip(requests, raw):
+                seen[key] = np.union1d(seen.get(key, hashes[:0]), hashes)
         kinds = {g.name: g.feature_kind for g in self.static_groups}
         return {name: len(seen[key]) + kinds[name].unknown_row for name, key in keys.items()}
+
+    def _requests(self, batch: TokenBatch) -> tuple[dict[str, tuple], dict[tuple, HashRequest]]:
+        """The raw hashes the static groups ask for, under keys that groups
+        differing only in window offset or buckets share (hashed once), and
+        each group's key."""
+        keys, requests = {}, {}
+        for group in self.static_groups:
+            asked = group.feature_kind.token_request(group, batch)
+            if asked is not None:
+                keys[group.name] = asked[0]
+                requests.setdefault(*asked)
+        return keys, requests
 
     @staticmethod
     def tag_ids(specs: Sequence[GroupSpec], tags: np.ndarray, lengths: np.ndarray,

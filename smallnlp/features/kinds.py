@@ -331,6 +331,12 @@ def kind_of(name: str, group_name: str = "?") -> FeatureKind:
     return kind
 
 
+def two_pass(groups) -> bool:
+    """Whether a tagger with these groups decodes in two passes: it has
+    groups that read the first pass's tags."""
+    return any(kind_of(g.kind, g.name).stage == NEXT_TAGS for g in groups)
+
+
 def check_groups(groups, task_input: str) -> None:
     """Checks on a task's whole list of groups (each already valid alone): kinds
     fit the task input, names are unique, and a tagger's groups are listed in
