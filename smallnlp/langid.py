@@ -20,6 +20,7 @@ from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
 from .schema import option
 from .spec import WIDEST_FLOAT, WIDEST_INT, FeatureRecord, ModelMetadata
+from .text import strip_diacritics
 from .train import Progress, accuracy, fit
 
 TASK = "langid"
@@ -95,6 +96,9 @@ class Augment:
     min_words: int = option(1, minimum=1)  # a span's length, in words
     max_words: int = option(4, minimum=1)
     gibberish_lines: int = option(0, minimum=0)  # random letters, trained towards "unsure"
+    # Share of the lines and spans trained without their diacritics
+    # (text.strip_diacritics), as people often type them.
+    stripped_share: float = option(0.0, minimum=0.0, maximum=1.0)
 
     def validate(self) -> None:
         if self.max_words < self.min_words:
@@ -177,6 +181,10 @@ class LanguageIdentifier(TaskModel):
                 if span is not None:
                     train_texts.append(span)
                     train_labels.append(label_index[label])
+        if augment.stripped_share:
+            chosen = rng.random(len(train_texts)) < augment.stripped_share
+            for i in np.flatnonzero(chosen).tolist():
+                train_texts[i] = strip_diacritics(train_texts[i])
         noise = gibberish(texts, rng, augment.gibberish_lines)
         train_texts += noise
         train_labels += [NONE_OF_THESE] * len(noise)
@@ -240,7 +248,8 @@ class LanguageIdentifier(TaskModel):
 
     @classmethod
     def _featurizer_from(cls, record: LangidMetadata, arrays: dict) -> TextFeaturizer:
-        return TextFeaturizer(record.features.groups, record.features.max_chars)
+        return TextFeaturizer(record.features.groups, record.features.max_chars,
+                              record.featurizer.version)
 
     # -- prediction -----------------------------------------------------------------
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

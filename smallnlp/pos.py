@@ -313,9 +313,11 @@ class PosTagger(TaskModel):
     @classmethod
     def _featurizer_from(cls, record: PosMetadata, arrays: dict) -> TokenFeaturizer:
         known = record.features.known_words
+        version = record.featurizer.version
         if known is None:
-            return TokenFeaturizer(record.features.groups)
-        return TokenFeaturizer(record.features.groups, arrays["known_words"], known.seed)
+            return TokenFeaturizer(record.features.groups, version=version)
+        return TokenFeaturizer(record.features.groups, arrays["known_words"], known.seed,
+                               version)
 
 
 class TagDecoder:

@@ -33,7 +33,14 @@ import numpy as np
 from . import modelfile
 from .data import is_safe_label
 from .errors import ModelFileError
-from .features import FEATURIZER_VERSION, TEXT, GroupSpec, KindContext, check_groups
+from .features import (
+    FEATURIZER_VERSION,
+    READABLE_FEATURIZER_VERSIONS,
+    TEXT,
+    GroupSpec,
+    KindContext,
+    check_groups,
+)
 from .features.kinds import MAX_SEED, kind_of, two_pass
 from .schema import SchemaError, option, read
 
@@ -129,10 +136,10 @@ class ModelMetadata:
             raise ValueError(f"label {bad!r} is empty or holds a tab or line break")
         if len(set(labels)) != len(labels):
             raise ValueError("labels are not unique")
-        if self.featurizer.version != FEATURIZER_VERSION:
+        if self.featurizer.version not in READABLE_FEATURIZER_VERSIONS:
             raise ValueError(f"its features were made by featurizer version "
-                             f"{self.featurizer.version}; this smallnlp makes version "
-                             f"{FEATURIZER_VERSION}")
+                             f"{self.featurizer.version}; this smallnlp reads versions "
+                             f"{', '.join(map(str, READABLE_FEATURIZER_VERSIONS))}")
         for key, low, high in (("seed", 0, MAX_SEED), ("memory_budget", 0, None)):
             value = self.training.get(key)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)

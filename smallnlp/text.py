@@ -7,6 +7,7 @@ words at their vowel signs and viramas (category ``Mc``/``Mn``).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -15,12 +16,22 @@ import numpy as np
 MARKUP = re.compile(r"<[^<>\n]{0,256}>")
 
 
+# One letter typed two ways: the comma-below s and t of Romanian and their
+# older cedilla forms, still common in Romanian text (Turkish ş is the cedilla
+# form). Featurizer version 2 folds them to the cedilla forms.
+VARIANT_FOLDS = {ord(a): ord(b) for a, b in zip("ȘșȚț", "ŞşŢţ")}
+
+
 class _LetterTable(dict):
     """``str.translate`` table that classifies each code point on first sight:
-    letters and marks map to themselves, everything else to a space. Bounded,
-    so text made of every code point there is cannot grow it without limit."""
+    letters and marks map to themselves (or to their ``folds`` entry),
+    everything else to a space. Bounded, so text made of every code point
+    there is cannot grow it without limit."""
 
     MAX_ENTRIES = 1 << 16
+
+    def __init__(self, folds: dict[int, int]):
+        super().__init__(folds)
 
     def __missing__(self, code: int) -> int:
         value = code if unicodedata.category(chr(code))[0] in "LM" else 0x20
@@ -29,16 +40,25 @@ class _LetterTable(dict):
         return value
 
 
-_LETTERS_ONLY = _LetterTable()
+# The letter filter of each featurizer version.
+_LETTERS_ONLY = {1: _LetterTable({}), 2: _LetterTable(VARIANT_FOLDS)}
+NORMALIZATION_VERSIONS = tuple(_LETTERS_ONLY)
+_LATEST = NORMALIZATION_VERSIONS[-1]
 
 
 def normalize(text: str, *, lowercase: bool = True, strip_markup: bool = True,
-              max_chars: int | None = None) -> list[str]:
-    """Return the words of ``text``: NFC, lowercased, letters and marks only.
+              max_chars: int | None = None, version: int = _LATEST) -> list[str]:
+    """Return the words of ``text``: letters and marks only, Unicode-normalised
+    and lowercased, by the rules of featurizer ``version``.
 
     Digits, punctuation, symbols, control characters, lone surrogates and
     ``<...>`` markup spans all act as word separators. ``max_chars`` bounds the
     work on huge inputs: only that many leading characters are read.
+    Version 1 normalises to NFC. Version 2 normalises to NFKC, so that
+    compatibility forms (fullwidth, mathematical bold, ligatures, Arabic
+    presentation forms) read as the letters they stand for, and folds the
+    ``VARIANT_FOLDS`` letters; the filter runs again after NFKC because NFKC
+    can make a non-letter (Catalan ŀ becomes l and a middle dot).
     """
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
@@ -46,13 +66,59 @@ def normalize(text: str, *, lowercase: bool = True, strip_markup: bool = True,
         text = text[:max_chars]
     if strip_markup and "<" in text:
         text = MARKUP.sub(" ", text)
-    text = text.translate(_LETTERS_ONLY)
-    # NFC after dropping lone surrogates: unicodedata.normalize accepts them,
-    # but the UTF-8 encoding that hashing needs would not.
-    text = unicodedata.normalize("NFC", text)
+    letters_only = _LETTERS_ONLY[version]
+    # Unicode normalisation after dropping lone surrogates: unicodedata.normalize
+    # accepts them, but the UTF-8 encoding that hashing needs would not.
+    text = text.translate(letters_only)
+    if version == 1:
+        text = unicodedata.normalize("NFC", text)
+    elif not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text).translate(letters_only)
     if lowercase:
         text = text.lower()
     return text.split()
+
+
+def normalize_token(token: str, version: int = _LATEST) -> str:
+    """A tagger's token as its word features see it (before digit mapping):
+    lowercased, and under version 2 NFKC-normalised with ``VARIANT_FOLDS``."""
+    if version >= 2:
+        token = unicodedata.normalize("NFKC", token).translate(VARIANT_FOLDS)
+    return token.lower()
+
+
+# Latin letters whose diacritic is not a combining mark, and the letter people
+# type when they drop it.
+_BARE_LETTERS = str.maketrans("łŁđĐøØıħĦŧŦ", "lLdDoOihHtT")
+
+
+_MARK, _LATIN_OR_GREEK, _OTHER = range(3)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _mark_or_base(ch: str) -> int:
+    if unicodedata.category(ch) == "Mn":
+        return _MARK
+    script = SCRIPTS[int(script_ids(np.array([ord(ch)], dtype=np.uint32))[0])]
+    return _LATIN_OR_GREEK if script in ("Latin", "Greek") else _OTHER
+
+
+def strip_diacritics(text: str) -> str:
+    """``text`` as typed without accents: the combining marks on Latin and
+    Greek letters dropped (é -> e, ọ̀ -> o, ά -> α) and ł đ ø ı ħ ŧ made bare.
+    Other scripts are left alone: their marks are letters' vowels (Indic
+    vowel signs), or are not typed anyway (Arabic, Hebrew points)."""
+    out: list[str] = []
+    strip = False  # whether marks here sit on a Latin or Greek letter
+    for ch in unicodedata.normalize("NFD", text.translate(_BARE_LETTERS)):
+        kind = _mark_or_base(ch)
+        if kind == _MARK:
+            if strip:
+                continue
+        else:
+            strip = kind == _LATIN_OR_GREEK
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
 
 
 # Script ranges: (first code point, script name). A code point belongs to the

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from smallnlp import LanguageIdentifier, Prediction
 from smallnlp.data import read_labelled_dir
-from smallnlp.errors import DataError, ModelFileError
+from smallnlp.errors import ConfigError, DataError, ModelFileError
 from smallnlp.langid import cut_spans
 
 from .conftest import TINY_CONFIG, run_fresh, save_unchecked, synthetic_corpus, write_corpus
@@ -225,3 +225,24 @@ def test_model_with_a_bad_temperature_is_refused(tiny_model, tmp_path):
     save_unchecked(tmp_path / "bad.snlp", metadata, tiny_model.network_)
     with pytest.raises(ModelFileError, match="temperature"):
         LanguageIdentifier.load(tmp_path / "bad.snlp")
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5])
+def test_a_share_of_training_examples_is_stripped_of_diacritics(share, monkeypatch):
+    import smallnlp.langid
+
+    texts, labels = synthetic_corpus(40, seed=17)
+    stripped = []
+    monkeypatch.setattr(smallnlp.langid, "strip_diacritics",
+                        lambda text: stripped.append(text) or text)
+    config = {**TINY_CONFIG, "augment": {**TINY_CONFIG["augment"], "stripped_share": share}}
+    model = LanguageIdentifier(memory_budget="60KB", config=config, epochs=1).fit(texts, labels)
+    examples = 2 * len(texts)  # every line and one span of it
+    assert abs(len(stripped) - share * examples) <= 4 * (examples * 0.25) ** 0.5
+    assert model.metadata_["training"]["augment"]["stripped_share"] == share
+
+
+def test_stripped_share_is_a_share():
+    config = {**TINY_CONFIG, "augment": {"stripped_share": 1.5}}
+    with pytest.raises(ConfigError, match=r"\[augment\].*stripped_share"):
+        LanguageIdentifier(config=config).fit(*synthetic_corpus(5))

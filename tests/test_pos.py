@@ -406,3 +406,14 @@ def test_two_pass_specs_are_checked(treebank):
         PosTagger("80KB", config=config, epochs=1).fit(
             [s.forms for s in train], [s.tags for s in train])
 
+
+
+def test_tokens_in_compatibility_forms_get_the_features_of_their_letters(tagger):
+    plain = [["The", "cat", "sees", "42", "dogs"]]
+    fullwidth = [["Ｔｈｅ", "ｃａｔ", "𝐬𝐞𝐞𝐬", "４２", "ｄｏｇｓ"]]
+    featurizer = tagger.featurizer_
+    old_rules = TokenFeaturizer(featurizer.groups, featurizer.known_words,
+                                featurizer.known_word_seed, version=1)
+    for rules, same in ((featurizer, True), (old_rules, False)):
+        groups = zip(rules.transform(plain), rules.transform(fullwidth))
+        assert all(np.array_equal(a.ids, b.ids) for a, b in groups) == same

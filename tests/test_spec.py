@@ -117,7 +117,8 @@ COMMON_CASES = [
     ("missing key", _drop("labels"), "missing key 'labels'"),
     ("unknown key", _set("extra", 1), "unknown key 'extra'"),
     ("other task", _set("task", "other"), "task is 'other'"),
-    ("newer featurizer", _set("featurizer.version", 2), "featurizer version 2"),
+    ("newer featurizer", _set("featurizer.version", 3), "featurizer version 3"),
+    ("featurizer 0", _set("featurizer.version", 0), "version: 0 is out of range"),
     ("hidden not an int", _set("hidden", "many"), "hidden: expected an integer"),
     ("huge hidden", _set("hidden", 10**40), "hidden: .* is out of range"),
     ("group seed negative", _set("features.groups.0.seed", -1), "seed must be 0..4294967295"),
@@ -206,6 +207,22 @@ def test_version_1_files_still_load(tiny_tagger, tmp_path):
     sentence = ["the", "cat", "sees", "a", "dog", "."]
     assert loaded.tag(sentence) == tiny_tagger.tag(sentence)
     assert "format version 1" in CliRunner().invoke(main, ["info", str(path)]).output
+
+
+def test_a_featurizer_version_1_file_keeps_version_1_rules(tiny_model, tiny_tagger, tmp_path):
+    plain, fullwidth = ["hello world"], ["Ｈｅｌｌｏ ｗｏｒｌｄ"]
+    assert np.array_equal(tiny_model.predict_proba(fullwidth), tiny_model.predict_proba(plain))
+    for model, task in ((tiny_model, LanguageIdentifier), (tiny_tagger, PosTagger)):
+        metadata, arrays = _contents(model, tmp_path)
+        metadata["featurizer"]["version"] = 1
+        modelfile.save(tmp_path / f"{task.task}-v1.snlp", metadata, arrays)
+        loaded = task.load(tmp_path / f"{task.task}-v1.snlp")
+        assert loaded.featurizer_.version == 1
+        loaded.save(tmp_path / "resaved.snlp")
+        assert modelfile.load(tmp_path / "resaved.snlp")[0]["featurizer"]["version"] == 1
+    old = LanguageIdentifier.load(tmp_path / "langid-v1.snlp")
+    assert np.array_equal(old.predict_proba(plain), tiny_model.predict_proba(plain))
+    assert not np.array_equal(old.predict_proba(fullwidth), old.predict_proba(plain))
 
 
 def test_files_record_the_featurizer_and_unicode_versions(tiny_model):

@@ -6,11 +6,11 @@ A featurizer turns a batch of input into one sparse matrix per group
 (``sparse.py``); ``batch.py`` holds the framing and hashing they share.
 """
 
-from .batch import FEATURIZER_VERSION
+from .batch import FEATURIZER_VERSION, READABLE_FEATURIZER_VERSIONS
 from .featurizers import TextFeaturizer, TokenFeaturizer
 from .kinds import KINDS, TEXT, TOKEN, GroupSpec, KindContext, check_groups, kind_of
 from .sparse import SparseGroup, one_per_row
 
-__all__ = ["FEATURIZER_VERSION", "KINDS", "TEXT", "TOKEN", "GroupSpec", "KindContext",
-           "SparseGroup", "TextFeaturizer", "TokenFeaturizer", "check_groups", "kind_of",
-           "one_per_row"]
+__all__ = ["FEATURIZER_VERSION", "KINDS", "READABLE_FEATURIZER_VERSIONS", "TEXT", "TOKEN",
+           "GroupSpec", "KindContext", "SparseGroup", "TextFeaturizer", "TokenFeaturizer",
+           "check_groups", "kind_of", "one_per_row"]

@@ -18,10 +18,12 @@ from typing import NamedTuple
 import numpy as np
 
 from ..hashing import hash_spans
-from ..text import script_ids
+from ..text import NORMALIZATION_VERSIONS, normalize_token, script_ids
 
-# Bumped whenever a change here (or in text.py) would give a saved model other ids.
-FEATURIZER_VERSION = 1
+# Bumped whenever a change here (or in text.py) would give a saved model other
+# ids. Files made by an older version keep its rules: each featurizer takes one.
+FEATURIZER_VERSION = 2
+READABLE_FEATURIZER_VERSIONS = NORMALIZATION_VERSIONS
 
 WORD_START = "^"
 WORD_END = "$"
@@ -114,20 +116,21 @@ class FramedBatch:
         return self.row_of_char[self.is_letter], script_ids(self.cp[self.is_letter])
 
 
-def frame_token(token: str) -> str:
-    """A tagger's token as hashed: lowercased, ASCII digits as ``0``, framed."""
-    return WORD_START + token.lower().translate(_TOKEN_CHARS) + WORD_END
+def frame_token(token: str, version: int = FEATURIZER_VERSION) -> str:
+    """A tagger's token as hashed: ``text.normalize_token``, ASCII digits as
+    ``0``, framed."""
+    return WORD_START + normalize_token(token, version).translate(_TOKEN_CHARS) + WORD_END
 
 
 class TokenBatch:
     """The tokens of a batch of sentences, one after another, followed by the
     two padding words (rows ``n`` and ``n + 1`` of ``framed``)."""
 
-    def __init__(self, sentences: Sequence[Sequence[str]]):
+    def __init__(self, sentences: Sequence[Sequence[str]], version: int = FEATURIZER_VERSION):
         self.tokens = [t for sentence in sentences for t in sentence]
         self.n = len(self.tokens)
         self.lengths = np.array([len(s) for s in sentences], dtype=np.int64)
-        self.framed = FramedBatch([frame_token(t) for t in self.tokens]
+        self.framed = FramedBatch([frame_token(t, version) for t in self.tokens]
                                   + [PAD_BEFORE, PAD_AFTER])
         self.position, self.remaining = positions(self.lengths)
         # Set by the featurizer: which words (and padding words) are known.

@@ -12,6 +12,8 @@ import numpy as np
 
 from ..text import normalize
 from .batch import (
+    FEATURIZER_VERSION,
+    READABLE_FEATURIZER_VERSIONS,
     WORD_END,
     WORD_START,
     FramedBatch,
@@ -44,20 +46,30 @@ def _chunks(framed: list[str]) -> Iterator[list[str]]:
         start = end
 
 
+def _checked_version(version: int) -> int:
+    if version not in READABLE_FEATURIZER_VERSIONS:
+        raise ValueError(f"featurizer version {version!r} is not one of "
+                         f"{READABLE_FEATURIZER_VERSIONS}")
+    return version
+
+
 class TextFeaturizer:
     """Texts -> one ``SparseGroup`` per group of ``groups`` (language ID).
 
     A text is normalised (``text.normalize``, its first ``max_chars``
-    characters) and each word framed as ``^word$``.
+    characters, by the rules of featurizer ``version``) and each word framed
+    as ``^word$``.
     """
 
-    def __init__(self, groups: Sequence[GroupSpec], max_chars: int = 20_000):
+    def __init__(self, groups: Sequence[GroupSpec], max_chars: int = 20_000,
+                 version: int = FEATURIZER_VERSION):
         self.groups = list(groups)
         check_groups(self.groups, TEXT)
         self.max_chars = max_chars
+        self.version = _checked_version(version)
 
     def framed(self, text: str) -> str:
-        words = normalize(text, max_chars=self.max_chars)
+        words = normalize(text, max_chars=self.max_chars, version=self.version)
         if not words:
             return ""
         return WORD_START + (WORD_END + WORD_START).join(words) + WORD_END
@@ -119,9 +131,10 @@ class TokenFeaturizer:
     """
 
     def __init__(self, groups: Sequence[GroupSpec], known_words: np.ndarray | None = None,
-                 known_word_seed: int = 0):
+                 known_word_seed: int = 0, version: int = FEATURIZER_VERSION):
         self.groups = list(groups)
         check_groups(self.groups, TOKEN)
+        self.version = _checked_version(version)
         if known_words is not None and (known_words.dtype != np.uint8 or known_words.ndim != 1
                                         or not len(known_words)):
             raise ValueError("known_words must be a non-empty 1-d uint8 bitmap")
@@ -137,7 +150,7 @@ class TokenFeaturizer:
         framed and hashed for the word groups, with ``seed``)."""
         if bits < 8 or bits % 8:
             raise ValueError(f"known_word_bits must be a positive multiple of 8, got {bits}")
-        batch = FramedBatch([frame_token(t) for t in tokens])
+        batch = FramedBatch([frame_token(t, self.version) for t in tokens])
         hashes, = batch.bucket_ids([batch.word_request(seed)])
         flags = np.zeros(bits, dtype=bool)
         flags[hashes % np.uint32(bits)] = True
@@ -155,7 +168,7 @@ class TokenFeaturizer:
                   ) -> list[SparseGroup]:
         """One group per static spec, one row per token (``merge_repeats`` as
         in ``TextFeaturizer.transform``)."""
-        batch = TokenBatch(sentences)
+        batch = TokenBatch(sentences, self.version)
         keys, requests = self._requests(batch)
         known_key = ("word", 0, self.known_word_seed)
         if self.known_words is not None:
@@ -181,7 +194,7 @@ class TokenFeaturizer:
         seen: dict[tuple, np.ndarray] = {}
         keys: dict[str, tuple] = {}
         for start in range(0, len(sentences), _COUNT_SENTENCES):
-            batch = TokenBatch(sentences[start:start + _COUNT_SENTENCES])
+            batch = TokenBatch(sentences[start:start + _COUNT_SENTENCES], self.version)
             keys, requests = self._requests(batch)
             raw = batch.framed.bucket_ids(list(requests.values()))
             for key, hashes in zip(requests, raw):
