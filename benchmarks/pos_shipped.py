@@ -1,7 +1,7 @@
 """Train (with --train) and measure the shipped POS models: for every treebank in
 configs/pos_models.toml, model bytes, test UPOS (gold tokenization), accuracy on
 words unseen in training, tokens/s (``tag_batch`` over the test set, best of three,
-one core), and the training data's licence.
+one core), and the training data's licence. ``--split dev`` measures on dev instead.
 
     python benchmarks/pos_shipped.py --train      # trains models/pos-<code>.snlp, then measures
     python benchmarks/pos_shipped.py --train --jobs 2   # the same models, two trained at a time
@@ -61,6 +61,8 @@ def main() -> None:
     parser.add_argument("--models", type=Path, default=REPO / "models")
     parser.add_argument("--train", action="store_true", help="train the models first")
     parser.add_argument("--memory-budget", default="1MB")
+    parser.add_argument("--split", choices=["test", "dev"], default="test",
+                        help="the split measured (tune on dev; test is for final numbers)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="models trained at a time (each training is deterministic, so "
                         "this changes no model)")
@@ -79,10 +81,11 @@ def main() -> None:
     for name, entry in treebanks.items():
         folder = args.data / name
         model = args.models / f"pos-{entry['code']}.snlp"
-        result = measure(model, folder / "train.conllu", folder / "test.conllu")
+        result = measure(model, folder / "train.conllu", folder / f"{args.split}.conllu")
         rows.append((name, entry, result))
         print(f"{name}: {100 * result['accuracy']:.2f}%", file=sys.stderr, flush=True)
-    print("| treebank | code | model bytes | test UPOS | unseen-word acc. | test tokens "
+    split = args.split
+    print(f"| treebank | code | model bytes | {split} UPOS | unseen-word acc. | {split} tokens "
           "| tokens/s | training data licence |")
     print("|---|---|---:|---:|---:|---:|---:|---|")
     for name, entry, r in rows:
@@ -90,7 +93,7 @@ def main() -> None:
               f"| {100 * r['unseen']:.2f}% | {r['tokens']:,} | {r['tokens_per_s']:,.0f} "
               f"| {entry['licence']} |")
     mean = np.mean([r["accuracy"] for _, _, r in rows])
-    print(f"\nAverage test UPOS over {len(rows)} treebanks: {100 * mean:.2f}%")
+    print(f"\nAverage {split} UPOS over {len(rows)} treebanks: {100 * mean:.2f}%")
 
 
 if __name__ == "__main__":
