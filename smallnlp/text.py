@@ -24,14 +24,11 @@ VARIANT_FOLDS = {ord(a): ord(b) for a, b in zip("ȘșȚț", "ŞşŢţ")}
 
 class _LetterTable(dict):
     """``str.translate`` table that classifies each code point on first sight:
-    letters and marks map to themselves (or to their ``folds`` entry),
-    everything else to a space. Bounded, so text made of every code point
-    there is cannot grow it without limit."""
+    letters and marks map to themselves (or to the letter an entry given at
+    construction folds them to), everything else to a space. Bounded, so text
+    made of every code point there is cannot grow it without limit."""
 
     MAX_ENTRIES = 1 << 16
-
-    def __init__(self, folds: dict[int, int]):
-        super().__init__(folds)
 
     def __missing__(self, code: int) -> int:
         value = code if unicodedata.category(chr(code))[0] in "LM" else 0x20
