@@ -85,3 +85,22 @@ def test_shipped_tagger_batch_and_single_paths_agree(treebank):
     tagger = PosTagger.load(treebank)
     sentences = [s.forms for s in read_conllu(data / "ud" / treebank / "dev.conllu")][:300]
     assert [tagger.tag(s) for s in sentences] == tagger.tag_batch(sentences)
+
+
+def test_shipped_model_knows_text_typed_without_diacritics(shipped):
+    from smallnlp.text import strip_diacritics
+
+    data = require_shared_data()
+    texts, labels = read_labelled_dir(data / "langid" / "dev")
+    for language in ("vi", "yo", "cs"):  # the previous model: 48%, 4%, 69%
+        stripped = [strip_diacritics(t) for t, y in zip(texts, labels) if y == language]
+        predicted = [p.label for p in shipped.predict_batch(stripped)]
+        assert np.mean([p == language for p in predicted]) >= 0.9, language
+
+
+def test_shipped_model_reads_compatibility_forms(shipped):
+    fullwidth = "Ｔｈｅ ｗｅａｔｈｅｒ ｉｓ ｌｏｖｅｌｙ ｔｏｄａｙ"
+    bold = "𝐓𝐡𝐞 𝐰𝐞𝐚𝐭𝐡𝐞𝐫 𝐢𝐬 𝐥𝐨𝐯𝐞𝐥𝐲 𝐭𝐨𝐝𝐚𝐲"
+    assert shipped.predict(fullwidth) == shipped.predict(bold) == shipped.predict(
+        "The weather is lovely today")
+    assert shipped.predict(bold).label == "en"
