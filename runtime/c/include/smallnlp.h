@@ -1,0 +1,105 @@
+/*
+ * smallnlp C runtime: reads the .snlp model files the Python package trains
+ * (docs/FORMAT.md). C99, libc only.
+ *
+ * Status: this is the loader (container, metadata, arrays, weights views) and
+ * the hashing primitives. Featurization and prediction are not implemented
+ * yet (issue 12 is open); nothing here answers a text.
+ *
+ * Manners: a model is immutable once opened and may be shared between
+ * threads; every function returns a status and, on failure, writes a message
+ * into the caller's buffer. Nothing aborts or exits, and every count and
+ * offset read from a file is checked against the bytes that are there.
+ */
+#ifndef SMALLNLP_H
+#define SMALLNLP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    SNLP_OK = 0,
+    SNLP_ERR_ARGUMENT = 1,    /* a NULL pointer or an index out of range */
+    SNLP_ERR_IO = 2,          /* a file could not be read */
+    SNLP_ERR_FORMAT = 3,      /* not a valid .snlp file: the message says why */
+    SNLP_ERR_UNSUPPORTED = 4, /* a valid file this runtime cannot reproduce */
+    SNLP_ERR_MEMORY = 5       /* an allocation failed */
+} snlp_status;
+
+/* Recommended size of the message buffers passed below. */
+#define SNLP_MESSAGE_SIZE 256
+
+/* The format versions this runtime reads. */
+#define SNLP_FORMAT_VERSION 2
+
+typedef struct snlp_model snlp_model;
+
+/* Element types of the arrays in a file. */
+typedef enum { SNLP_U8, SNLP_F16, SNLP_F32, SNLP_I32, SNLP_I64 } snlp_dtype;
+
+/* A read-only view of one array of a model (after CLD3's
+ * EmbeddingNetworkParams::Matrix): rows x cols elements, row-major, little
+ * endian, pointing into the model's bytes. 1-d arrays have cols == 1. */
+typedef struct {
+    const uint8_t *data;
+    snlp_dtype dtype;
+    uint64_t rows;
+    uint64_t cols;
+} snlp_matrix;
+
+/* One feature group, as the metadata declares it. */
+typedef struct {
+    const char *name;
+    const char *kind; /* char_ngram, word, script, prefix, suffix, shape, prev_tag, next_tag */
+    uint32_t buckets;
+    uint32_t dims;
+    uint32_t order;
+    uint32_t seed;
+    int32_t offset;
+} snlp_group;
+
+/* Open a model held in `data` (`size` bytes), which must stay valid and
+ * unchanged until snlp_model_free: the model's arrays are views into it,
+ * not copies. `message` (may be NULL) receives the reason for a failure. */
+snlp_status snlp_model_open_buffer(const void *data, size_t size, snlp_model **model,
+                                   char *message, size_t message_size);
+
+/* Open a model file: its bytes are read into one buffer the model owns. */
+snlp_status snlp_model_open_file(const char *path, snlp_model **model, char *message,
+                                 size_t message_size);
+
+void snlp_model_free(snlp_model *model);
+
+const char *snlp_model_task(const snlp_model *model); /* "langid" or "pos" */
+uint32_t snlp_model_featurizer_version(const snlp_model *model);
+size_t snlp_model_label_count(const snlp_model *model);
+const char *snlp_model_label(const snlp_model *model, size_t index); /* NULL past the end */
+size_t snlp_model_group_count(const snlp_model *model);
+const snlp_group *snlp_model_group(const snlp_model *model, size_t index);
+uint32_t snlp_model_hidden(const snlp_model *model);
+double snlp_model_temperature(const snlp_model *model); /* 1 without calibration */
+uint32_t snlp_model_max_chars(const snlp_model *model);  /* langid; 0 for pos */
+
+/* The array called `name` (as in docs/FORMAT.md), or SNLP_ERR_ARGUMENT. */
+snlp_status snlp_model_array(const snlp_model *model, const char *name, snlp_matrix *out);
+
+/* Row `row` of group `group`'s 8-bit table, decoded: offset + code * scale in
+ * float32, `dims` values written to `out`. */
+snlp_status snlp_model_embedding_row(const snlp_model *model, size_t group, uint32_t row,
+                                     float *out);
+
+/* MurmurHash3 x86 32-bit (unsigned), as mmh3.hash(data, seed, signed=False). */
+uint32_t snlp_murmur3_32(const void *data, size_t size, uint32_t seed);
+
+/* IEEE half -> float, exact. */
+float snlp_half_to_float(uint16_t half);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SMALLNLP_H */

@@ -1,0 +1,614 @@
+/* Opening a .snlp file: every count and offset is checked against the bytes
+ * that are there before anything is read through it (docs/FORMAT.md). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "json.h"
+
+#define MAGIC "SMALLNLP"
+#define HEADER_BYTES 16
+#define CHECKSUM_BYTES 4
+#define MAX_LABELS 65536
+#define MAX_HIDDEN 65536
+#define MAX_ORDER 8
+#define MAX_OFFSET 16
+#define MAX_ARRAY_DIMS 4
+#define FEATURIZER_VERSION 2
+
+typedef struct {
+    const char *name;
+    snlp_matrix view;
+    uint64_t offset;
+    uint64_t bytes;
+} array_entry;
+
+struct snlp_model {
+    uint8_t *owned; /* the file's bytes, when opened from a path */
+    const uint8_t *data;
+    uint64_t data_size;
+    char *strings; /* every name and label, NUL-terminated */
+    size_t strings_used, strings_size;
+    const char *task;
+    uint32_t featurizer_version, hidden, max_chars, known_word_bits, known_word_seed;
+    double temperature;
+    size_t label_count, group_count, array_count;
+    const char **labels;
+    snlp_group *groups;
+    array_entry *arrays;
+};
+
+typedef struct {
+    json_doc doc;
+    snlp_model *model;
+    char *message;
+    size_t message_size;
+} loader;
+
+static snlp_status failf(loader *l, snlp_status status, const char *format, ...) {
+    if (l->message && l->message_size) {
+        va_list args;
+        va_start(args, format);
+        vsnprintf(l->message, l->message_size, format, args);
+        va_end(args);
+    }
+    return status;
+}
+
+static const char *keep_string(loader *l, const json_node *node) {
+    snlp_model *m = l->model;
+    long length = json_string_length(&l->doc, node);
+    char *out;
+    if (length < 0 || (size_t)length + 1 > m->strings_size - m->strings_used) return NULL;
+    out = m->strings + m->strings_used;
+    if (json_string(&l->doc, node, out, (size_t)length + 1)) return NULL;
+    m->strings_used += (size_t)length + 1;
+    return out;
+}
+
+/* Whether an object has exactly the keys of `required` plus any of `optional`. */
+static int has_keys(loader *l, const json_node *object, const char *const *required,
+                    const char *const *optional, const char *where) {
+    uint32_t k;
+    for (const char *const *key = required; *key; key++) {
+        if (!json_member(&l->doc, object, *key)) {
+            failf(l, SNLP_ERR_FORMAT, "%s: missing key '%s'", where, *key);
+            return 0;
+        }
+    }
+    for (k = object->first_child; k != JSON_NONE; k = l->doc.nodes[l->doc.nodes[k].next].next) {
+        const json_node *key = &l->doc.nodes[k];
+        int known = 0;
+        for (const char *const *name = required; *name && !known; name++)
+            known = json_key_is(&l->doc, key, *name);
+        for (const char *const *name = optional; name && *name && !known; name++)
+            known = json_key_is(&l->doc, key, *name);
+        if (!known) {
+            failf(l, SNLP_ERR_FORMAT, "%s: unknown key", where);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int get_int(loader *l, const json_node *object, const char *key, int64_t minimum,
+                   int64_t maximum, int64_t *out, const char *where) {
+    const json_node *node = json_member(&l->doc, object, key);
+    if (!node || json_integer(&l->doc, node, minimum, maximum, out)) {
+        failf(l, SNLP_ERR_FORMAT, "%s: '%s' is not an integer in %lld..%lld", where, key,
+              (long long)minimum, (long long)maximum);
+        return 0;
+    }
+    return 1;
+}
+
+static int label_order(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static snlp_status read_labels(loader *l, const json_node *root) {
+    snlp_model *m = l->model;
+    const json_node *labels = json_member(&l->doc, root, "labels");
+    const char **sorted;
+    uint32_t k;
+    size_t i = 0;
+    if (!labels || labels->type != JSON_ARRAY || labels->count < 1 || labels->count > MAX_LABELS)
+        return failf(l, SNLP_ERR_FORMAT, "labels: expected a list of 1..%d strings", MAX_LABELS);
+    m->labels = calloc(labels->count, sizeof *m->labels);
+    sorted = calloc(labels->count, sizeof *sorted);
+    if (!m->labels || !sorted) {
+        free(sorted);
+        return failf(l, SNLP_ERR_MEMORY, "out of memory");
+    }
+    for (k = labels->first_child; k != JSON_NONE; k = l->doc.nodes[k].next, i++) {
+        const char *label = keep_string(l, &l->doc.nodes[k]);
+        if (!label || !*label || strpbrk(label, "\t\r\n")) {
+            free(sorted);
+            return failf(l, SNLP_ERR_FORMAT, "label %zu is not a non-empty string without "
+                         "tabs or line breaks", i);
+        }
+        m->labels[i] = sorted[i] = label;
+    }
+    m->label_count = labels->count;
+    qsort(sorted, m->label_count, sizeof *sorted, label_order);
+    for (i = 1; i < m->label_count; i++) {
+        if (!strcmp(sorted[i - 1], sorted[i])) {
+            free(sorted);
+            return failf(l, SNLP_ERR_FORMAT, "labels are not unique");
+        }
+    }
+    free(sorted);
+    return SNLP_OK;
+}
+
+typedef struct {
+    const char *name;
+    int langid, pos;                /* which tasks may use it */
+    int has_order, has_seed, has_offset;
+} kind_rule;
+
+static const kind_rule KINDS[] = {
+    {"char_ngram", 1, 1, 1, 1, 0}, {"word", 1, 1, 0, 1, 1},   {"script", 1, 0, 0, 0, 0},
+    {"prefix", 0, 1, 1, 1, 1},     {"suffix", 0, 1, 1, 1, 1}, {"shape", 0, 1, 0, 0, 1},
+    {"next_tag", 0, 1, 0, 0, 1},   {"prev_tag", 0, 1, 0, 0, 1},
+};
+
+static snlp_status read_group(loader *l, const json_node *node, size_t index, int pos) {
+    static const char *const keys[] = {"name", "kind", "buckets", "dims", "order", "seed",
+                                       "offset", NULL};
+    snlp_group *g = &l->model->groups[index];
+    const kind_rule *rule = NULL;
+    int64_t buckets, dims, order, seed, offset;
+    char where[48];
+    snprintf(where, sizeof where, "feature group %zu", index);
+    if (node->type != JSON_OBJECT || !has_keys(l, node, keys, NULL, where))
+        return node->type != JSON_OBJECT ? failf(l, SNLP_ERR_FORMAT, "%s: not an object", where)
+                                         : SNLP_ERR_FORMAT;
+    g->name = keep_string(l, json_member(&l->doc, node, "name"));
+    g->kind = keep_string(l, json_member(&l->doc, node, "kind"));
+    if (!g->name || !*g->name || !g->kind)
+        return failf(l, SNLP_ERR_FORMAT, "%s: name and kind must be strings", where);
+    for (size_t k = 0; k < sizeof KINDS / sizeof *KINDS; k++)
+        if (!strcmp(KINDS[k].name, g->kind)) rule = &KINDS[k];
+    if (!rule || !(pos ? rule->pos : rule->langid))
+        return failf(l, SNLP_ERR_FORMAT, "%s: kind '%s' is not one of a %s model", where,
+                     g->kind, pos ? "pos" : "langid");
+    if (!get_int(l, node, "buckets", 1, UINT32_MAX, &buckets, where) ||
+        !get_int(l, node, "dims", 1, 65535, &dims, where) ||
+        !get_int(l, node, "order", 0, MAX_ORDER, &order, where) ||
+        !get_int(l, node, "seed", 0, UINT32_MAX, &seed, where) ||
+        !get_int(l, node, "offset", -MAX_OFFSET, MAX_OFFSET, &offset, where))
+        return SNLP_ERR_FORMAT;
+    if ((rule->has_order ? order < 1 : order != 0) || (!rule->has_seed && seed != 0) ||
+        (!rule->has_offset && offset != 0) || (!pos && offset != 0))
+        return failf(l, SNLP_ERR_FORMAT, "%s: parameters do not fit kind %s", where, g->kind);
+    if ((!strcmp(g->kind, "prev_tag") && offset >= 0) ||
+        (!strcmp(g->kind, "next_tag") && offset <= 0))
+        return failf(l, SNLP_ERR_FORMAT, "%s: %s offset has the wrong sign", where, g->kind);
+    g->buckets = (uint32_t)buckets;
+    g->dims = (uint32_t)dims;
+    g->order = (uint32_t)order;
+    g->seed = (uint32_t)seed;
+    g->offset = (int32_t)offset;
+    return SNLP_OK;
+}
+
+/* Fixed sizes and decoding order (docs/FORMAT.md, "Metadata"). */
+static snlp_status check_groups(loader *l, int pos) {
+    snlp_model *m = l->model;
+    int next_tags = 0, stage = 0;
+    for (size_t i = 0; i < m->group_count; i++) next_tags |= !strcmp(m->groups[i].kind, "next_tag");
+    for (size_t i = 0; i < m->group_count; i++) {
+        const snlp_group *g = &m->groups[i];
+        uint64_t fixed = 0;
+        int group_stage = !strcmp(g->kind, "next_tag") ? 1 : !strcmp(g->kind, "prev_tag") ? 2 : 0;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(m->groups[j].name, g->name))
+                return failf(l, SNLP_ERR_FORMAT, "feature group names are not unique");
+        if (!strcmp(g->kind, "script")) fixed = 32;
+        else if (!strcmp(g->kind, "shape")) fixed = 144;
+        else if (group_stage == 1) fixed = m->label_count + 2;
+        else if (group_stage == 2) fixed = m->label_count + (next_tags ? 2 : 1);
+        if (fixed && g->buckets != fixed)
+            return failf(l, SNLP_ERR_FORMAT, "feature group '%s' has %u rows; its kind has %llu",
+                         g->name, g->buckets, (unsigned long long)fixed);
+        if (pos && group_stage < stage)
+            return failf(l, SNLP_ERR_FORMAT, "feature groups are not in decoding order");
+        stage = group_stage;
+    }
+    return SNLP_OK;
+}
+
+static snlp_status read_features(loader *l, const json_node *root, int pos) {
+    static const char *const langid_keys[] = {"groups", "max_chars", NULL};
+    static const char *const pos_keys[] = {"groups", NULL};
+    static const char *const pos_optional[] = {"known_words", NULL};
+    static const char *const known_keys[] = {"bits", "seed", NULL};
+    snlp_model *m = l->model;
+    const json_node *features = json_member(&l->doc, root, "features"), *groups, *known;
+    int64_t value;
+    size_t i = 0;
+    uint32_t k;
+    snlp_status status;
+    if (!features || features->type != JSON_OBJECT)
+        return failf(l, SNLP_ERR_FORMAT, "features: expected an object");
+    if (!has_keys(l, features, pos ? pos_keys : langid_keys, pos ? pos_optional : NULL,
+                  "features"))
+        return SNLP_ERR_FORMAT;
+    if (!pos) {
+        if (!get_int(l, features, "max_chars", 1, UINT32_MAX, &value, "features"))
+            return SNLP_ERR_FORMAT;
+        m->max_chars = (uint32_t)value;
+    }
+    known = pos ? json_member(&l->doc, features, "known_words") : NULL;
+    if (known && known->type != JSON_NULL) {
+        if (known->type != JSON_OBJECT || !has_keys(l, known, known_keys, NULL, "known_words"))
+            return failf(l, SNLP_ERR_FORMAT, "features: known_words must be {bits, seed}");
+        if (!get_int(l, known, "bits", 8, (int64_t)UINT32_MAX - 7, &value, "known_words"))
+            return SNLP_ERR_FORMAT;
+        if (value % 8) return failf(l, SNLP_ERR_FORMAT, "known_words: bits is not a multiple of 8");
+        m->known_word_bits = (uint32_t)value;
+        if (!get_int(l, known, "seed", 0, UINT32_MAX, &value, "known_words"))
+            return SNLP_ERR_FORMAT;
+        m->known_word_seed = (uint32_t)value;
+    }
+    groups = json_member(&l->doc, features, "groups");
+    if (!groups || groups->type != JSON_ARRAY || groups->count < 1)
+        return failf(l, SNLP_ERR_FORMAT, "features: groups must be a non-empty list");
+    m->groups = calloc(groups->count, sizeof *m->groups);
+    if (!m->groups) return failf(l, SNLP_ERR_MEMORY, "out of memory");
+    m->group_count = groups->count;
+    for (k = groups->first_child; k != JSON_NONE; k = l->doc.nodes[k].next, i++)
+        if ((status = read_group(l, &l->doc.nodes[k], i, pos)) != SNLP_OK) return status;
+    return check_groups(l, pos);
+}
+
+static const struct {
+    const char *name;
+    snlp_dtype dtype;
+    unsigned size;
+} DTYPES[] = {{"<u1", SNLP_U8, 1}, {"<f2", SNLP_F16, 2}, {"<f4", SNLP_F32, 4},
+              {"<i4", SNLP_I32, 4}, {"<i8", SNLP_I64, 8}};
+
+static int entry_order(const void *a, const void *b) {
+    const array_entry *x = a, *y = b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static snlp_status read_array_table(loader *l, const json_node *root) {
+    static const char *const keys[] = {"name", "dtype", "shape", "offset", NULL};
+    snlp_model *m = l->model;
+    const json_node *table = json_member(&l->doc, root, "arrays");
+    array_entry *by_offset;
+    uint32_t k;
+    size_t i = 0;
+    if (!table || table->type != JSON_ARRAY)
+        return failf(l, SNLP_ERR_FORMAT, "arrays: expected a list");
+    m->arrays = calloc(table->count ? table->count : 1, sizeof *m->arrays);
+    if (!m->arrays) return failf(l, SNLP_ERR_MEMORY, "out of memory");
+    m->array_count = table->count;
+    for (k = table->first_child; k != JSON_NONE; k = l->doc.nodes[k].next, i++) {
+        const json_node *entry = &l->doc.nodes[k], *shape, *dtype;
+        array_entry *a = &m->arrays[i];
+        uint64_t elements = 1, dims[MAX_ARRAY_DIMS] = {0};
+        unsigned size = 0;
+        int64_t offset;
+        char type[8];
+        uint32_t d;
+        size_t n = 0;
+        if (entry->type != JSON_OBJECT || !has_keys(l, entry, keys, NULL, "array table"))
+            return failf(l, SNLP_ERR_FORMAT, "array table entry %zu is not valid", i);
+        a->name = keep_string(l, json_member(&l->doc, entry, "name"));
+        dtype = json_member(&l->doc, entry, "dtype");
+        if (!a->name || json_string(&l->doc, dtype, type, sizeof type))
+            return failf(l, SNLP_ERR_FORMAT, "array table entry %zu: bad name or dtype", i);
+        for (size_t t = 0; t < sizeof DTYPES / sizeof *DTYPES; t++)
+            if (!strcmp(DTYPES[t].name, type)) {
+                a->view.dtype = DTYPES[t].dtype;
+                size = DTYPES[t].size;
+            }
+        if (!size) return failf(l, SNLP_ERR_FORMAT, "array '%s': unknown dtype", a->name);
+        shape = json_member(&l->doc, entry, "shape");
+        if (!shape || shape->type != JSON_ARRAY || shape->count > MAX_ARRAY_DIMS)
+            return failf(l, SNLP_ERR_FORMAT, "array '%s': bad shape", a->name);
+        for (d = shape->first_child; d != JSON_NONE; d = l->doc.nodes[d].next, n++) {
+            int64_t extent;
+            if (json_integer(&l->doc, &l->doc.nodes[d], 0, INT64_MAX, &extent))
+                return failf(l, SNLP_ERR_FORMAT, "array '%s': bad shape", a->name);
+            dims[n] = (uint64_t)extent;
+            /* Bounded by the data section, so the product cannot overflow unnoticed. */
+            if (extent && elements > m->data_size / (uint64_t)extent)
+                return failf(l, SNLP_ERR_FORMAT, "array '%s' is larger than the file", a->name);
+            elements *= (uint64_t)extent;
+        }
+        if (!get_int(l, entry, "offset", 0, INT64_MAX, &offset, "array table"))
+            return SNLP_ERR_FORMAT;
+        a->offset = (uint64_t)offset;
+        a->bytes = elements * size;
+        if (a->offset % 8 || a->offset > m->data_size || a->bytes > m->data_size - a->offset)
+            return failf(l, SNLP_ERR_FORMAT, "array '%s' runs past the data section or is "
+                         "misaligned", a->name);
+        a->view.data = m->data + a->offset;
+        a->view.rows = n ? dims[0] : 1;
+        a->view.cols = n ? elements / (dims[0] ? dims[0] : 1) : 1;
+        if (n && !dims[0]) a->view.cols = 0;
+        if (n > 2) return failf(l, SNLP_ERR_FORMAT, "array '%s' has more than 2 axes", a->name);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(m->arrays[j].name, a->name))
+                return failf(l, SNLP_ERR_FORMAT, "array '%s' appears twice", a->name);
+    }
+    by_offset = malloc((m->array_count ? m->array_count : 1) * sizeof *by_offset);
+    if (!by_offset) return failf(l, SNLP_ERR_MEMORY, "out of memory");
+    memcpy(by_offset, m->arrays, m->array_count * sizeof *by_offset);
+    qsort(by_offset, m->array_count, sizeof *by_offset, entry_order);
+    for (i = 1; i < m->array_count; i++) {
+        const array_entry *before = &by_offset[i - 1];
+        if (before->bytes && before->offset + before->bytes > by_offset[i].offset) {
+            snlp_status status = failf(l, SNLP_ERR_FORMAT, "arrays '%s' and '%s' overlap",
+                                       before->name, by_offset[i].name);
+            free(by_offset);
+            return status;
+        }
+    }
+    free(by_offset);
+    return SNLP_OK;
+}
+
+static const array_entry *find_array(const snlp_model *m, const char *name) {
+    for (size_t i = 0; i < m->array_count; i++)
+        if (!strcmp(m->arrays[i].name, name)) return &m->arrays[i];
+    return NULL;
+}
+
+/* The arrays the metadata implies, exactly (docs/FORMAT.md, "Arrays"). */
+static snlp_status check_arrays(loader *l) {
+    snlp_model *m = l->model;
+    size_t expected = 0;
+    uint64_t width = 0;
+    char name[48];
+    struct { const char *name; snlp_dtype dtype; uint64_t rows, cols; } dense[4];
+    for (size_t i = 0; i < m->group_count; i++) {
+        const snlp_group *g = &m->groups[i];
+        const char *suffixes[] = {"codes", "offset", "scale"};
+        for (int s = 0; s < 3; s++) {
+            const array_entry *a;
+            snprintf(name, sizeof name, "embedding_%zu.%s", i, suffixes[s]);
+            a = find_array(m, name);
+            if (!a || a->view.dtype != (s ? SNLP_F16 : SNLP_U8) || a->view.rows != g->buckets ||
+                a->view.cols != (s ? 1 : g->dims))
+                return failf(l, SNLP_ERR_FORMAT, "array '%s' is missing or has the wrong "
+                             "dtype or shape", name);
+            expected++;
+        }
+        width += g->dims;
+    }
+    dense[0].name = "hidden_weights"; dense[0].rows = width; dense[0].cols = m->hidden;
+    dense[1].name = "hidden_bias"; dense[1].rows = m->hidden; dense[1].cols = 1;
+    dense[2].name = "output_weights"; dense[2].rows = m->hidden; dense[2].cols = m->label_count;
+    dense[3].name = "output_bias"; dense[3].rows = m->label_count; dense[3].cols = 1;
+    for (int d = 0; d < 4; d++) {
+        const array_entry *a = find_array(m, dense[d].name);
+        if (!a || a->view.dtype != SNLP_F32 || a->view.rows != dense[d].rows ||
+            a->view.cols != dense[d].cols)
+            return failf(l, SNLP_ERR_FORMAT, "array '%s' is missing or has the wrong dtype or "
+                         "shape", dense[d].name);
+        expected++;
+    }
+    if (m->known_word_bits) {
+        const array_entry *a = find_array(m, "known_words");
+        if (!a || a->view.dtype != SNLP_U8 || a->view.rows != m->known_word_bits / 8 ||
+            a->view.cols != 1)
+            return failf(l, SNLP_ERR_FORMAT, "array 'known_words' is missing or has the wrong "
+                         "dtype or shape");
+        expected++;
+    }
+    if (expected != m->array_count)
+        return failf(l, SNLP_ERR_FORMAT, "the file holds arrays this model does not use");
+    for (size_t i = 0; i < m->array_count; i++) {
+        const array_entry *a = &m->arrays[i];
+        uint64_t count = a->view.rows * a->view.cols;
+        for (uint64_t e = 0; e < count && a->view.dtype == SNLP_F32; e++)
+            if (!isfinite(snlp_read_f32(a->view.data + 4 * e)))
+                return failf(l, SNLP_ERR_FORMAT, "array '%s' holds a value that is not finite",
+                             a->name);
+        for (uint64_t e = 0; e < count && a->view.dtype == SNLP_F16; e++)
+            if ((snlp_read_u16(a->view.data + 2 * e) & 0x7C00) == 0x7C00)
+                return failf(l, SNLP_ERR_FORMAT, "array '%s' holds a value that is not finite",
+                             a->name);
+    }
+    return SNLP_OK;
+}
+
+static snlp_status read_metadata(loader *l) {
+    static const char *const keys[] = {"task", "labels", "smallnlp_version", "featurizer",
+                                       "features", "hidden", "data_licences", "training",
+                                       "arrays", NULL};
+    static const char *const optional[] = {"calibration", NULL};
+    static const char *const featurizer_keys[] = {"version", "unicode", NULL};
+    snlp_model *m = l->model;
+    const json_node *root = json_at(&l->doc, 0), *node;
+    int64_t value;
+    int pos;
+    snlp_status status;
+    if (root->type != JSON_OBJECT) return failf(l, SNLP_ERR_FORMAT, "metadata is not an object");
+    if (!has_keys(l, root, keys, optional, "metadata")) return SNLP_ERR_FORMAT;
+    m->task = keep_string(l, json_member(&l->doc, root, "task"));
+    if (!m->task || (strcmp(m->task, "langid") && strcmp(m->task, "pos")))
+        return failf(l, SNLP_ERR_FORMAT, "task must be 'langid' or 'pos'");
+    pos = !strcmp(m->task, "pos");
+    node = json_member(&l->doc, root, "smallnlp_version");
+    if (node->type != JSON_STRING)
+        return failf(l, SNLP_ERR_FORMAT, "smallnlp_version is not a string");
+    node = json_member(&l->doc, root, "featurizer");
+    if (node->type != JSON_OBJECT || !has_keys(l, node, featurizer_keys, NULL, "featurizer") ||
+        json_member(&l->doc, node, "unicode")->type != JSON_STRING)
+        return failf(l, SNLP_ERR_FORMAT, "featurizer must be {version, unicode}");
+    if (!get_int(l, node, "version", 1, UINT32_MAX, &value, "featurizer"))
+        return SNLP_ERR_FORMAT;
+    m->featurizer_version = (uint32_t)value;
+    if (value != FEATURIZER_VERSION)
+        return failf(l, SNLP_ERR_UNSUPPORTED, "its features were made by featurizer version "
+                     "%lld; this runtime implements version %d", (long long)value,
+                     FEATURIZER_VERSION);
+    if ((status = read_labels(l, root)) != SNLP_OK) return status;
+    if (!get_int(l, root, "hidden", 1, MAX_HIDDEN, &value, "metadata")) return SNLP_ERR_FORMAT;
+    m->hidden = (uint32_t)value;
+    if ((status = read_features(l, root, pos)) != SNLP_OK) return status;
+    if (json_member(&l->doc, root, "data_licences")->type != JSON_OBJECT ||
+        json_member(&l->doc, root, "training")->type != JSON_OBJECT)
+        return failf(l, SNLP_ERR_FORMAT, "data_licences and training must be objects");
+    m->temperature = 1.0;
+    node = json_member(&l->doc, root, "calibration");
+    if (node && node->type != JSON_NULL) {
+        const json_node *t = json_member(&l->doc, node, "temperature");
+        if (pos || node->type != JSON_OBJECT || !t || json_number(&l->doc, t, &m->temperature) ||
+            m->temperature < 1e-3 || m->temperature > 1e3)
+            return failf(l, SNLP_ERR_FORMAT, "calibration: temperature must be in 0.001..1000");
+    }
+    if ((status = read_array_table(l, root)) != SNLP_OK) return status;
+    return check_arrays(l);
+}
+
+snlp_status snlp_model_open_buffer(const void *data, size_t size, snlp_model **out,
+                                   char *message, size_t message_size) {
+    loader l = {{0}, NULL, message, message_size};
+    const uint8_t *bytes = data;
+    uint32_t version, meta_length;
+    uint64_t data_start;
+    snlp_status status;
+    if (message && message_size) message[0] = '\0';
+    if (!out) return failf(&l, SNLP_ERR_ARGUMENT, "no place for the model");
+    *out = NULL;
+    if (!data) return failf(&l, SNLP_ERR_ARGUMENT, "no bytes");
+    if (size < HEADER_BYTES + CHECKSUM_BYTES || memcmp(bytes, MAGIC, 8))
+        return failf(&l, SNLP_ERR_FORMAT, "not a smallnlp model file (bad magic or too short)");
+    version = snlp_read_u32(bytes + 8);
+    if (version != SNLP_FORMAT_VERSION)
+        return failf(&l, SNLP_ERR_UNSUPPORTED, "format version %u; this runtime reads version "
+                     "%d (load and save a version-1 file with the Python package to convert "
+                     "it)", version, SNLP_FORMAT_VERSION);
+    meta_length = snlp_read_u32(bytes + 12);
+    if (meta_length > size - HEADER_BYTES - CHECKSUM_BYTES)
+        return failf(&l, SNLP_ERR_FORMAT, "metadata length %u runs past the end of the file",
+                     meta_length);
+    if (snlp_crc32(bytes, size - CHECKSUM_BYTES) != snlp_read_u32(bytes + size - CHECKSUM_BYTES))
+        return failf(&l, SNLP_ERR_FORMAT, "checksum mismatch (the file is damaged)");
+    data_start = ((uint64_t)HEADER_BYTES + meta_length + 7) & ~(uint64_t)7;
+    if (data_start > size - CHECKSUM_BYTES)
+        return failf(&l, SNLP_ERR_FORMAT, "the data section starts past the end of the file");
+    l.model = calloc(1, sizeof *l.model);
+    if (!l.model) return failf(&l, SNLP_ERR_MEMORY, "out of memory");
+    l.model->data = bytes + data_start;
+    l.model->data_size = size - CHECKSUM_BYTES - data_start;
+    if (json_parse(&l.doc, (const char *)bytes + HEADER_BYTES, meta_length, message,
+                   message_size)) {
+        snlp_model_free(l.model);
+        return SNLP_ERR_FORMAT;
+    }
+    /* Unescaped strings are never longer than their JSON text. */
+    l.model->strings_size = meta_length + l.doc.count + 1;
+    l.model->strings = malloc(l.model->strings_size);
+    status = l.model->strings ? read_metadata(&l) : failf(&l, SNLP_ERR_MEMORY, "out of memory");
+    json_free(&l.doc);
+    if (status != SNLP_OK) {
+        snlp_model_free(l.model);
+        return status;
+    }
+    *out = l.model;
+    return SNLP_OK;
+}
+
+snlp_status snlp_model_open_file(const char *path, snlp_model **out, char *message,
+                                 size_t message_size) {
+    loader l = {{0}, NULL, message, message_size};
+    FILE *file;
+    long length;
+    uint8_t *bytes;
+    snlp_status status;
+    if (!out || !path) return failf(&l, SNLP_ERR_ARGUMENT, "no path or no place for the model");
+    *out = NULL;
+    file = fopen(path, "rb");
+    if (!file) return failf(&l, SNLP_ERR_IO, "%s: cannot open", path);
+    if (fseek(file, 0, SEEK_END) || (length = ftell(file)) < 0 || fseek(file, 0, SEEK_SET)) {
+        fclose(file);
+        return failf(&l, SNLP_ERR_IO, "%s: cannot read", path);
+    }
+    bytes = malloc(length ? (size_t)length : 1);
+    if (!bytes) {
+        fclose(file);
+        return failf(&l, SNLP_ERR_MEMORY, "%s: out of memory", path);
+    }
+    if (fread(bytes, 1, (size_t)length, file) != (size_t)length) {
+        fclose(file);
+        free(bytes);
+        return failf(&l, SNLP_ERR_IO, "%s: cannot read", path);
+    }
+    fclose(file);
+    status = snlp_model_open_buffer(bytes, (size_t)length, out, message, message_size);
+    if (status != SNLP_OK) {
+        free(bytes);
+        if (message && message_size) { /* name the file */
+            char reason[SNLP_MESSAGE_SIZE];
+            snprintf(reason, sizeof reason, "%s", message);
+            snprintf(message, message_size, "%s: %s", path, reason);
+        }
+        return status;
+    }
+    (*out)->owned = bytes;
+    return SNLP_OK;
+}
+
+void snlp_model_free(snlp_model *m) {
+    if (!m) return;
+    free(m->owned);
+    free(m->strings);
+    free(m->labels);
+    free(m->groups);
+    free(m->arrays);
+    free(m);
+}
+
+const char *snlp_model_task(const snlp_model *m) { return m ? m->task : NULL; }
+uint32_t snlp_model_featurizer_version(const snlp_model *m) { return m ? m->featurizer_version : 0; }
+size_t snlp_model_label_count(const snlp_model *m) { return m ? m->label_count : 0; }
+const char *snlp_model_label(const snlp_model *m, size_t i) {
+    return m && i < m->label_count ? m->labels[i] : NULL;
+}
+size_t snlp_model_group_count(const snlp_model *m) { return m ? m->group_count : 0; }
+const snlp_group *snlp_model_group(const snlp_model *m, size_t i) {
+    return m && i < m->group_count ? &m->groups[i] : NULL;
+}
+uint32_t snlp_model_hidden(const snlp_model *m) { return m ? m->hidden : 0; }
+double snlp_model_temperature(const snlp_model *m) { return m ? m->temperature : 1.0; }
+uint32_t snlp_model_max_chars(const snlp_model *m) { return m ? m->max_chars : 0; }
+
+snlp_status snlp_model_array(const snlp_model *m, const char *name, snlp_matrix *out) {
+    const array_entry *a = m && name && out ? find_array(m, name) : NULL;
+    if (!a) return SNLP_ERR_ARGUMENT;
+    *out = a->view;
+    return SNLP_OK;
+}
+
+snlp_status snlp_model_embedding_row(const snlp_model *m, size_t group, uint32_t row,
+                                     float *out) {
+    char name[48];
+    snlp_matrix codes, offset, scale;
+    if (!m || !out || group >= m->group_count || row >= m->groups[group].buckets)
+        return SNLP_ERR_ARGUMENT;
+    snprintf(name, sizeof name, "embedding_%zu.codes", group);
+    snlp_model_array(m, name, &codes);
+    snprintf(name, sizeof name, "embedding_%zu.offset", group);
+    snlp_model_array(m, name, &offset);
+    snprintf(name, sizeof name, "embedding_%zu.scale", group);
+    snlp_model_array(m, name, &scale);
+    {
+        float base = snlp_half_to_float(snlp_read_u16(offset.data + 2 * (size_t)row));
+        float step = snlp_half_to_float(snlp_read_u16(scale.data + 2 * (size_t)row));
+        const uint8_t *code = codes.data + (size_t)row * codes.cols;
+        for (uint64_t d = 0; d < codes.cols; d++) out[d] = base + (float)code[d] * step;
+    }
+    return SNLP_OK;
+}

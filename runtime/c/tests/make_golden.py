@@ -1,0 +1,98 @@
+"""The golden files the C tests check the runtime against, made by the Python
+package (the reference).
+
+    python runtime/c/tests/make_golden.py          # trains the two tiny models, writes both
+    python runtime/c/tests/make_golden.py --check  # rewrites nothing; exit 1 if an
+                                                   # .expected file differs from the models
+
+The models are trained on synthetic text (no real data is committed). Each
+``<name>.expected`` lists what a reader must find in ``<name>.snlp``: the
+metadata the runtime uses, a few decoded embedding rows, and MurmurHash3
+values of a few byte strings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+GOLDEN = HERE / "golden"
+HASHED = [b"", b"a", b"ab", b"abc", b"abcd", b"^hello$", "^żółw$".encode(), b"\xff" * 9]
+
+
+def train_models() -> None:
+    sys.path.insert(0, str(HERE.parents[2]))
+    from smallnlp import LanguageIdentifier, PosTagger
+    from smallnlp.data import read_conllu
+    from tests.conftest import TINY_CONFIG, synthetic_corpus
+    from tests.test_pos import TINY_POS_CONFIG, synthetic_treebank
+
+    texts, labels = synthetic_corpus(40)
+    LanguageIdentifier(memory_budget="40KB", config=TINY_CONFIG, epochs=2).fit(
+        texts, labels, texts[::5], labels[::5]).save(GOLDEN / "tiny-langid.snlp")
+    treebank = GOLDEN / "treebank.conllu"
+    treebank.write_text(synthetic_treebank(40), encoding="utf-8")
+    sentences = read_conllu(treebank)
+    treebank.unlink()
+    config = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["features"],
+                                              "known_word_bits": 256}}
+    PosTagger("60KB", config=config, epochs=1).fit(
+        [s.forms for s in sentences], [s.tags for s in sentences]).save(
+        GOLDEN / "tiny-pos.snlp")
+
+
+def expected(path: Path) -> str:
+    """What a reader must find in the model file at ``path``."""
+    from smallnlp import modelfile
+
+    metadata, arrays, _ = modelfile.load(path)
+    lines = [f"task {metadata['task']}",
+             f"featurizer {metadata['featurizer']['version']}",
+             f"hidden {metadata['hidden']}",
+             f"max_chars {metadata['features'].get('max_chars', 0)}",
+             f"temperature {(metadata.get('calibration') or {}).get('temperature', 1.0)!r}",
+             f"labels {len(metadata['labels'])}"]
+    lines += [f"label {i} {label}" for i, label in enumerate(metadata["labels"])]
+    for i, g in enumerate(metadata["features"]["groups"]):
+        lines.append(f"group {i} {g['name']} {g['kind']} {g['buckets']} {g['dims']} "
+                     f"{g['order']} {g['seed']} {g['offset']}")
+        codes = arrays[f"embedding_{i}.codes"]
+        offset = arrays[f"embedding_{i}.offset"].astype(np.float32)
+        scale = arrays[f"embedding_{i}.scale"].astype(np.float32)
+        for row in sorted({0, g["buckets"] // 2, g["buckets"] - 1}):
+            values = offset[row] + codes[row].astype(np.float32) * scale[row]
+            lines.append(f"row {i} {row} " + " ".join(f"{v:.9g}" for v in values))
+    import mmh3
+
+    for seed in (0, 1, 4294967295):
+        for data in HASHED:
+            lines.append(f"hash {seed} {data.hex() or '-'} {mmh3.hash(data, seed, signed=False)}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    if not args.check:
+        GOLDEN.mkdir(exist_ok=True)
+        train_models()
+    stale = []
+    for model in sorted(GOLDEN.glob("*.snlp")):
+        target = model.with_suffix(".expected")
+        text = expected(model)
+        if args.check:
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                stale.append(target.name)
+        else:
+            target.write_text(text, encoding="utf-8")
+    if stale:
+        sys.exit(f"out of date: {', '.join(stale)} (run {Path(__file__).name})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+/* C tests of the loader: the golden models (made by the Python package,
+ * tests/make_golden.py) read back exactly, and damaged or hostile files refused
+ * with an error code. Usage: test_model GOLDEN_DIR */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smallnlp.h"
+
+static int failures = 0;
+
+#define CHECK(condition, ...)                                       \
+    do {                                                            \
+        if (!(condition)) {                                         \
+            failures++;                                             \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);         \
+            fprintf(stderr, __VA_ARGS__);                           \
+            fputc('\n', stderr);                                    \
+        }                                                           \
+    } while (0)
+
+static unsigned char *read_all(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *bytes;
+    long n;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    bytes = malloc((size_t)n + 1);
+    if (bytes && fread(bytes, 1, (size_t)n, f) != (size_t)n) {
+        free(bytes);
+        bytes = NULL;
+    }
+    fclose(f);
+    *size = (size_t)n;
+    return bytes;
+}
+
+static int hex_bytes(const char *hex, unsigned char *out, size_t *n) {
+    *n = 0;
+    if (!strcmp(hex, "-")) return 0;
+    for (; hex[0] && hex[1]; hex += 2) {
+        unsigned value;
+        if (sscanf(hex, "%2x", &value) != 1) return -1;
+        out[(*n)++] = (unsigned char)value;
+    }
+    return 0;
+}
+
+/* Every line of NAME.expected holds for NAME.snlp. */
+static void check_golden(const char *dir, const char *name) {
+    char path[1024], line[8192], message[SNLP_MESSAGE_SIZE];
+    snlp_model *model = NULL;
+    FILE *expected;
+    snlp_status status;
+    int lines = 0;
+    snprintf(path, sizeof path, "%s/%s.snlp", dir, name);
+    status = snlp_model_open_file(path, &model, message, sizeof message);
+    CHECK(status == SNLP_OK, "%s: %s", path, message);
+    if (status != SNLP_OK) return;
+    snprintf(path, sizeof path, "%s/%s.expected", dir, name);
+    expected = fopen(path, "r");
+    CHECK(expected != NULL, "cannot open %s", path);
+    while (expected && fgets(line, sizeof line, expected)) {
+        char word[64], text[256], kind[64];
+        unsigned long a, b, c, d, e;
+        long offset;
+        double number;
+        lines++;
+        line[strcspn(line, "\n")] = '\0';
+        if (sscanf(line, "task %63s", word) == 1) {
+            CHECK(!strcmp(snlp_model_task(model), word), "%s: task", name);
+        } else if (sscanf(line, "featurizer %lu", &a) == 1) {
+            CHECK(snlp_model_featurizer_version(model) == a, "%s: featurizer", name);
+        } else if (sscanf(line, "hidden %lu", &a) == 1) {
+            CHECK(snlp_model_hidden(model) == a, "%s: hidden", name);
+        } else if (sscanf(line, "max_chars %lu", &a) == 1) {
+            CHECK(snlp_model_max_chars(model) == a, "%s: max_chars", name);
+        } else if (sscanf(line, "temperature %lf", &number) == 1) {
+            CHECK(snlp_model_temperature(model) == number, "%s: temperature", name);
+        } else if (sscanf(line, "labels %lu", &a) == 1) {
+            CHECK(snlp_model_label_count(model) == a, "%s: label count", name);
+        } else if (sscanf(line, "label %lu %255s", &a, text) == 2) {
+            const char *label = snlp_model_label(model, a);
+            CHECK(label && !strcmp(label, text), "%s: label %lu", name, a);
+        } else if (sscanf(line, "group %lu %255s %63s %lu %lu %lu %lu %ld", &a, text, kind, &b,
+                          &c, &d, &e, &offset) == 8) {
+            const snlp_group *g = snlp_model_group(model, a);
+            CHECK(g && !strcmp(g->name, text) && !strcmp(g->kind, kind) && g->buckets == b &&
+                  g->dims == c && g->order == d && g->seed == e && g->offset == offset,
+                  "%s: group %lu", name, a);
+        } else if (sscanf(line, "row %lu %lu", &a, &b) == 2) {
+            const snlp_group *g = snlp_model_group(model, a);
+            float values[256];
+            char *cursor = line;
+            CHECK(g && g->dims <= 256, "%s: row of group %lu", name, a);
+            if (!g || g->dims > 256) continue;
+            CHECK(snlp_model_embedding_row(model, a, (uint32_t)b, values) == SNLP_OK,
+                  "%s: row %lu %lu", name, a, b);
+            for (int skip = 0; skip < 3; skip++) cursor = strchr(cursor, ' ') + 1;
+            for (uint32_t k = 0; k < g->dims; k++) {
+                char *end;
+                float want = strtof(cursor, &end);
+                CHECK(end != cursor && values[k] == want, "%s: row %lu %lu value %u: %.9g, "
+                      "expected %.9g", name, a, b, k, values[k], want);
+                cursor = end;
+            }
+        } else if (sscanf(line, "hash %lu %255s %lu", &a, text, &b) == 3) {
+            unsigned char bytes[128];
+            size_t n;
+            CHECK(hex_bytes(text, bytes, &n) == 0, "bad hex %s", text);
+            CHECK(snlp_murmur3_32(bytes, n, (uint32_t)a) == b, "murmur3(%s, %lu)", text, a);
+        } else {
+            CHECK(0, "%s: unknown line '%s'", path, line);
+        }
+    }
+    if (expected) fclose(expected);
+    CHECK(lines > 10, "%s: only %d lines", path, lines);
+    snlp_model_free(model);
+}
+
+static uint32_t crc32_of(const unsigned char *data, size_t n) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= data[i];
+        for (int k = 0; k < 8; k++) crc = crc & 1 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+    }
+    return crc ^ 0xFFFFFFFFu;
+}
+
+static void put_u32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static snlp_status open_copy(const unsigned char *bytes, size_t size, char *message) {
+    /* A copy of exactly `size` bytes, so a read past the end is a sanitizer report. */
+    unsigned char *copy = malloc(size ? size : 1);
+    snlp_model *model = NULL;
+    snlp_status status;
+    memcpy(copy, bytes, size);
+    status = snlp_model_open_buffer(copy, size, &model, message, SNLP_MESSAGE_SIZE);
+    snlp_model_free(model);
+    free(copy);
+    return status;
+}
+
+/* Replace the first `from` in the metadata by `to` (same length), fix the CRC. */
+static snlp_status edited(const unsigned char *bytes, size_t size, const char *from,
+                          const char *to, char *message) {
+    unsigned char *copy = malloc(size);
+    size_t n = strlen(from);
+    snlp_status status;
+    memcpy(copy, bytes, size);
+    for (size_t i = 16; i + n < size; i++) {
+        if (!memcmp(copy + i, from, n)) {
+            memcpy(copy + i, to, n);
+            break;
+        }
+    }
+    put_u32(copy + size - 4, crc32_of(copy, size - 4));
+    status = open_copy(copy, size, message);
+    free(copy);
+    return status;
+}
+
+static void check_hostile(const char *dir) {
+    char path[1024], message[SNLP_MESSAGE_SIZE];
+    size_t size;
+    unsigned char *bytes;
+    unsigned long long seed = 12345;
+    snprintf(path, sizeof path, "%s/tiny-pos.snlp", dir);
+    bytes = read_all(path, &size);
+    CHECK(bytes != NULL, "cannot read %s", path);
+    if (!bytes) return;
+    CHECK(open_copy(bytes, size, message) == SNLP_OK, "the intact file: %s", message);
+    for (size_t cut = 0; cut < size; cut++) /* truncated at every offset */
+        CHECK(open_copy(bytes, cut, message) != SNLP_OK, "truncated at %zu was accepted", cut);
+    for (int flip = 0; flip < 3000; flip++) { /* random bit flips */
+        size_t at;
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        at = (size_t)(seed >> 33) % size;
+        bytes[at] ^= (unsigned char)(1u << ((seed >> 20) & 7));
+        CHECK(open_copy(bytes, size, message) != SNLP_OK, "bit flip at %zu was accepted", at);
+        bytes[at] ^= (unsigned char)(1u << ((seed >> 20) & 7));
+    }
+    {   /* hand-made headers, each with a valid checksum */
+        unsigned char *copy = malloc(size);
+        const uint32_t versions[] = {0, 1, 3, 0xFFFFFFFFu};
+        const uint32_t lengths[] = {0, 1, 0x7FFFFFFFu, 0xFFFFFFFFu, (uint32_t)size};
+        memcpy(copy, bytes, size);
+        for (size_t v = 0; v < sizeof versions / sizeof *versions; v++) {
+            memcpy(copy, bytes, size);
+            put_u32(copy + 8, versions[v]);
+            put_u32(copy + size - 4, crc32_of(copy, size - 4));
+            CHECK(open_copy(copy, size, message) == SNLP_ERR_UNSUPPORTED,
+                  "version %u: %s", versions[v], message);
+        }
+        for (size_t k = 0; k < sizeof lengths / sizeof *lengths; k++) {
+            memcpy(copy, bytes, size);
+            put_u32(copy + 12, lengths[k]);
+            put_u32(copy + size - 4, crc32_of(copy, size - 4));
+            CHECK(open_copy(copy, size, message) == SNLP_ERR_FORMAT,
+                  "metadata length %u: %s", lengths[k], message);
+        }
+        memcpy(copy, bytes, size);
+        copy[0] = 'X';
+        put_u32(copy + size - 4, crc32_of(copy, size - 4));
+        CHECK(open_copy(copy, size, message) == SNLP_ERR_FORMAT, "bad magic: %s", message);
+        free(copy);
+    }
+    {   /* metadata that breaks the spec, with a valid checksum */
+        static const char *const cases[][3] = {
+            {"\"hidden\":48", "\"hidden\":47", "hidden_weights"},
+            {"\"hidden\":48", "\"hidden\":-1", "hidden"},
+            {"\"buckets\":64", "\"buckets\":99", "embedding_0"},
+            {"\"task\":\"pos\"", "\"task\":\"xyz\"", "task"},
+            {"\"task\":\"pos\"", "\"tusk\":\"pos\"", "key"},
+            {"\"version\":2", "\"version\":1", "featurizer version 1"},
+            {"\"version\":2", "\"version\":9", "featurizer version 9"},
+            {"\"kind\":\"word\"", "\"kind\":\"wurd\"", "kind"},
+            {"\"offset\":-1", "\"offset\":+1", "JSON"},
+            {"\"dtype\":\"<f4\"", "\"dtype\":\"<f8\"", "dtype"},
+            {"\"offset\":0,", "\"offset\":8,", "overlap"},
+            {"\"labels\":[\"ADP\"", "\"labels\":[\"DET\"", "unique"},
+        };
+        for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+            snlp_status status = edited(bytes, size, cases[k][0], cases[k][1], message);
+            CHECK(status != SNLP_OK && strstr(message, cases[k][2]),
+                  "edit %s -> %s: status %d, message '%s'", cases[k][0], cases[k][1], status,
+                  message);
+        }
+    }
+    free(bytes);
+    {   /* a missing file and bad arguments */
+        snlp_model *model = NULL;
+        CHECK(snlp_model_open_file("/nonexistent/x.snlp", &model, message, sizeof message) ==
+              SNLP_ERR_IO && model == NULL, "missing file: %s", message);
+        CHECK(snlp_model_open_buffer(NULL, 10, &model, message, sizeof message) ==
+              SNLP_ERR_ARGUMENT, "NULL bytes");
+        CHECK(snlp_model_open_buffer("SMALLNLP", 8, NULL, NULL, 0) == SNLP_ERR_ARGUMENT,
+              "NULL out");
+    }
+}
+
+static void check_half(void) {
+    CHECK(snlp_half_to_float(0x3C00) == 1.0f, "half 1");
+    CHECK(snlp_half_to_float(0xC000) == -2.0f, "half -2");
+    CHECK(snlp_half_to_float(0x0001) == ldexpf(1.0f, -24), "smallest subnormal");
+    CHECK(snlp_half_to_float(0x7BFF) == 65504.0f, "largest half");
+    CHECK(isinf(snlp_half_to_float(0x7C00)), "infinity");
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : "tests/golden";
+    check_golden(dir, "tiny-langid");
+    check_golden(dir, "tiny-pos");
+    check_hostile(dir);
+    check_half();
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("all C runtime checks passed\n");
+    return 0;
+}
