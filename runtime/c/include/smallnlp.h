@@ -2,9 +2,10 @@
  * smallnlp C runtime: reads the .snlp model files the Python package trains
  * (docs/FORMAT.md). C99, libc only.
  *
- * Status: this is the loader (container, metadata, arrays, weights views) and
- * the hashing primitives. Featurization and prediction are not implemented
- * yet (issue 12 is open); nothing here answers a text.
+ * Status: the loader (container, metadata, arrays, weights views), the
+ * hashing primitives and the network (features -> logits). Featurization
+ * (text -> feature ids) is not implemented yet (issue 12 is open): nothing
+ * here answers a text by itself.
  *
  * Manners: a model is immutable once opened and may be shared between
  * threads; every function returns a status and, on failure, writes a message
@@ -91,6 +92,26 @@ snlp_status snlp_model_array(const snlp_model *model, const char *name, snlp_mat
  * float32, `dims` values written to `out`. */
 snlp_status snlp_model_embedding_row(const snlp_model *model, size_t group, uint32_t row,
                                      float *out);
+
+/* One feature group's features of one input: `count` bucket ids and their
+ * weights (docs/FORMAT.md, "Pool"); count 0 gives the group zeros. */
+typedef struct {
+    const uint32_t *ids;
+    const float *weights;
+    size_t count;
+} snlp_features;
+
+/* The doubles of caller-owned workspace snlp_model_logits needs: an
+ * immutable model, and state the caller owns (one workspace per thread). */
+size_t snlp_workspace_doubles(const snlp_model *model);
+
+/* Logits (label_count doubles) for one input, from its features in every
+ * group (`groups` has snlp_model_group_count entries): pooled 8-bit rows,
+ * concatenated, hidden ReLU, output layer (dense layers in double, as the
+ * Python reference). Divide by the temperature before a softmax.
+ * SNLP_ERR_ARGUMENT if an id is outside its group. */
+snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
+                              double *workspace, double *logits);
 
 /* MurmurHash3 x86 32-bit (unsigned), as mmh3.hash(data, seed, signed=False). */
 uint32_t snlp_murmur3_32(const void *data, size_t size, uint32_t seed);

@@ -22,6 +22,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
 HASHED = [b"", b"a", b"ab", b"abc", b"abcd", b"^hello$", "^żółw$".encode(), b"\xff" * 9]
+# Texts whose features (ids and weights per group) and logits the langid golden
+# file lists: the C network must turn the features into the same logits.
+TEXTS = ["kakitona rutoki", "Schein bericht", "quelle eau", "кона стов", "x", "",
+         "Ｋａｋｉ ｔｏｎａ ２０２６", "ka sch ou ко"]
 
 
 def train_models() -> None:
@@ -66,12 +70,30 @@ def expected(path: Path) -> str:
         for row in sorted({0, g["buckets"] // 2, g["buckets"] - 1}):
             values = offset[row] + codes[row].astype(np.float32) * scale[row]
             lines.append(f"row {i} {row} " + " ".join(f"{v:.9g}" for v in values))
+    if metadata["task"] == "langid":
+        lines += _features_and_logits(path)
     import mmh3
 
     for seed in (0, 1, 4294967295):
         for data in HASHED:
             lines.append(f"hash {seed} {data.hex() or '-'} {mmh3.hash(data, seed, signed=False)}")
     return "\n".join(lines) + "\n"
+
+
+def _features_and_logits(path: Path) -> list[str]:
+    from smallnlp import LanguageIdentifier
+
+    model = LanguageIdentifier.load(path)
+    groups = model.featurizer_.transform(TEXTS, merge_repeats=False)
+    logits = model.network_.exact_logits(groups)
+    lines = []
+    for t in range(len(TEXTS)):
+        for g, group in enumerate(groups):
+            a, b = group.indptr[t], group.indptr[t + 1]
+            pairs = " ".join(f"{i}:{w:.9g}" for i, w in zip(group.ids[a:b], group.weights[a:b]))
+            lines.append(f"features {t} {g} {b - a} {pairs}".rstrip())
+        lines.append(f"logits {t} " + " ".join(f"{v:.17g}" for v in logits[t]))
+    return lines
 
 
 def main() -> None:

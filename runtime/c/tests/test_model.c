@@ -49,13 +49,63 @@ static int hex_bytes(const char *hex, unsigned char *out, size_t *n) {
     return 0;
 }
 
+#define MAX_GROUPS 16
+#define MAX_FEATURES 1024
+
+/* The features of one input, as listed by "features" lines. */
+typedef struct {
+    uint32_t ids[MAX_GROUPS][MAX_FEATURES];
+    float weights[MAX_GROUPS][MAX_FEATURES];
+    snlp_features groups[MAX_GROUPS];
+} input_features;
+
+static int read_features(char *line, input_features *in) {
+    unsigned long text, group, count;
+    char *cursor = line;
+    if (sscanf(line, "features %lu %lu %lu", &text, &group, &count) != 3 ||
+        group >= MAX_GROUPS || count > MAX_FEATURES)
+        return -1;
+    for (int skip = 0; skip < 4 && cursor; skip++) cursor = strchr(cursor + (skip > 0), ' ');
+    for (unsigned long f = 0; f < count; f++) {
+        char *end;
+        if (!cursor) return -1;
+        in->ids[group][f] = (uint32_t)strtoul(cursor + 1, &end, 10);
+        if (*end != ':') return -1;
+        in->weights[group][f] = strtof(end + 1, &cursor);
+    }
+    in->groups[group] = (snlp_features){in->ids[group], in->weights[group], count};
+    return 0;
+}
+
+/* The C network's logits against a "logits" line, within 1e-5. */
+static void check_logits(const snlp_model *model, char *line, const input_features *in,
+                         const char *name) {
+    double workspace[4096], logits[1024];
+    unsigned long text;
+    char *cursor = strchr(line + 7, ' ');
+    size_t labels = snlp_model_label_count(model);
+    if (sscanf(line, "logits %lu", &text) != 1 || labels > 1024 ||
+        snlp_workspace_doubles(model) > 4096) {
+        CHECK(0, "%s: bad logits line", name);
+        return;
+    }
+    CHECK(snlp_model_logits(model, in->groups, workspace, logits) == SNLP_OK, "%s: logits",
+          name);
+    for (size_t k = 0; k < labels && cursor; k++) {
+        double want = strtod(cursor, &cursor);
+        CHECK(fabs(logits[k] - want) <= 1e-5 * (1 + fabs(want)),
+              "%s: text %lu logit %zu: %.17g, expected %.17g", name, text, k, logits[k], want);
+    }
+}
+
 /* Every line of NAME.expected holds for NAME.snlp. */
 static void check_golden(const char *dir, const char *name) {
-    char path[1024], line[8192], message[SNLP_MESSAGE_SIZE];
+    char path[1024], line[65536], message[SNLP_MESSAGE_SIZE];
     snlp_model *model = NULL;
+    static input_features in;
     FILE *expected;
     snlp_status status;
-    int lines = 0;
+    int lines = 0, logits_checked = 0;
     snprintf(path, sizeof path, "%s/%s.snlp", dir, name);
     status = snlp_model_open_file(path, &model, message, sizeof message);
     CHECK(status == SNLP_OK, "%s: %s", path, message);
@@ -107,6 +157,11 @@ static void check_golden(const char *dir, const char *name) {
                       "expected %.9g", name, a, b, k, values[k], want);
                 cursor = end;
             }
+        } else if (!strncmp(line, "features ", 9)) {
+            CHECK(read_features(line, &in) == 0, "%s: bad features line", name);
+        } else if (!strncmp(line, "logits ", 7)) {
+            check_logits(model, line, &in, name);
+            logits_checked++;
         } else if (sscanf(line, "hash %lu %255s %lu", &a, text, &b) == 3) {
             unsigned char bytes[128];
             size_t n;
@@ -118,6 +173,17 @@ static void check_golden(const char *dir, const char *name) {
     }
     if (expected) fclose(expected);
     CHECK(lines > 10, "%s: only %d lines", path, lines);
+    CHECK(strcmp(snlp_model_task(model), "langid") || logits_checked >= 8,
+          "%s: only %d logits checked", name, logits_checked);
+    {   /* an id outside its group is refused */
+        uint32_t id = snlp_model_group(model, 0)->buckets;
+        float weight = 1.0f;
+        double workspace[4096], logits[1024];
+        snlp_features groups[MAX_GROUPS] = {{&id, &weight, 1}};
+        if (snlp_workspace_doubles(model) <= 4096 && snlp_model_label_count(model) <= 1024)
+            CHECK(snlp_model_logits(model, groups, workspace, logits) == SNLP_ERR_ARGUMENT,
+                  "%s: an id past the group's rows was accepted", name);
+    }
     snlp_model_free(model);
 }
 
