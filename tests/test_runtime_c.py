@@ -4,8 +4,10 @@ reader, and its own tests pass, also under AddressSanitizer and UBSan."""
 import importlib.util
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime" / "c"
@@ -54,3 +56,85 @@ def test_c_runtime_tests_pass_under_sanitizers(tmp_path):
     result = _make("test-asan", tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all C runtime checks passed" in result.stdout
+
+
+# Text that exercises every normalisation step: compatibility forms, NFKC
+# composition and reordering, Hangul, final sigma, markup, Catalan l·l, the
+# ș/ş fold, controls and symbols.
+TRICKY = ["𝐇𝐞𝐥𝐥𝐨 𝐰𝐨𝐫𝐥𝐝", "Ｈｅｌｌｏ ｔｈｅｒｅ", "ﬁne ﬂour", "ΟΔΟΣ ΣΟΦΟΣ Σ", "ὈΔΥΣΣΕΎΣ",
+          "e\u0301te\u0301 a\u0323\u0302 q\u0307\u0323", "한국어 ᄒᆞᆫ글 ㄱㅏ", "ｶﾀｶﾅ ﾊﾟﾋﾟ",
+          "<b>bold</b> a<b and <not closed", "coŀlegi col·legi", "știință ŞTIINŢĂ s\u0326i",
+          "İstanbul ıI", "ﻣﺮﺣﺒﺎ ﺑﻚ", "™ ⓐ ㎏ ① ½", "\x00\x01 tab\there", "Ǆemal ǅ", "x" * 5000,
+          "ﷺ ﷽", "ᾼ ᾈ ΐ", "Straße ẞ", ""]
+
+
+def _build_demo(tmp_path: Path) -> Path:
+    _toolchain()
+    result = _make("all", tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return tmp_path / "langid"
+
+
+def _random_lines(count: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    spans = [(0x20, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x4FF), (0x600, 0x6FF),
+             (0x900, 0x97F), (0x1100, 0x11FF), (0x1E00, 0x1FFF), (0x2000, 0x2BFF),
+             (0x3000, 0x30FF), (0x3130, 0x318F), (0xAC00, 0xD7A3), (0xF900, 0xFFEF),
+             (0x1D400, 0x1D7FF), (0x10000, 0x10FFFF)]
+    lines = []
+    for _ in range(count):
+        chars = []
+        for _ in range(int(rng.integers(1, 40))):
+            low, high = spans[int(rng.integers(len(spans)))]
+            cp = int(rng.integers(low, high + 1))
+            if not (0xD800 <= cp <= 0xDFFF or cp in (0x0A, 0x0D)):
+                chars.append(chr(cp))
+        lines.append("".join(chars))
+    return lines
+
+
+def _c_answers(demo: Path, lines: list[str]) -> list[tuple[str, float]]:
+    model = Path(__file__).resolve().parents[1] / "models" / "langid.snlp"
+    result = subprocess.run([str(demo), str(model)], input="\n".join(lines) + "\n",
+                            capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert result.returncode == 0, result.stderr
+    return [(label, float(p)) for label, p in
+            (row.split("\t") for row in result.stdout.splitlines())]
+
+
+def _assert_same_answers(demo: Path, lines: list[str]) -> None:
+    from smallnlp import LanguageIdentifier
+
+    python = LanguageIdentifier.load().predict_batch(lines)
+    c = _c_answers(demo, lines)
+    assert len(c) == len(lines)
+    differ = [(line[:60], p, q) for line, p, q in zip(lines, python, c)
+              if p.label != q[0] or abs(p.probability - q[1]) > 1e-4 + 5e-5]
+    assert not differ, f"{len(differ)} of {len(lines)} differ, e.g. {differ[:3]}"
+
+
+def test_c_language_id_answers_as_python_on_tricky_and_random_text(tmp_path):
+    _assert_same_answers(_build_demo(tmp_path), TRICKY + _random_lines(3000, seed=7))
+
+
+def test_c_language_id_answers_as_python_on_every_dev_line(tmp_path):
+    from smallnlp.data import read_labelled_dir
+
+    from .conftest import require_shared_data
+
+    texts, _ = read_labelled_dir(require_shared_data() / "langid" / "dev")
+    _assert_same_answers(_build_demo(tmp_path), texts)
+
+
+def test_the_unicode_tables_are_those_of_this_python(tmp_path):
+    import unicodedata
+
+    tables = RUNTIME / "src" / "unicode_tables.c"
+    if f"(Unicode {unicodedata.unidata_version})" not in tables.read_text(encoding="utf-8"):
+        pytest.skip(f"the tables were made with another Unicode than this Python's "
+                    f"{unicodedata.unidata_version}")
+    fresh = tmp_path / "unicode_tables.c"
+    subprocess.run([sys.executable, str(RUNTIME / "tools" / "gen_unicode.py"), "--output",
+                    str(fresh)], check=True, capture_output=True)
+    body = lambda text: text.split("\n", 1)[1]  # noqa: E731  (line 1 names the Python)
+    assert body(fresh.read_text(encoding="utf-8")) == body(tables.read_text(encoding="utf-8"))

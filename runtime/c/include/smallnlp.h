@@ -2,10 +2,10 @@
  * smallnlp C runtime: reads the .snlp model files the Python package trains
  * (docs/FORMAT.md). C99, libc only.
  *
- * Status: the loader (container, metadata, arrays, weights views), the
- * hashing primitives and the network (features -> logits). Featurization
- * (text -> feature ids) is not implemented yet (issue 12 is open): nothing
- * here answers a text by itself.
+ * Status (issue 12 is open): the loader (container, metadata, arrays,
+ * weights views), the hashing primitives, the network (features -> logits)
+ * and language ID (text -> probabilities, featurizer version 2). Tagging is
+ * not implemented yet.
  *
  * Manners: a model is immutable once opened and may be shared between
  * threads; every function returns a status and, on failure, writes a message
@@ -112,6 +112,22 @@ size_t snlp_workspace_doubles(const snlp_model *model);
  * SNLP_ERR_ARGUMENT if an id is outside its group. */
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
                               double *workspace, double *logits);
+
+/* Caller-owned working memory for featurizing and predicting: buffers that
+ * grow to the largest text seen and are reused. One per thread. */
+typedef struct snlp_state snlp_state;
+snlp_state *snlp_state_new(void); /* NULL when out of memory */
+void snlp_state_free(snlp_state *state);
+
+/* Language ID of one UTF-8 text (`size` bytes; invalid sequences read as
+ * U+FFFD): the label_count probabilities, calibrated, and the index of the
+ * best label; *best == label_count (all probabilities 0) for a text without
+ * letters, the "und" answer. Only the first max_chars code points are read. */
+snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, const char *text,
+                                size_t size, double *probabilities, size_t *best);
+/* The same text's logits before calibration; *has_letters 0 for no letters. */
+snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
+                               size_t size, double *logits, int *has_letters);
 
 /* MurmurHash3 x86 32-bit (unsigned), as mmh3.hash(data, seed, signed=False). */
 uint32_t snlp_murmur3_32(const void *data, size_t size, uint32_t seed);

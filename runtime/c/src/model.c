@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "json.h"
+#include "unicode_tables.h"
 
 #define MAGIC "SMALLNLP"
 #define HEADER_BYTES 16
@@ -446,6 +447,13 @@ static snlp_status read_metadata(loader *l) {
     if (node->type != JSON_OBJECT || !has_keys(l, node, featurizer_keys, NULL, "featurizer") ||
         json_member(&l->doc, node, "unicode")->type != JSON_STRING)
         return failf(l, SNLP_ERR_FORMAT, "featurizer must be {version, unicode}");
+    {
+        char unicode[32];
+        if (json_string(&l->doc, json_member(&l->doc, node, "unicode"), unicode,
+                        sizeof unicode) || strcmp(unicode, SNLP_UNICODE_VERSION))
+            return failf(l, SNLP_ERR_UNSUPPORTED, "its features were made with Unicode %s; "
+                         "this runtime's tables are Unicode %s", unicode, SNLP_UNICODE_VERSION);
+    }
     if (!get_int(l, node, "version", 1, UINT32_MAX, &value, "featurizer"))
         return SNLP_ERR_FORMAT;
     m->featurizer_version = (uint32_t)value;

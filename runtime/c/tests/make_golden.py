@@ -7,8 +7,9 @@ package (the reference).
 
 The models are trained on synthetic text (no real data is committed). Each
 ``<name>.expected`` lists what a reader must find in ``<name>.snlp``: the
-metadata the runtime uses, a few decoded embedding rows, and MurmurHash3
-values of a few byte strings.
+metadata the runtime uses, a few decoded embedding rows, MurmurHash3 values of
+a few byte strings and, for the language identifier, a few texts with their
+feature ids, weights and logits.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def _features_and_logits(path: Path) -> list[str]:
             pairs = " ".join(f"{i}:{w:.9g}" for i, w in zip(group.ids[a:b], group.weights[a:b]))
             lines.append(f"features {t} {g} {b - a} {pairs}".rstrip())
         lines.append(f"logits {t} " + " ".join(f"{v:.17g}" for v in logits[t]))
+        lines.append(f"text {t} {TEXTS[t].encode().hex() or '-'}")
     return lines
 
 

@@ -77,25 +77,50 @@ static int read_features(char *line, input_features *in) {
     return 0;
 }
 
-/* The C network's logits against a "logits" line, within 1e-5. */
+static void compare_logits(const snlp_model *model, const char *line, const double *logits,
+                           const char *name, const char *what) {
+    unsigned long text = 0;
+    char *cursor = strchr(line + 7, ' ');
+    size_t labels = snlp_model_label_count(model);
+    CHECK(sscanf(line, "logits %lu", &text) == 1, "%s: bad logits line", name);
+    for (size_t k = 0; k < labels && cursor; k++) {
+        double want = strtod(cursor, &cursor);
+        CHECK(fabs(logits[k] - want) <= 1e-5 * (1 + fabs(want)),
+              "%s: text %lu logit %zu from %s: %.17g, expected %.17g", name, text, k, what,
+              logits[k], want);
+    }
+}
+
+/* The C network's logits from the listed features, within 1e-5. */
 static void check_logits(const snlp_model *model, char *line, const input_features *in,
                          const char *name) {
     double workspace[4096], logits[1024];
-    unsigned long text;
-    char *cursor = strchr(line + 7, ' ');
-    size_t labels = snlp_model_label_count(model);
-    if (sscanf(line, "logits %lu", &text) != 1 || labels > 1024 ||
-        snlp_workspace_doubles(model) > 4096) {
-        CHECK(0, "%s: bad logits line", name);
+    if (snlp_model_label_count(model) > 1024 || snlp_workspace_doubles(model) > 4096) {
+        CHECK(0, "%s: model too large for the test", name);
         return;
     }
     CHECK(snlp_model_logits(model, in->groups, workspace, logits) == SNLP_OK, "%s: logits",
           name);
-    for (size_t k = 0; k < labels && cursor; k++) {
-        double want = strtod(cursor, &cursor);
-        CHECK(fabs(logits[k] - want) <= 1e-5 * (1 + fabs(want)),
-              "%s: text %lu logit %zu: %.17g, expected %.17g", name, text, k, logits[k], want);
-    }
+    compare_logits(model, line, logits, name, "features");
+}
+
+/* The C featurizer and network: a "text" line's logits against the "logits"
+ * line before it. */
+static void check_text(const snlp_model *model, const char *line, const char *logits_line,
+                       const char *name) {
+    unsigned char bytes[1024];
+    char hex[2100];
+    unsigned long index;
+    size_t n;
+    double logits[1024];
+    int has_letters;
+    snlp_state *state = snlp_state_new();
+    CHECK(sscanf(line, "text %lu %2099s", &index, hex) == 2 && hex_bytes(hex, bytes, &n) == 0,
+          "%s: bad text line", name);
+    CHECK(snlp_langid_logits(model, state, (const char *)bytes, n, logits, &has_letters) ==
+          SNLP_OK, "%s: text %lu", name, index);
+    compare_logits(model, logits_line, logits, name, "text");
+    snlp_state_free(state);
 }
 
 /* Every line of NAME.expected holds for NAME.snlp. */
@@ -103,6 +128,7 @@ static void check_golden(const char *dir, const char *name) {
     char path[1024], line[65536], message[SNLP_MESSAGE_SIZE];
     snlp_model *model = NULL;
     static input_features in;
+    static char logits_line[65536];
     FILE *expected;
     snlp_status status;
     int lines = 0, logits_checked = 0;
@@ -161,7 +187,10 @@ static void check_golden(const char *dir, const char *name) {
             CHECK(read_features(line, &in) == 0, "%s: bad features line", name);
         } else if (!strncmp(line, "logits ", 7)) {
             check_logits(model, line, &in, name);
+            snprintf(logits_line, sizeof logits_line, "%s", line);
             logits_checked++;
+        } else if (!strncmp(line, "text ", 5)) {
+            check_text(model, line, logits_line, name);
         } else if (sscanf(line, "hash %lu %255s %lu", &a, text, &b) == 3) {
             unsigned char bytes[128];
             size_t n;
@@ -293,6 +322,7 @@ static void check_hostile(const char *dir) {
             {"\"dtype\":\"<f4\"", "\"dtype\":\"<f8\"", "dtype"},
             {"\"offset\":0,", "\"offset\":8,", "overlap"},
             {"\"labels\":[\"ADP\"", "\"labels\":[\"DET\"", "unique"},
+            {"\"unicode\":\"14.0.0\"", "\"unicode\":\"15.0.0\"", "Unicode 15.0.0"},
         };
         for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
             snlp_status status = edited(bytes, size, cases[k][0], cases[k][1], message);

@@ -1,0 +1,261 @@
+/* Text normalisation of featurizer version 2 (docs/FORMAT.md, "From text to
+ * ids", step 1), over code points: letters and marks kept (ș ț folded), NFKC,
+ * the filter again, Python's str.lower with its final-sigma rule. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "unicode_tables.h"
+
+#define REPLACEMENT 0xFFFD
+#define SPACE 0x20
+
+int snlp_is_letter_or_mark(uint32_t cp) {
+    uint32_t block;
+    if (cp > 0x10FFFF) return 0;
+    block = snlp_letter_stage1[cp >> 8];
+    return (snlp_letter_blocks[block * 8 + ((cp & 0xFF) >> 5)] >> (cp & 31)) & 1;
+}
+
+/* Index of `cp` in a sorted table of `stride`-wide rows keyed by their first
+ * value, or -1. */
+static long find(const uint32_t *table, size_t count, size_t stride, uint32_t cp) {
+    size_t low = 0, high = count;
+    while (low < high) {
+        size_t middle = (low + high) / 2;
+        uint32_t key = table[middle * stride];
+        if (key == cp) return (long)middle;
+        if (key < cp) low = middle + 1;
+        else high = middle;
+    }
+    return -1;
+}
+
+static int in_ranges(const uint32_t *ranges, size_t count, uint32_t cp) {
+    size_t low = 0, high = count;
+    while (low < high) {
+        size_t middle = (low + high) / 2;
+        if (cp < ranges[2 * middle]) high = middle;
+        else if (cp > ranges[2 * middle + 1]) low = middle + 1;
+        else return 1;
+    }
+    return 0;
+}
+
+static uint32_t combining_class(uint32_t cp) {
+    long at = find(snlp_ccc, snlp_ccc_count, 2, cp);
+    return at < 0 ? 0 : snlp_ccc[2 * at + 1];
+}
+
+static uint32_t fold(uint32_t cp) {
+    switch (cp) { /* Ș ș Ț ț -> Ş ş Ţ ţ */
+    case 0x0218: return 0x015E;
+    case 0x0219: return 0x015F;
+    case 0x021A: return 0x0162;
+    case 0x021B: return 0x0163;
+    default: return cp;
+    }
+}
+
+/* Grow `buffer` to hold `count` code points. */
+int snlp_reserve(snlp_codepoints *buffer, size_t count) {
+    uint32_t *grown;
+    size_t capacity = buffer->capacity ? buffer->capacity : 256;
+    if (count <= buffer->capacity) return 0;
+    while (capacity < count) {
+        if (capacity > SIZE_MAX / 2 / sizeof *grown) return -1;
+        capacity *= 2;
+    }
+    grown = realloc(buffer->data, capacity * sizeof *grown);
+    if (!grown) return -1;
+    buffer->data = grown;
+    buffer->capacity = capacity;
+    return 0;
+}
+
+static int push(snlp_codepoints *buffer, uint32_t cp) {
+    if (snlp_reserve(buffer, buffer->count + 1)) return -1;
+    buffer->data[buffer->count++] = cp;
+    return 0;
+}
+
+/* UTF-8 -> code points, invalid bytes as U+FFFD, at most max_chars. */
+int snlp_decode_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *out) {
+    size_t i = 0;
+    out->count = 0;
+    while (i < n && out->count < max_chars) {
+        uint32_t c = s[i], cp, minimum;
+        size_t extra;
+        if (c < 0x80) { extra = 0; cp = c; minimum = 0; }
+        else if (c >= 0xC2 && c <= 0xDF) { extra = 1; cp = c & 0x1F; minimum = 0x80; }
+        else if (c >= 0xE0 && c <= 0xEF) { extra = 2; cp = c & 0x0F; minimum = 0x800; }
+        else if (c >= 0xF0 && c <= 0xF4) { extra = 3; cp = c & 0x07; minimum = 0x10000; }
+        else { extra = 0; cp = REPLACEMENT; minimum = 0; }
+        if (extra) {
+            size_t k = 1;
+            for (; k <= extra && i + k < n && (s[i + k] & 0xC0) == 0x80; k++)
+                cp = (cp << 6) | (s[i + k] & 0x3F);
+            if (k <= extra || cp < minimum || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                cp = REPLACEMENT; /* one replacement for the bytes read so far */
+                extra = k - 1;
+            }
+        }
+        if (push(out, cp)) return -1;
+        i += extra + 1;
+    }
+    return 0;
+}
+
+/* Replace every <...> span (no <, > or newline inside, at most 256 code
+ * points between) by one space, as re.sub does, leftmost first. */
+static void strip_markup(snlp_codepoints *text) {
+    size_t w = 0;
+    for (size_t i = 0; i < text->count; i++) {
+        if (text->data[i] == '<') {
+            size_t j = i + 1;
+            while (j < text->count && j - i - 1 <= 256 && text->data[j] != '<' &&
+                   text->data[j] != '>' && text->data[j] != '\n')
+                j++;
+            if (j < text->count && text->data[j] == '>' && j - i - 1 <= 256) {
+                text->data[w++] = SPACE;
+                i = j;
+                continue;
+            }
+        }
+        text->data[w++] = text->data[i];
+    }
+    text->count = w;
+}
+
+static void letters_only(snlp_codepoints *text) {
+    for (size_t i = 0; i < text->count; i++)
+        text->data[i] = snlp_is_letter_or_mark(text->data[i]) ? fold(text->data[i]) : SPACE;
+}
+
+#define HANGUL_S 0xAC00
+#define HANGUL_L 0x1100
+#define HANGUL_V 0x1161
+#define HANGUL_T 0x11A7
+#define HANGUL_V_COUNT 21
+#define HANGUL_T_COUNT 28
+#define HANGUL_N (HANGUL_V_COUNT * HANGUL_T_COUNT)
+#define HANGUL_COUNT 11172
+
+static uint32_t compose(uint32_t first, uint32_t second) {
+    size_t low = 0, high = snlp_composition_count;
+    if (first >= HANGUL_L && first < HANGUL_L + 19 && second >= HANGUL_V &&
+        second < HANGUL_V + HANGUL_V_COUNT)
+        return HANGUL_S + ((first - HANGUL_L) * HANGUL_V_COUNT + (second - HANGUL_V)) *
+               HANGUL_T_COUNT;
+    if (first >= HANGUL_S && first < HANGUL_S + HANGUL_COUNT &&
+        (first - HANGUL_S) % HANGUL_T_COUNT == 0 && second > HANGUL_T &&
+        second < HANGUL_T + HANGUL_T_COUNT)
+        return first + (second - HANGUL_T);
+    while (low < high) {
+        size_t middle = (low + high) / 2;
+        const uint32_t *row = &snlp_compositions[3 * middle];
+        if (row[0] == first && row[1] == second) return row[2];
+        if (row[0] < first || (row[0] == first && row[1] < second)) low = middle + 1;
+        else high = middle;
+    }
+    return 0;
+}
+
+/* NFKC of `text` (into `scratch`, then back). */
+static int nfkc(snlp_codepoints *text, snlp_codepoints *scratch) {
+    size_t starter = 0, n;
+    uint32_t last_class = 256;
+    scratch->count = 0;
+    for (size_t i = 0; i < text->count; i++) { /* full compatibility decomposition */
+        uint32_t cp = text->data[i];
+        long at;
+        if (cp >= HANGUL_S && cp < HANGUL_S + HANGUL_COUNT) {
+            uint32_t index = cp - HANGUL_S, t = HANGUL_T + index % HANGUL_T_COUNT;
+            if (push(scratch, HANGUL_L + index / HANGUL_N) ||
+                push(scratch, HANGUL_V + (index % HANGUL_N) / HANGUL_T_COUNT) ||
+                (t != HANGUL_T && push(scratch, t)))
+                return -1;
+        } else if ((at = find(snlp_nfkd, snlp_nfkd_count, 3, cp)) >= 0) {
+            const uint32_t *row = &snlp_nfkd[3 * at];
+            for (uint32_t k = 0; k < row[2]; k++)
+                if (push(scratch, snlp_nfkd_pool[row[1] + k])) return -1;
+        } else if (push(scratch, cp)) {
+            return -1;
+        }
+    }
+    n = scratch->count;
+    for (size_t i = 1; i < n; i++) { /* canonical order: stable by class within runs */
+        uint32_t cp = scratch->data[i], cc = combining_class(cp);
+        size_t j = i;
+        if (!cc) continue;
+        while (j > 0 && combining_class(scratch->data[j - 1]) > cc) {
+            scratch->data[j] = scratch->data[j - 1];
+            j--;
+        }
+        scratch->data[j] = cp;
+    }
+    text->count = 0;
+    for (size_t i = 0; i < n; i++) { /* canonical composition */
+        uint32_t cp = scratch->data[i], cc = combining_class(cp), composite;
+        if (text->count && last_class != 256 &&
+            (last_class < cc || (last_class == 0 && starter == text->count - 1)) &&
+            (composite = compose(text->data[starter], cp)) != 0) {
+            text->data[starter] = composite;
+            continue;
+        }
+        if (cc == 0) {
+            starter = text->count;
+            last_class = 0;
+        } else if (last_class != 256) {
+            last_class = cc;
+        }
+        if (push(text, cp)) return -1;
+    }
+    return 0;
+}
+
+static void lowercase(const snlp_codepoints *text, snlp_codepoints *out, int *failed) {
+    out->count = 0;
+    for (size_t i = 0; i < text->count && !*failed; i++) {
+        uint32_t cp = text->data[i];
+        long at;
+        if (cp == 0x03A3) { /* Python's final-sigma rule */
+            size_t j = i;
+            int final = 0;
+            while (j > 0 && in_ranges(snlp_case_ignorable, snlp_case_ignorable_count,
+                                      text->data[j - 1]))
+                j--;
+            if (j > 0 && in_ranges(snlp_cased, snlp_cased_count, text->data[j - 1])) {
+                j = i + 1;
+                while (j < text->count && in_ranges(snlp_case_ignorable,
+                                                    snlp_case_ignorable_count, text->data[j]))
+                    j++;
+                final = j == text->count || !in_ranges(snlp_cased, snlp_cased_count,
+                                                       text->data[j]);
+            }
+            *failed |= push(out, final ? 0x03C2 : 0x03C3);
+        } else if ((at = find(snlp_lower, snlp_lower_count, 3, cp)) >= 0) {
+            const uint32_t *row = &snlp_lower[3 * at];
+            for (uint32_t k = 0; k < row[2]; k++)
+                *failed |= push(out, snlp_lower_pool[row[1] + k]);
+        } else {
+            *failed |= push(out, cp);
+        }
+    }
+}
+
+int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch) {
+    int failed = 0;
+    strip_markup(text);
+    letters_only(text);
+    if (nfkc(text, scratch)) return -1;
+    letters_only(text);
+    lowercase(text, scratch, &failed);
+    if (failed) return -1;
+    { /* the result back into text */
+        snlp_codepoints swap = *text;
+        *text = *scratch;
+        *scratch = swap;
+    }
+    return 0;
+}
