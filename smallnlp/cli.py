@@ -17,6 +17,7 @@ import numpy as np
 from . import data, modelfile, spec
 from .errors import BudgetError, ConfigError, DataError, ModelFileError, SmallNLPError
 from .langid import LanguageIdentifier, cut_spans
+from .runtime import BACKENDS, open_c_model
 from .train import Progress
 
 
@@ -134,15 +135,20 @@ def _one_line(text: str) -> str:
               callback=_probability,
               help="Answer 'und' (with the best probability) when the best probability is "
               "below this; see the README's section on confidence.")
+@click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
+              help="Predict with the C runtime, numpy, or C when it can (same answers).")
 @_INPUT
 def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold,
-                   input_path) -> None:
+                   backend, input_path) -> None:
     """Identify the language of each TEXT, or of each line of --input or stdin.
 
     Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
     without letters); with --top-k, label<TAB>probability pairs, best first.
     """
-    model = LanguageIdentifier.load(model_path)
+    try:
+        model = LanguageIdentifier.load(model_path, backend=backend)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--backend") from None
     try:
         model.set_languages(languages)
     except ValueError as exc:
@@ -450,6 +456,14 @@ def eval_pos(model_name, data_file, train_file, as_json) -> None:
                    f"{100 * extra['unseen_accuracy']:.2f}%")
 
 
+def _backend_of(model) -> str:
+    if model.backend == "c":
+        return "the C runtime"
+    if model.task == "langid":
+        return f"numpy (the C runtime: {open_c_model(model.network_.output_bias)[1]})"
+    return "numpy (the C runtime does not tag yet)"
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 def info(path) -> None:
@@ -466,7 +480,8 @@ def info(path) -> None:
     featurizer = contents.metadata.get("featurizer", {})
     click.echo(f"{path}: {task} model, format version {contents.version}, {size:,} bytes")
     click.echo(f"features made by featurizer version {featurizer.get('version', 1)}, "
-               f"Unicode {featurizer.get('unicode', 'unrecorded')}")
+               f"Unicode {featurizer.get('unicode', 'unrecorded')}; predicts with "
+               f"{_backend_of(model)}")
     click.echo(f"labels ({len(model.labels)}): {' '.join(model.labels)}")
     click.echo("\nfeature groups:")
     for index, group in enumerate(model.featurizer_.groups):

@@ -85,6 +85,8 @@ class TaskModel:
     metadata_schema: ClassVar[type[spec.ModelMetadata]] = spec.ModelMetadata
     # The training record's name for what was counted: examples, tokens.
     count_key: ClassVar[str] = "examples"
+    # What predicts: "numpy", or "c" when a loaded model uses the C runtime.
+    backend = "numpy"
 
     def __init__(self, memory_budget: str | int | None = None,
                  config: str | os.PathLike | dict | None = None,

@@ -58,7 +58,7 @@ def test_save_load_gives_identical_predictions(tiny_model, tmp_path):
     path = tmp_path / "tiny.snlp"
     size = tiny_model.save(path)
     assert size == path.stat().st_size <= 60_000
-    loaded = LanguageIdentifier.load(path)
+    loaded = LanguageIdentifier.load(path, backend="numpy")
     texts, _ = synthetic_corpus(20, seed=5)
     np.testing.assert_array_equal(loaded.predict_proba(texts), tiny_model.predict_proba(texts))
     assert loaded.labels == tiny_model.labels

@@ -117,15 +117,6 @@ def test_c_language_id_answers_as_python_on_tricky_and_random_text(tmp_path):
     _assert_same_answers(_build_demo(tmp_path), TRICKY + _random_lines(3000, seed=7))
 
 
-def test_c_language_id_answers_as_python_on_every_dev_line(tmp_path):
-    from smallnlp.data import read_labelled_dir
-
-    from .conftest import require_shared_data
-
-    texts, _ = read_labelled_dir(require_shared_data() / "langid" / "dev")
-    _assert_same_answers(_build_demo(tmp_path), texts)
-
-
 def test_the_unicode_tables_are_those_of_this_python(tmp_path):
     import unicodedata
 
@@ -138,3 +129,66 @@ def test_the_unicode_tables_are_those_of_this_python(tmp_path):
                     str(fresh)], check=True, capture_output=True)
     body = lambda text: text.split("\n", 1)[1]  # noqa: E731  (line 1 names the Python)
     assert body(fresh.read_text(encoding="utf-8")) == body(tables.read_text(encoding="utf-8"))
+
+
+def _backends():
+    from smallnlp import LanguageIdentifier
+
+    c = LanguageIdentifier.load(backend="auto")
+    if c.backend != "c":
+        pytest.skip("the C extension is not built here (no compiler at install time)")
+    return c, LanguageIdentifier.load(backend="numpy")
+
+
+def _assert_backends_agree(texts: list[str]) -> None:
+    c, numpy_model = _backends()
+    assert (c.backend, numpy_model.backend) == ("c", "numpy")
+    p, q = c.predict_proba(texts), numpy_model.predict_proba(texts)
+    assert (p.argmax(axis=1) == q.argmax(axis=1)).all()
+    assert (p.max(axis=1) > 0).tolist() == (q.max(axis=1) > 0).tolist()  # "und" alike
+    np.testing.assert_allclose(p, q, atol=1e-4)
+
+
+def test_the_c_backend_answers_as_numpy_on_tricky_and_random_text():
+    _assert_backends_agree(TRICKY + _random_lines(3000, seed=11)
+                           + ["a\ud800b lone \udfff surrogates"])
+
+
+def test_the_c_backend_answers_as_numpy_on_every_dev_line():
+    from smallnlp.data import read_labelled_dir
+
+    from .conftest import require_shared_data
+
+    texts, _ = read_labelled_dir(require_shared_data() / "langid" / "dev")
+    _assert_backends_agree(texts)
+
+
+def test_the_c_backend_keeps_languages_threshold_and_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    c, numpy_model = _backends()
+    for model in (c, numpy_model):
+        model.set_languages(["de", "nl"])
+    texts = ["Das ist gut", "Dat is goed", "This is English", "Ｄａｓ ｉｓｔ ｇｕｔ"] * 50
+    for a, b in zip(c.predict_batch(texts, threshold=0.3),
+                    numpy_model.predict_batch(texts, threshold=0.3)):
+        assert a.label == b.label in ("de", "nl", "und")
+        assert a.probability == pytest.approx(b.probability, abs=1e-4)
+    with ThreadPoolExecutor(4) as pool:  # batches release the GIL
+        answers = list(pool.map(c.predict_batch, [texts] * 8))
+    assert all(a == answers[0] for a in answers)
+
+
+def test_backend_choice_and_refusals(tmp_path):
+    from smallnlp import LanguageIdentifier, modelfile
+
+    with pytest.raises(ValueError, match="backend must be one of"):
+        LanguageIdentifier.load(backend="gpu")
+    shipped = Path(__file__).resolve().parents[1] / "models" / "langid.snlp"
+    metadata, arrays, _ = modelfile.load(shipped)
+    metadata["featurizer"]["version"] = 1  # rules the C runtime does not implement
+    modelfile.save(tmp_path / "v1.snlp", metadata, {k: np.array(a) for k, a in arrays.items()})
+    assert LanguageIdentifier.load(tmp_path / "v1.snlp").backend == "numpy"
+    _backends()
+    with pytest.raises(ValueError, match="featurizer version 1"):
+        LanguageIdentifier.load(tmp_path / "v1.snlp", backend="c")

@@ -1,0 +1,139 @@
+/* smallnlp._runtime: the C runtime as a CPython extension, used by
+ * LanguageIdentifier when it is importable (backend="c" or "auto"). It opens a
+ * model over the very bytes the Python loader read (no copy) and answers
+ * batches of texts with the GIL released. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "smallnlp.h"
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer bytes; /* the model file's bytes, held while the model lives */
+    snlp_model *model;
+} ModelObject;
+
+static void model_dealloc(ModelObject *self) {
+    snlp_model_free(self->model);
+    if (self->bytes.obj) PyBuffer_Release(&self->bytes);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int model_init(ModelObject *self, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"data", NULL};
+    PyObject *data;
+    char message[SNLP_MESSAGE_SIZE];
+    snlp_status status;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O", keywords, &data)) return -1;
+    if (self->model || self->bytes.obj) {
+        PyErr_SetString(PyExc_RuntimeError, "a Model is opened once");
+        return -1;
+    }
+    if (PyObject_GetBuffer(data, &self->bytes, PyBUF_SIMPLE) < 0) return -1;
+    status = snlp_model_open_buffer(self->bytes.buf, (size_t)self->bytes.len, &self->model,
+                                    message, sizeof message);
+    if (status != SNLP_OK) {
+        PyBuffer_Release(&self->bytes);
+        self->bytes.obj = NULL;
+        PyErr_SetString(status == SNLP_ERR_MEMORY ? PyExc_MemoryError : PyExc_ValueError,
+                        message);
+        return -1;
+    }
+    return 0;
+}
+
+/* langid_logits(texts) -> (logits: bytes of float64, rows x labels,
+ *                          has_letters: bytes of uint8) */
+static PyObject *model_langid_logits(ModelObject *self, PyObject *texts) {
+    Py_ssize_t n, labels;
+    PyObject *sequence, **encoded = NULL, *logits = NULL, *letters = NULL, *result = NULL;
+    snlp_state *state = NULL;
+    snlp_status status = SNLP_OK;
+    if (!self->model) {
+        PyErr_SetString(PyExc_RuntimeError, "the Model is not open");
+        return NULL;
+    }
+    sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (!sequence) return NULL;
+    n = PySequence_Fast_GET_SIZE(sequence);
+    labels = (Py_ssize_t)snlp_model_label_count(self->model);
+    encoded = PyMem_Calloc(n ? (size_t)n : 1, sizeof *encoded);
+    logits = PyBytes_FromStringAndSize(NULL, n * labels * (Py_ssize_t)sizeof(double));
+    letters = PyBytes_FromStringAndSize(NULL, n);
+    state = snlp_state_new();
+    if (!encoded || !logits || !letters || !state) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(sequence, i);
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(text)->tp_name);
+            goto done;
+        }
+        /* Lone surrogates pass as their 3 bytes: the C decoder reads them as
+         * one U+FFFD, a separator, as Python's normalisation treats them. */
+        encoded[i] = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+        if (!encoded[i]) goto done;
+    }
+    {
+        double *out = (double *)PyBytes_AS_STRING(logits);
+        char *has = PyBytes_AS_STRING(letters);
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n && status == SNLP_OK; i++) {
+            int has_letters = 0;
+            status = snlp_langid_logits(self->model, state, PyBytes_AS_STRING(encoded[i]),
+                                        (size_t)PyBytes_GET_SIZE(encoded[i]), out + i * labels,
+                                        &has_letters);
+            has[i] = (char)has_letters;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    if (status == SNLP_ERR_MEMORY) PyErr_NoMemory();
+    else if (status != SNLP_OK) PyErr_Format(PyExc_ValueError, "C runtime error %d", status);
+    else result = PyTuple_Pack(2, logits, letters);
+done:
+    if (encoded)
+        for (Py_ssize_t i = 0; i < n; i++) Py_XDECREF(encoded[i]);
+    PyMem_Free(encoded);
+    Py_XDECREF(logits);
+    Py_XDECREF(letters);
+    Py_DECREF(sequence);
+    snlp_state_free(state);
+    return result;
+}
+
+static PyMethodDef model_methods[] = {
+    {"langid_logits", (PyCFunction)model_langid_logits, METH_O,
+     "langid_logits(texts) -> (float64 logits as bytes, uint8 has-letters flags as bytes)"},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject ModelType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "smallnlp._runtime.Model",
+    .tp_basicsize = sizeof(ModelObject),
+    .tp_dealloc = (destructor)model_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A model opened by the C runtime over a model file's bytes (not copied).",
+    .tp_methods = model_methods,
+    .tp_init = (initproc)model_init,
+    .tp_new = PyType_GenericNew,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_runtime", "The smallnlp C runtime (runtime/c).", -1, NULL,
+    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__runtime(void) {
+    PyObject *m;
+    if (PyType_Ready(&ModelType) < 0) return NULL;
+    m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&ModelType);
+    if (PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0) {
+        Py_DECREF(&ModelType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

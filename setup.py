@@ -1,0 +1,19 @@
+"""Builds the optional C extension smallnlp._runtime from runtime/c (the
+project's metadata is in pyproject.toml). Without a C compiler the build of
+the extension fails softly and smallnlp installs without it: the numpy path
+is the reference and the fallback."""
+
+import sys
+from glob import glob
+
+from setuptools import Extension, setup
+
+UNIX_FLAGS = ["-std=c11", "-O2", "-ffp-contract=off"]  # bit-exact floats, as `make`
+
+setup(ext_modules=[Extension(
+    "smallnlp._runtime",
+    sources=sorted(glob("runtime/c/src/*.c")) + ["runtime/c/python/module.c"],
+    include_dirs=["runtime/c/include"],
+    extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
+    optional=True,
+)])

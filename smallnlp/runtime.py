@@ -1,0 +1,36 @@
+"""The C runtime (``runtime/c``) as a prediction backend.
+
+``pip install .`` builds it as the extension ``smallnlp._runtime`` when a C
+compiler is there; otherwise smallnlp works without it, on numpy. It opens a
+model over the very bytes the Python loader read, so the two paths share one
+copy of the weights, and it answers language ID only (tagging is numpy's).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BACKENDS = ("auto", "c", "numpy")
+
+
+def open_c_model(array: np.ndarray) -> tuple[object | None, str]:
+    """The C runtime's model over the file bytes ``array`` is a view of, or
+    None and the reason it cannot be used."""
+    try:
+        from . import _runtime
+    except ImportError as exc:
+        return None, f"the C extension is not built ({exc})"
+    data = array
+    while data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
+        data = data.base
+    if data is None:
+        return None, "the model was not loaded from a file"
+    try:
+        return _runtime.Model(data), ""
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
