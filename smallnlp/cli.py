@@ -147,7 +147,9 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     """
     try:
         model = LanguageIdentifier.load(model_path, backend=backend)
-    except ValueError as exc:
+    except SmallNLPError:
+        raise
+    except ValueError as exc:  # the C backend asked for and not usable
         raise click.BadParameter(str(exc), param_hint="--backend") from None
     try:
         model.set_languages(languages)
