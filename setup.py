@@ -8,7 +8,7 @@ from glob import glob
 
 from setuptools import Extension, setup
 
-UNIX_FLAGS = ["-std=c11", "-O2", "-ffp-contract=off"]  # bit-exact floats, as `make`
+UNIX_FLAGS = ["-std=c11", "-O3", "-ffp-contract=off"]  # bit-exact floats, as `make`
 
 setup(ext_modules=[Extension(
     "smallnlp._runtime",

@@ -258,7 +258,7 @@ static long unescape(const json_doc *doc, const json_node *node, char *out, size
     size_t n = node->length, i = 0, w = 0;
     if (node->type != JSON_STRING) return -1;
     while (i < n) {
-        uint32_t cp;
+        uint32_t cp = 0;
         unsigned char bytes[4];
         size_t count;
         if (s[i] != '\\') {

@@ -40,6 +40,8 @@ struct snlp_model {
     const char **labels;
     snlp_group *groups;
     array_entry *arrays;
+    snlp_embedding *embeddings; /* one per group */
+    snlp_matrix dense[4];       /* SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS */
 };
 
 typedef struct {
@@ -371,9 +373,13 @@ static snlp_status check_arrays(loader *l) {
     uint64_t width = 0;
     char name[48];
     struct { const char *name; snlp_dtype dtype; uint64_t rows, cols; } dense[4];
+    m->embeddings = calloc(m->group_count, sizeof *m->embeddings);
+    if (!m->embeddings) return failf(l, SNLP_ERR_MEMORY, "out of memory");
     for (size_t i = 0; i < m->group_count; i++) {
         const snlp_group *g = &m->groups[i];
         const char *suffixes[] = {"codes", "offset", "scale"};
+        snlp_matrix *views[] = {&m->embeddings[i].codes, &m->embeddings[i].offset,
+                                &m->embeddings[i].scale};
         for (int s = 0; s < 3; s++) {
             const array_entry *a;
             snprintf(name, sizeof name, "embedding_%zu.%s", i, suffixes[s]);
@@ -382,6 +388,7 @@ static snlp_status check_arrays(loader *l) {
                 a->view.cols != (s ? 1 : g->dims))
                 return failf(l, SNLP_ERR_FORMAT, "array '%s' is missing or has the wrong "
                              "dtype or shape", name);
+            *views[s] = a->view;
             expected++;
         }
         width += g->dims;
@@ -396,6 +403,7 @@ static snlp_status check_arrays(loader *l) {
             a->view.cols != dense[d].cols)
             return failf(l, SNLP_ERR_FORMAT, "array '%s' is missing or has the wrong dtype or "
                          "shape", dense[d].name);
+        m->dense[d] = a->view; /* in SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS order */
         expected++;
     }
     if (m->known_word_bits) {
@@ -576,6 +584,7 @@ void snlp_model_free(snlp_model *m) {
     free(m->labels);
     free(m->groups);
     free(m->arrays);
+    free(m->embeddings);
     free(m);
 }
 
@@ -602,21 +611,20 @@ snlp_status snlp_model_array(const snlp_model *m, const char *name, snlp_matrix 
 
 snlp_status snlp_model_embedding_row(const snlp_model *m, size_t group, uint32_t row,
                                      float *out) {
-    char name[48];
-    snlp_matrix codes, offset, scale;
+    const snlp_embedding *e;
+    float base, step;
     if (!m || !out || group >= m->group_count || row >= m->groups[group].buckets)
         return SNLP_ERR_ARGUMENT;
-    snprintf(name, sizeof name, "embedding_%zu.codes", group);
-    snlp_model_array(m, name, &codes);
-    snprintf(name, sizeof name, "embedding_%zu.offset", group);
-    snlp_model_array(m, name, &offset);
-    snprintf(name, sizeof name, "embedding_%zu.scale", group);
-    snlp_model_array(m, name, &scale);
-    {
-        float base = snlp_half_to_float(snlp_read_u16(offset.data + 2 * (size_t)row));
-        float step = snlp_half_to_float(snlp_read_u16(scale.data + 2 * (size_t)row));
-        const uint8_t *code = codes.data + (size_t)row * codes.cols;
-        for (uint64_t d = 0; d < codes.cols; d++) out[d] = base + (float)code[d] * step;
-    }
+    e = &m->embeddings[group];
+    base = snlp_half_to_float(snlp_read_u16(e->offset.data + 2 * (size_t)row));
+    step = snlp_half_to_float(snlp_read_u16(e->scale.data + 2 * (size_t)row));
+    for (uint64_t d = 0; d < e->codes.cols; d++)
+        out[d] = base + (float)e->codes.data[(size_t)row * e->codes.cols + d] * step;
     return SNLP_OK;
 }
+
+const snlp_embedding *snlp_model_embedding(const snlp_model *m, size_t group) {
+    return &m->embeddings[group];
+}
+
+const snlp_matrix *snlp_model_dense(const snlp_model *m, int which) { return &m->dense[which]; }

@@ -1,6 +1,5 @@
 /* The network: pooled 8-bit embedding rows -> hidden ReLU -> logits
  * (docs/FORMAT.md, "Pool" and "Network"). */
-#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -17,25 +16,18 @@ size_t snlp_workspace_doubles(const snlp_model *model) {
 static snlp_status pool(const snlp_model *model, size_t group, const snlp_features *features,
                         double *out) {
     const snlp_group *g = snlp_model_group(model, group);
-    char name[48];
-    snlp_matrix codes, offset, scale;
+    const snlp_embedding *e = snlp_model_embedding(model, group);
     float shift = 0.0f, sums[256];
     if (g->dims > sizeof sums / sizeof *sums) return SNLP_ERR_UNSUPPORTED;
-    snprintf(name, sizeof name, "embedding_%zu.codes", group);
-    snlp_model_array(model, name, &codes);
-    snprintf(name, sizeof name, "embedding_%zu.offset", group);
-    snlp_model_array(model, name, &offset);
-    snprintf(name, sizeof name, "embedding_%zu.scale", group);
-    snlp_model_array(model, name, &scale);
     memset(sums, 0, sizeof sums);
     for (size_t f = 0; f < features->count; f++) {
         uint32_t id = features->ids[f];
         float weight = features->weights[f], step;
         const uint8_t *row;
         if (id >= g->buckets) return SNLP_ERR_ARGUMENT;
-        step = snlp_half_to_float(snlp_read_u16(scale.data + 2 * (size_t)id)) * weight;
-        shift += snlp_half_to_float(snlp_read_u16(offset.data + 2 * (size_t)id)) * weight;
-        row = codes.data + (size_t)id * g->dims;
+        step = snlp_half_to_float(snlp_read_u16(e->scale.data + 2 * (size_t)id)) * weight;
+        shift += snlp_half_to_float(snlp_read_u16(e->offset.data + 2 * (size_t)id)) * weight;
+        row = e->codes.data + (size_t)id * g->dims;
         for (uint32_t d = 0; d < g->dims; d++) sums[d] += (float)row[d] * step;
     }
     for (uint32_t d = 0; d < g->dims; d++)
@@ -45,7 +37,7 @@ static snlp_status pool(const snlp_model *model, size_t group, const snlp_featur
 
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
                               double *workspace, double *logits) {
-    snlp_matrix w1, b1, w2, b2;
+    const snlp_matrix *w1, *b1, *w2, *b2;
     size_t width = 0, hidden, labels;
     double *input = workspace, *activation;
     if (!model || !groups || !workspace || !logits) return SNLP_ERR_ARGUMENT;
@@ -54,27 +46,27 @@ snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *grou
         if (status != SNLP_OK) return status;
         width += snlp_model_group(model, g)->dims;
     }
-    snlp_model_array(model, "hidden_weights", &w1);
-    snlp_model_array(model, "hidden_bias", &b1);
-    snlp_model_array(model, "output_weights", &w2);
-    snlp_model_array(model, "output_bias", &b2);
+    w1 = snlp_model_dense(model, SNLP_HIDDEN_WEIGHTS);
+    b1 = snlp_model_dense(model, SNLP_HIDDEN_BIAS);
+    w2 = snlp_model_dense(model, SNLP_OUTPUT_WEIGHTS);
+    b2 = snlp_model_dense(model, SNLP_OUTPUT_BIAS);
     hidden = snlp_model_hidden(model);
     labels = snlp_model_label_count(model);
     activation = workspace + width;
     for (size_t h = 0; h < hidden; h++) activation[h] = 0.0;
     for (size_t i = 0; i < width; i++) {
-        const uint8_t *row = w1.data + 4 * i * hidden;
+        const uint8_t *row = w1->data + 4 * i * hidden;
         if (input[i] == 0.0) continue;
         for (size_t h = 0; h < hidden; h++)
             activation[h] += input[i] * (double)snlp_read_f32(row + 4 * h);
     }
     for (size_t h = 0; h < hidden; h++) {
-        activation[h] += (double)snlp_read_f32(b1.data + 4 * h);
+        activation[h] += (double)snlp_read_f32(b1->data + 4 * h);
         if (activation[h] < 0.0) activation[h] = 0.0;
     }
-    for (size_t k = 0; k < labels; k++) logits[k] = (double)snlp_read_f32(b2.data + 4 * k);
+    for (size_t k = 0; k < labels; k++) logits[k] = (double)snlp_read_f32(b2->data + 4 * k);
     for (size_t h = 0; h < hidden; h++) {
-        const uint8_t *row = w2.data + 4 * h * labels;
+        const uint8_t *row = w2->data + 4 * h * labels;
         if (activation[h] == 0.0) continue;
         for (size_t k = 0; k < labels; k++)
             logits[k] += activation[h] * (double)snlp_read_f32(row + 4 * k);

@@ -79,16 +79,3 @@ float snlp_half_to_float(uint16_t half) {
     memcpy(&out, &bits, sizeof out);
     return out;
 }
-
-uint16_t snlp_read_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-uint32_t snlp_read_u32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-float snlp_read_f32(const uint8_t *p) {
-    uint32_t bits = snlp_read_u32(p);
-    float out;
-    memcpy(&out, &bits, sizeof out);
-    return out;
-}

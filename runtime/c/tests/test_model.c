@@ -110,8 +110,8 @@ static void check_text(const snlp_model *model, const char *line, const char *lo
                        const char *name) {
     unsigned char bytes[1024];
     char hex[2100];
-    unsigned long index;
-    size_t n;
+    unsigned long index = 0;
+    size_t n = 0;
     double logits[1024];
     int has_letters;
     snlp_state *state = snlp_state_new();
