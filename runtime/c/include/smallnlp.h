@@ -85,6 +85,10 @@ uint32_t snlp_model_hidden(const snlp_model *model);
 double snlp_model_temperature(const snlp_model *model); /* 1 without calibration */
 uint32_t snlp_model_max_chars(const snlp_model *model);  /* langid; 0 for pos */
 
+/* Bytes the open model allocated besides the file's bytes (its tables of
+ * labels, groups and array views; allocator overhead not counted). */
+size_t snlp_model_heap_bytes(const snlp_model *model);
+
 /* The array called `name` (as in docs/FORMAT.md), or SNLP_ERR_ARGUMENT. */
 snlp_status snlp_model_array(const snlp_model *model, const char *name, snlp_matrix *out);
 

@@ -103,7 +103,14 @@ done:
     return result;
 }
 
+static PyObject *model_heap_bytes(ModelObject *self, PyObject *unused) {
+    (void)unused;
+    return PyLong_FromSize_t(snlp_model_heap_bytes(self->model));
+}
+
 static PyMethodDef model_methods[] = {
+    {"heap_bytes", (PyCFunction)model_heap_bytes, METH_NOARGS,
+     "heap_bytes() -> bytes the C model allocated besides the file's bytes"},
     {"langid_logits", (PyCFunction)model_langid_logits, METH_O,
      "langid_logits(texts) -> (float64 logits as bytes, uint8 has-letters flags as bytes)"},
     {NULL, NULL, 0, NULL}};

@@ -431,6 +431,29 @@ static snlp_status check_arrays(loader *l) {
     return SNLP_OK;
 }
 
+/* The strings arena is sized for the worst case while reading; once read,
+ * move what it holds into a buffer of its exact size (a loaded model's memory
+ * counts against its budget) and point every name and label there. */
+static snlp_status shrink_strings(loader *l) {
+    snlp_model *m = l->model;
+    char *exact = malloc(m->strings_used ? m->strings_used : 1);
+#define REBASE(pointer) ((pointer) = exact + ((pointer) - m->strings))
+    if (!exact) return failf(l, SNLP_ERR_MEMORY, "out of memory");
+    memcpy(exact, m->strings, m->strings_used);
+    REBASE(m->task);
+    for (size_t i = 0; i < m->label_count; i++) REBASE(m->labels[i]);
+    for (size_t i = 0; i < m->group_count; i++) {
+        REBASE(m->groups[i].name);
+        REBASE(m->groups[i].kind);
+    }
+    for (size_t i = 0; i < m->array_count; i++) REBASE(m->arrays[i].name);
+#undef REBASE
+    free(m->strings);
+    m->strings = exact;
+    m->strings_size = m->strings_used;
+    return SNLP_OK;
+}
+
 static snlp_status read_metadata(loader *l) {
     static const char *const keys[] = {"task", "labels", "smallnlp_version", "featurizer",
                                        "features", "hidden", "data_licences", "training",
@@ -485,7 +508,8 @@ static snlp_status read_metadata(loader *l) {
             return failf(l, SNLP_ERR_FORMAT, "calibration: temperature must be in 0.001..1000");
     }
     if ((status = read_array_table(l, root)) != SNLP_OK) return status;
-    return check_arrays(l);
+    if ((status = check_arrays(l)) != SNLP_OK) return status;
+    return shrink_strings(l);
 }
 
 snlp_status snlp_model_open_buffer(const void *data, size_t size, snlp_model **out,
@@ -601,6 +625,13 @@ const snlp_group *snlp_model_group(const snlp_model *m, size_t i) {
 uint32_t snlp_model_hidden(const snlp_model *m) { return m ? m->hidden : 0; }
 double snlp_model_temperature(const snlp_model *m) { return m ? m->temperature : 1.0; }
 uint32_t snlp_model_max_chars(const snlp_model *m) { return m ? m->max_chars : 0; }
+
+size_t snlp_model_heap_bytes(const snlp_model *m) {
+    if (!m) return 0;
+    return sizeof *m + m->strings_size + m->label_count * sizeof *m->labels +
+           m->group_count * (sizeof *m->groups + sizeof *m->embeddings) +
+           m->array_count * sizeof *m->arrays;
+}
 
 snlp_status snlp_model_array(const snlp_model *m, const char *name, snlp_matrix *out) {
     const array_entry *a = m && name && out ? find_array(m, name) : NULL;
