@@ -33,14 +33,17 @@ def _toolchain() -> None:
         pytest.skip("no C toolchain (make and cc) on this machine")
 
 
-def _make(target: str, build: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "-C", str(RUNTIME), target, f"BUILD={build}"],
-                          capture_output=True, text=True, timeout=600)
+def _make(target: str, build: Path, compiler: str = "cc") -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-C", str(RUNTIME), target, f"BUILD={build}",
+                           f"CC={compiler}"], capture_output=True, text=True, timeout=600)
 
 
-def test_c_runtime_builds_warning_free_and_passes_its_tests(tmp_path):
+@pytest.mark.parametrize("compiler", ["cc", "clang"])
+def test_c_runtime_builds_warning_free_and_passes_its_tests(tmp_path, compiler):
     _toolchain()
-    result = _make("test", tmp_path)
+    if not shutil.which(compiler):
+        pytest.skip(f"{compiler} is not installed")
+    result = _make("test", tmp_path, compiler)  # -Wall -Wextra -Werror -pedantic
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all C runtime checks passed" in result.stdout
     assert (tmp_path / "libsmallnlp.a").exists()

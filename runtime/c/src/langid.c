@@ -171,9 +171,11 @@ snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const
         snlp_normalize(&state->text, &state->scratch) || featurize(model, state, starts))
         return SNLP_ERR_MEMORY;
     *has_letters = starts[groups] > 0;
-    for (size_t g = 0; g < groups; g++)
-        features[g] = (snlp_features){state->ids + starts[g], state->weights + starts[g],
-                                      starts[g + 1] - starts[g]};
+    for (size_t g = 0; g < groups; g++) { /* no features yet: no buffers, no offsets */
+        size_t count = starts[g + 1] - starts[g];
+        features[g] = (snlp_features){count ? state->ids + starts[g] : NULL,
+                                      count ? state->weights + starts[g] : NULL, count};
+    }
     needed = snlp_workspace_doubles(model);
     if (grow((void **)&state->workspace, &state->workspace_size, needed, sizeof(double)))
         return SNLP_ERR_MEMORY;

@@ -343,6 +343,69 @@ static void check_hostile(const char *dir) {
     }
 }
 
+/* Text no caller should send: each gets an answer or "no letters", never a
+ * crash (run under the sanitizers by make test-asan). */
+static void check_hostile_text(const char *dir) {
+    char path[1024], message[SNLP_MESSAGE_SIZE];
+    static const char *const texts[] = {
+        "\xff\xfe\xc3", "\xed\xa0\x80\xed\xb0\x80 cesu", "\xf4\x90\x80\x80", "\xc0\xaf",
+        "<<<<>>>> <a<b<c>", "\xcc\x81\xcc\x81\xcc\x81", "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8",
+    };
+    snlp_model *model = NULL;
+    snlp_state *state = snlp_state_new();
+    double probabilities[1024];
+    size_t best, big = 10u << 20;
+    char *text;
+    snprintf(path, sizeof path, "%s/tiny-langid.snlp", dir);
+    if (snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK || !state) {
+        CHECK(0, "%s: %s", path, message);
+        snlp_state_free(state);
+        return;
+    }
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
+        CHECK(snlp_langid_predict(model, state, texts[k], strlen(texts[k]), probabilities,
+                                  &best) == SNLP_OK, "hostile text %zu", k);
+    CHECK(snlp_langid_predict(model, state, "a\0b\0c", 5, probabilities, &best) == SNLP_OK,
+          "NUL bytes");
+    CHECK(snlp_langid_predict(model, state, NULL, 0, probabilities, &best) == SNLP_OK &&
+          best == snlp_model_label_count(model), "empty text is not 'no letters'");
+    text = malloc(big); /* 10 MB: only max_chars code points are read */
+    if (text) {
+        for (size_t i = 0; i < big; i++) text[i] = "ka ki ko "[i % 9];
+        CHECK(snlp_langid_predict(model, state, text, big, probabilities, &best) == SNLP_OK &&
+              best < snlp_model_label_count(model), "a 10 MB text");
+        free(text);
+    }
+    text = malloc(4u * 0x110000); /* every code point once, as UTF-8 */
+    if (text) {
+        size_t n = 0;
+        for (uint32_t cp = 1; cp <= 0x10FFFF; cp++) {
+            if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+            if (cp < 0x80) text[n++] = (char)cp;
+            else if (cp < 0x800) {
+                text[n++] = (char)(0xC0 | (cp >> 6));
+                text[n++] = (char)(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                text[n++] = (char)(0xE0 | (cp >> 12));
+                text[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                text[n++] = (char)(0x80 | (cp & 0x3F));
+            } else {
+                text[n++] = (char)(0xF0 | (cp >> 18));
+                text[n++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+                text[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                text[n++] = (char)(0x80 | (cp & 0x3F));
+            }
+        }
+        for (size_t start = 0; start < n; start += 6000) /* in pieces of max_chars or less */
+            CHECK(snlp_langid_predict(model, state, text + start,
+                                      n - start < 6000 ? n - start : 6000, probabilities,
+                                      &best) == SNLP_OK, "code points at byte %zu", start);
+        free(text);
+    }
+    snlp_state_free(state);
+    snlp_model_free(model);
+}
+
 static void check_half(void) {
     CHECK(snlp_half_to_float(0x3C00) == 1.0f, "half 1");
     CHECK(snlp_half_to_float(0xC000) == -2.0f, "half -2");
@@ -356,6 +419,7 @@ int main(int argc, char **argv) {
     check_golden(dir, "tiny-langid");
     check_golden(dir, "tiny-pos");
     check_hostile(dir);
+    check_hostile_text(dir);
     check_half();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
