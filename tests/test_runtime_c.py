@@ -195,3 +195,24 @@ def test_backend_choice_and_refusals(tmp_path):
     _backends()
     with pytest.raises(ValueError, match="featurizer version 1"):
         LanguageIdentifier.load(tmp_path / "v1.snlp", backend="c")
+
+
+def test_the_webassembly_build_answers_as_the_native_one(tmp_path):
+    """The demo built for wasm32-wasi and run under node's WASI prints what the
+    native demo prints (skipped without clang, lld, a WASI sysroot and node)."""
+    if not (shutil.which("clang") and shutil.which("node")):
+        pytest.skip("clang or node is not installed")
+    build = _make("wasm", tmp_path, "cc")
+    if build.returncode:
+        pytest.skip("no wasm32-wasi toolchain here (Debian: clang, lld, wasi-libc, "
+                    "libclang-rt-14-dev-wasm32): " + build.stderr.strip().splitlines()[-1])
+    native = _build_demo(tmp_path / "native")
+    lines = TRICKY + _random_lines(500, seed=3)
+    model = Path(__file__).resolve().parents[1] / "models" / "langid.snlp"
+    wasm = subprocess.run(["node", str(RUNTIME / "examples" / "run_wasi.mjs"),
+                           str(tmp_path / "wasm" / "langid.wasm"), str(model)],
+                          input="\n".join(lines) + "\n", capture_output=True, text=True,
+                          encoding="utf-8", timeout=600)
+    assert wasm.returncode == 0, wasm.stderr
+    assert wasm.stdout.splitlines() == [f"{label}\t{p:.4f}" for label, p in
+                                        _c_answers(native, lines)]
