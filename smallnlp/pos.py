@@ -22,6 +22,7 @@ from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of,
 from .features.kinds import MAX_SEED, two_pass
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
+from .runtime import check_backend, open_c_model
 from .schema import option
 from .spec import WIDEST_INT, FeatureRecord, ModelMetadata
 from .train import Progress, fit
@@ -173,6 +174,7 @@ class PosTagger(TaskModel):
     config_schema = PosConfig
     metadata_schema = PosMetadata
     count_key = "tokens"
+    _c_model = None  # the C runtime's model, when load() was asked for backend "c"
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -270,7 +272,15 @@ class PosTagger(TaskModel):
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tags for each sentence (a list of tokens), vectorised across
         sentences; empty sentences give []."""
-        return self.decoder.tag_batch(sentences)
+        if self._c_model is None:
+            return self.decoder.tag_batch(sentences)
+        _check_sentences(sentences)
+        tags = np.frombuffer(self._c_model.pos_tags(sentences), dtype=np.uint32).tolist()
+        names, start = [], 0
+        for sentence in sentences:
+            names.append([self.labels_[t] for t in tags[start:start + len(sentence)]])
+            start += len(sentence)
+        return names
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         """One UPOS tag per token of one sentence (a list of str)."""
@@ -283,12 +293,24 @@ class PosTagger(TaskModel):
 
     # -- persistence ----------------------------------------------------------------
     @classmethod
-    def load(cls, name_or_path: str | os.PathLike) -> PosTagger:
-        """A model file, or a shipped model by language code or treebank name."""
+    def load(cls, name_or_path: str | os.PathLike, backend: str = "auto") -> PosTagger:
+        """A model file, or a shipped model by language code or treebank name.
+
+        ``backend="c"`` tags with the C runtime (an error if it cannot), which
+        gives the same tags as numpy and is about 3x faster one sentence at a
+        time but slower on batches; ``"numpy"`` and ``"auto"`` (default) tag
+        with numpy. ``.backend`` says which one is in use."""
+        check_backend(backend)
         path = Path(name_or_path)
         if not path.exists() and not path.suffix:
             path = model_path_for(str(name_or_path))
-        return cls._from_file(path)
+        model = cls._from_file(path)
+        if backend == "c":
+            c_model, reason = open_c_model(model.network_.output_bias)
+            if c_model is None:
+                raise ValueError(f"{path}: the C backend cannot be used: {reason}")
+            model._c_model, model.backend = c_model, "c"
+        return model
 
     def _describe_features(self, featurizer: TokenFeaturizer) -> dict:
         described = super()._describe_features(featurizer)

@@ -3,7 +3,8 @@
 ``pip install .`` builds it as the extension ``smallnlp._runtime`` when a C
 compiler is there; otherwise smallnlp works without it, on numpy. It opens a
 model over the very bytes the Python loader read, so the two paths share one
-copy of the weights, and it answers language ID only (tagging is numpy's).
+copy of the weights. Language ID uses it by default; a tagger only when asked
+(``backend="c"``), as its batches are still slower than numpy's.
 """
 
 from __future__ import annotations

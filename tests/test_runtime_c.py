@@ -216,3 +216,42 @@ def test_the_webassembly_build_answers_as_the_native_one(tmp_path):
     assert wasm.returncode == 0, wasm.stderr
     assert wasm.stdout.splitlines() == [f"{label}\t{p:.4f}" for label, p in
                                         _c_answers(native, lines)]
+
+
+def _taggers(path):
+    from smallnlp.pos import PosTagger
+
+    _toolchain()
+    try:
+        c = PosTagger.load(path, backend="c")
+    except ValueError as exc:
+        pytest.skip(f"the C extension is not usable here: {exc}")
+    return c, PosTagger.load(path, backend="numpy")
+
+
+def test_the_c_tagger_tags_as_numpy_on_random_tokens():
+    c, numpy_tagger = _taggers(RUNTIME / "tests" / "golden" / "tiny-pos.snlp")
+    assert (c.backend, numpy_tagger.backend) == ("c", "numpy")
+    rng = np.random.default_rng(5)
+    words = _random_lines(400, seed=9) + TRICKY + ["", "^", "$", "^$", "1984", "３１", "İI",
+                                                   "ΣΑΣ", "e\u0301", "a\ud800b"]
+    sentences = [[words[int(i)] for i in rng.integers(len(words), size=int(rng.integers(0, 30)))]
+                 for _ in range(300)]
+    sentences.append([words[i % len(words)] for i in range(2500)])  # tagged in pieces
+    assert c.tag_batch(sentences) == numpy_tagger.tag_batch(sentences)
+    assert c.tag(["the", "cat"]) == numpy_tagger.tag(["the", "cat"])
+
+
+def test_the_c_tagger_tags_as_numpy_on_every_shipped_treebank_dev_split():
+    import tomllib
+
+    from smallnlp.data import read_conllu
+
+    from .conftest import require_shared_data
+
+    data = require_shared_data()
+    treebanks = tomllib.loads((RUNTIME.parents[1] / "configs" / "pos_models.toml").read_text())
+    for name, entry in treebanks["treebanks"].items():
+        c, numpy_tagger = _taggers(entry["code"])
+        sentences = [s.forms for s in read_conllu(data / "ud" / name / "dev.conllu")]
+        assert c.tag_batch(sentences) == numpy_tagger.tag_batch(sentences), name

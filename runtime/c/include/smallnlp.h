@@ -3,9 +3,9 @@
  * (docs/FORMAT.md). C99, libc only.
  *
  * Status (issue 12 is open): the loader (container, metadata, arrays,
- * weights views), the hashing primitives, the network (features -> logits)
- * and language ID (text -> probabilities, featurizer version 2). Tagging is
- * not implemented yet.
+ * weights views), the hashing primitives, the network (features -> logits),
+ * language ID (text -> probabilities) and tagging (tokens -> tags), for
+ * featurizer version 2.
  *
  * Manners: a model is immutable once opened and may be shared between
  * threads; every function returns a status and, on failure, writes a message
@@ -132,6 +132,12 @@ snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, cons
 /* The same text's logits before calibration; *has_letters 0 for no letters. */
 snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
                                size_t size, double *logits, int *has_letters);
+
+/* Tag one sentence of `count` tokens (UTF-8, `sizes[i]` bytes each): the index
+ * of each token's tag (snlp_model_label). Sentences longer than 1,000 tokens
+ * are tagged in pieces of 1,000, as the Python package does. */
+snlp_status snlp_pos_tag(const snlp_model *model, snlp_state *state, const char *const *tokens,
+                         const size_t *sizes, size_t count, uint32_t *tags);
 
 /* MurmurHash3 x86 32-bit (unsigned), as mmh3.hash(data, seed, signed=False). */
 uint32_t snlp_murmur3_32(const void *data, size_t size, uint32_t seed);

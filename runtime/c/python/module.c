@@ -1,7 +1,7 @@
 /* smallnlp._runtime: the C runtime as a CPython extension, used by
  * LanguageIdentifier when it is importable (backend="c" or "auto"). It opens a
  * model over the very bytes the Python loader read (no copy) and answers
- * batches of texts with the GIL released. */
+ * batches of texts (or sentences) with the GIL released. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -103,12 +103,99 @@ done:
     return result;
 }
 
+/* pos_tags(sentences) -> bytes of uint32 tag indexes, all sentences' tokens
+ * one after another. */
+static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
+    PyObject *outer, *result = NULL, **encoded = NULL;
+    const char **tokens = NULL;
+    size_t *sizes = NULL, *lengths = NULL, total = 0, at = 0;
+    Py_ssize_t n;
+    snlp_state *state = NULL;
+    snlp_status status = SNLP_OK;
+    if (!self->model) {
+        PyErr_SetString(PyExc_RuntimeError, "the Model is not open");
+        return NULL;
+    }
+    outer = PySequence_Fast(sentences, "sentences must be a sequence of token lists");
+    if (!outer) return NULL;
+    n = PySequence_Fast_GET_SIZE(outer);
+    lengths = PyMem_Calloc(n ? (size_t)n : 1, sizeof *lengths);
+    if (!lengths) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t count = PyObject_Length(PySequence_Fast_GET_ITEM(outer, i));
+        if (count < 0) goto done;
+        lengths[i] = (size_t)count;
+        total += (size_t)count;
+    }
+    encoded = PyMem_Calloc(total ? total : 1, sizeof *encoded);
+    tokens = PyMem_Calloc(total ? total : 1, sizeof *tokens);
+    sizes = PyMem_Calloc(total ? total : 1, sizeof *sizes);
+    result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(total * sizeof(uint32_t)));
+    state = snlp_state_new();
+    if (!encoded || !tokens || !sizes || !result || !state) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *sentence = PySequence_Fast(PySequence_Fast_GET_ITEM(outer, i),
+                                             "each sentence must be a list of str tokens");
+        if (!sentence) goto fail;
+        for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(sentence); k++, at++) {
+            PyObject *token = PySequence_Fast_GET_ITEM(sentence, k);
+            if (!PyUnicode_Check(token)) {
+                PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(token)->tp_name);
+                Py_DECREF(sentence);
+                goto fail;
+            }
+            encoded[at] = PyUnicode_AsEncodedString(token, "utf-8", "surrogatepass");
+            if (!encoded[at]) {
+                Py_DECREF(sentence);
+                goto fail;
+            }
+            tokens[at] = PyBytes_AS_STRING(encoded[at]);
+            sizes[at] = (size_t)PyBytes_GET_SIZE(encoded[at]);
+        }
+        Py_DECREF(sentence);
+    }
+    {
+        uint32_t *tags = (uint32_t *)PyBytes_AS_STRING(result);
+        size_t start = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n && status == SNLP_OK; i++) {
+            status = snlp_pos_tag(self->model, state, tokens + start, sizes + start, lengths[i],
+                                  tags + start);
+            start += lengths[i];
+        }
+        Py_END_ALLOW_THREADS
+    }
+    if (status == SNLP_OK) goto done;
+    if (status == SNLP_ERR_MEMORY) PyErr_NoMemory();
+    else PyErr_Format(PyExc_ValueError, "C runtime error %d", status);
+fail:
+    Py_CLEAR(result);
+done:
+    if (encoded)
+        for (size_t i = 0; i < total; i++) Py_XDECREF(encoded[i]);
+    PyMem_Free(encoded);
+    PyMem_Free(tokens);
+    PyMem_Free(sizes);
+    PyMem_Free(lengths);
+    snlp_state_free(state);
+    Py_DECREF(outer);
+    return result;
+}
+
 static PyObject *model_heap_bytes(ModelObject *self, PyObject *unused) {
     (void)unused;
     return PyLong_FromSize_t(snlp_model_heap_bytes(self->model));
 }
 
 static PyMethodDef model_methods[] = {
+    {"pos_tags", (PyCFunction)model_pos_tags, METH_O,
+     "pos_tags(sentences) -> uint32 tag indexes of all tokens as bytes"},
     {"heap_bytes", (PyCFunction)model_heap_bytes, METH_NOARGS,
      "heap_bytes() -> bytes the C model allocated besides the file's bytes"},
     {"langid_logits", (PyCFunction)model_langid_logits, METH_O,

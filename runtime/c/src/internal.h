@@ -45,6 +45,12 @@ typedef struct {
 enum { SNLP_HIDDEN_WEIGHTS, SNLP_HIDDEN_BIAS, SNLP_OUTPUT_WEIGHTS, SNLP_OUTPUT_BIAS };
 const snlp_embedding *snlp_model_embedding(const snlp_model *model, size_t group);
 const snlp_matrix *snlp_model_dense(const snlp_model *model, int which);
+/* A tagger's known-word bitmap: its bits (0: none) and seed, and one byte. */
+void snlp_model_known_words(const snlp_model *model, uint32_t *bits, uint32_t *seed);
+uint8_t snlp_model_known_word_byte(const snlp_model *model, uint32_t index);
+/* One group's pooled embedding (dims doubles) of one input's features. */
+snlp_status snlp_pool_group(const snlp_model *model, size_t group,
+                            const snlp_features *features, double *out);
 
 /* A growable array of code points. */
 typedef struct {
@@ -54,11 +60,44 @@ typedef struct {
 
 int snlp_reserve(snlp_codepoints *buffer, size_t count);
 int snlp_is_letter_or_mark(uint32_t cp);
-/* UTF-8 -> code points (invalid sequences as U+FFFD), at most max_chars. */
+/* UTF-8 -> code points (invalid sequences as U+FFFD; UTF-8-encoded
+ * surrogates as themselves, as Python's "surrogatepass"), at most max_chars. */
 int snlp_decode_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *out);
 /* Featurizer version 2's normalisation of text, in place (scratch: any buffer). */
 int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch);
+/* A tagger's token normalised as its word features see it (featurizer
+ * version 2): NFKC, the ș/ş fold, Python's str.lower, then ASCII digits 1-9
+ * as 0 and the frame markers ^ $ as U+0001 U+0002. In place. */
+int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch);
+int snlp_in_ranges(const uint32_t *ranges, size_t count, uint32_t cp);
 /* Script index (docs/FORMAT.md) of a code point. */
 uint32_t snlp_script(uint32_t cp);
+size_t snlp_utf8_encode(uint32_t cp, uint8_t *out);
+/* Grow *buffer (of *capacity elements of `size` bytes) to hold `needed`. */
+int snlp_grow(void **buffer, size_t *capacity, size_t needed, size_t size);
+
+/* Caller-owned working memory: every buffer grows to the largest input seen. */
+struct snlp_state {
+    snlp_codepoints text, scratch;
+    uint8_t *utf8;        /* UTF-8 bytes of framed words */
+    size_t *utf8_offsets; /* byte offset of each of their code points (+ the end) */
+    size_t utf8_capacity, offsets_capacity;
+    uint32_t *ids;        /* feature ids of every group, one group after another */
+    float *weights;
+    size_t ids_capacity, weights_capacity;
+    double *workspace;
+    size_t workspace_size;
+    /* tagging: a piece's framed words (tokens, then the two padding words) */
+    snlp_codepoints framed, token;
+    size_t *word_start;   /* word w is framed.data[word_start[w] .. word_start[w + 1]) */
+    uint32_t *shape;
+    uint8_t *known;
+    size_t word_capacity, shape_capacity, known_capacity;
+    double *hidden;       /* per token, the static features' share of the hidden layer */
+    double *tables;       /* per tag group and id, its share */
+    const snlp_model *tables_of; /* the model `tables` was computed for */
+    uint32_t *first;      /* the first pass's tags */
+    size_t hidden_capacity, tables_capacity, first_capacity;
+};
 
 #endif

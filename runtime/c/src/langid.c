@@ -12,18 +12,6 @@
 #define WORD_HASH_BYTES 64
 #define MAX_GROUPS 64
 
-struct snlp_state {
-    snlp_codepoints text, scratch;
-    uint8_t *utf8;          /* one framed word's UTF-8 bytes */
-    size_t *utf8_offsets;   /* byte offset of each of its code points (+ the end) */
-    size_t utf8_capacity, offsets_capacity;
-    uint32_t *ids;          /* every group's ids, one group after another */
-    float *weights;
-    size_t ids_capacity, weights_capacity;
-    double *workspace;
-    size_t workspace_size;
-};
-
 snlp_state *snlp_state_new(void) { return calloc(1, sizeof(snlp_state)); }
 
 void snlp_state_free(snlp_state *state) {
@@ -35,6 +23,14 @@ void snlp_state_free(snlp_state *state) {
     free(state->ids);
     free(state->weights);
     free(state->workspace);
+    free(state->framed.data);
+    free(state->token.data);
+    free(state->word_start);
+    free(state->shape);
+    free(state->known);
+    free(state->hidden);
+    free(state->tables);
+    free(state->first);
     free(state);
 }
 
@@ -48,38 +44,6 @@ uint32_t snlp_script(uint32_t cp) {
     return snlp_script_ids[low];
 }
 
-static size_t utf8_encode(uint32_t cp, uint8_t *out) {
-    if (cp < 0x80) { out[0] = (uint8_t)cp; return 1; }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (cp >> 6));
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | (cp >> 12));
-        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | (cp >> 18));
-    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-static int grow(void **buffer, size_t *capacity, size_t needed, size_t size) {
-    void *grown;
-    size_t target = *capacity ? *capacity : 64;
-    if (needed <= *capacity) return 0;
-    while (target < needed) target *= 2;
-    grown = realloc(*buffer, target * size);
-    if (!grown) return -1;
-    *buffer = grown;
-    *capacity = target;
-    return 0;
-}
-
 /* Appends feature ids to a state, all groups one after another. */
 typedef struct {
     snlp_state *state;
@@ -88,8 +52,8 @@ typedef struct {
 
 static int add(feature_sink *sink, uint32_t id) {
     snlp_state *s = sink->state;
-    if (grow((void **)&s->ids, &s->ids_capacity, sink->count + 1, sizeof *s->ids) ||
-        grow((void **)&s->weights, &s->weights_capacity, sink->count + 1, sizeof *s->weights))
+    if (snlp_grow((void **)&s->ids, &s->ids_capacity, sink->count + 1, sizeof *s->ids) ||
+        snlp_grow((void **)&s->weights, &s->weights_capacity, sink->count + 1, sizeof *s->weights))
         return -1;
     s->ids[sink->count++] = id;
     return 0;
@@ -110,18 +74,18 @@ static int featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
             if (i == n) break;
             for (end = i; end < n && s->text.data[end] != 0x20; end++) {}
             length = end - i + 2; /* framed */
-            if (grow((void **)&s->utf8, &s->utf8_capacity, 4 * length, 1) ||
-                grow((void **)&s->utf8_offsets, &s->offsets_capacity, length + 1,
+            if (snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * length, 1) ||
+                snlp_grow((void **)&s->utf8_offsets, &s->offsets_capacity, length + 1,
                      sizeof *s->utf8_offsets))
                 return -1;
             s->utf8_offsets[0] = 0;
-            bytes = utf8_encode(WORD_START, s->utf8);
+            bytes = snlp_utf8_encode(WORD_START, s->utf8);
             for (size_t k = i; k < end; k++) {
                 s->utf8_offsets[k - i + 1] = bytes;
-                bytes += utf8_encode(s->text.data[k], s->utf8 + bytes);
+                bytes += snlp_utf8_encode(s->text.data[k], s->utf8 + bytes);
             }
             s->utf8_offsets[length - 1] = bytes;
-            bytes += utf8_encode(WORD_END, s->utf8 + bytes);
+            bytes += snlp_utf8_encode(WORD_END, s->utf8 + bytes);
             s->utf8_offsets[length] = bytes;
             if (script) {
                 for (size_t k = i; k < end; k++)
@@ -177,7 +141,7 @@ snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const
                                       count ? state->weights + starts[g] : NULL, count};
     }
     needed = snlp_workspace_doubles(model);
-    if (grow((void **)&state->workspace, &state->workspace_size, needed, sizeof(double)))
+    if (snlp_grow((void **)&state->workspace, &state->workspace_size, needed, sizeof(double)))
         return SNLP_ERR_MEMORY;
     status = snlp_model_logits(model, features, state->workspace, logits);
     return status;

@@ -659,3 +659,13 @@ const snlp_embedding *snlp_model_embedding(const snlp_model *m, size_t group) {
 }
 
 const snlp_matrix *snlp_model_dense(const snlp_model *m, int which) { return &m->dense[which]; }
+
+void snlp_model_known_words(const snlp_model *m, uint32_t *bits, uint32_t *seed) {
+    *bits = m->known_word_bits;
+    *seed = m->known_word_seed;
+}
+
+uint8_t snlp_model_known_word_byte(const snlp_model *m, uint32_t index) {
+    const array_entry *a = find_array(m, "known_words");
+    return a && index < a->view.rows ? a->view.data[index] : 0;
+}

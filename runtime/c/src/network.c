@@ -13,8 +13,8 @@ size_t snlp_workspace_doubles(const snlp_model *model) {
 }
 
 /* sum(w * offset) + sum((w * scale) * codes), in float32 as the reference. */
-static snlp_status pool(const snlp_model *model, size_t group, const snlp_features *features,
-                        double *out) {
+snlp_status snlp_pool_group(const snlp_model *model, size_t group,
+                            const snlp_features *features, double *out) {
     const snlp_group *g = snlp_model_group(model, group);
     const snlp_embedding *e = snlp_model_embedding(model, group);
     float shift = 0.0f, sums[256];
@@ -42,7 +42,7 @@ snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *grou
     double *input = workspace, *activation;
     if (!model || !groups || !workspace || !logits) return SNLP_ERR_ARGUMENT;
     for (size_t g = 0; g < snlp_model_group_count(model); g++) {
-        snlp_status status = pool(model, g, &groups[g], input + width);
+        snlp_status status = snlp_pool_group(model, g, &groups[g], input + width);
         if (status != SNLP_OK) return status;
         width += snlp_model_group(model, g)->dims;
     }

@@ -1,5 +1,6 @@
 /* Hashing, checksums and float16: the bit-exact primitives the model file and
  * the features are defined with. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -78,4 +79,36 @@ float snlp_half_to_float(uint16_t half) {
     }
     memcpy(&out, &bits, sizeof out);
     return out;
+}
+
+size_t snlp_utf8_encode(uint32_t cp, uint8_t *out) {
+    if (cp < 0x80) { out[0] = (uint8_t)cp; return 1; }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (cp >> 6));
+        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (cp >> 18));
+    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+int snlp_grow(void **buffer, size_t *capacity, size_t needed, size_t size) {
+    void *grown;
+    size_t target = *capacity ? *capacity : 64;
+    if (needed <= *capacity) return 0;
+    while (target < needed) target *= 2;
+    grown = realloc(*buffer, target * size);
+    if (!grown) return -1;
+    *buffer = grown;
+    *capacity = target;
+    return 0;
 }

@@ -31,7 +31,7 @@ static long find(const uint32_t *table, size_t count, size_t stride, uint32_t cp
     return -1;
 }
 
-static int in_ranges(const uint32_t *ranges, size_t count, uint32_t cp) {
+int snlp_in_ranges(const uint32_t *ranges, size_t count, uint32_t cp) {
     size_t low = 0, high = count;
     while (low < high) {
         size_t middle = (low + high) / 2;
@@ -79,7 +79,8 @@ static int push(snlp_codepoints *buffer, uint32_t cp) {
     return 0;
 }
 
-/* UTF-8 -> code points, invalid bytes as U+FFFD, at most max_chars. */
+/* UTF-8 -> code points (surrogates included), invalid bytes as U+FFFD, at
+ * most max_chars. */
 int snlp_decode_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *out) {
     size_t i = 0;
     out->count = 0;
@@ -95,7 +96,9 @@ int snlp_decode_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoin
             size_t k = 1;
             for (; k <= extra && i + k < n && (s[i + k] & 0xC0) == 0x80; k++)
                 cp = (cp << 6) | (s[i + k] & 0x3F);
-            if (k <= extra || cp < minimum || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            /* Surrogates pass as code points, as Python's "surrogatepass": a
+             * lone surrogate in a str reaches C that way (module.c). */
+            if (k <= extra || cp < minimum || cp > 0x10FFFF) {
                 cp = REPLACEMENT; /* one replacement for the bytes read so far */
                 extra = k - 1;
             }
@@ -222,15 +225,15 @@ static void lowercase(const snlp_codepoints *text, snlp_codepoints *out, int *fa
         if (cp == 0x03A3) { /* Python's final-sigma rule */
             size_t j = i;
             int final = 0;
-            while (j > 0 && in_ranges(snlp_case_ignorable, snlp_case_ignorable_count,
+            while (j > 0 && snlp_in_ranges(snlp_case_ignorable, snlp_case_ignorable_count,
                                       text->data[j - 1]))
                 j--;
-            if (j > 0 && in_ranges(snlp_cased, snlp_cased_count, text->data[j - 1])) {
+            if (j > 0 && snlp_in_ranges(snlp_cased, snlp_cased_count, text->data[j - 1])) {
                 j = i + 1;
-                while (j < text->count && in_ranges(snlp_case_ignorable,
+                while (j < text->count && snlp_in_ranges(snlp_case_ignorable,
                                                     snlp_case_ignorable_count, text->data[j]))
                     j++;
-                final = j == text->count || !in_ranges(snlp_cased, snlp_cased_count,
+                final = j == text->count || !snlp_in_ranges(snlp_cased, snlp_cased_count,
                                                        text->data[j]);
             }
             *failed |= push(out, final ? 0x03C2 : 0x03C3);
@@ -255,6 +258,24 @@ int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch) {
     { /* the result back into text */
         snlp_codepoints swap = *text;
         *text = *scratch;
+        *scratch = swap;
+    }
+    return 0;
+}
+
+int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch) {
+    int failed = 0;
+    if (nfkc(token, scratch)) return -1;
+    for (size_t i = 0; i < token->count; i++) token->data[i] = fold(token->data[i]);
+    lowercase(token, scratch, &failed);
+    if (failed) return -1;
+    for (size_t i = 0; i < scratch->count; i++) {
+        uint32_t cp = scratch->data[i];
+        scratch->data[i] = cp >= '1' && cp <= '9' ? '0' : cp == '^' ? 0x01 : cp == '$' ? 0x02 : cp;
+    }
+    {
+        snlp_codepoints swap = *token;
+        *token = *scratch;
         *scratch = swap;
     }
     return 0;

@@ -24,6 +24,12 @@ extern const uint32_t snlp_compositions[];
 extern const size_t snlp_cased_count, snlp_case_ignorable_count;
 extern const uint32_t snlp_cased[], snlp_case_ignorable[];
 
+/* Sorted inclusive ranges where Python's str.isalpha, isupper, isdigit and
+ * isalnum hold (a tagger's word shapes). */
+extern const size_t snlp_is_alpha_count, snlp_is_upper_count, snlp_is_digit_count,
+    snlp_is_alnum_count;
+extern const uint32_t snlp_is_alpha[], snlp_is_upper[], snlp_is_digit[], snlp_is_alnum[];
+
 /* Script ranges (smallnlp.text._SCRIPT_RANGES): a code point's script is the
  * id of the last range starting at or before it. */
 extern const size_t snlp_script_range_count;

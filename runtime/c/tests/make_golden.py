@@ -73,6 +73,8 @@ def expected(path: Path) -> str:
             lines.append(f"row {i} {row} " + " ".join(f"{v:.9g}" for v in values))
     if metadata["task"] == "langid":
         lines += _features_and_logits(path)
+    else:
+        lines += _sentences_and_tags(path)
     import mmh3
 
     for seed in (0, 1, 4294967295):
@@ -96,6 +98,24 @@ def _features_and_logits(path: Path) -> list[str]:
         lines.append(f"logits {t} " + " ".join(f"{v:.17g}" for v in logits[t]))
         lines.append(f"text {t} {TEXTS[t].encode().hex() or '-'}")
     return lines
+
+
+# Sentences whose tags the pos golden file lists (tab-joined tokens).
+SENTENCES = [["the", "cat", "sees", "a", "dog", "."], ["Ｔｈｅ", "ＣＡＴ", "1984", "^$"],
+             [], ["a"], ["on", "the", "mat", "the", "cat", "sat", ".", "."]]
+
+
+def _sentences_and_tags(path: Path) -> list[str]:
+    from smallnlp.pos import PosTagger
+
+    tagger = PosTagger.load(path, backend="numpy")
+    lines = []
+    for i, (sentence, tags) in enumerate(zip(SENTENCES, tagger.tag_batch(SENTENCES))):
+        joined = "\t".join(sentence).encode().hex() or "-"
+        lines.append(f"sentence {i} {joined}")
+        lines.append(f"tags {i} {len(tags)} " + " ".join(str(tagger.labels.index(t))
+                                                         for t in tags))
+    return [line.rstrip() for line in lines]
 
 
 def main() -> None:

@@ -123,12 +123,45 @@ static void check_text(const snlp_model *model, const char *line, const char *lo
     snlp_state_free(state);
 }
 
+/* A "tags" line against the C tagger's tags for the "sentence" line before
+ * it (tab-separated tokens, hex-encoded). */
+static void check_tags(const snlp_model *model, const char *line, const char *sentence_line,
+                       const char *name) {
+    static unsigned char bytes[4096];
+    static char hex[8200];
+    const char *tokens[256];
+    size_t sizes[256], n = 0, count = 0, start = 0;
+    uint32_t tags[256];
+    unsigned long index = 0, expected_count = 0;
+    char *cursor;
+    snlp_state *state = snlp_state_new();
+    CHECK(sscanf(sentence_line, "sentence %lu %8199s", &index, hex) == 2 &&
+          hex_bytes(hex, bytes, &n) == 0, "%s: bad sentence line", name);
+    for (size_t i = 0; i <= n && n; i++) {
+        if (i == n || bytes[i] == '\t') {
+            tokens[count] = (const char *)bytes + start;
+            sizes[count++] = i - start;
+            start = i + 1;
+        }
+    }
+    CHECK(sscanf(line, "tags %lu %lu", &index, &expected_count) == 2 && expected_count == count,
+          "%s: sentence %lu has %zu tokens, expected %lu", name, index, count, expected_count);
+    CHECK(snlp_pos_tag(model, state, tokens, sizes, count, tags) == SNLP_OK, "%s: tagging", name);
+    cursor = strchr(strchr(strchr(line, ' ') + 1, ' ') + 1, ' ');
+    for (size_t k = 0; k < count && cursor; k++) {
+        unsigned long want = strtoul(cursor + 1, &cursor, 10);
+        CHECK(tags[k] == want, "%s: sentence %lu token %zu: tag %u, expected %lu", name, index,
+              k, tags[k], want);
+    }
+    snlp_state_free(state);
+}
+
 /* Every line of NAME.expected holds for NAME.snlp. */
 static void check_golden(const char *dir, const char *name) {
     char path[1024], line[65536], message[SNLP_MESSAGE_SIZE];
     snlp_model *model = NULL;
     static input_features in;
-    static char logits_line[65536];
+    static char logits_line[65536], sentence_line[65536];
     FILE *expected;
     snlp_status status;
     int lines = 0, logits_checked = 0;
@@ -191,6 +224,11 @@ static void check_golden(const char *dir, const char *name) {
             logits_checked++;
         } else if (!strncmp(line, "text ", 5)) {
             check_text(model, line, logits_line, name);
+        } else if (!strncmp(line, "sentence ", 9)) {
+            snprintf(sentence_line, sizeof sentence_line, "%s", line);
+        } else if (!strncmp(line, "tags ", 5)) {
+            check_tags(model, line, sentence_line, name);
+            logits_checked++;
         } else if (sscanf(line, "hash %lu %255s %lu", &a, text, &b) == 3) {
             unsigned char bytes[128];
             size_t n;
@@ -202,8 +240,8 @@ static void check_golden(const char *dir, const char *name) {
     }
     if (expected) fclose(expected);
     CHECK(lines > 10, "%s: only %d lines", path, lines);
-    CHECK(strcmp(snlp_model_task(model), "langid") || logits_checked >= 8,
-          "%s: only %d logits checked", name, logits_checked);
+    CHECK(logits_checked >= 5, "%s: only %d logits or tag lines checked", name,
+          logits_checked);
     {   /* an id outside its group is refused */
         uint32_t id = snlp_model_group(model, 0)->buckets;
         float weight = 1.0f;
@@ -406,6 +444,44 @@ static void check_hostile_text(const char *dir) {
     snlp_model_free(model);
 }
 
+/* Tokens no caller should send, and a sentence tagged in pieces: tags, never
+ * a crash (run under the sanitizers by make test-asan). */
+static void check_hostile_tokens(const char *dir) {
+    char path[1024], message[SNLP_MESSAGE_SIZE];
+    static const char *const odd[] = {"", "\xff", "\xed\xa0\x80", "a\0b", "^$^$", "\xcc\x81",
+                                     "\xef\xbc\x91\xef\xbc\x92", "\xf0\x9d\x90\x87"};
+    static const size_t odd_sizes[] = {0, 1, 3, 3, 4, 2, 6, 4};
+    enum { LONG = 2500 };
+    const char **tokens = malloc(LONG * sizeof *tokens);
+    size_t *sizes = malloc(LONG * sizeof *sizes);
+    uint32_t *tags = malloc(LONG * sizeof *tags);
+    snlp_model *model = NULL;
+    snlp_state *state = snlp_state_new();
+    snprintf(path, sizeof path, "%s/tiny-pos.snlp", dir);
+    if (!tokens || !sizes || !tags || !state ||
+        snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK) {
+        CHECK(0, "%s: %s", path, message);
+    } else {
+        for (size_t i = 0; i < LONG; i++) {
+            tokens[i] = odd[i % 8];
+            sizes[i] = odd_sizes[i % 8];
+        }
+        CHECK(snlp_pos_tag(model, state, tokens, sizes, 8, tags) == SNLP_OK, "odd tokens");
+        CHECK(snlp_pos_tag(model, state, tokens, sizes, LONG, tags) == SNLP_OK,
+              "a sentence of %d tokens", LONG);
+        for (size_t i = 0; i < LONG; i++)
+            CHECK(tags[i] < snlp_model_label_count(model), "tag %zu out of range", i);
+        CHECK(snlp_pos_tag(model, state, NULL, NULL, 0, NULL) == SNLP_OK, "no tokens");
+        CHECK(snlp_pos_tag(model, state, NULL, sizes, 3, tags) == SNLP_ERR_ARGUMENT,
+              "NULL tokens");
+    }
+    snlp_model_free(model);
+    snlp_state_free(state);
+    free(tokens);
+    free(sizes);
+    free(tags);
+}
+
 static void check_half(void) {
     CHECK(snlp_half_to_float(0x3C00) == 1.0f, "half 1");
     CHECK(snlp_half_to_float(0xC000) == -2.0f, "half -2");
@@ -420,6 +496,7 @@ int main(int argc, char **argv) {
     check_golden(dir, "tiny-pos");
     check_hostile(dir);
     check_hostile_text(dir);
+    check_hostile_tokens(dir);
     check_half();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

@@ -116,6 +116,10 @@ def main() -> None:
     pairs = compositions()
     cased_ranges = ranges(cased)
     ignorable_ranges = ranges(case_ignorable)
+    # Python's str predicates, for a tagger's word shapes (batch.shape_id).
+    predicates = {name: ranges(lambda cp, m=method: m(chr(cp))) for name, method in
+                  (("alpha", str.isalpha), ("upper", str.isupper), ("digit", str.isdigit),
+                   ("alnum", str.isalnum))}
     flat = lambda rows: [v for row in rows for v in row]  # noqa: E731
     sys.path.insert(0, str(OUT.parents[3]))
     from smallnlp.text import _SCRIPT_RANGES, SCRIPTS
@@ -146,6 +150,9 @@ def main() -> None:
         c_array("snlp_cased", "uint32_t", flat(cased_ranges), 12),
         f"const size_t snlp_case_ignorable_count = {len(ignorable_ranges)};",
         c_array("snlp_case_ignorable", "uint32_t", flat(ignorable_ranges), 12),
+        *[line for name, found in predicates.items() for line in (
+            f"const size_t snlp_is_{name}_count = {len(found)};",
+            c_array(f"snlp_is_{name}", "uint32_t", flat(found), 12))],
         f"const size_t snlp_script_range_count = {len(script_starts)};",
         c_array("snlp_script_starts", "uint32_t", script_starts),
         c_array("snlp_script_ids", "uint8_t", script_ids),
