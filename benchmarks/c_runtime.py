@@ -1,7 +1,8 @@
-"""Language ID speed of the C runtime, in one run on one core: the C demo
+"""Speed of the C runtime, in one run on one core. Language ID: the C demo
 (runtime/c/examples/langid.c), LanguageIdentifier with backend "c" and "numpy",
 and CLD3 and CLD2 when installed (the `bench` extra), on the same dev lines cut
-to 100 characters.
+to 100 characters. Tagging: PosTagger (EWT) with backend "c" and "numpy", one
+sentence a call and the whole EWT test split in one batch.
 
     python benchmarks/c_runtime.py [--texts 10000]
 """
@@ -83,6 +84,25 @@ def main() -> None:
     print("|---|---:|---:|")
     for name, single, batch in rows:
         print(f"| {name} | {1e6 * single:.1f} | {'-' if batch is None else f'{1e6 * batch:.1f}'} |")
+    tagging_rates()
+
+
+def tagging_rates() -> None:
+    from smallnlp.data import read_conllu
+    from smallnlp.pos import PosTagger
+
+    sentences = [s.forms for s in read_conllu(DATA / "ud" / "English-EWT" / "test.conllu")]
+    tokens = sum(map(len, sentences))
+    single = sentences[:500]
+    single_tokens = sum(map(len, single))
+    print(f"\nEWT test ({tokens:,} tokens), pos-en\n")
+    print("| backend | tokens/s, one sentence a call | tokens/s, one batch |")
+    print("|---|---:|---:|")
+    for backend in ("c", "numpy"):
+        tagger = PosTagger.load("en", backend=backend)
+        one = best_of(lambda t=tagger: [t.tag(s) for s in single])
+        batch = best_of(lambda t=tagger: t.tag_batch(sentences))
+        print(f"| {backend} | {single_tokens / one:,.0f} | {tokens / batch:,.0f} |")
 
 
 if __name__ == "__main__":
