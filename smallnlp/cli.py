@@ -121,6 +121,16 @@ def _one_line(text: str) -> str:
     return text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
+def _load(task_class, name_or_path, backend: str):
+    """A model for a command; the C backend asked for and not usable is a usage error."""
+    try:
+        return task_class.load(name_or_path, backend=backend)
+    except SmallNLPError:
+        raise
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--backend") from None
+
+
 @main.command("langid")
 @click.argument("texts", nargs=-1)
 @click.option("--model", "model_path", type=click.Path(dir_okay=False),
@@ -145,12 +155,7 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
     without letters); with --top-k, label<TAB>probability pairs, best first.
     """
-    try:
-        model = LanguageIdentifier.load(model_path, backend=backend)
-    except SmallNLPError:
-        raise
-    except ValueError as exc:  # the C backend asked for and not usable
-        raise click.BadParameter(str(exc), param_hint="--backend") from None
+    model = _load(LanguageIdentifier, model_path, backend)
     try:
         model.set_languages(languages)
     except ValueError as exc:
@@ -372,12 +377,7 @@ def pos_command(texts, model_name, fmt, batch_size, backend, input_path) -> None
     """Tag each TEXT (or each line of --input or stdin) with universal POS tags."""
     from .pos import PosTagger, tokenize
 
-    try:
-        tagger = PosTagger.load(model_name, backend=backend)
-    except SmallNLPError:
-        raise
-    except ValueError as exc:  # the C backend asked for and not usable
-        raise click.BadParameter(str(exc), param_hint="--backend") from None
+    tagger = _load(PosTagger, model_name, backend)
     if fmt == "conllu":
         if texts:
             raise click.UsageError("--format conllu reads CoNLL-U from --input or stdin, "

@@ -18,7 +18,7 @@ from .errors import DataError
 from .features import TEXT, KindContext, SparseGroup, TextFeaturizer
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
-from .runtime import check_backend, open_c_model
+from .runtime import check_backend, use_c_backend
 from .schema import option
 from .spec import WIDEST_FLOAT, WIDEST_INT, FeatureRecord, ModelMetadata
 from .text import strip_diacritics
@@ -356,12 +356,7 @@ class LanguageIdentifier(TaskModel):
         check_backend(backend)
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
         model = cls._from_file(path).set_languages(languages)
-        if backend != "numpy":
-            c_model, reason = open_c_model(model.network_.output_bias)
-            if c_model is None and backend == "c":
-                raise ValueError(f"{path}: the C backend cannot be used: {reason}")
-            if c_model is not None:
-                model._c_model, model.backend = c_model, "c"
+        use_c_backend(model, path, backend, auto_uses_c=True)
         return model
 
 

@@ -22,7 +22,7 @@ from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of,
 from .features.kinds import MAX_SEED, two_pass
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
-from .runtime import check_backend, open_c_model
+from .runtime import check_backend, use_c_backend
 from .schema import option
 from .spec import WIDEST_INT, FeatureRecord, ModelMetadata
 from .train import Progress, fit
@@ -305,11 +305,7 @@ class PosTagger(TaskModel):
         if not path.exists() and not path.suffix:
             path = model_path_for(str(name_or_path))
         model = cls._from_file(path)
-        if backend == "c":
-            c_model, reason = open_c_model(model.network_.output_bias)
-            if c_model is None:
-                raise ValueError(f"{path}: the C backend cannot be used: {reason}")
-            model._c_model, model.backend = c_model, "c"
+        use_c_backend(model, path, backend, auto_uses_c=False)  # numpy batches are faster
         return model
 
     def _describe_features(self, featurizer: TokenFeaturizer) -> dict:

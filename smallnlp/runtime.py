@@ -35,3 +35,16 @@ def open_c_model(array: np.ndarray) -> tuple[object | None, str]:
 def check_backend(backend: str) -> None:
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+
+
+def use_c_backend(model, path, backend: str, auto_uses_c: bool) -> None:
+    """Give a loaded ``model`` the C runtime's model (``model._c_model``,
+    ``model.backend = "c"``) when ``backend`` is "c", or "auto" and
+    ``auto_uses_c``; "c" raises ValueError, naming ``path``, if it cannot."""
+    if backend == "numpy" or (backend == "auto" and not auto_uses_c):
+        return
+    c_model, reason = open_c_model(model.network_.output_bias)
+    if c_model is None and backend == "c":
+        raise ValueError(f"{path}: the C backend cannot be used: {reason}")
+    if c_model is not None:
+        model._c_model, model.backend = c_model, "c"

@@ -255,3 +255,22 @@ def test_the_c_tagger_tags_as_numpy_on_every_shipped_treebank_dev_split():
         c, numpy_tagger = _taggers(entry["code"])
         sentences = [s.forms for s in read_conllu(data / "ud" / name / "dev.conllu")]
         assert c.tag_batch(sentences) == numpy_tagger.tag_batch(sentences), name
+
+
+def test_the_command_line_chooses_the_backend():
+    from click.testing import CliRunner
+
+    from smallnlp.cli import main
+
+    _backends()
+    runner = CliRunner()
+    texts = ["Das ist gut", "Ceci n'est pas une pipe", "ΣΑΣ"]
+    outputs = [runner.invoke(main, ["langid", "--backend", b, *texts]) for b in ("c", "numpy")]
+    assert all(r.exit_code == 0 for r in outputs)
+    assert outputs[0].output == outputs[1].output
+    tagged = [runner.invoke(main, ["pos", "--backend", b, "The cat sat ."]) for b in ("c", "numpy")]
+    assert tagged[0].output == tagged[1].output == "The/DET cat/NOUN sat/VERB ./PUNCT\n"
+    info = runner.invoke(main, ["info", str(RUNTIME.parents[1] / "models" / "langid.snlp")])
+    assert "predicts with the C runtime" in info.output
+    refused = runner.invoke(main, ["langid", "--backend", "gpu", "x"])
+    assert refused.exit_code == 2
