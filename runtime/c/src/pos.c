@@ -168,6 +168,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
     uint32_t bits = 0, seed = 0;
     size_t max_features = 0;
     double *x, *pre, *logits;
+    float *acc;
     int two_pass = 0;
     snlp_model_known_words(model, &bits, &seed);
     if (frame_words(model, s, tokens, sizes, n)) return SNLP_ERR_MEMORY;
@@ -183,7 +184,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
     max_features += 1;
     /* workspace: x (static width), pre (hidden), logits, ids; tables; hidden per token */
     if (snlp_grow((void **)&s->workspace, &s->workspace_size,
-                  static_width + hidden + labels + groups + 1, sizeof(double)) ||
+                  static_width + 2 * hidden + labels + groups + 1, sizeof(double)) ||
         snlp_grow((void **)&s->ids, &s->ids_capacity, max_features, sizeof *s->ids) ||
         snlp_grow((void **)&s->weights, &s->weights_capacity, max_features, sizeof *s->weights) ||
         snlp_grow((void **)&s->tables, &s->tables_capacity, table_rows * hidden + 1,
@@ -194,6 +195,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
     x = s->workspace;
     pre = x + static_width;
     logits = pre + hidden;
+    acc = (float *)(logits + labels); /* hidden floats fit in hidden doubles */
     if (s->tables_of != model) { /* each tag group's share of the hidden layer, by id */
         size_t column = 0, row = 0;
         double *table = s->tables;
@@ -236,12 +238,16 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
             if (status != SNLP_OK) return status;
             column += group->dims;
         }
-        for (size_t h = 0; h < hidden; h++) share[h] = snlp_read_f32(b1->data + 4 * h);
+        /* In float32, as numpy's product is, and so that it vectorises. */
+        for (size_t h = 0; h < hidden; h++) acc[h] = 0.0f;
         for (size_t i = 0; i < static_width; i++) {
             const uint8_t *row = w1->data + 4 * i * hidden;
-            if (x[i] == 0.0) continue;
-            for (size_t h = 0; h < hidden; h++) share[h] += x[i] * snlp_read_f32(row + 4 * h);
+            float input = (float)x[i];
+            if (input == 0.0f) continue;
+            for (size_t h = 0; h < hidden; h++) acc[h] += input * snlp_read_f32(row + 4 * h);
         }
+        for (size_t h = 0; h < hidden; h++)
+            share[h] = (double)(acc[h] + snlp_read_f32(b1->data + 4 * h));
     }
     if (two_pass) { /* every tag feature "not known yet" (past the ends: 0) */
         for (size_t t = 0; t < n; t++) {
