@@ -274,3 +274,21 @@ def test_the_command_line_chooses_the_backend():
     assert "predicts with the C runtime" in info.output
     refused = runner.invoke(main, ["langid", "--backend", "gpu", "x"])
     assert refused.exit_code == 2
+
+
+def test_fuzzing_model_files_finds_nothing(tmp_path):
+    """libFuzzer on model files (checksums made valid) for a bounded time,
+    under ASan and UBSan; skipped without clang's libFuzzer."""
+    _toolchain()
+    if not shutil.which("clang"):
+        pytest.skip("clang is not installed")
+    probe = tmp_path / "probe.c"
+    probe.write_text("#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput("
+                     "const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n")
+    if subprocess.run(["clang", "-fsanitize=fuzzer", str(probe), "-o", str(tmp_path / "probe")],
+                      capture_output=True).returncode:
+        pytest.skip("clang here has no libFuzzer")
+    result = subprocess.run(["make", "-C", str(RUNTIME), "fuzz", f"BUILD={tmp_path}",
+                             "FUZZ_SECONDS=15"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Done" in result.stderr
