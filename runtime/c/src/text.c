@@ -146,6 +146,7 @@ static void letters_only(snlp_codepoints *text) {
 
 static uint32_t compose(uint32_t first, uint32_t second) {
     size_t low = 0, high = snlp_composition_count;
+    if (second < 0x300) return 0; /* no composition has a second part below U+0300 */
     if (first >= HANGUL_L && first < HANGUL_L + 19 && second >= HANGUL_V &&
         second < HANGUL_V + HANGUL_V_COUNT)
         return HANGUL_S + ((first - HANGUL_L) * HANGUL_V_COUNT + (second - HANGUL_V)) *

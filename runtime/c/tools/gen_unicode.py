@@ -114,6 +114,8 @@ def main() -> None:
     ccc = [(cp, unicodedata.combining(chr(cp))) for cp in range(LAST + 1)
            if not 0xD800 <= cp <= 0xDFFF and unicodedata.combining(chr(cp))]
     pairs = compositions()
+    # text.c's compose() relies on this to skip most lookups.
+    assert min(second for _, second, _ in pairs) >= 0x300
     cased_ranges = ranges(cased)
     ignorable_ranges = ranges(case_ignorable)
     # Python's str predicates, for a tagger's word shapes (batch.shape_id).
