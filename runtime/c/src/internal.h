@@ -45,9 +45,15 @@ typedef struct {
 enum { SNLP_HIDDEN_WEIGHTS, SNLP_HIDDEN_BIAS, SNLP_OUTPUT_WEIGHTS, SNLP_OUTPUT_BIAS };
 const snlp_embedding *snlp_model_embedding(const snlp_model *model, size_t group);
 const snlp_matrix *snlp_model_dense(const snlp_model *model, int which);
-/* A tagger's known-word bitmap: its bits (0: none) and seed, and one byte. */
-void snlp_model_known_words(const snlp_model *model, uint32_t *bits, uint32_t *seed);
-uint8_t snlp_model_known_word_byte(const snlp_model *model, uint32_t index);
+/* The feature kinds, resolved once at open (in model.c's KINDS order), so
+ * the hot paths switch on a number instead of comparing kind names. */
+typedef enum {
+    SNLP_CHAR_NGRAM, SNLP_WORD, SNLP_SCRIPT, SNLP_PREFIX, SNLP_SUFFIX, SNLP_SHAPE,
+    SNLP_NEXT_TAG, SNLP_PREV_TAG
+} snlp_kind;
+snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
+/* A tagger's known-word bitmap (NULL: none), its size in bits and its seed. */
+const uint8_t *snlp_model_known_words(const snlp_model *model, uint32_t *bits, uint32_t *seed);
 /* One group's pooled embedding (dims doubles) of one input's features. */
 snlp_status snlp_pool_group(const snlp_model *model, size_t group,
                             const snlp_features *features, double *out);

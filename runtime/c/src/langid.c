@@ -66,7 +66,8 @@ static int featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
     for (size_t g = 0; g < groups; g++) {
         const snlp_group *group = snlp_model_group(model, g);
         size_t i = 0, n = s->text.count;
-        int script = !strcmp(group->kind, "script"), word = !strcmp(group->kind, "word");
+        snlp_kind kind = snlp_model_group_kind(model, g);
+        int script = kind == SNLP_SCRIPT, word = kind == SNLP_WORD;
         starts[g] = sink.count;
         while (i < n) {
             size_t end, length, bytes = 0;

@@ -40,6 +40,8 @@ struct snlp_model {
     const char **labels;
     snlp_group *groups;
     array_entry *arrays;
+    snlp_kind *kinds;           /* one per group */
+    const uint8_t *known_words; /* the bitmap's bytes, or NULL */
     snlp_embedding *embeddings; /* one per group */
     snlp_matrix dense[4];       /* SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS */
 };
@@ -153,7 +155,7 @@ typedef struct {
     int has_order, has_seed, has_offset;
 } kind_rule;
 
-static const kind_rule KINDS[] = {
+static const kind_rule KINDS[] = { /* in snlp_kind order */
     {"char_ngram", 1, 1, 1, 1, 0}, {"word", 1, 1, 0, 1, 1},   {"script", 1, 0, 0, 0, 0},
     {"prefix", 0, 1, 1, 1, 1},     {"suffix", 0, 1, 1, 1, 1}, {"shape", 0, 1, 0, 0, 1},
     {"next_tag", 0, 1, 0, 0, 1},   {"prev_tag", 0, 1, 0, 0, 1},
@@ -179,6 +181,7 @@ static snlp_status read_group(loader *l, const json_node *node, size_t index, in
     if (!rule || !(pos ? rule->pos : rule->langid))
         return failf(l, SNLP_ERR_FORMAT, "%s: kind '%s' is not one of a %s model", where,
                      g->kind, pos ? "pos" : "langid");
+    l->model->kinds[index] = (snlp_kind)(rule - KINDS);
     if (!get_int(l, node, "buckets", 1, UINT32_MAX, &buckets, where) ||
         !get_int(l, node, "dims", 1, 65535, &dims, where) ||
         !get_int(l, node, "order", 0, MAX_ORDER, &order, where) ||
@@ -188,8 +191,8 @@ static snlp_status read_group(loader *l, const json_node *node, size_t index, in
     if ((rule->has_order ? order < 1 : order != 0) || (!rule->has_seed && seed != 0) ||
         (!rule->has_offset && offset != 0) || (!pos && offset != 0))
         return failf(l, SNLP_ERR_FORMAT, "%s: parameters do not fit kind %s", where, g->kind);
-    if ((!strcmp(g->kind, "prev_tag") && offset >= 0) ||
-        (!strcmp(g->kind, "next_tag") && offset <= 0))
+    if ((l->model->kinds[index] == SNLP_PREV_TAG && offset >= 0) ||
+        (l->model->kinds[index] == SNLP_NEXT_TAG && offset <= 0))
         return failf(l, SNLP_ERR_FORMAT, "%s: %s offset has the wrong sign", where, g->kind);
     g->buckets = (uint32_t)buckets;
     g->dims = (uint32_t)dims;
@@ -203,16 +206,16 @@ static snlp_status read_group(loader *l, const json_node *node, size_t index, in
 static snlp_status check_groups(loader *l, int pos) {
     snlp_model *m = l->model;
     int next_tags = 0, stage = 0;
-    for (size_t i = 0; i < m->group_count; i++) next_tags |= !strcmp(m->groups[i].kind, "next_tag");
+    for (size_t i = 0; i < m->group_count; i++) next_tags |= m->kinds[i] == SNLP_NEXT_TAG;
     for (size_t i = 0; i < m->group_count; i++) {
         const snlp_group *g = &m->groups[i];
         uint64_t fixed = 0;
-        int group_stage = !strcmp(g->kind, "next_tag") ? 1 : !strcmp(g->kind, "prev_tag") ? 2 : 0;
+        int group_stage = m->kinds[i] == SNLP_NEXT_TAG ? 1 : m->kinds[i] == SNLP_PREV_TAG ? 2 : 0;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(m->groups[j].name, g->name))
                 return failf(l, SNLP_ERR_FORMAT, "feature group names are not unique");
-        if (!strcmp(g->kind, "script")) fixed = 32;
-        else if (!strcmp(g->kind, "shape")) fixed = 144;
+        if (m->kinds[i] == SNLP_SCRIPT) fixed = 32;
+        else if (m->kinds[i] == SNLP_SHAPE) fixed = 144;
         else if (group_stage == 1) fixed = m->label_count + 2;
         else if (group_stage == 2) fixed = m->label_count + (next_tags ? 2 : 1);
         if (fixed && g->buckets != fixed)
@@ -262,7 +265,8 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
     if (!groups || groups->type != JSON_ARRAY || groups->count < 1)
         return failf(l, SNLP_ERR_FORMAT, "features: groups must be a non-empty list");
     m->groups = calloc(groups->count, sizeof *m->groups);
-    if (!m->groups) return failf(l, SNLP_ERR_MEMORY, "out of memory");
+    m->kinds = calloc(groups->count, sizeof *m->kinds);
+    if (!m->groups || !m->kinds) return failf(l, SNLP_ERR_MEMORY, "out of memory");
     m->group_count = groups->count;
     for (k = groups->first_child; k != JSON_NONE; k = l->doc.nodes[k].next, i++)
         if ((status = read_group(l, &l->doc.nodes[k], i, pos)) != SNLP_OK) return status;
@@ -412,6 +416,7 @@ static snlp_status check_arrays(loader *l) {
             a->view.cols != 1)
             return failf(l, SNLP_ERR_FORMAT, "array 'known_words' is missing or has the wrong "
                          "dtype or shape");
+        m->known_words = a->view.data;
         expected++;
     }
     if (expected != m->array_count)
@@ -607,6 +612,7 @@ void snlp_model_free(snlp_model *m) {
     free(m->strings);
     free(m->labels);
     free(m->groups);
+    free(m->kinds);
     free(m->arrays);
     free(m->embeddings);
     free(m);
@@ -629,7 +635,7 @@ uint32_t snlp_model_max_chars(const snlp_model *m) { return m ? m->max_chars : 0
 size_t snlp_model_heap_bytes(const snlp_model *m) {
     if (!m) return 0;
     return sizeof *m + m->strings_size + m->label_count * sizeof *m->labels +
-           m->group_count * (sizeof *m->groups + sizeof *m->embeddings) +
+           m->group_count * (sizeof *m->groups + sizeof *m->kinds + sizeof *m->embeddings) +
            m->array_count * sizeof *m->arrays;
 }
 
@@ -660,12 +666,10 @@ const snlp_embedding *snlp_model_embedding(const snlp_model *m, size_t group) {
 
 const snlp_matrix *snlp_model_dense(const snlp_model *m, int which) { return &m->dense[which]; }
 
-void snlp_model_known_words(const snlp_model *m, uint32_t *bits, uint32_t *seed) {
+snlp_kind snlp_model_group_kind(const snlp_model *m, size_t group) { return m->kinds[group]; }
+
+const uint8_t *snlp_model_known_words(const snlp_model *m, uint32_t *bits, uint32_t *seed) {
     *bits = m->known_word_bits;
     *seed = m->known_word_seed;
-}
-
-uint8_t snlp_model_known_word_byte(const snlp_model *m, uint32_t index) {
-    const array_entry *a = find_array(m, "known_words");
-    return a && index < a->view.rows ? a->view.data[index] : 0;
+    return m->known_words;
 }

@@ -8,12 +8,12 @@
 
 #define MAX_SENTENCE_TOKENS 1000 /* longer sentences are tagged in pieces (pos.py) */
 #define WORD_HASH_BYTES 64
+#define MAX_GROUPS 64
 
 enum { STATIC, NEXT_TAG, PREVIOUS_TAG };
 
-static int stage(const snlp_group *g) {
-    return !strcmp(g->kind, "next_tag") ? NEXT_TAG : !strcmp(g->kind, "prev_tag") ? PREVIOUS_TAG
-                                                                                   : STATIC;
+static int stage_of(snlp_kind kind) {
+    return kind == SNLP_NEXT_TAG ? NEXT_TAG : kind == SNLP_PREV_TAG ? PREVIOUS_TAG : STATIC;
 }
 
 /* batch.shape_id: capitalisation x digits x punctuation x length of a token
@@ -47,8 +47,8 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
                        const size_t *sizes, size_t n) {
     static const uint32_t pads[2][3] = {{'^', 0x03, '$'}, {'^', 0x04, '$'}};
     uint32_t bits = 0, seed = 0;
+    const uint8_t *bitmap = snlp_model_known_words(model, &bits, &seed);
     size_t total;
-    snlp_model_known_words(model, &bits, &seed);
     if (snlp_grow((void **)&s->word_start, &s->word_capacity, n + 3, sizeof *s->word_start) ||
         snlp_grow((void **)&s->shape, &s->shape_capacity, n + 2, sizeof *s->shape) ||
         snlp_grow((void **)&s->known, &s->known_capacity, n + 2, 1))
@@ -87,12 +87,12 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
                                  snlp_utf8_encode(s->framed.data[i], s->utf8 + s->utf8_offsets[i]);
     for (size_t w = 0; w < n + 2; w++) {
         s->known[w] = 1; /* the padding words count as seen */
-        if (bits && w < n) {
+        if (bitmap && w < n) {
             size_t a = s->utf8_offsets[s->word_start[w]], b = s->utf8_offsets[s->word_start[w + 1]];
             uint32_t bit = snlp_murmur3_32(s->utf8 + a, b - a < WORD_HASH_BYTES ? b - a
                                                                                : WORD_HASH_BYTES,
                                            seed) % bits;
-            s->known[w] = (uint8_t)((snlp_model_known_word_byte(model, bit >> 3) >> (bit & 7)) & 1);
+            s->known[w] = (uint8_t)((bitmap[bit >> 3] >> (bit & 7)) & 1);
         }
     }
     return 0;
@@ -104,22 +104,23 @@ static uint32_t span_hash(const snlp_state *s, size_t a, size_t b, size_t limit,
     return snlp_murmur3_32(s->utf8 + first, bytes < limit ? bytes : limit, seed);
 }
 
-/* The features of static group `g` for token t (its window's word w). */
-static int static_features(const snlp_state *s, const snlp_group *g, size_t t, size_t w,
-                           const uint8_t *known, uint32_t *ids, size_t *count) {
+/* The features of static group `g` (of kind `kind`) for token t, whose
+ * window gives word w; `known`: the known-word flags, or NULL. */
+static void static_features(const snlp_state *s, const snlp_group *g, snlp_kind kind, size_t t,
+                            size_t w, const uint8_t *known, uint32_t *ids, size_t *count) {
     size_t a = s->word_start[w], b = s->word_start[w + 1];
     *count = 0;
-    if (!strcmp(g->kind, "word")) {
+    if (kind == SNLP_WORD) {
         uint32_t h = span_hash(s, a, b, WORD_HASH_BYTES, g->seed);
         ids[(*count)++] = known ? (known[w] ? h % (g->buckets - 1) : g->buckets - 1)
                                 : h % g->buckets;
-    } else if (!strcmp(g->kind, "prefix")) {
+    } else if (kind == SNLP_PREFIX) {
         size_t end = b < a + g->order + 1 ? b : a + g->order + 1;
         ids[(*count)++] = span_hash(s, a, end, 4 * (g->order + 1), g->seed) % g->buckets;
-    } else if (!strcmp(g->kind, "suffix")) {
+    } else if (kind == SNLP_SUFFIX) {
         size_t start = b - a > g->order + 1 ? b - g->order - 1 : a;
         ids[(*count)++] = span_hash(s, start, b, 4 * (g->order + 1), g->seed) % g->buckets;
-    } else if (!strcmp(g->kind, "shape")) {
+    } else if (kind == SNLP_SHAPE) {
         ids[(*count)++] = s->shape[w];
     } else { /* char_ngram: the focus token itself, pooled */
         a = s->word_start[t];
@@ -133,7 +134,6 @@ static int static_features(const snlp_state *s, const snlp_group *g, size_t t, s
                                   g->buckets;
         }
     }
-    return 0;
 }
 
 /* argmax over labels of relu(pre) . W2 + b2 (the first maximum, as numpy). */
@@ -166,17 +166,21 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
     const snlp_matrix *w1 = snlp_model_dense(model, SNLP_HIDDEN_WEIGHTS),
                       *b1 = snlp_model_dense(model, SNLP_HIDDEN_BIAS);
     uint32_t bits = 0, seed = 0;
+    const uint8_t *bitmap = snlp_model_known_words(model, &bits, &seed);
     size_t max_features = 0;
     double *x, *pre, *logits;
     float *acc;
-    int two_pass = 0;
-    snlp_model_known_words(model, &bits, &seed);
+    int two_pass = 0, stage[MAX_GROUPS];
+    snlp_kind kind[MAX_GROUPS]; /* looked up once here, not per token */
+    if (groups > MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
     if (frame_words(model, s, tokens, sizes, n)) return SNLP_ERR_MEMORY;
     for (size_t g = 0; g < groups; g++) {
         const snlp_group *group = snlp_model_group(model, g);
-        if (stage(group) == STATIC) static_width += group->dims;
+        kind[g] = snlp_model_group_kind(model, g);
+        stage[g] = stage_of(kind[g]);
+        if (stage[g] == STATIC) static_width += group->dims;
         else table_rows += group->buckets;
-        two_pass |= stage(group) == NEXT_TAG;
+        two_pass |= stage[g] == NEXT_TAG;
     }
     for (size_t t = 0; t < n; t++) /* the most features one group gives a token */
         if (s->word_start[t + 1] - s->word_start[t] > max_features)
@@ -202,7 +206,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
         float values[256];
         for (size_t g = 0; g < groups; g++) {
             const snlp_group *group = snlp_model_group(model, g);
-            if (stage(group) != STATIC) {
+            if (stage[g] != STATIC) {
                 if (group->dims > 256) return SNLP_ERR_UNSUPPORTED;
                 for (uint32_t id = 0; id < group->buckets; id++, row++) {
                     double *out = table + row * hidden;
@@ -228,10 +232,10 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
             size_t count, w;
             long p;
             snlp_status status;
-            if (stage(group) != STATIC) continue;
+            if (stage[g] != STATIC) continue;
             p = (long)t + group->offset;
             w = p < 0 ? n : (size_t)p >= n ? n + 1 : (size_t)p;
-            static_features(s, group, t, w, bits ? s->known : NULL, s->ids, &count);
+            static_features(s, group, kind[g], t, w, bitmap ? s->known : NULL, s->ids, &count);
             for (size_t f = 0; f < count; f++) s->weights[f] = 1.0f / (float)count;
             features = (snlp_features){s->ids, s->weights, count};
             status = snlp_pool_group(model, g, &features, x + column);
@@ -256,7 +260,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
             for (size_t g = 0; g < groups; g++) {
                 const snlp_group *group = snlp_model_group(model, g);
                 long p = (long)t + group->offset;
-                if (stage(group) == STATIC) continue;
+                if (stage[g] == STATIC) continue;
                 add_row(pre, s->tables + row * hidden,
                         p < 0 || (size_t)p >= n ? 0 : group->buckets - 1, hidden);
                 row += group->buckets;
@@ -268,10 +272,10 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
             for (size_t g = 0; g < groups; g++) {
                 const snlp_group *group = snlp_model_group(model, g);
                 long p = (long)t + group->offset;
-                if (stage(group) == NEXT_TAG)
+                if (stage[g] == NEXT_TAG)
                     add_row(s->hidden + t * hidden, s->tables + row * hidden,
                             (size_t)p >= n ? 0 : s->first[p] + 1, hidden);
-                if (stage(group) != STATIC) row += group->buckets;
+                if (stage[g] != STATIC) row += group->buckets;
             }
         }
     }
@@ -281,9 +285,9 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
         for (size_t g = 0; g < groups; g++) {
             const snlp_group *group = snlp_model_group(model, g);
             long p = (long)t + group->offset;
-            if (stage(group) == PREVIOUS_TAG)
+            if (stage[g] == PREVIOUS_TAG)
                 add_row(pre, s->tables + row * hidden, p < 0 ? 0 : tags[p] + 1, hidden);
-            if (stage(group) != STATIC) row += group->buckets;
+            if (stage[g] != STATIC) row += group->buckets;
         }
         tags[t] = best_tag(model, pre, logits);
     }
