@@ -42,6 +42,24 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kwargs) {
     return 0;
 }
 
+/* A str as the UTF-8 bytes the C runtime reads. Lone surrogates pass as their
+ * 3 bytes ("surrogatepass"), which the runtime decodes as the surrogates
+ * themselves, as Python's featurizers see them. NULL, with TypeError, for
+ * anything but a str. */
+static PyObject *encode_text(PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    return PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+}
+
+/* The Python exception for a runtime status other than SNLP_OK. */
+static void set_error(snlp_status status) {
+    if (status == SNLP_ERR_MEMORY) PyErr_NoMemory();
+    else PyErr_Format(PyExc_ValueError, "C runtime error %d", status);
+}
+
 /* langid_logits(texts) -> (logits: bytes of float64, rows x labels,
  *                          has_letters: bytes of uint8) */
 static PyObject *model_langid_logits(ModelObject *self, PyObject *texts) {
@@ -65,17 +83,8 @@ static PyObject *model_langid_logits(ModelObject *self, PyObject *texts) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *text = PySequence_Fast_GET_ITEM(sequence, i);
-        if (!PyUnicode_Check(text)) {
-            PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(text)->tp_name);
-            goto done;
-        }
-        /* Lone surrogates pass as their 3 bytes: the C decoder reads them as
-         * one U+FFFD, a separator, as Python's normalisation treats them. */
-        encoded[i] = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
-        if (!encoded[i]) goto done;
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!(encoded[i] = encode_text(PySequence_Fast_GET_ITEM(sequence, i)))) goto done;
     {
         double *out = (double *)PyBytes_AS_STRING(logits);
         char *has = PyBytes_AS_STRING(letters);
@@ -89,8 +98,7 @@ static PyObject *model_langid_logits(ModelObject *self, PyObject *texts) {
         }
         Py_END_ALLOW_THREADS
     }
-    if (status == SNLP_ERR_MEMORY) PyErr_NoMemory();
-    else if (status != SNLP_OK) PyErr_Format(PyExc_ValueError, "C runtime error %d", status);
+    if (status != SNLP_OK) set_error(status);
     else result = PyTuple_Pack(2, logits, letters);
 done:
     if (encoded)
@@ -144,13 +152,7 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
                                              "each sentence must be a list of str tokens");
         if (!sentence) goto fail;
         for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(sentence); k++, at++) {
-            PyObject *token = PySequence_Fast_GET_ITEM(sentence, k);
-            if (!PyUnicode_Check(token)) {
-                PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(token)->tp_name);
-                Py_DECREF(sentence);
-                goto fail;
-            }
-            encoded[at] = PyUnicode_AsEncodedString(token, "utf-8", "surrogatepass");
+            encoded[at] = encode_text(PySequence_Fast_GET_ITEM(sentence, k));
             if (!encoded[at]) {
                 Py_DECREF(sentence);
                 goto fail;
@@ -172,8 +174,7 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
         Py_END_ALLOW_THREADS
     }
     if (status == SNLP_OK) goto done;
-    if (status == SNLP_ERR_MEMORY) PyErr_NoMemory();
-    else PyErr_Format(PyExc_ValueError, "C runtime error %d", status);
+    set_error(status);
 fail:
     Py_CLEAR(result);
 done:
