@@ -30,6 +30,15 @@ static inline uint16_t snlp_read_u16(const uint8_t *p) { return (uint16_t)(p[0] 
 static inline uint32_t snlp_read_u32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
+/* framed.c: encode state->framed as UTF-8 (utf8, utf8_offsets); the hash of
+ * framed code points [a, b), at most `limit` bytes; the ids of group g's
+ * character n-grams of the framed word [a, b), written to ids (at most b - a),
+ * their number returned. */
+int snlp_encode_framed(snlp_state *s);
+uint32_t snlp_span_hash(const snlp_state *s, size_t a, size_t b, size_t limit, uint32_t seed);
+size_t snlp_ngram_ids(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
+                      uint32_t *ids);
+
 #endif
 static inline float snlp_read_f32(const uint8_t *p) {
     uint32_t bits = snlp_read_u32(p);
@@ -82,6 +91,9 @@ size_t snlp_utf8_encode(uint32_t cp, uint8_t *out);
 /* Grow *buffer (of *capacity elements of `size` bytes) to hold `needed`. */
 int snlp_grow(void **buffer, size_t *capacity, size_t needed, size_t size);
 
+/* Words are hashed by at most this many UTF-8 bytes of "^word$". */
+#define SNLP_WORD_HASH_BYTES 64
+
 /* Caller-owned working memory: every buffer grows to the largest input seen. */
 struct snlp_state {
     snlp_codepoints text, scratch;
@@ -93,7 +105,7 @@ struct snlp_state {
     size_t ids_capacity, weights_capacity;
     double *workspace;
     size_t workspace_size;
-    /* tagging: a piece's framed words (tokens, then the two padding words) */
+    /* framed words (a text's words; a tagger's tokens, then the padding words) */
     snlp_codepoints framed, token;
     size_t *word_start;   /* word w is framed.data[word_start[w] .. word_start[w + 1]) */
     uint32_t *shape;
@@ -105,5 +117,14 @@ struct snlp_state {
     uint32_t *first;      /* the first pass's tags */
     size_t hidden_capacity, tables_capacity, first_capacity;
 };
+
+/* framed.c: encode state->framed as UTF-8 (utf8, utf8_offsets); the hash of
+ * framed code points [a, b), at most `limit` bytes; the ids of group g's
+ * character n-grams of the framed word [a, b), written to ids (at most b - a),
+ * their number returned. */
+int snlp_encode_framed(snlp_state *s);
+uint32_t snlp_span_hash(const snlp_state *s, size_t a, size_t b, size_t limit, uint32_t seed);
+size_t snlp_ngram_ids(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
+                      uint32_t *ids);
 
 #endif

@@ -9,7 +9,6 @@
 
 #define WORD_START 0x5E
 #define WORD_END 0x24
-#define WORD_HASH_BYTES 64
 #define MAX_GROUPS 64
 
 snlp_state *snlp_state_new(void) { return calloc(1, sizeof(snlp_state)); }
@@ -44,79 +43,56 @@ uint32_t snlp_script(uint32_t cp) {
     return snlp_script_ids[low];
 }
 
-/* Appends feature ids to a state, all groups one after another. */
-typedef struct {
-    snlp_state *state;
-    size_t count;
-} feature_sink;
-
-static int add(feature_sink *sink, uint32_t id) {
-    snlp_state *s = sink->state;
-    if (snlp_grow((void **)&s->ids, &s->ids_capacity, sink->count + 1, sizeof *s->ids) ||
-        snlp_grow((void **)&s->weights, &s->weights_capacity, sink->count + 1, sizeof *s->weights))
-        return -1;
-    s->ids[sink->count++] = id;
-    return 0;
-}
-
-/* The features of every group for the normalised words in state->text. */
+/* The features of every group, group after group (group g's from starts[g]),
+ * for the normalised words in state->text; each weighs 1 / its group's count. */
 static int featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
-    feature_sink sink = {s, 0};
-    size_t groups = snlp_model_group_count(model);
+    size_t groups = snlp_model_group_count(model), n = s->text.count, words = 0, count = 0;
+    /* Frame the words once, ^w1$^w2$..., for every group to read. */
+    if (snlp_reserve(&s->framed, 2 * n + 2) ||
+        snlp_grow((void **)&s->word_start, &s->word_capacity, n / 2 + 2, sizeof *s->word_start))
+        return -1;
+    s->framed.count = 0;
+    for (size_t i = 0; i < n;) {
+        if (s->text.data[i] == 0x20) {
+            i++;
+            continue;
+        }
+        s->word_start[words++] = s->framed.count;
+        s->framed.data[s->framed.count++] = WORD_START;
+        for (; i < n && s->text.data[i] != 0x20; i++)
+            s->framed.data[s->framed.count++] = s->text.data[i];
+        s->framed.data[s->framed.count++] = WORD_END;
+    }
+    s->word_start[words] = s->framed.count;
+    /* No group has more features than the framed words have code points. */
+    if (snlp_encode_framed(s) ||
+        snlp_grow((void **)&s->ids, &s->ids_capacity, groups * s->framed.count + 1,
+                  sizeof *s->ids) ||
+        snlp_grow((void **)&s->weights, &s->weights_capacity, groups * s->framed.count + 1,
+                  sizeof *s->weights))
+        return -1;
     for (size_t g = 0; g < groups; g++) {
         const snlp_group *group = snlp_model_group(model, g);
-        size_t i = 0, n = s->text.count;
         snlp_kind kind = snlp_model_group_kind(model, g);
-        int script = kind == SNLP_SCRIPT, word = kind == SNLP_WORD;
-        starts[g] = sink.count;
-        while (i < n) {
-            size_t end, length, bytes = 0;
-            while (i < n && s->text.data[i] == 0x20) i++;
-            if (i == n) break;
-            for (end = i; end < n && s->text.data[end] != 0x20; end++) {}
-            length = end - i + 2; /* framed */
-            if (snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * length, 1) ||
-                snlp_grow((void **)&s->utf8_offsets, &s->offsets_capacity, length + 1,
-                     sizeof *s->utf8_offsets))
-                return -1;
-            s->utf8_offsets[0] = 0;
-            bytes = snlp_utf8_encode(WORD_START, s->utf8);
-            for (size_t k = i; k < end; k++) {
-                s->utf8_offsets[k - i + 1] = bytes;
-                bytes += snlp_utf8_encode(s->text.data[k], s->utf8 + bytes);
+        starts[g] = count;
+        for (size_t w = 0; w < words; w++) {
+            size_t a = s->word_start[w], b = s->word_start[w + 1];
+            if (kind == SNLP_SCRIPT) {
+                for (size_t k = a + 1; k + 1 < b; k++)
+                    s->ids[count++] = snlp_script(s->framed.data[k]);
+            } else if (kind == SNLP_WORD) {
+                s->ids[count++] = snlp_span_hash(s, a, b, SNLP_WORD_HASH_BYTES, group->seed) %
+                                  group->buckets;
+            } else {
+                count += snlp_ngram_ids(s, a, b, group, s->ids + count);
             }
-            s->utf8_offsets[length - 1] = bytes;
-            bytes += snlp_utf8_encode(WORD_END, s->utf8 + bytes);
-            s->utf8_offsets[length] = bytes;
-            if (script) {
-                for (size_t k = i; k < end; k++)
-                    if (add(&sink, snlp_script(s->text.data[k]))) return -1;
-            } else if (word) {
-                size_t size = bytes < WORD_HASH_BYTES ? bytes : WORD_HASH_BYTES;
-                if (add(&sink, snlp_murmur3_32(s->utf8, size, group->seed) % group->buckets))
-                    return -1;
-            } else if (group->order == 1) { /* every code point, not the markers */
-                for (size_t k = 1; k + 1 < length; k++) {
-                    size_t a = s->utf8_offsets[k], b = s->utf8_offsets[k + 1];
-                    if (add(&sink, snlp_murmur3_32(s->utf8 + a, b - a, group->seed) %
-                                       group->buckets))
-                        return -1;
-                }
-            } else { /* every `order` consecutive code points of the framed word */
-                for (size_t k = 0; k + group->order <= length; k++) {
-                    size_t a = s->utf8_offsets[k], b = s->utf8_offsets[k + group->order];
-                    if (add(&sink, snlp_murmur3_32(s->utf8 + a, b - a, group->seed) %
-                                       group->buckets))
-                        return -1;
-                }
-            }
-            i = end;
         }
     }
-    starts[groups] = sink.count;
-    for (size_t g = 0; g < groups; g++) { /* each occurrence weighs 1 / its group's count */
-        size_t count = starts[g + 1] - starts[g];
-        for (size_t f = starts[g]; f < starts[g + 1]; f++) s->weights[f] = 1.0f / (float)count;
+    starts[groups] = count;
+    for (size_t g = 0; g < groups; g++) {
+        size_t group_count = starts[g + 1] - starts[g];
+        for (size_t f = starts[g]; f < starts[g + 1]; f++)
+            s->weights[f] = 1.0f / (float)group_count;
     }
     return 0;
 }

@@ -7,7 +7,6 @@
 #include "unicode_tables.h"
 
 #define MAX_SENTENCE_TOKENS 1000 /* longer sentences are tagged in pieces (pos.py) */
-#define WORD_HASH_BYTES 64
 #define MAX_GROUPS 64
 
 enum { STATIC, NEXT_TAG, PREVIOUS_TAG };
@@ -48,7 +47,6 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
     static const uint32_t pads[2][3] = {{'^', 0x03, '$'}, {'^', 0x04, '$'}};
     uint32_t bits = 0, seed = 0;
     const uint8_t *bitmap = snlp_model_known_words(model, &bits, &seed);
-    size_t total;
     if (snlp_grow((void **)&s->word_start, &s->word_capacity, n + 3, sizeof *s->word_start) ||
         snlp_grow((void **)&s->shape, &s->shape_capacity, n + 2, sizeof *s->shape) ||
         snlp_grow((void **)&s->known, &s->known_capacity, n + 2, 1))
@@ -76,32 +74,17 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
             s->shape[w] = shape_id(pads[w - n], 3);
         }
     }
-    s->word_start[n + 2] = total = s->framed.count;
-    if (snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * total + 1, 1) ||
-        snlp_grow((void **)&s->utf8_offsets, &s->offsets_capacity, total + 1,
-                  sizeof *s->utf8_offsets))
-        return -1;
-    s->utf8_offsets[0] = 0;
-    for (size_t i = 0; i < total; i++)
-        s->utf8_offsets[i + 1] = s->utf8_offsets[i] +
-                                 snlp_utf8_encode(s->framed.data[i], s->utf8 + s->utf8_offsets[i]);
-    for (size_t w = 0; w < n + 2; w++) {
-        s->known[w] = 1; /* the padding words count as seen */
-        if (bitmap && w < n) {
-            size_t a = s->utf8_offsets[s->word_start[w]], b = s->utf8_offsets[s->word_start[w + 1]];
-            uint32_t bit = snlp_murmur3_32(s->utf8 + a, b - a < WORD_HASH_BYTES ? b - a
-                                                                               : WORD_HASH_BYTES,
-                                           seed) % bits;
+    s->word_start[n + 2] = s->framed.count;
+    if (snlp_encode_framed(s)) return -1;
+    for (size_t w = 0; w < n + 2; w++) { /* the padding words count as seen */
+        s->known[w] = !bitmap || w >= n ? 1 : 0;
+        if (!s->known[w]) {
+            uint32_t bit = snlp_span_hash(s, s->word_start[w], s->word_start[w + 1],
+                                          SNLP_WORD_HASH_BYTES, seed) % bits;
             s->known[w] = (uint8_t)((bitmap[bit >> 3] >> (bit & 7)) & 1);
         }
     }
     return 0;
-}
-
-/* The hash of code points [a, b) of the framed words, at most `limit` bytes. */
-static uint32_t span_hash(const snlp_state *s, size_t a, size_t b, size_t limit, uint32_t seed) {
-    size_t first = s->utf8_offsets[a], bytes = s->utf8_offsets[b] - first;
-    return snlp_murmur3_32(s->utf8 + first, bytes < limit ? bytes : limit, seed);
 }
 
 /* The features of static group `g` (of kind `kind`) for token t, whose
@@ -111,28 +94,19 @@ static void static_features(const snlp_state *s, const snlp_group *g, snlp_kind 
     size_t a = s->word_start[w], b = s->word_start[w + 1];
     *count = 0;
     if (kind == SNLP_WORD) {
-        uint32_t h = span_hash(s, a, b, WORD_HASH_BYTES, g->seed);
+        uint32_t h = snlp_span_hash(s, a, b, SNLP_WORD_HASH_BYTES, g->seed);
         ids[(*count)++] = known ? (known[w] ? h % (g->buckets - 1) : g->buckets - 1)
                                 : h % g->buckets;
     } else if (kind == SNLP_PREFIX) {
         size_t end = b < a + g->order + 1 ? b : a + g->order + 1;
-        ids[(*count)++] = span_hash(s, a, end, 4 * (g->order + 1), g->seed) % g->buckets;
+        ids[(*count)++] = snlp_span_hash(s, a, end, 4 * (g->order + 1), g->seed) % g->buckets;
     } else if (kind == SNLP_SUFFIX) {
         size_t start = b - a > g->order + 1 ? b - g->order - 1 : a;
-        ids[(*count)++] = span_hash(s, start, b, 4 * (g->order + 1), g->seed) % g->buckets;
+        ids[(*count)++] = snlp_span_hash(s, start, b, 4 * (g->order + 1), g->seed) % g->buckets;
     } else if (kind == SNLP_SHAPE) {
         ids[(*count)++] = s->shape[w];
     } else { /* char_ngram: the focus token itself, pooled */
-        a = s->word_start[t];
-        b = s->word_start[t + 1];
-        if (g->order == 1) {
-            for (size_t k = a + 1; k + 1 < b; k++)
-                ids[(*count)++] = span_hash(s, k, k + 1, 4, g->seed) % g->buckets;
-        } else {
-            for (size_t k = a; k + g->order <= b; k++)
-                ids[(*count)++] = span_hash(s, k, k + g->order, 4 * g->order, g->seed) %
-                                  g->buckets;
-        }
+        *count = snlp_ngram_ids(s, s->word_start[t], s->word_start[t + 1], g, ids);
     }
 }
 
