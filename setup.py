@@ -8,7 +8,8 @@ from glob import glob
 
 from setuptools import Extension, setup
 
-UNIX_FLAGS = ["-std=c11", "-O3", "-ffp-contract=off"]  # bit-exact floats, as `make`
+UNIX_FLAGS = ["-std=c11", "-O3", "-ffp-contract=off",  # bit-exact floats, as `make`
+              "-fvisibility=hidden"]  # only PyInit__runtime is exported: calls inline
 
 setup(ext_modules=[Extension(
     "smallnlp._runtime",

@@ -469,10 +469,7 @@ def eval_pos(model_name, data_file, train_file, as_json) -> None:
 def _backend_of(model) -> str:
     if model.backend == "c":
         return "the C runtime"
-    if model.task == "langid":
-        return f"numpy (the C runtime: {open_c_model(model.network_.output_bias)[1]})"
-    return ("numpy (backend='c' or --backend c tags with the C runtime: faster one sentence "
-            "at a time, slower on batches)")
+    return f"numpy (the C runtime: {open_c_model(model.network_.output_bias)[1]})"
 
 
 @main.command()

@@ -148,7 +148,6 @@ class LanguageIdentifier(TaskModel):
     metadata_schema = LangidMetadata
     excluded_: np.ndarray | None = None  # labels set_languages() rules out
     temperature_ = 1.0  # softmax temperature fitted on dev data (see _calibrate)
-    _c_model = None  # the C runtime's model, when load() chose backend "c"
 
     def fit(self, texts: Sequence[str], labels: Sequence[str],
             dev_texts: Sequence[str] | None = None, dev_labels: Sequence[str] | None = None,
@@ -257,14 +256,16 @@ class LanguageIdentifier(TaskModel):
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), len(labels))`` probabilities; all-zero rows for texts
         without letters."""
-        self._require_fitted()
-        if isinstance(texts, (str, bytes)):
-            raise TypeError("predict_proba and predict_batch take a list of str; "
-                            "use predict() for one text")
+        self._check_texts(texts)
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
-        excluded = self.excluded_
+        excluded, allowed = self.excluded_, self._allowed()
         for start in range(0, len(texts), _PREDICT_BATCH):
             chunk = texts[start:start + _PREDICT_BATCH]
+            if self._c_model is not None:
+                probs = self._c_model.langid_proba(chunk, allowed)
+                out[start:start + len(chunk)] = np.frombuffer(probs, dtype=np.float32).reshape(
+                    len(chunk), -1)
+                continue
             logits, has_letters = self._logits(chunk, self.network_)
             logits /= self.temperature_
             if excluded is not None:
@@ -274,13 +275,19 @@ class LanguageIdentifier(TaskModel):
             out[start:start + len(chunk)] = probs
         return out
 
+    def _check_texts(self, texts: Sequence[str]) -> None:
+        self._require_fitted()
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("predict_proba and predict_batch take a list of str; "
+                            "use predict() for one text")
+
+    def _allowed(self) -> bytes | None:
+        """The C runtime's form of set_languages: a flag per label, or None."""
+        return None if self.excluded_ is None else (~self.excluded_).astype(np.uint8).tobytes()
+
     def _logits(self, texts: Sequence[str], network: FeedForwardNetwork
                 ) -> tuple[np.ndarray, np.ndarray]:
         """Logits before the temperature, and which texts have letters at all."""
-        if self._c_model is not None and network is self.network_:
-            logits, letters = self._c_model.langid_logits(texts)
-            return (np.frombuffer(logits, dtype=np.float64).reshape(len(texts), -1).copy(),
-                    np.frombuffer(letters, dtype=np.uint8).astype(bool))
         groups = self.featurizer_.transform(texts, merge_repeats=False)
         return network.exact_logits(groups), _has_features(groups)
 
@@ -294,17 +301,22 @@ class LanguageIdentifier(TaskModel):
         if k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
         _check_threshold(threshold)
-        probs = self.predict_proba(texts)
-        order = (probs.argmax(axis=1)[:, None] if k == 1
-                 else np.argsort(-probs, axis=1, kind="stable")[:, :k])
-        out = []
-        for row, best in zip(probs, order.tolist()):
-            top = float(row[best[0]])
-            if top <= 0 or top < threshold:
-                out.append([Prediction(UNDETERMINED, top)])
-            else:
-                out.append([Prediction(self.labels_[i], float(row[i])) for i in best])
-        return out
+        if self._c_model is not None:  # the same pairs, ranked in C
+            self._check_texts(texts)
+            allowed = self._allowed()
+            ranked = [pairs for start in range(0, len(texts), _PREDICT_BATCH)
+                      for pairs in self._c_model.langid_top_k(
+                          texts[start:start + _PREDICT_BATCH], int(k), allowed)]
+        else:
+            probs = self.predict_proba(texts)
+            order = (probs.argmax(axis=1)[:, None] if k == 1
+                     else np.argsort(-probs, axis=1, kind="stable")[:, :k])
+            ranked = [[(i, float(row[i])) for i in best] if row[best[0]] > 0 else []
+                      for row, best in zip(probs, order.tolist())]
+        labels = self.labels_
+        return [[Prediction(UNDETERMINED, pairs[0][1] if pairs else 0.0)]
+                if not pairs or pairs[0][1] < threshold
+                else [Prediction(labels[i], p) for i, p in pairs] for pairs in ranked]
 
     def top_k(self, text: str, k: int = 3, threshold: float = 0.0) -> list[Prediction]:
         """The ``k`` most likely languages of ``text``, best first (``'und'``
@@ -356,7 +368,7 @@ class LanguageIdentifier(TaskModel):
         check_backend(backend)
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
         model = cls._from_file(path).set_languages(languages)
-        use_c_backend(model, path, backend, auto_uses_c=True)
+        use_c_backend(model, path, backend)
         return model
 
 

@@ -85,8 +85,10 @@ class TaskModel:
     metadata_schema: ClassVar[type[spec.ModelMetadata]] = spec.ModelMetadata
     # The training record's name for what was counted: examples, tokens.
     count_key: ClassVar[str] = "examples"
-    # What predicts: "numpy", or "c" when a loaded model uses the C runtime.
+    # What predicts: "numpy", or "c" when a loaded model uses the C runtime
+    # (its model, ``_c_model``, opened over the loaded file's bytes).
     backend = "numpy"
+    _c_model = None
 
     def __init__(self, memory_budget: str | int | None = None,
                  config: str | os.PathLike | dict | None = None,
@@ -202,6 +204,7 @@ class TaskModel:
     def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
                    metadata: dict) -> None:
         self.network_ = network if network.is_quantized() else network.quantized()
+        self._c_model, self.backend = None, "numpy"  # new weights: not the file's any more
         self.featurizer_ = featurizer
         self.labels_ = [str(label) for label in labels]
         self.metadata_ = {**metadata, "features": self._describe_features(featurizer),

@@ -3,8 +3,9 @@
 ``pip install .`` builds it as the extension ``smallnlp._runtime`` when a C
 compiler is there; otherwise smallnlp works without it, on numpy. It opens a
 model over the very bytes the Python loader read, so the two paths share one
-copy of the weights. Language ID uses it by default; a tagger only when asked
-(``backend="c"``), as its batches are still slower than numpy's.
+copy of the weights. Both tasks use it by default (``backend="auto"``); it
+gives numpy's answers (docs/FORMAT.md) and is faster one input at a time and
+on batches (``benchmarks/c_runtime.py``).
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ def check_backend(backend: str) -> None:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
 
 
-def use_c_backend(model, path, backend: str, auto_uses_c: bool) -> None:
+def use_c_backend(model, path, backend: str) -> None:
     """Give a loaded ``model`` the C runtime's model (``model._c_model``,
-    ``model.backend = "c"``) when ``backend`` is "c", or "auto" and
-    ``auto_uses_c``; "c" raises ValueError, naming ``path``, if it cannot."""
-    if backend == "numpy" or (backend == "auto" and not auto_uses_c):
+    ``model.backend = "c"``) when ``backend`` is "c" or "auto" and it can be
+    used; "c" raises ValueError, naming ``path``, if it cannot."""
+    if backend == "numpy":
         return
     c_model, reason = open_c_model(model.network_.output_bias)
     if c_model is None and backend == "c":

@@ -96,28 +96,80 @@ def _random_lines(count: int, seed: int) -> list[str]:
     return lines
 
 
-def _c_answers(demo: Path, lines: list[str]) -> list[tuple[str, float]]:
+def _c_answers(demo: Path, lines: list[str], options: tuple[str, ...] = ()
+               ) -> list[list[tuple[str, float]]]:
+    """The demo's answers: per line, its (label, probability) pairs."""
     model = Path(__file__).resolve().parents[1] / "models" / "langid.snlp"
-    result = subprocess.run([str(demo), str(model)], input="\n".join(lines) + "\n",
+    result = subprocess.run([str(demo), *options, str(model)], input="\n".join(lines) + "\n",
                             capture_output=True, text=True, encoding="utf-8", timeout=600)
     assert result.returncode == 0, result.stderr
-    return [(label, float(p)) for label, p in
-            (row.split("\t") for row in result.stdout.splitlines())]
+    rows = [row.split("\t") for row in result.stdout.splitlines()]
+    return [[(row[i], float(row[i + 1])) for i in range(0, len(row), 2)] for row in rows]
 
 
 def _assert_same_answers(demo: Path, lines: list[str]) -> None:
     from smallnlp import LanguageIdentifier
 
-    python = LanguageIdentifier.load().predict_batch(lines)
+    python = LanguageIdentifier.load(backend="numpy").predict_batch(lines)
     c = _c_answers(demo, lines)
     assert len(c) == len(lines)
-    differ = [(line[:60], p, q) for line, p, q in zip(lines, python, c)
+    differ = [(line[:60], p, q) for line, p, (q,) in zip(lines, python, c)
               if p.label != q[0] or abs(p.probability - q[1]) > 1e-4 + 5e-5]
     assert not differ, f"{len(differ)} of {len(lines)} differ, e.g. {differ[:3]}"
 
 
 def test_c_language_id_answers_as_python_on_tricky_and_random_text(tmp_path):
     _assert_same_answers(_build_demo(tmp_path), TRICKY + _random_lines(3000, seed=7))
+
+
+def test_c_top_k_among_languages_answers_as_python(tmp_path):
+    from smallnlp import LanguageIdentifier
+
+    lines = TRICKY + _random_lines(500, seed=8) + ["Das ist ein Haus", "dit is een huis"]
+    languages = ["de", "en", "nl", "ru", "zh"]
+    python = LanguageIdentifier.load(languages=languages, backend="numpy").top_k_batch(lines, 3)
+    c = _c_answers(_build_demo(tmp_path), lines, ("-k", "3", "-l", ",".join(languages)))
+    assert len(c) == len(lines)
+    for line, p, q in zip(lines, python, c):
+        assert [a.label for a in p] == [label for label, _ in q], line
+        assert [a.probability for a in p] == pytest.approx([x for _, x in q], abs=1e-4), line
+
+
+def _composing_lines(count: int, seed: int) -> list[str]:
+    """Lines dense in what NFKC reorders and composes: letters that compose,
+    the marks they compose with, other marks, Hangul jamo and syllables, and
+    plain letters between them (text.c normalises the stretches between
+    "quiet" letters one by one)."""
+    import unicodedata
+
+    pool = ["a", "e", "k", " ", "\u1100", "\u1161", "\u11a8", "\uac00", "\u0b47", "\u0b3e"]
+    for cp in range(0x10000):
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            pool += [chr(int(parts[0], 16)), chr(int(parts[1], 16)), chr(cp)]
+        elif unicodedata.combining(chr(cp)) and cp % 7 == 0:
+            pool.append(chr(cp))
+    rng = np.random.default_rng(seed)
+    return ["".join(pool[int(i)] for i in rng.integers(len(pool), size=int(rng.integers(1, 12))))
+            for _ in range(count)]
+
+
+def test_the_c_normalisation_is_pythons():
+    try:
+        from smallnlp import _runtime
+    except ImportError:
+        pytest.skip("the C extension is not built here (no compiler at install time)")
+    from smallnlp.features.batch import frame_token
+    from smallnlp.text import normalize
+
+    lines = (TRICKY + _random_lines(3000, seed=3) + _composing_lines(20000, seed=4)
+             + ["a\ud800b \udfff"])
+    text_differ = [line for line in lines
+                   if _runtime.normalize_text(line).split() != normalize(line)]
+    token_differ = [line for line in lines
+                    if _runtime.normalize_token(line) != frame_token(line)[1:-1]]
+    assert not text_differ, f"{len(text_differ)} texts differ, e.g. {text_differ[:3]!r}"
+    assert not token_differ, f"{len(token_differ)} tokens differ, e.g. {token_differ[:3]!r}"
 
 
 def test_the_unicode_tables_are_those_of_this_python(tmp_path):
@@ -177,6 +229,11 @@ def test_the_c_backend_keeps_languages_threshold_and_threads():
                     numpy_model.predict_batch(texts, threshold=0.3)):
         assert a.label == b.label in ("de", "nl", "und")
         assert a.probability == pytest.approx(b.probability, abs=1e-4)
+    for a, b in zip(c.top_k_batch(texts + TRICKY, 4), numpy_model.top_k_batch(texts + TRICKY, 4)):
+        assert [x.label for x in a] == [x.label for x in b]
+        assert [x.probability for x in a] == pytest.approx([x.probability for x in b], abs=1e-4)
+    assert c.predict("Das ist gut") == c.predict_batch(["Das ist gut"])[0]
+    assert c.predict_proba(["Das ist gut"])[0].max() == c.predict("Das ist gut").probability
     with ThreadPoolExecutor(4) as pool:  # batches release the GIL
         answers = list(pool.map(c.predict_batch, [texts] * 8))
     assert all(a == answers[0] for a in answers)
@@ -197,6 +254,21 @@ def test_backend_choice_and_refusals(tmp_path):
         LanguageIdentifier.load(tmp_path / "v1.snlp", backend="c")
 
 
+def test_training_a_loaded_model_leaves_the_c_backend():
+    """fit() makes new weights: the C model, opened over the old file, must go."""
+    from smallnlp import LanguageIdentifier
+
+    from .conftest import TINY_CONFIG, synthetic_corpus
+
+    model = LanguageIdentifier.load(RUNTIME / "tests" / "golden" / "tiny-langid.snlp")
+    if model.backend != "c":
+        pytest.skip("the C extension is not built here (no compiler at install time)")
+    texts, labels = synthetic_corpus(20)
+    model.memory_budget, model.config, model.epochs = "40KB", TINY_CONFIG, 1
+    model.fit(texts, labels)
+    assert (model.backend, model._c_model) == ("numpy", None)
+
+
 def test_the_webassembly_build_answers_as_the_native_one(tmp_path):
     """The demo built for wasm32-wasi and run under node's WASI prints what the
     native demo prints (skipped without clang, lld, a WASI sysroot and node)."""
@@ -214,7 +286,7 @@ def test_the_webassembly_build_answers_as_the_native_one(tmp_path):
                           input="\n".join(lines) + "\n", capture_output=True, text=True,
                           encoding="utf-8", timeout=600)
     assert wasm.returncode == 0, wasm.stderr
-    assert wasm.stdout.splitlines() == [f"{label}\t{p:.4f}" for label, p in
+    assert wasm.stdout.splitlines() == [f"{label}\t{p:.4f}" for (label, p), in
                                         _c_answers(native, lines)]
 
 

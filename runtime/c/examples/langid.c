@@ -1,34 +1,67 @@
 /* Language ID of each line of stdin: label<TAB>probability, as
- * `smallnlp langid` prints it ("und" and 0 for a line without letters).
- * Usage: langid MODEL.snlp < texts.txt */
+ * `smallnlp langid` prints it ("und" and 0 for a line without letters);
+ * with -k K the K best, tab-separated; with -l de,en,fr only those languages.
+ * Usage: langid [-k K] [-l CODES] MODEL.snlp < texts.txt */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "smallnlp.h"
 
+/* allowed[k] = 1 for the labels named in comma-separated `codes`; 0 if
+ * one is unknown (and says which). */
+static int allow(const snlp_model *model, const char *codes, uint8_t *allowed) {
+    size_t labels = snlp_model_label_count(model);
+    memset(allowed, 0, labels);
+    while (*codes) {
+        size_t length = strcspn(codes, ","), k = 0;
+        while (k < labels && (strlen(snlp_model_label(model, k)) != length ||
+                              strncmp(snlp_model_label(model, k), codes, length)))
+            k++;
+        if (k == labels) {
+            fprintf(stderr, "unknown language code %.*s\n", (int)length, codes);
+            return 0;
+        }
+        allowed[k] = 1;
+        codes += length + (codes[length] == ',');
+    }
+    return 1;
+}
+
 int main(int argc, char **argv) {
     char message[SNLP_MESSAGE_SIZE];
     snlp_model *model;
     snlp_state *state;
     double *probabilities;
+    uint8_t *allowed = NULL;
+    size_t *top, k = 1, labels;
     char *line = NULL;
+    const char *codes = NULL;
     size_t capacity = 0, length = 0;
-    int c, status = 0;
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MODEL.snlp < texts.txt\n", argv[0]);
+    int c, status = 0, arg = 1;
+    for (; arg + 1 < argc && argv[arg][0] == '-'; arg += 2) {
+        if (!strcmp(argv[arg], "-k") && atoi(argv[arg + 1]) > 0) k = (size_t)atoi(argv[arg + 1]);
+        else if (!strcmp(argv[arg], "-l")) codes = argv[arg + 1];
+        else break;
+    }
+    if (arg != argc - 1) {
+        fprintf(stderr, "usage: %s [-k K] [-l CODES] MODEL.snlp < texts.txt\n", argv[0]);
         return 2;
     }
-    if (snlp_model_open_file(argv[1], &model, message, sizeof message) != SNLP_OK) {
+    if (snlp_model_open_file(argv[arg], &model, message, sizeof message) != SNLP_OK) {
         fprintf(stderr, "%s\n", message);
         return 2;
     }
+    labels = snlp_model_label_count(model);
     state = snlp_state_new();
-    probabilities = malloc(snlp_model_label_count(model) * sizeof *probabilities);
-    if (!state || !probabilities) {
+    probabilities = malloc(labels * sizeof *probabilities);
+    top = malloc(labels * sizeof *top);
+    if (codes) allowed = malloc(labels);
+    if (!state || !probabilities || !top || (codes && !allowed)) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
+    if (codes && !allow(model, codes, allowed)) return 2;
     do { /* lines of any length, NUL bytes included */
         c = getchar();
         if (c != EOF && c != '\n') {
@@ -43,20 +76,30 @@ int main(int argc, char **argv) {
         }
         if (c == EOF && length == 0) break;
         {
-            size_t best;
+            size_t best, found;
             if (length && line[length - 1] == '\r') length--;
-            if (snlp_langid_predict(model, state, line, length, probabilities, &best) != SNLP_OK) {
+            if (snlp_langid_predict_among(model, state, line, length, allowed, probabilities,
+                                          &best) != SNLP_OK) {
                 fprintf(stderr, "out of memory\n");
                 status = 1;
                 break;
             }
-            if (best == snlp_model_label_count(model)) printf("und\t0.0000\n");
-            else printf("%s\t%.4f\n", snlp_model_label(model, best), probabilities[best]);
+            if (best == labels) {
+                printf("und\t0.0000\n");
+            } else {
+                found = snlp_top_k(probabilities, labels, k, top);
+                for (size_t j = 0; j < found; j++)
+                    printf("%s%s\t%.4f", j ? "\t" : "", snlp_model_label(model, top[j]),
+                           probabilities[top[j]]);
+                printf("\n");
+            }
         }
         length = 0;
     } while (c != EOF);
     free(line);
     free(probabilities);
+    free(top);
+    free(allowed);
     snlp_state_free(state);
     snlp_model_free(model);
     return status;

@@ -122,6 +122,8 @@ snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *grou
 typedef struct snlp_state snlp_state;
 snlp_state *snlp_state_new(void); /* NULL when out of memory */
 void snlp_state_free(snlp_state *state);
+/* The bytes a state's buffers hold (they grow to the largest input seen). */
+size_t snlp_state_heap_bytes(const snlp_state *state);
 
 /* Language ID of one UTF-8 text (`size` bytes; invalid sequences read as
  * U+FFFD): the label_count probabilities, calibrated, and the index of the
@@ -129,6 +131,16 @@ void snlp_state_free(snlp_state *state);
  * letters, the "und" answer. Only the first max_chars code points are read. */
 snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, const char *text,
                                 size_t size, double *probabilities, size_t *best);
+/* The same, answering only labels k with allowed[k] nonzero (NULL: all of
+ * them): the others get probability 0 and the rest is renormalised over the
+ * allowed ones, as LanguageIdentifier.set_languages. SNLP_ERR_ARGUMENT if
+ * none is allowed. */
+snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state,
+                                      const char *text, size_t size, const uint8_t *allowed,
+                                      double *probabilities, size_t *best);
+/* The indexes of the k largest of count probabilities, largest first (equal
+ * ones by index), into indexes; returns how many (k, or count if smaller). */
+size_t snlp_top_k(const double *probabilities, size_t count, size_t k, size_t *indexes);
 /* The same text's logits before calibration; *has_letters 0 for no letters. */
 snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
                                size_t size, double *logits, int *has_letters);

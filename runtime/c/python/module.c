@@ -6,6 +6,7 @@
 #include <Python.h>
 
 #include "smallnlp.h"
+#include "../src/internal.h" /* the normalisation steps, exposed for the tests */
 
 typedef struct {
     PyObject_HEAD
@@ -42,16 +43,24 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kwargs) {
     return 0;
 }
 
-/* A str as the UTF-8 bytes the C runtime reads. Lone surrogates pass as their
- * 3 bytes ("surrogatepass"), which the runtime decodes as the surrogates
- * themselves, as Python's featurizers see them. NULL, with TypeError, for
- * anything but a str. */
-static PyObject *encode_text(PyObject *text) {
+/* A str as the UTF-8 bytes the C runtime reads, at most its first `limit`
+ * characters (the runtime reads no more: a huge text costs no huge copy).
+ * Lone surrogates pass as their 3 bytes ("surrogatepass"), which the runtime
+ * decodes as the surrogates themselves, as Python's featurizers see them.
+ * NULL, with TypeError, for anything but a str. */
+static PyObject *encode_text(PyObject *text, Py_ssize_t limit) {
+    PyObject *head, *encoded;
     if (!PyUnicode_Check(text)) {
         PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(text)->tp_name);
         return NULL;
     }
-    return PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+    if (PyUnicode_GET_LENGTH(text) <= limit)
+        return PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+    head = PyUnicode_Substring(text, 0, limit);
+    if (!head) return NULL;
+    encoded = PyUnicode_AsEncodedString(head, "utf-8", "surrogatepass");
+    Py_DECREF(head);
+    return encoded;
 }
 
 /* The Python exception for a runtime status other than SNLP_OK. */
@@ -60,54 +69,169 @@ static void set_error(snlp_status status) {
     else PyErr_Format(PyExc_ValueError, "C runtime error %d", status);
 }
 
-/* langid_logits(texts) -> (logits: bytes of float64, rows x labels,
- *                          has_letters: bytes of uint8) */
-static PyObject *model_langid_logits(ModelObject *self, PyObject *texts) {
-    Py_ssize_t n, labels;
-    PyObject *sequence, **encoded = NULL, *logits = NULL, *letters = NULL, *result = NULL;
-    snlp_state *state = NULL;
+/* 0, or -1 with RuntimeError for a Model whose __init__ failed or never ran. */
+static int require_open(ModelObject *self) {
+    if (self->model) return 0;
+    PyErr_SetString(PyExc_RuntimeError, "the Model is not open");
+    return -1;
+}
+
+/* Texts as UTF-8 bytes objects (a new array of new references), or NULL
+ * with the exception set. */
+static PyObject **encode_texts(PyObject *sequence, Py_ssize_t n, Py_ssize_t limit) {
+    PyObject **encoded = PyMem_Calloc(n ? (size_t)n : 1, sizeof *encoded);
+    if (!encoded) return (PyObject **)PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!(encoded[i] = encode_text(PySequence_Fast_GET_ITEM(sequence, i), limit))) {
+            while (i-- > 0) Py_DECREF(encoded[i]);
+            PyMem_Free(encoded);
+            return NULL;
+        }
+    }
+    return encoded;
+}
+
+/* The allowed-labels argument: None, or bytes of one flag per label. */
+static int allowed_labels(ModelObject *self, PyObject *allowed, const uint8_t **flags) {
+    *flags = NULL;
+    if (allowed == Py_None) return 0;
+    if (!PyBytes_Check(allowed) ||
+        (size_t)PyBytes_GET_SIZE(allowed) != snlp_model_label_count(self->model)) {
+        PyErr_SetString(PyExc_ValueError, "allowed must be None or bytes, a flag per label");
+        return -1;
+    }
+    *flags = (const uint8_t *)PyBytes_AS_STRING(allowed);
+    return 0;
+}
+
+/* Calibrated probabilities of n texts, rounded to float32 (the dtype of
+ * predict_proba), into rows of `labels` doubles: `each` is called with
+ * every row, with the GIL released. */
+typedef void (*row_action)(const double *row, size_t labels, Py_ssize_t index, void *context);
+
+static int predict_texts(ModelObject *self, PyObject *texts, PyObject *allowed,
+                         row_action each, void *context, Py_ssize_t *count) {
+    PyObject *sequence, **encoded;
+    const uint8_t *flags;
+    size_t labels;
+    double *row;
+    snlp_state *state;
     snlp_status status = SNLP_OK;
-    if (!self->model) {
-        PyErr_SetString(PyExc_RuntimeError, "the Model is not open");
-        return NULL;
-    }
+    if (require_open(self) < 0 || allowed_labels(self, allowed, &flags) < 0) return -1;
     sequence = PySequence_Fast(texts, "texts must be a sequence of str");
-    if (!sequence) return NULL;
-    n = PySequence_Fast_GET_SIZE(sequence);
-    labels = (Py_ssize_t)snlp_model_label_count(self->model);
-    encoded = PyMem_Calloc(n ? (size_t)n : 1, sizeof *encoded);
-    logits = PyBytes_FromStringAndSize(NULL, n * labels * (Py_ssize_t)sizeof(double));
-    letters = PyBytes_FromStringAndSize(NULL, n);
-    state = snlp_state_new();
-    if (!encoded || !logits || !letters || !state) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (!(encoded[i] = encode_text(PySequence_Fast_GET_ITEM(sequence, i)))) goto done;
-    {
-        double *out = (double *)PyBytes_AS_STRING(logits);
-        char *has = PyBytes_AS_STRING(letters);
+    if (!sequence) return -1;
+    *count = PySequence_Fast_GET_SIZE(sequence);
+    labels = snlp_model_label_count(self->model);
+    encoded = encode_texts(sequence, *count, (Py_ssize_t)snlp_model_max_chars(self->model));
+    row = PyMem_Malloc((labels ? labels : 1) * sizeof *row);
+    state = snlp_state_new(); /* per call: a kept one would hold memory past the budget */
+    if (encoded && row && state) {
+        Py_ssize_t n = *count;
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < n && status == SNLP_OK; i++) {
-            int has_letters = 0;
-            status = snlp_langid_logits(self->model, state, PyBytes_AS_STRING(encoded[i]),
-                                        (size_t)PyBytes_GET_SIZE(encoded[i]), out + i * labels,
-                                        &has_letters);
-            has[i] = (char)has_letters;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            size_t best;
+            status = snlp_langid_predict_among(self->model, state, PyBytes_AS_STRING(encoded[i]),
+                                               (size_t)PyBytes_GET_SIZE(encoded[i]), flags, row,
+                                               &best);
+            if (status != SNLP_OK) break;
+            for (size_t k = 0; k < labels; k++) row[k] = (double)(float)row[k];
+            each(row, labels, i, context);
         }
         Py_END_ALLOW_THREADS
+        if (status != SNLP_OK) set_error(status);
+    } else if (encoded) {
+        PyErr_NoMemory();
     }
-    if (status != SNLP_OK) set_error(status);
-    else result = PyTuple_Pack(2, logits, letters);
-done:
-    if (encoded)
-        for (Py_ssize_t i = 0; i < n; i++) Py_XDECREF(encoded[i]);
-    PyMem_Free(encoded);
-    Py_XDECREF(logits);
-    Py_XDECREF(letters);
-    Py_DECREF(sequence);
     snlp_state_free(state);
+    if (encoded)
+        for (Py_ssize_t i = 0; i < *count; i++) Py_DECREF(encoded[i]);
+    PyMem_Free(encoded);
+    PyMem_Free(row);
+    Py_DECREF(sequence);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static void copy_row(const double *row, size_t labels, Py_ssize_t index, void *context) {
+    float *out = (float *)context + (size_t)index * labels;
+    for (size_t k = 0; k < labels; k++) out[k] = (float)row[k];
+}
+
+/* langid_proba(texts, allowed) -> bytes of float32, a row of probabilities
+ * per text (zeros: no letters). */
+static PyObject *model_langid_proba(ModelObject *self, PyObject *args) {
+    PyObject *texts, *allowed, *out;
+    Py_ssize_t n, count;
+    if (!PyArg_ParseTuple(args, "OO", &texts, &allowed)) return NULL;
+    n = PyObject_Length(texts);
+    if (n < 0 || require_open(self) < 0) return NULL;
+    out = PyBytes_FromStringAndSize(
+        NULL, n * (Py_ssize_t)(snlp_model_label_count(self->model) * sizeof(float)));
+    if (!out) return NULL;
+    if (predict_texts(self, texts, allowed, copy_row, PyBytes_AS_STRING(out), &count) < 0 ||
+        count != n) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "texts changed size");
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+typedef struct {
+    size_t k, *indexes; /* k per text */
+    float *top;         /* k per text */
+    size_t *found;      /* per text: how many (0: no letters) */
+} top_k_rows;
+
+static void keep_top_k(const double *row, size_t labels, Py_ssize_t index, void *context) {
+    top_k_rows *rows = context;
+    size_t *indexes = rows->indexes + (size_t)index * rows->k, found;
+    found = snlp_top_k(row, labels, rows->k, indexes);
+    if (!found || row[indexes[0]] <= 0.0) found = 0; /* no letters */
+    for (size_t j = 0; j < found; j++)
+        rows->top[(size_t)index * rows->k + j] = (float)row[indexes[j]];
+    rows->found[index] = found;
+}
+
+/* langid_top_k(texts, k, allowed) -> a list per text of its k best
+ * (label index, probability) pairs, best first; [] for text without letters. */
+static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
+    PyObject *texts, *allowed, *result = NULL;
+    Py_ssize_t n, k, count;
+    top_k_rows rows = {0};
+    if (!PyArg_ParseTuple(args, "OnO", &texts, &k, &allowed)) return NULL;
+    if (k < 1) {
+        PyErr_SetString(PyExc_ValueError, "k must be at least 1");
+        return NULL;
+    }
+    n = PyObject_Length(texts);
+    if (n < 0 || require_open(self) < 0) return NULL;
+    if ((size_t)k > snlp_model_label_count(self->model))
+        k = (Py_ssize_t)snlp_model_label_count(self->model);
+    rows.k = (size_t)k;
+    rows.indexes = PyMem_Calloc((size_t)(n * k) + 1, sizeof *rows.indexes);
+    rows.top = PyMem_Calloc((size_t)(n * k) + 1, sizeof *rows.top);
+    rows.found = PyMem_Calloc((size_t)n + 1, sizeof *rows.found);
+    if (!rows.indexes || !rows.top || !rows.found) PyErr_NoMemory();
+    else if (predict_texts(self, texts, allowed, keep_top_k, &rows, &count) == 0 &&
+             count == n && (result = PyList_New(n)) != NULL) {
+        for (Py_ssize_t i = 0; i < n && result; i++) {
+            PyObject *answers = PyList_New((Py_ssize_t)rows.found[i]);
+            for (size_t j = 0; answers && j < rows.found[i]; j++) {
+                size_t at = (size_t)i * rows.k + j;
+                PyObject *pair = Py_BuildValue("(nd)", (Py_ssize_t)rows.indexes[at],
+                                               (double)rows.top[at]);
+                if (!pair) Py_CLEAR(answers);
+                else PyList_SET_ITEM(answers, (Py_ssize_t)j, pair);
+            }
+            if (!answers) Py_CLEAR(result);
+            else PyList_SET_ITEM(result, i, answers);
+        }
+    } else if (!PyErr_Occurred()) {
+        PyErr_SetString(PyExc_RuntimeError, "texts changed size");
+    }
+    PyMem_Free(rows.indexes);
+    PyMem_Free(rows.top);
+    PyMem_Free(rows.found);
     return result;
 }
 
@@ -120,10 +244,7 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
     Py_ssize_t n;
     snlp_state *state = NULL;
     snlp_status status = SNLP_OK;
-    if (!self->model) {
-        PyErr_SetString(PyExc_RuntimeError, "the Model is not open");
-        return NULL;
-    }
+    if (require_open(self) < 0) return NULL;
     outer = PySequence_Fast(sentences, "sentences must be a sequence of token lists");
     if (!outer) return NULL;
     n = PySequence_Fast_GET_SIZE(outer);
@@ -152,7 +273,7 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
                                              "each sentence must be a list of str tokens");
         if (!sentence) goto fail;
         for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(sentence); k++, at++) {
-            encoded[at] = encode_text(PySequence_Fast_GET_ITEM(sentence, k));
+            encoded[at] = encode_text(PySequence_Fast_GET_ITEM(sentence, k), PY_SSIZE_T_MAX);
             if (!encoded[at]) {
                 Py_DECREF(sentence);
                 goto fail;
@@ -199,8 +320,12 @@ static PyMethodDef model_methods[] = {
      "pos_tags(sentences) -> uint32 tag indexes of all tokens as bytes"},
     {"heap_bytes", (PyCFunction)model_heap_bytes, METH_NOARGS,
      "heap_bytes() -> bytes the C model allocated besides the file's bytes"},
-    {"langid_logits", (PyCFunction)model_langid_logits, METH_O,
-     "langid_logits(texts) -> (float64 logits as bytes, uint8 has-letters flags as bytes)"},
+    {"langid_proba", (PyCFunction)model_langid_proba, METH_VARARGS,
+     "langid_proba(texts, allowed) -> float32 probabilities as bytes, a row per text; "
+     "allowed: None or bytes, a flag per label"},
+    {"langid_top_k", (PyCFunction)model_langid_top_k, METH_VARARGS,
+     "langid_top_k(texts, k, allowed) -> per text, its k best (label index, probability) "
+     "pairs; [] without letters"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject ModelType = {
@@ -215,9 +340,47 @@ static PyTypeObject ModelType = {
     .tp_new = PyType_GenericNew,
 };
 
+/* normalize_text(text) and normalize_token(token): what the runtime's
+ * featurizer reads, so that tests can compare each step with Python's
+ * (text.normalize's words joined by spaces; batch.frame_token unframed). */
+static PyObject *normalized(PyObject *text, int token) {
+    PyObject *encoded = encode_text(text, PY_SSIZE_T_MAX), *result = NULL;
+    snlp_codepoints codepoints = {0}, scratch = {0};
+    int failed;
+    if (!encoded) return NULL;
+    failed = snlp_decode_utf8((const uint8_t *)PyBytes_AS_STRING(encoded),
+                              (size_t)PyBytes_GET_SIZE(encoded), SIZE_MAX, &codepoints) ||
+             (token ? snlp_normalize_token(&codepoints, &scratch)
+                    : snlp_normalize(&codepoints, &scratch));
+    if (failed) PyErr_NoMemory();
+    else result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, codepoints.data,
+                                            (Py_ssize_t)codepoints.count);
+    free(codepoints.data);
+    free(scratch.data);
+    Py_DECREF(encoded);
+    return result;
+}
+
+static PyObject *normalize_text(PyObject *unused, PyObject *text) {
+    (void)unused;
+    return normalized(text, 0);
+}
+
+static PyObject *normalize_token(PyObject *unused, PyObject *token) {
+    (void)unused;
+    return normalized(token, 1);
+}
+
+static PyMethodDef module_methods[] = {
+    {"normalize_text", normalize_text, METH_O,
+     "normalize_text(text) -> the text as language ID's features read it (words, spaces)"},
+    {"normalize_token", normalize_token, METH_O,
+     "normalize_token(token) -> a token as a tagger's word features read it (unframed)"},
+    {NULL, NULL, 0, NULL}};
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_runtime", "The smallnlp C runtime (runtime/c).", -1, NULL,
-    NULL, NULL, NULL, NULL};
+    PyModuleDef_HEAD_INIT, "_runtime", "The smallnlp C runtime (runtime/c).", -1,
+    module_methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__runtime(void) {
     PyObject *m;

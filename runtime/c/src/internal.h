@@ -30,19 +30,73 @@ static inline uint16_t snlp_read_u16(const uint8_t *p) { return (uint16_t)(p[0] 
 static inline uint32_t snlp_read_u32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-/* framed.c: encode state->framed as UTF-8 (utf8, utf8_offsets); the hash of
- * framed code points [a, b), at most `limit` bytes; the ids of group g's
- * character n-grams of the framed word [a, b), written to ids (at most b - a),
- * their number returned. */
-int snlp_encode_framed(snlp_state *s);
-uint32_t snlp_span_hash(const snlp_state *s, size_t a, size_t b, size_t limit, uint32_t seed);
-size_t snlp_ngram_ids(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
-                      uint32_t *ids);
-
 #endif
 static inline float snlp_read_f32(const uint8_t *p) {
     uint32_t bits = snlp_read_u32(p);
     float out;
+    memcpy(&out, &bits, sizeof out);
+    return out;
+}
+
+/* MurmurHash3 x86 32-bit (snlp_murmur3_32), inlined into the featurizers'
+ * loops over short n-grams. */
+static inline uint32_t snlp_rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+static inline uint32_t snlp_murmur3(const uint8_t *bytes, size_t size, uint32_t seed) {
+    const uint32_t c1 = 0xcc9e2d51u, c2 = 0x1b873593u;
+    size_t blocks = size / 4;
+    uint32_t h = seed, k = 0;
+    for (size_t i = 0; i < blocks; i++) {
+        k = snlp_read_u32(bytes + 4 * i) * c1;
+        h ^= snlp_rotl32(k, 15) * c2;
+        h = snlp_rotl32(h, 13) * 5 + 0xe6546b64u;
+    }
+    k = 0;
+    switch (size & 3) {
+    case 3: k ^= (uint32_t)bytes[4 * blocks + 2] << 16; /* fall through */
+    case 2: k ^= (uint32_t)bytes[4 * blocks + 1] << 8;  /* fall through */
+    case 1:
+        k ^= bytes[4 * blocks];
+        h ^= snlp_rotl32(k * c1, 15) * c2;
+    }
+    h ^= (uint32_t)size;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
+}
+
+/* x % d without a division (Lemire, Kaser and Kurz, "Faster remainder by
+ * direct computation", 2019), for any 32-bit x and d > 0, given
+ * reciprocal = snlp_reciprocal(d): bucket ids are taken hundreds of times a
+ * text, and a division costs tens of cycles. */
+static inline uint64_t snlp_reciprocal(uint32_t d) { return UINT64_MAX / d + 1; }
+static inline uint32_t snlp_mod(uint32_t x, uint64_t reciprocal, uint32_t d) {
+    uint64_t low = reciprocal * x; /* the high 64 bits of low * d, in 64-bit steps */
+    return (uint32_t)(((low >> 32) * d + (((low & 0xFFFFFFFFu) * d) >> 32)) >> 32);
+}
+
+/* IEEE half -> float (snlp_half_to_float), inlined into pooling. */
+static inline float snlp_half(uint16_t half) {
+    uint32_t sign = (uint32_t)(half & 0x8000) << 16, exponent = (half >> 10) & 0x1F,
+             mantissa = half & 0x3FF, bits;
+    float out;
+    if (exponent == 0x1F) {
+        bits = sign | 0x7F800000u | (mantissa << 13); /* infinity or NaN */
+    } else if (exponent == 0) {
+        if (mantissa == 0) {
+            bits = sign;
+        } else { /* subnormal: normalise it */
+            exponent = 127 - 15 + 1;
+            while (!(mantissa & 0x400)) {
+                mantissa <<= 1;
+                exponent--;
+            }
+            bits = sign | exponent << 23 | (mantissa & 0x3FF) << 13;
+        }
+    } else {
+        bits = sign | (exponent + 127 - 15) << 23 | mantissa << 13;
+    }
     memcpy(&out, &bits, sizeof out);
     return out;
 }
@@ -61,11 +115,25 @@ typedef enum {
     SNLP_NEXT_TAG, SNLP_PREV_TAG
 } snlp_kind;
 snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
+/* snlp_reciprocal of a group's bucket count, found at open, for snlp_mod. */
+uint64_t snlp_model_group_reciprocal(const snlp_model *model, size_t group);
 /* A tagger's known-word bitmap (NULL: none), its size in bits and its seed. */
 const uint8_t *snlp_model_known_words(const snlp_model *model, uint32_t *bits, uint32_t *seed);
-/* One group's pooled embedding (dims doubles) of one input's features. */
+/* One group's pooled embedding (dims floats) of one input's features. */
 snlp_status snlp_pool_group(const snlp_model *model, size_t group,
-                            const snlp_features *features, double *out);
+                            const snlp_features *features, float *out);
+
+/* Products with a row-major float32 matrix in the file: out[c] += sum_i
+ * x[i] * matrix[i][c] in double and in float; and out[t][c] = sum_i
+ * x[t][i] * matrix[i][c] for SNLP_INPUTS_AT_ONCE inputs x[t] of `rows`
+ * floats (out: `columns` apart), which reads the matrix once for all. */
+void snlp_add_product(const double *x, size_t rows, const uint8_t *matrix, size_t columns,
+                      double *out);
+void snlp_add_product_f32(const float *x, size_t rows, const uint8_t *matrix, size_t columns,
+                          float *out);
+#define SNLP_INPUTS_AT_ONCE 4
+void snlp_product_f32(const float *x, size_t rows, const uint8_t *matrix, size_t columns,
+                      float *out);
 
 /* A growable array of code points. */
 typedef struct {
@@ -112,7 +180,7 @@ struct snlp_state {
     uint8_t *known;
     size_t word_capacity, shape_capacity, known_capacity;
     double *hidden;       /* per token, the static features' share of the hidden layer */
-    double *tables;       /* per tag group and id, its share */
+    float *tables;        /* per tag group and id, its share (float32, as numpy's) */
     const snlp_model *tables_of; /* the model `tables` was computed for */
     uint32_t *first;      /* the first pass's tags */
     size_t hidden_capacity, tables_capacity, first_capacity;
@@ -125,6 +193,6 @@ struct snlp_state {
 int snlp_encode_framed(snlp_state *s);
 uint32_t snlp_span_hash(const snlp_state *s, size_t a, size_t b, size_t limit, uint32_t seed);
 size_t snlp_ngram_ids(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
-                      uint32_t *ids);
+                      uint64_t reciprocal, uint32_t *ids);
 
 #endif

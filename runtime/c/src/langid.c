@@ -33,6 +33,19 @@ void snlp_state_free(snlp_state *state) {
     free(state);
 }
 
+size_t snlp_state_heap_bytes(const snlp_state *s) {
+    if (!s) return 0;
+    return sizeof *s +
+           (s->text.capacity + s->scratch.capacity + s->framed.capacity + s->token.capacity) *
+               sizeof(uint32_t) +
+           s->utf8_capacity + s->offsets_capacity * sizeof *s->utf8_offsets +
+           s->ids_capacity * sizeof *s->ids + s->weights_capacity * sizeof *s->weights +
+           s->workspace_size * sizeof *s->workspace + s->word_capacity * sizeof *s->word_start +
+           s->shape_capacity * sizeof *s->shape + s->known_capacity * sizeof *s->known +
+           s->hidden_capacity * sizeof *s->hidden + s->tables_capacity * sizeof *s->tables +
+           s->first_capacity * sizeof *s->first;
+}
+
 uint32_t snlp_script(uint32_t cp) {
     size_t low = 0, high = snlp_script_range_count;
     while (high - low > 1) { /* the last range starting at or before cp */
@@ -74,6 +87,7 @@ static int featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
     for (size_t g = 0; g < groups; g++) {
         const snlp_group *group = snlp_model_group(model, g);
         snlp_kind kind = snlp_model_group_kind(model, g);
+        uint64_t reciprocal = snlp_model_group_reciprocal(model, g);
         starts[g] = count;
         for (size_t w = 0; w < words; w++) {
             size_t a = s->word_start[w], b = s->word_start[w + 1];
@@ -84,7 +98,7 @@ static int featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
                 s->ids[count++] = snlp_span_hash(s, a, b, SNLP_WORD_HASH_BYTES, group->seed) %
                                   group->buckets;
             } else {
-                count += snlp_ngram_ids(s, a, b, group, s->ids + count);
+                count += snlp_ngram_ids(s, a, b, group, reciprocal, s->ids + count);
             }
         }
     }
@@ -124,27 +138,50 @@ snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const
     return status;
 }
 
-snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, const char *text,
-                                size_t size, double *probabilities, size_t *best) {
+snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state,
+                                      const char *text, size_t size, const uint8_t *allowed,
+                                      double *probabilities, size_t *best) {
     int has_letters = 0;
-    size_t labels = snlp_model_label_count(model);
-    double temperature = snlp_model_temperature(model), top, total = 0.0;
+    size_t labels = snlp_model_label_count(model), found = labels;
+    double temperature = snlp_model_temperature(model), total = 0.0, top;
     snlp_status status;
     if (!best) return SNLP_ERR_ARGUMENT;
     status = snlp_langid_logits(model, state, text, size, probabilities, &has_letters);
     if (status != SNLP_OK) return status;
-    if (!has_letters) { /* no letters: the answer is "und", probability 0 */
-        *best = labels;
-        for (size_t k = 0; k < labels; k++) probabilities[k] = 0.0;
-        return SNLP_OK;
-    }
-    *best = 0;
-    for (size_t k = 0; k < labels; k++) {
+    for (size_t k = 0; k < labels; k++) { /* the best allowed label */
+        if (allowed && !allowed[k]) continue;
         probabilities[k] /= temperature;
-        if (probabilities[k] > probabilities[*best]) *best = k;
+        if (found == labels || probabilities[k] > probabilities[found]) found = k;
     }
-    top = probabilities[*best];
-    for (size_t k = 0; k < labels; k++) total += probabilities[k] = exp(probabilities[k] - top);
-    for (size_t k = 0; k < labels; k++) probabilities[k] /= total;
+    if (found == labels) return SNLP_ERR_ARGUMENT; /* no label allowed */
+    *best = has_letters ? found : labels;
+    top = probabilities[found];
+    for (size_t k = 0; k < labels; k++) {
+        if (!has_letters || (allowed && !allowed[k])) probabilities[k] = 0.0;
+        else total += probabilities[k] = exp(probabilities[k] - top);
+    }
+    for (size_t k = 0; has_letters && k < labels; k++) probabilities[k] /= total;
     return SNLP_OK;
+}
+
+snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, const char *text,
+                                size_t size, double *probabilities, size_t *best) {
+    return snlp_langid_predict_among(model, state, text, size, NULL, probabilities, best);
+}
+
+size_t snlp_top_k(const double *probabilities, size_t count, size_t k, size_t *indexes) {
+    size_t taken = 0;
+    if (!probabilities || (k && !indexes)) return 0;
+    for (; taken < k && taken < count; taken++) { /* the best of those ranked after the last */
+        size_t pick = count, last = taken ? indexes[taken - 1] : count;
+        for (size_t i = 0; i < count; i++) {
+            if (last < count && !(probabilities[i] < probabilities[last] ||
+                                  (probabilities[i] == probabilities[last] && i > last)))
+                continue;
+            if (pick == count || probabilities[i] > probabilities[pick]) pick = i;
+        }
+        if (pick == count) break; /* only NaNs left */
+        indexes[taken] = pick;
+    }
+    return taken;
 }

@@ -41,6 +41,7 @@ struct snlp_model {
     snlp_group *groups;
     array_entry *arrays;
     snlp_kind *kinds;           /* one per group */
+    uint64_t *reciprocals;      /* one per group: snlp_reciprocal(buckets) */
     const uint8_t *known_words; /* the bitmap's bytes, or NULL */
     snlp_embedding *embeddings; /* one per group */
     snlp_matrix dense[4];       /* SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS */
@@ -195,6 +196,7 @@ static snlp_status read_group(loader *l, const json_node *node, size_t index, in
         (l->model->kinds[index] == SNLP_NEXT_TAG && offset <= 0))
         return failf(l, SNLP_ERR_FORMAT, "%s: %s offset has the wrong sign", where, g->kind);
     g->buckets = (uint32_t)buckets;
+    l->model->reciprocals[index] = snlp_reciprocal(g->buckets);
     g->dims = (uint32_t)dims;
     g->order = (uint32_t)order;
     g->seed = (uint32_t)seed;
@@ -266,7 +268,9 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
         return failf(l, SNLP_ERR_FORMAT, "features: groups must be a non-empty list");
     m->groups = calloc(groups->count, sizeof *m->groups);
     m->kinds = calloc(groups->count, sizeof *m->kinds);
-    if (!m->groups || !m->kinds) return failf(l, SNLP_ERR_MEMORY, "out of memory");
+    m->reciprocals = calloc(groups->count, sizeof *m->reciprocals);
+    if (!m->groups || !m->kinds || !m->reciprocals)
+        return failf(l, SNLP_ERR_MEMORY, "out of memory");
     m->group_count = groups->count;
     for (k = groups->first_child; k != JSON_NONE; k = l->doc.nodes[k].next, i++)
         if ((status = read_group(l, &l->doc.nodes[k], i, pos)) != SNLP_OK) return status;
@@ -613,6 +617,7 @@ void snlp_model_free(snlp_model *m) {
     free(m->labels);
     free(m->groups);
     free(m->kinds);
+    free(m->reciprocals);
     free(m->arrays);
     free(m->embeddings);
     free(m);
@@ -635,7 +640,8 @@ uint32_t snlp_model_max_chars(const snlp_model *m) { return m ? m->max_chars : 0
 size_t snlp_model_heap_bytes(const snlp_model *m) {
     if (!m) return 0;
     return sizeof *m + m->strings_size + m->label_count * sizeof *m->labels +
-           m->group_count * (sizeof *m->groups + sizeof *m->kinds + sizeof *m->embeddings) +
+           m->group_count * (sizeof *m->groups + sizeof *m->kinds + sizeof *m->reciprocals +
+                             sizeof *m->embeddings) +
            m->array_count * sizeof *m->arrays;
 }
 
@@ -667,6 +673,10 @@ const snlp_embedding *snlp_model_embedding(const snlp_model *m, size_t group) {
 const snlp_matrix *snlp_model_dense(const snlp_model *m, int which) { return &m->dense[which]; }
 
 snlp_kind snlp_model_group_kind(const snlp_model *m, size_t group) { return m->kinds[group]; }
+
+uint64_t snlp_model_group_reciprocal(const snlp_model *m, size_t group) {
+    return m->reciprocals[group];
+}
 
 const uint8_t *snlp_model_known_words(const snlp_model *m, uint32_t *bits, uint32_t *seed) {
     *bits = m->known_word_bits;

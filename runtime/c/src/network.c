@@ -9,37 +9,146 @@ size_t snlp_workspace_doubles(const snlp_model *model) {
     if (!model) return 0;
     for (size_t g = 0; g < snlp_model_group_count(model); g++)
         width += snlp_model_group(model, g)->dims;
-    return width + snlp_model_hidden(model);
+    return width + snlp_model_hidden(model) + snlp_model_label_count(model); /* as floats */
 }
 
-/* sum(w * offset) + sum((w * scale) * codes), in float32 as the reference. */
-snlp_status snlp_pool_group(const snlp_model *model, size_t group,
-                            const snlp_features *features, double *out) {
-    const snlp_group *g = snlp_model_group(model, group);
-    const snlp_embedding *e = snlp_model_embedding(model, group);
-    float shift = 0.0f, sums[256];
-    if (g->dims > sizeof sums / sizeof *sums) return SNLP_ERR_UNSUPPORTED;
-    memset(sums, 0, sizeof sums);
+/* sums[d] = sum((w * scale) * codes[d]) and *shift = sum(w * offset) over
+ * the features, in float32 and feature order, as the reference; 0 or
+ * SNLP_ERR_ARGUMENT for an id outside the table. Inlined with a constant
+ * `dims` for the usual widths, so that the row loop is unrolled. */
+static inline snlp_status pool_rows(const snlp_embedding *e, uint32_t buckets, uint32_t dims,
+                                    const snlp_features *features, float *sums, float *shift) {
+    for (uint32_t d = 0; d < dims; d++) sums[d] = 0.0f;
+    *shift = 0.0f;
     for (size_t f = 0; f < features->count; f++) {
         uint32_t id = features->ids[f];
         float weight = features->weights[f], step;
         const uint8_t *row;
-        if (id >= g->buckets) return SNLP_ERR_ARGUMENT;
-        step = snlp_half_to_float(snlp_read_u16(e->scale.data + 2 * (size_t)id)) * weight;
-        shift += snlp_half_to_float(snlp_read_u16(e->offset.data + 2 * (size_t)id)) * weight;
-        row = e->codes.data + (size_t)id * g->dims;
-        for (uint32_t d = 0; d < g->dims; d++) sums[d] += (float)row[d] * step;
+        if (id >= buckets) return SNLP_ERR_ARGUMENT;
+        step = snlp_half(snlp_read_u16(e->scale.data + 2 * (size_t)id)) * weight;
+        *shift += snlp_half(snlp_read_u16(e->offset.data + 2 * (size_t)id)) * weight;
+        row = e->codes.data + (size_t)id * dims;
+        for (uint32_t d = 0; d < dims; d++) sums[d] += (float)row[d] * step;
     }
-    for (uint32_t d = 0; d < g->dims; d++)
-        out[d] = features->count ? (double)(sums[d] + shift) : 0.0;
     return SNLP_OK;
 }
+
+/* sum(w * offset) + sum((w * scale) * codes), in float32 as the reference. */
+snlp_status snlp_pool_group(const snlp_model *model, size_t group,
+                            const snlp_features *features, float *out) {
+    const snlp_group *g = snlp_model_group(model, group);
+    const snlp_embedding *e = snlp_model_embedding(model, group);
+    float shift, sums[256];
+    snlp_status status;
+    if (g->dims > sizeof sums / sizeof *sums) return SNLP_ERR_UNSUPPORTED;
+    if (g->dims == 16) status = pool_rows(e, g->buckets, 16, features, sums, &shift);
+    else if (g->dims == 8) status = pool_rows(e, g->buckets, 8, features, sums, &shift);
+    else status = pool_rows(e, g->buckets, g->dims, features, sums, &shift);
+    if (status != SNLP_OK) return status;
+    for (uint32_t d = 0; d < g->dims; d++)
+        out[d] = features->count ? sums[d] + shift : 0.0f;
+    return SNLP_OK;
+}
+
+/* out[c] += sum_i x[i] * matrix[i][c] over a row-major float32 matrix of
+ * `rows` x `columns`, in `real` (double or float); four rows at a time, so
+ * that out is read and written once per four rows, and zero inputs (ReLU's)
+ * skipped. One definition for both types. */
+#define DEFINE_ADD_PRODUCT(name, real)                                                       \
+    static inline void name(const real *x, size_t rows, const uint8_t *matrix, size_t columns, \
+                            real *out) {                                                       \
+        size_t i = 0, stride = 4 * columns;                                                    \
+        while (i < rows) {                                                                     \
+            size_t picked[4], count = 0;                                                       \
+            for (; i < rows && count < 4; i++) { /* without a branch: ReLU's zeros are */  \
+                picked[count] = i;                   /* unpredictable */                       \
+                count += x[i] != 0;                                                            \
+            }                                                                                  \
+            if (count == 4) {                                                                  \
+                const uint8_t *r0 = matrix + picked[0] * stride,                               \
+                              *r1 = matrix + picked[1] * stride,                               \
+                              *r2 = matrix + picked[2] * stride,                               \
+                              *r3 = matrix + picked[3] * stride;                               \
+                real x0 = x[picked[0]], x1 = x[picked[1]], x2 = x[picked[2]],                  \
+                     x3 = x[picked[3]];                                                        \
+                for (size_t c = 0; c < columns; c++)                                           \
+                    out[c] += x0 * snlp_read_f32(r0 + 4 * c) + x1 * snlp_read_f32(r1 + 4 * c) + \
+                              x2 * snlp_read_f32(r2 + 4 * c) + x3 * snlp_read_f32(r3 + 4 * c); \
+            } else {                                                                           \
+                for (size_t k = 0; k < count; k++) {                                           \
+                    const uint8_t *row = matrix + picked[k] * stride;                          \
+                    for (size_t c = 0; c < columns; c++)                                       \
+                        out[c] += x[picked[k]] * snlp_read_f32(row + 4 * c);                   \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }
+DEFINE_ADD_PRODUCT(add_product, double)
+DEFINE_ADD_PRODUCT(add_product_f32, float)
+
+/* out[t][c] = sum_i x[t][i] * matrix[i][c] for SNLP_INPUTS_AT_ONCE inputs,
+ * each of `rows` floats, in float32, summed in row order. Each weight is read
+ * once for all the inputs: a tagger's first layer is larger than the
+ * fastest cache, and reading it once a token bounded the tagger's speed. */
+#define COLUMNS_AT_ONCE 16
+static inline void product_f32(const float *x, size_t rows, const uint8_t *matrix,
+                               size_t columns, float *out) {
+    size_t c0 = 0;
+    for (; c0 + COLUMNS_AT_ONCE <= columns; c0 += COLUMNS_AT_ONCE) {
+        float acc[SNLP_INPUTS_AT_ONCE][COLUMNS_AT_ONCE] = {{0.0f}};
+        for (size_t i = 0; i < rows; i++) {
+            const uint8_t *weights = matrix + 4 * (i * columns + c0);
+            for (size_t c = 0; c < COLUMNS_AT_ONCE; c++) {
+                float weight = snlp_read_f32(weights + 4 * c);
+                for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++)
+                    acc[t][c] += x[t * rows + i] * weight;
+            }
+        }
+        for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++)
+            memcpy(out + t * columns + c0, acc[t], sizeof acc[t]);
+    }
+    for (; c0 < columns; c0++) { /* the last columns, one at a time */
+        float acc[SNLP_INPUTS_AT_ONCE] = {0.0f};
+        for (size_t i = 0; i < rows; i++) {
+            float weight = snlp_read_f32(matrix + 4 * (i * columns + c0));
+            for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++) acc[t] += x[t * rows + i] * weight;
+        }
+        for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++) out[t * columns + c0] = acc[t];
+    }
+}
+
+/* On x86 with GCC or clang, the same code compiled for AVX2 as well (twice
+ * as many numbers a vector), chosen at run time when the CPU has it. Every
+ * column is computed by the same operations in the same order either way
+ * (no fused multiply-add: -ffp-contract=off), so the answers are
+ * bit-identical; elsewhere (and in WebAssembly) only the portable code. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define DISPATCH(public_name, portable, real)                                                 \
+    __attribute__((target("avx2"))) static void portable##_avx2(                               \
+        const real *x, size_t rows, const uint8_t *matrix, size_t columns, real *out) {        \
+        portable(x, rows, matrix, columns, out);                                               \
+    }                                                                                          \
+    void public_name(const real *x, size_t rows, const uint8_t *matrix, size_t columns,        \
+                     real *out) {                                                              \
+        if (__builtin_cpu_supports("avx2")) portable##_avx2(x, rows, matrix, columns, out);    \
+        else portable(x, rows, matrix, columns, out);                                          \
+    }
+#else
+#define DISPATCH(public_name, portable, real)                                                 \
+    void public_name(const real *x, size_t rows, const uint8_t *matrix, size_t columns,        \
+                     real *out) {                                                              \
+        portable(x, rows, matrix, columns, out);                                               \
+    }
+#endif
+DISPATCH(snlp_add_product, add_product, double)
+DISPATCH(snlp_add_product_f32, add_product_f32, float)
+DISPATCH(snlp_product_f32, product_f32, float)
 
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
                               double *workspace, double *logits) {
     const snlp_matrix *w1, *b1, *w2, *b2;
     size_t width = 0, hidden, labels;
-    double *input = workspace, *activation;
+    float *input = (float *)workspace, *activation, *out;
     if (!model || !groups || !workspace || !logits) return SNLP_ERR_ARGUMENT;
     for (size_t g = 0; g < snlp_model_group_count(model); g++) {
         snlp_status status = snlp_pool_group(model, g, &groups[g], input + width);
@@ -52,24 +161,14 @@ snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *grou
     b2 = snlp_model_dense(model, SNLP_OUTPUT_BIAS);
     hidden = snlp_model_hidden(model);
     labels = snlp_model_label_count(model);
-    activation = workspace + width;
-    for (size_t h = 0; h < hidden; h++) activation[h] = 0.0;
-    for (size_t i = 0; i < width; i++) {
-        const uint8_t *row = w1->data + 4 * i * hidden;
-        if (input[i] == 0.0) continue;
-        for (size_t h = 0; h < hidden; h++)
-            activation[h] += input[i] * (double)snlp_read_f32(row + 4 * h);
-    }
-    for (size_t h = 0; h < hidden; h++) {
-        activation[h] += (double)snlp_read_f32(b1->data + 4 * h);
-        if (activation[h] < 0.0) activation[h] = 0.0;
-    }
-    for (size_t k = 0; k < labels; k++) logits[k] = (double)snlp_read_f32(b2->data + 4 * k);
-    for (size_t h = 0; h < hidden; h++) {
-        const uint8_t *row = w2->data + 4 * h * labels;
-        if (activation[h] == 0.0) continue;
-        for (size_t k = 0; k < labels; k++)
-            logits[k] += activation[h] * (double)snlp_read_f32(row + 4 * k);
-    }
+    activation = input + width;
+    out = activation + hidden;
+    for (size_t h = 0; h < hidden; h++) activation[h] = snlp_read_f32(b1->data + 4 * h);
+    snlp_add_product_f32(input, width, w1->data, hidden, activation);
+    for (size_t h = 0; h < hidden; h++)
+        if (activation[h] < 0.0f) activation[h] = 0.0f;
+    for (size_t k = 0; k < labels; k++) out[k] = snlp_read_f32(b2->data + 4 * k);
+    snlp_add_product_f32(activation, hidden, w2->data, labels, out);
+    for (size_t k = 0; k < labels; k++) logits[k] = (double)out[k];
     return SNLP_OK;
 }

@@ -89,8 +89,9 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
 
 /* The features of static group `g` (of kind `kind`) for token t, whose
  * window gives word w; `known`: the known-word flags, or NULL. */
-static void static_features(const snlp_state *s, const snlp_group *g, snlp_kind kind, size_t t,
-                            size_t w, const uint8_t *known, uint32_t *ids, size_t *count) {
+static void static_features(const snlp_state *s, const snlp_group *g, snlp_kind kind,
+                            uint64_t reciprocal, size_t t, size_t w, const uint8_t *known,
+                            uint32_t *ids, size_t *count) {
     size_t a = s->word_start[w], b = s->word_start[w + 1];
     *count = 0;
     if (kind == SNLP_WORD) {
@@ -106,44 +107,119 @@ static void static_features(const snlp_state *s, const snlp_group *g, snlp_kind 
     } else if (kind == SNLP_SHAPE) {
         ids[(*count)++] = s->shape[w];
     } else { /* char_ngram: the focus token itself, pooled */
-        *count = snlp_ngram_ids(s, s->word_start[t], s->word_start[t + 1], g, ids);
+        *count = snlp_ngram_ids(s, s->word_start[t], s->word_start[t + 1], g, reciprocal, ids);
     }
 }
 
-/* argmax over labels of relu(pre) . W2 + b2 (the first maximum, as numpy). */
-static uint32_t best_tag(const snlp_model *model, const double *pre, double *logits) {
+/* argmax over labels of relu(pre) . W2 + b2 (the first maximum, as numpy);
+ * `active`: hidden doubles of room. */
+static uint32_t best_tag(const snlp_model *model, const double *pre, double *active,
+                         double *logits) {
     const snlp_matrix *w2 = snlp_model_dense(model, SNLP_OUTPUT_WEIGHTS),
                       *b2 = snlp_model_dense(model, SNLP_OUTPUT_BIAS);
     size_t hidden = snlp_model_hidden(model), labels = snlp_model_label_count(model);
     uint32_t best = 0;
+    for (size_t h = 0; h < hidden; h++) active[h] = pre[h] > 0.0 ? pre[h] : 0.0;
     for (size_t k = 0; k < labels; k++) logits[k] = snlp_read_f32(b2->data + 4 * k);
-    for (size_t h = 0; h < hidden; h++) {
-        const uint8_t *row = w2->data + 4 * h * labels;
-        if (pre[h] <= 0.0) continue;
-        for (size_t k = 0; k < labels; k++) logits[k] += pre[h] * snlp_read_f32(row + 4 * k);
-    }
+    snlp_add_product(active, hidden, w2->data, labels, logits);
     for (size_t k = 1; k < labels; k++)
         if (logits[k] > logits[best]) best = (uint32_t)k;
     return best;
 }
 
 /* Add row `id` of tag table `table` to pre. */
-static void add_row(double *pre, const double *table, uint32_t id, size_t hidden) {
-    const double *row = table + (size_t)id * hidden;
+static void add_row(double *pre, const float *table, uint32_t id, size_t hidden) {
+    const float *row = table + (size_t)id * hidden;
     for (size_t h = 0; h < hidden; h++) pre[h] += row[h];
+}
+
+/* Each tag group's share of the hidden layer, by id (rows of s->tables, in
+ * group order), in float32 as numpy's tables; `inputs` and `acc`: room for
+ * SNLP_INPUTS_AT_ONCE rows of 256 and of hidden floats. -1 for embeddings
+ * wider than 256. */
+static int tag_tables(const snlp_model *model, snlp_state *s, const int *stage, float *inputs,
+                      float *acc) {
+    const snlp_matrix *w1 = snlp_model_dense(model, SNLP_HIDDEN_WEIGHTS);
+    size_t groups = snlp_model_group_count(model), hidden = snlp_model_hidden(model);
+    size_t column = 0, row = 0;
+    for (size_t g = 0; g < groups; g++) {
+        const snlp_group *group = snlp_model_group(model, g);
+        if (stage[g] != STATIC) {
+            if (group->dims > 256) return -1;
+            for (uint32_t first = 0; first < group->buckets; first += SNLP_INPUTS_AT_ONCE) {
+                for (uint32_t k = 0; k < SNLP_INPUTS_AT_ONCE; k++) {
+                    float *values = inputs + k * group->dims;
+                    if (first + k < group->buckets)
+                        snlp_model_embedding_row(model, g, first + k, values);
+                    else
+                        memset(values, 0, group->dims * sizeof *values);
+                }
+                snlp_product_f32(inputs, group->dims, w1->data + 4 * column * hidden, hidden,
+                                 acc);
+                for (uint32_t k = 0; k < SNLP_INPUTS_AT_ONCE && first + k < group->buckets; k++)
+                    memcpy(s->tables + (row + first + k) * hidden, acc + k * hidden,
+                           hidden * sizeof *acc);
+            }
+            row += group->buckets;
+        }
+        column += group->dims;
+    }
+    return 0;
+}
+
+/* The static features' share of the hidden layer, bias included, of every
+ * token (rows of s->hidden), SNLP_INPUTS_AT_ONCE tokens at a time; inputs
+ * and acc: room for their pooled inputs and for the product. */
+static snlp_status static_shares(const snlp_model *model, snlp_state *s, size_t n,
+                                 const snlp_kind *kind, const int *stage, size_t static_width,
+                                 float *inputs, float *acc) {
+    const snlp_matrix *w1 = snlp_model_dense(model, SNLP_HIDDEN_WEIGHTS),
+                      *b1 = snlp_model_dense(model, SNLP_HIDDEN_BIAS);
+    size_t groups = snlp_model_group_count(model), hidden = snlp_model_hidden(model);
+    uint32_t bits = 0, seed = 0;
+    const uint8_t *bitmap = snlp_model_known_words(model, &bits, &seed);
+    for (size_t first = 0; first < n; first += SNLP_INPUTS_AT_ONCE) {
+        for (size_t k = 0; k < SNLP_INPUTS_AT_ONCE; k++) {
+            size_t t = first + k, column = 0;
+            for (size_t g = 0; g < groups && t < n; g++) {
+                const snlp_group *group = snlp_model_group(model, g);
+                snlp_features features;
+                size_t count, w;
+                long p;
+                snlp_status status;
+                if (stage[g] != STATIC) continue;
+                p = (long)t + group->offset;
+                w = p < 0 ? n : (size_t)p >= n ? n + 1 : (size_t)p;
+                static_features(s, group, kind[g], snlp_model_group_reciprocal(model, g), t, w,
+                                bitmap ? s->known : NULL, s->ids, &count);
+                for (size_t f = 0; f < count; f++) s->weights[f] = 1.0f / (float)count;
+                features = (snlp_features){s->ids, s->weights, count};
+                status = snlp_pool_group(model, g, &features,
+                                         inputs + k * static_width + column);
+                if (status != SNLP_OK) return status;
+                column += group->dims;
+            }
+            if (t >= n) /* zeros past the last token */
+                memset(inputs + k * static_width, 0, static_width * sizeof *inputs);
+        }
+        /* In float32, as numpy's product is. */
+        snlp_product_f32(inputs, static_width, w1->data, hidden, acc);
+        for (size_t k = 0; k < SNLP_INPUTS_AT_ONCE && first + k < n; k++)
+            for (size_t h = 0; h < hidden; h++)
+                s->hidden[(first + k) * hidden + h] =
+                    (double)(acc[k * hidden + h] + snlp_read_f32(b1->data + 4 * h));
+    }
+    return SNLP_OK;
 }
 
 static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char *const *tokens,
                              const size_t *sizes, size_t n, uint32_t *tags) {
     size_t groups = snlp_model_group_count(model), hidden = snlp_model_hidden(model);
     size_t labels = snlp_model_label_count(model), static_width = 0, table_rows = 0;
-    const snlp_matrix *w1 = snlp_model_dense(model, SNLP_HIDDEN_WEIGHTS),
-                      *b1 = snlp_model_dense(model, SNLP_HIDDEN_BIAS);
-    uint32_t bits = 0, seed = 0;
-    const uint8_t *bitmap = snlp_model_known_words(model, &bits, &seed);
     size_t max_features = 0;
-    double *x, *pre, *logits;
-    float *acc;
+    double *pre, *logits, *active;
+    float *acc, *inputs;
+    snlp_status status;
     int two_pass = 0, stage[MAX_GROUPS];
     snlp_kind kind[MAX_GROUPS]; /* looked up once here, not per token */
     if (groups > MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
@@ -160,73 +236,31 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
         if (s->word_start[t + 1] - s->word_start[t] > max_features)
             max_features = s->word_start[t + 1] - s->word_start[t];
     max_features += 1;
-    /* workspace: x (static width), pre (hidden), logits, ids; tables; hidden per token */
+    /* workspace: pre, active and logits in doubles; then inputs and acc in
+     * floats, SNLP_INPUTS_AT_ONCE times static width (or a tag group's 256
+     * dims at most) and hidden */
     if (snlp_grow((void **)&s->workspace, &s->workspace_size,
-                  static_width + 2 * hidden + labels + groups + 1, sizeof(double)) ||
+                  2 * hidden + labels +
+                      (SNLP_INPUTS_AT_ONCE * (static_width + 256 + hidden) + 1) / 2 + 1,
+                  sizeof(double)) ||
         snlp_grow((void **)&s->ids, &s->ids_capacity, max_features, sizeof *s->ids) ||
         snlp_grow((void **)&s->weights, &s->weights_capacity, max_features, sizeof *s->weights) ||
         snlp_grow((void **)&s->tables, &s->tables_capacity, table_rows * hidden + 1,
-                  sizeof(double)) ||
+                  sizeof *s->tables) ||
         snlp_grow((void **)&s->hidden, &s->hidden_capacity, n * hidden + 1, sizeof(double)) ||
         snlp_grow((void **)&s->first, &s->first_capacity, n + 1, sizeof *s->first))
         return SNLP_ERR_MEMORY;
-    x = s->workspace;
-    pre = x + static_width;
-    logits = pre + hidden;
-    acc = (float *)(logits + labels); /* hidden floats fit in hidden doubles */
-    if (s->tables_of != model) { /* each tag group's share of the hidden layer, by id */
-        size_t column = 0, row = 0;
-        double *table = s->tables;
-        float values[256];
-        for (size_t g = 0; g < groups; g++) {
-            const snlp_group *group = snlp_model_group(model, g);
-            if (stage[g] != STATIC) {
-                if (group->dims > 256) return SNLP_ERR_UNSUPPORTED;
-                for (uint32_t id = 0; id < group->buckets; id++, row++) {
-                    double *out = table + row * hidden;
-                    snlp_model_embedding_row(model, g, id, values);
-                    for (size_t h = 0; h < hidden; h++) out[h] = 0.0;
-                    for (size_t d = 0; d < group->dims; d++) {
-                        const uint8_t *weights = w1->data + 4 * (column + d) * hidden;
-                        for (size_t h = 0; h < hidden; h++)
-                            out[h] += (double)values[d] * snlp_read_f32(weights + 4 * h);
-                    }
-                }
-            }
-            column += group->dims;
-        }
+    pre = s->workspace;
+    active = pre + hidden;
+    logits = active + hidden;
+    inputs = (float *)(logits + labels);
+    acc = inputs + SNLP_INPUTS_AT_ONCE * (static_width + 256);
+    if (s->tables_of != model) {
+        if (tag_tables(model, s, stage, inputs, acc)) return SNLP_ERR_UNSUPPORTED;
         s->tables_of = model;
     }
-    for (size_t t = 0; t < n; t++) { /* the static features' share, bias included */
-        double *share = s->hidden + t * hidden;
-        size_t column = 0;
-        for (size_t g = 0; g < groups; g++) {
-            const snlp_group *group = snlp_model_group(model, g);
-            snlp_features features;
-            size_t count, w;
-            long p;
-            snlp_status status;
-            if (stage[g] != STATIC) continue;
-            p = (long)t + group->offset;
-            w = p < 0 ? n : (size_t)p >= n ? n + 1 : (size_t)p;
-            static_features(s, group, kind[g], t, w, bitmap ? s->known : NULL, s->ids, &count);
-            for (size_t f = 0; f < count; f++) s->weights[f] = 1.0f / (float)count;
-            features = (snlp_features){s->ids, s->weights, count};
-            status = snlp_pool_group(model, g, &features, x + column);
-            if (status != SNLP_OK) return status;
-            column += group->dims;
-        }
-        /* In float32, as numpy's product is, and so that it vectorises. */
-        for (size_t h = 0; h < hidden; h++) acc[h] = 0.0f;
-        for (size_t i = 0; i < static_width; i++) {
-            const uint8_t *row = w1->data + 4 * i * hidden;
-            float input = (float)x[i];
-            if (input == 0.0f) continue;
-            for (size_t h = 0; h < hidden; h++) acc[h] += input * snlp_read_f32(row + 4 * h);
-        }
-        for (size_t h = 0; h < hidden; h++)
-            share[h] = (double)(acc[h] + snlp_read_f32(b1->data + 4 * h));
-    }
+    status = static_shares(model, s, n, kind, stage, static_width, inputs, acc);
+    if (status != SNLP_OK) return status;
     if (two_pass) { /* every tag feature "not known yet" (past the ends: 0) */
         for (size_t t = 0; t < n; t++) {
             size_t row = 0;
@@ -239,7 +273,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
                         p < 0 || (size_t)p >= n ? 0 : group->buckets - 1, hidden);
                 row += group->buckets;
             }
-            s->first[t] = best_tag(model, pre, logits);
+            s->first[t] = best_tag(model, pre, active, logits);
         }
         for (size_t t = 0; t < n; t++) { /* the next tags, as the first pass gave them */
             size_t row = 0;
@@ -263,7 +297,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
                 add_row(pre, s->tables + row * hidden, p < 0 ? 0 : tags[p] + 1, hidden);
             if (stage[g] != STATIC) row += group->buckets;
         }
-        tags[t] = best_tag(model, pre, logits);
+        tags[t] = best_tag(model, pre, active, logits);
     }
     return SNLP_OK;
 }

@@ -10,12 +10,18 @@
 #define REPLACEMENT 0xFFFD
 #define SPACE 0x20
 
-int snlp_is_letter_or_mark(uint32_t cp) {
-    uint32_t block;
+/* The properties of unicode_tables.c's bitmaps, in tools/gen_unicode.py's order. */
+enum { LETTER_OR_MARK, QUIET, LOWER_CHANGES };
+
+static int has_property(uint32_t cp, int property) {
+    const uint32_t *bitmaps;
     if (cp > 0x10FFFF) return 0;
-    block = snlp_letter_stage1[cp >> 8];
-    return (snlp_letter_blocks[block * 8 + ((cp & 0xFF) >> 5)] >> (cp & 31)) & 1;
+    bitmaps = snlp_property_blocks + (size_t)snlp_property_stage1[cp >> 8] *
+                                         (SNLP_PROPERTY_COUNT * 8);
+    return (bitmaps[property * 8 + ((cp & 0xFF) >> 5)] >> (cp & 31)) & 1;
 }
+
+int snlp_is_letter_or_mark(uint32_t cp) { return has_property(cp, LETTER_OR_MARK); }
 
 /* Index of `cp` in a sorted table of `stride`-wide rows keyed by their first
  * value, or -1. */
@@ -74,7 +80,7 @@ int snlp_reserve(snlp_codepoints *buffer, size_t count) {
 }
 
 static int push(snlp_codepoints *buffer, uint32_t cp) {
-    if (snlp_reserve(buffer, buffer->count + 1)) return -1;
+    if (buffer->count == buffer->capacity && snlp_reserve(buffer, buffer->count + 1)) return -1;
     buffer->data[buffer->count++] = cp;
     return 0;
 }
@@ -165,55 +171,93 @@ static uint32_t compose(uint32_t first, uint32_t second) {
     return 0;
 }
 
-/* NFKC of `text` (into `scratch`, then back). */
-static int nfkc(snlp_codepoints *text, snlp_codepoints *scratch) {
-    size_t starter = 0, n;
-    uint32_t last_class = 256;
-    scratch->count = 0;
-    for (size_t i = 0; i < text->count; i++) { /* full compatibility decomposition */
-        uint32_t cp = text->data[i];
+/* NFKC of in[0 .. n) appended to out: full compatibility decomposition,
+ * canonical order, then canonical composition in place. */
+static int nfkc_append(const uint32_t *in, size_t n, snlp_codepoints *out) {
+    size_t begin = out->count, end, starter = 0, w;
+    uint32_t last_class = 256; /* 256: no starter yet */
+    for (size_t i = 0; i < n; i++) { /* full compatibility decomposition */
+        uint32_t cp = in[i];
         long at;
         if (cp >= HANGUL_S && cp < HANGUL_S + HANGUL_COUNT) {
             uint32_t index = cp - HANGUL_S, t = HANGUL_T + index % HANGUL_T_COUNT;
-            if (push(scratch, HANGUL_L + index / HANGUL_N) ||
-                push(scratch, HANGUL_V + (index % HANGUL_N) / HANGUL_T_COUNT) ||
-                (t != HANGUL_T && push(scratch, t)))
+            if (push(out, HANGUL_L + index / HANGUL_N) ||
+                push(out, HANGUL_V + (index % HANGUL_N) / HANGUL_T_COUNT) ||
+                (t != HANGUL_T && push(out, t)))
                 return -1;
         } else if ((at = find(snlp_nfkd, snlp_nfkd_count, 3, cp)) >= 0) {
             const uint32_t *row = &snlp_nfkd[3 * at];
             for (uint32_t k = 0; k < row[2]; k++)
-                if (push(scratch, snlp_nfkd_pool[row[1] + k])) return -1;
-        } else if (push(scratch, cp)) {
+                if (push(out, snlp_nfkd_pool[row[1] + k])) return -1;
+        } else if (push(out, cp)) {
             return -1;
         }
     }
-    n = scratch->count;
-    for (size_t i = 1; i < n; i++) { /* canonical order: stable by class within runs */
-        uint32_t cp = scratch->data[i], cc = combining_class(cp);
+    end = out->count;
+    for (size_t i = begin + 1; i < end; i++) { /* canonical order: stable by class within runs */
+        uint32_t cp = out->data[i], cc = combining_class(cp);
         size_t j = i;
         if (!cc) continue;
-        while (j > 0 && combining_class(scratch->data[j - 1]) > cc) {
-            scratch->data[j] = scratch->data[j - 1];
+        while (j > begin && combining_class(out->data[j - 1]) > cc) {
+            out->data[j] = out->data[j - 1];
             j--;
         }
-        scratch->data[j] = cp;
+        out->data[j] = cp;
     }
-    text->count = 0;
-    for (size_t i = 0; i < n; i++) { /* canonical composition */
-        uint32_t cp = scratch->data[i], cc = combining_class(cp), composite;
-        if (text->count && last_class != 256 &&
-            (last_class < cc || (last_class == 0 && starter == text->count - 1)) &&
-            (composite = compose(text->data[starter], cp)) != 0) {
-            text->data[starter] = composite;
+    w = begin;
+    for (size_t i = begin; i < end; i++) { /* canonical composition, written at w <= i */
+        uint32_t cp = out->data[i], cc = combining_class(cp), composite;
+        if (w > begin && last_class != 256 &&
+            (last_class < cc || (last_class == 0 && starter == w - 1)) &&
+            (composite = compose(out->data[starter], cp)) != 0) {
+            out->data[starter] = composite;
             continue;
         }
         if (cc == 0) {
-            starter = text->count;
+            starter = w;
             last_class = 0;
         } else if (last_class != 256) {
             last_class = cc;
         }
-        if (push(text, cp)) return -1;
+        out->data[w++] = cp;
+    }
+    out->count = w;
+    return 0;
+}
+
+/* Append text[from .. to) to out unchanged. */
+static int copy_run(const snlp_codepoints *text, size_t from, size_t to, snlp_codepoints *out) {
+    if (to == from) return 0;
+    if (snlp_reserve(out, out->count + (to - from))) return -1;
+    memcpy(out->data + out->count, text->data + from, (to - from) * sizeof *out->data);
+    out->count += to - from;
+    return 0;
+}
+
+/* NFKC of `text`, in place (scratch: any buffer); *changed says whether it
+ * may differ. Runs of quiet code points (gen_unicode.py) are copied as they
+ * are; each stretch between them, with the quiet one before it (a starter
+ * it may compose with), is normalised by itself. */
+static int nfkc(snlp_codepoints *text, snlp_codepoints *scratch, int *changed) {
+    size_t n = text->count, done = 0, loud = 0;
+    while (loud < n && has_property(text->data[loud], QUIET)) loud++;
+    *changed = loud < n;
+    if (!*changed) return 0;
+    scratch->count = 0;
+    while (loud < n) {
+        size_t from = loud > done ? loud - 1 : loud, to = loud + 1;
+        while (to < n && !has_property(text->data[to], QUIET)) to++;
+        if (copy_run(text, done, from, scratch) ||
+            nfkc_append(text->data + from, to - from, scratch))
+            return -1;
+        done = loud = to;
+        while (loud < n && has_property(text->data[loud], QUIET)) loud++;
+    }
+    if (copy_run(text, done, n, scratch)) return -1;
+    {
+        snlp_codepoints swap = *text;
+        *text = *scratch;
+        *scratch = swap;
     }
     return 0;
 }
@@ -238,7 +282,8 @@ static void lowercase(const snlp_codepoints *text, snlp_codepoints *out, int *fa
                                                        text->data[j]);
             }
             *failed |= push(out, final ? 0x03C2 : 0x03C3);
-        } else if ((at = find(snlp_lower, snlp_lower_count, 3, cp)) >= 0) {
+        } else if (has_property(cp, LOWER_CHANGES) &&
+                   (at = find(snlp_lower, snlp_lower_count, 3, cp)) >= 0) {
             const uint32_t *row = &snlp_lower[3 * at];
             for (uint32_t k = 0; k < row[2]; k++)
                 *failed |= push(out, snlp_lower_pool[row[1] + k]);
@@ -249,11 +294,11 @@ static void lowercase(const snlp_codepoints *text, snlp_codepoints *out, int *fa
 }
 
 int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch) {
-    int failed = 0;
+    int failed = 0, changed;
     strip_markup(text);
     letters_only(text);
-    if (nfkc(text, scratch)) return -1;
-    letters_only(text);
+    if (nfkc(text, scratch, &changed)) return -1;
+    if (changed) letters_only(text);
     lowercase(text, scratch, &failed);
     if (failed) return -1;
     { /* the result back into text */
@@ -265,8 +310,8 @@ int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch) {
 }
 
 int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch) {
-    int failed = 0;
-    if (nfkc(token, scratch)) return -1;
+    int failed = 0, changed;
+    if (nfkc(token, scratch, &changed)) return -1;
     for (size_t i = 0; i < token->count; i++) token->data[i] = fold(token->data[i]);
     lowercase(token, scratch, &failed);
     if (failed) return -1;

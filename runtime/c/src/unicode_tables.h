@@ -6,10 +6,12 @@
 #include <stdint.h>
 
 extern const char SNLP_UNICODE_VERSION[];
-/* Letters and marks (general category L* or M*): a 256-code-point block's
- * bitmap is snlp_letter_blocks[8 * snlp_letter_stage1[cp >> 8] ...]. */
-extern const uint16_t snlp_letter_stage1[];
-extern const uint32_t snlp_letter_blocks[];
+/* Per-code-point properties as bitmaps (text.c's has_property): a
+ * 256-code-point block's bitmaps, one of 8 words per property, are
+ * snlp_property_blocks[SNLP_PROPERTY_COUNT * 8 * snlp_property_stage1[cp >> 8] ...]. */
+#define SNLP_PROPERTY_COUNT 3
+extern const uint16_t snlp_property_stage1[];
+extern const uint32_t snlp_property_blocks[];
 /* Sorted (code point, start, length) triples into the pool: full NFKD, and
  * Python's str.lower, for the code points they change. */
 extern const size_t snlp_nfkd_count, snlp_lower_count;

@@ -482,6 +482,73 @@ static void check_half(void) {
     CHECK(isinf(snlp_half_to_float(0x7C00)), "infinity");
 }
 
+/* A language subset renormalises the other probabilities, as
+ * LanguageIdentifier.set_languages; top-k ranks with ties by index. */
+static void check_subset_and_top_k(const char *dir) {
+    char path[1024], message[SNLP_MESSAGE_SIZE];
+    static const double ranked[] = {0.2, 0.5, 0.2, 0.1};
+    double all[1024], among[1024], total = 0.0;
+    uint8_t allowed[1024];
+    size_t best, best_among, labels, top[8];
+    snlp_model *model = NULL;
+    snlp_state *state = snlp_state_new();
+    snprintf(path, sizeof path, "%s/tiny-langid.snlp", dir);
+    if (snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK || !state) {
+        CHECK(0, "%s: %s", path, message);
+        snlp_state_free(state);
+        return;
+    }
+    labels = snlp_model_label_count(model);
+    CHECK(snlp_langid_predict(model, state, "ka ki ko", 8, all, &best) == SNLP_OK &&
+          best < labels, "a text's best label");
+    for (size_t k = 0; k < labels; k++) allowed[k] = k != best;
+    CHECK(snlp_langid_predict_among(model, state, "ka ki ko", 8, allowed, among, &best_among) ==
+              SNLP_OK && best_among != best && among[best] == 0.0, "the best label ruled out");
+    for (size_t k = 0; k < labels; k++) { /* the same ratios as before, to the best allowed */
+        double before = all[k] * among[best_among], after = among[k] * all[best_among];
+        total += among[k];
+        if (k != best)
+            CHECK(fabs(before - after) <= 1e-9 * after, "label %zu renormalised", k);
+    }
+    CHECK(fabs(total - 1.0) < 1e-9, "subset probabilities sum to %g", total);
+    CHECK(snlp_langid_predict_among(model, state, "12 34", 5, allowed, among, &best_among) ==
+              SNLP_OK && best_among == labels, "no letters is 'und' among a subset too");
+    memset(allowed, 0, labels);
+    CHECK(snlp_langid_predict_among(model, state, "ka", 2, allowed, among, &best_among) ==
+              SNLP_ERR_ARGUMENT, "no label allowed is refused");
+    CHECK(snlp_top_k(all, labels, 1, top) == 1 && top[0] == best, "top-1 is the best label");
+    {
+        size_t before = snlp_state_heap_bytes(state);
+        char longer[4000];
+        memset(longer, 'k', sizeof longer);
+        CHECK(snlp_langid_predict(model, state, longer, sizeof longer, all, &best) == SNLP_OK &&
+                  snlp_state_heap_bytes(state) > before && before > 0,
+              "a state's buffers grow with the text (%zu bytes before)", before);
+    }
+    CHECK(snlp_top_k(ranked, 4, 8, top) == 4 && top[0] == 1 && top[1] == 0 && top[2] == 2 &&
+              top[3] == 3, "top-k order, ties by index");
+    snlp_state_free(state);
+    snlp_model_free(model);
+}
+
+/* x % d by multiplication (snlp_mod), for the bucket ids. */
+static void check_mod(void) {
+    uint32_t x = 12345u, divisors[] = {1, 2, 3, 7, 100, 5769, 13462, 65535, 2147483647u,
+                                       4294967295u};
+    for (size_t k = 0; k < sizeof divisors / sizeof *divisors; k++) {
+        uint64_t reciprocal = snlp_reciprocal(divisors[k]);
+        for (int i = 0; i < 100000; i++) {
+            x = x * 1664525u + 1013904223u;
+            if (snlp_mod(x, reciprocal, divisors[k]) != x % divisors[k]) {
+                CHECK(0, "%u %% %u", x, divisors[k]);
+                break;
+            }
+        }
+        CHECK(snlp_mod(UINT32_MAX, reciprocal, divisors[k]) == UINT32_MAX % divisors[k] &&
+                  snlp_mod(0, reciprocal, divisors[k]) == 0, "edges %% %u", divisors[k]);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/golden";
     check_golden(dir, "tiny-langid");
@@ -489,7 +556,9 @@ int main(int argc, char **argv) {
     check_hostile(dir);
     check_hostile_text(dir);
     check_hostile_tokens(dir);
+    check_subset_and_top_k(dir);
     check_half();
+    check_mod();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

@@ -48,16 +48,19 @@ def ranges(predicate) -> list[tuple[int, int]]:
     return out
 
 
-def bitmap_tables(predicate) -> tuple[list[int], list[list[int]]]:
-    """Two-level bitmap: stage 1 maps a 256-code-point block to a unique block."""
+def bitmap_tables(predicates) -> tuple[list[int], list[list[int]]]:
+    """Two-level bitmaps of several properties: stage 1 maps a 256-code-point
+    block to a unique block, which holds one 256-bit bitmap per property."""
     blocks: dict[tuple[int, ...], int] = {}
     stage1 = []
     unique: list[list[int]] = []
     for start in range(0, LAST + 1, BLOCK):
-        words = [0] * (BLOCK // 32)
-        for cp in range(start, start + BLOCK):
-            if predicate(cp):
-                words[(cp - start) // 32] |= 1 << ((cp - start) % 32)
+        words = [0] * (len(predicates) * BLOCK // 32)
+        for number, predicate in enumerate(predicates):
+            for cp in range(start, start + BLOCK):
+                if predicate(cp):
+                    bit = number * BLOCK + cp - start
+                    words[bit // 32] |= 1 << (bit % 32)
         key = tuple(words)
         if key not in blocks:
             blocks[key] = len(unique)
@@ -67,6 +70,20 @@ def bitmap_tables(predicate) -> tuple[list[int], list[list[int]]]:
 
 
 HANGUL_SYLLABLES = range(0xAC00, 0xD7A4)  # decomposed by arithmetic, not a table
+HANGUL_SECONDS = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # jamo V and T
+
+
+def quiet(cp: int, seconds: set[int]) -> bool:
+    """NFKC leaves the character alone and never composes it with the one
+    before it, so NFKC(a + c + b) == NFKC(a) + NFKC(c + b): text.c copies
+    runs of these as they are and normalises only what lies between."""
+    c = chr(cp)
+    return (unicodedata.combining(c) == 0 and unicodedata.normalize("NFKC", c) == c
+            and cp not in seconds)
+
+
+def lower_changes(cp: int) -> bool:
+    return not 0xD800 <= cp <= 0xDFFF and chr(cp).lower() != chr(cp)
 
 
 def mapping_table(function) -> tuple[list[tuple[int, int, int]], list[int]]:
@@ -108,7 +125,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=OUT)
     output = parser.parse_args().output
-    stage1, blocks = bitmap_tables(is_letter_or_mark)
     nfkd, nfkd_pool = mapping_table(lambda c: unicodedata.normalize("NFKD", c))
     lower, lower_pool = mapping_table(str.lower)
     ccc = [(cp, unicodedata.combining(chr(cp))) for cp in range(LAST + 1)
@@ -116,6 +132,10 @@ def main() -> None:
     pairs = compositions()
     # text.c's compose() relies on this to skip most lookups.
     assert min(second for _, second, _ in pairs) >= 0x300
+    seconds = {second for _, second, _ in pairs} | HANGUL_SECONDS
+    # In text.c's order: LETTER_OR_MARK, QUIET, LOWER_CHANGES.
+    stage1, blocks = bitmap_tables([is_letter_or_mark, lambda cp: quiet(cp, seconds),
+                                    lower_changes])
     cased_ranges = ranges(cased)
     ignorable_ranges = ranges(case_ignorable)
     # Python's str predicates, for a tagger's word shapes (batch.shape_id).
@@ -136,8 +156,8 @@ def main() -> None:
         "",
         f"const char SNLP_UNICODE_VERSION[] = \"{unicodedata.unidata_version}\";",
         "",
-        c_array("snlp_letter_stage1", "uint16_t", stage1),
-        c_array("snlp_letter_blocks", "uint32_t", flat(blocks), 8),
+        c_array("snlp_property_stage1", "uint16_t", stage1),
+        c_array("snlp_property_blocks", "uint32_t", flat(blocks), 8),
         f"const size_t snlp_nfkd_count = {len(nfkd)};",
         c_array("snlp_nfkd", "uint32_t", flat(nfkd), 9),
         c_array("snlp_nfkd_pool", "uint32_t", nfkd_pool),
@@ -160,7 +180,7 @@ def main() -> None:
         c_array("snlp_script_ids", "uint8_t", script_ids),
     ]
     output.write_text("\n".join(text), encoding="utf-8")
-    print(f"wrote {output}: {len(blocks)} letter blocks, {len(nfkd)} NFKD mappings, "
+    print(f"wrote {output}: {len(blocks)} property blocks, {len(nfkd)} NFKD mappings, "
           f"{len(lower)} lowercase mappings, {len(ccc)} combining classes, {len(pairs)} "
           f"compositions, {len(cased_ranges)} cased and {len(ignorable_ranges)} "
           "case-ignorable ranges")
