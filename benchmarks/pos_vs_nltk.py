@@ -1,7 +1,8 @@
 """POS baseline side by side: smallnlp against NLTK's averaged perceptron, trained on
 the same UD train split and scored on the same test split (gold tokenization).
 Reports accuracy, model size and tokens/s at batch sizes of 1 and 1,000 sentences,
-measured in one run on one core. Needs the ``bench`` extra (nltk).
+measured in one run on one core, for smallnlp with each backend (C when the
+extension is built, and numpy). Needs the ``bench`` extra (nltk).
 
     python benchmarks/pos_vs_nltk.py --treebank English-EWT --model models/pos-en.snlp
 """
@@ -48,7 +49,10 @@ def main() -> None:
     sentences = [s.forms for s in test]
     gold = [t for s in test for t in s.tags]
 
-    ours = PosTagger.load(args.model)
+    taggers = [PosTagger.load(args.model, backend=backend) for backend in ("auto", "numpy")]
+    if taggers[0].backend == "numpy":  # no C extension here
+        taggers = taggers[1:]
+    ours = [(f"smallnlp, backend {tagger.backend}", tagger) for tagger in taggers]
     start = time.perf_counter()
     nltk_tagger = PerceptronTagger(load=False)
     nltk_tagger.train([list(zip(s.forms, s.tags)) for s in train],
@@ -62,8 +66,9 @@ def main() -> None:
         return [[t for _, t in nltk_tagger.tag(s)] for s in batch]
 
     rows = []
-    for name, tag_batch, size in (("smallnlp", ours.tag_batch, args.model.stat().st_size),
-                                  ("NLTK averaged perceptron", nltk_batch, nltk_bytes)):
+    model_bytes = args.model.stat().st_size
+    for name, tag_batch, size in ([(name, t.tag_batch, model_bytes) for name, t in ours]
+                                  + [("NLTK averaged perceptron", nltk_batch, nltk_bytes)]):
         predicted = [t for tags in tag_batch(sentences) for t in tags]
         accuracy = sum(g == p for g, p in zip(gold, predicted)) / len(gold)
         rows.append((name, accuracy, size, _rate(tag_batch, sentences, 1),
@@ -74,8 +79,10 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     for name, accuracy, size, rate1, rate1000 in rows:
         print(f"| {name} | {100 * accuracy:.2f}% | {size:,} | {rate1:,.0f} | {rate1000:,.0f} |")
-    print(f"\nsmallnlp / NLTK tokens/s: batch 1 {rows[0][3] / rows[1][3]:.1f}x, "
-          f"batch 1000 {rows[0][4] / rows[1][4]:.1f}x")
+    nltk = rows[-1]
+    for name, _, _, rate1, rate1000 in rows[:-1]:
+        print(f"\n{name} / NLTK tokens/s: batch 1 {rate1 / nltk[3]:.1f}x, "
+              f"batch 1000 {rate1000 / nltk[4]:.1f}x")
 
 
 if __name__ == "__main__":
