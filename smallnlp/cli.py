@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import os
@@ -10,6 +11,7 @@ import signal
 import stat
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import click
 import numpy as np
@@ -17,6 +19,7 @@ import numpy as np
 from . import data, modelfile, spec
 from .errors import BudgetError, ConfigError, DataError, ModelFileError, SmallNLPError
 from .langid import LanguageIdentifier, cut_spans
+from .parallel import cached, ordered_map
 from .runtime import BACKENDS, open_c_model
 from .train import Progress
 
@@ -58,41 +61,56 @@ def _stdin_file_size() -> int | None:
     return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
-def _raw_lines(path: str | None) -> Iterator[bytes]:
-    """Raw lines of the file ``path`` (None or ``-``: stdin), one at a time
-    (constant memory); with a progress bar on stderr when the input is a
-    regular file, so long runs show how far they are."""
+def _raw_blocks(path: str | None, lines: int | None = None) -> Iterator[bytes]:
+    """The file ``path`` (None or ``-``: stdin) in blocks of ``lines`` whole
+    lines (None: one line a block), in constant memory; with a progress bar
+    on stderr when the input is a regular file, so long runs show how far
+    they are. Blocks go to workers undecoded (``_lines_of``): splitting and
+    decoding there keeps ``--jobs`` from waiting on this process."""
     if path in (None, "-"):
-        yield from _with_progress(sys.stdin.buffer, _stdin_file_size())
+        yield from _blocks_with_progress(sys.stdin.buffer, _stdin_file_size(), lines)
         return
     try:
         handle = open(path, "rb")
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with handle:
-        yield from _with_progress(handle, os.fstat(handle.fileno()).st_size)
+        yield from _blocks_with_progress(handle, os.fstat(handle.fileno()).st_size, lines)
 
 
-def _with_progress(handle, size: int | None) -> Iterator[bytes]:
+def _blocks_with_progress(handle, size: int | None, lines: int | None) -> Iterator[bytes]:
+    blocks = iter(handle) if lines is None else (
+        b"".join(block) for block in iter(lambda: list(itertools.islice(handle, lines)), []))
     if size is None:
-        yield from handle
+        yield from blocks
         return
     with click.progressbar(length=size, file=sys.stderr, label="reading") as bar:
-        for raw in handle:
-            bar.update(len(raw))
-            yield raw
+        for block in blocks:
+            bar.update(len(block))
+            yield block
 
 
-def _input_lines(texts: tuple[str, ...], path: str | None) -> Iterator[str]:
-    """TEXT arguments, else the lines of --input or stdin (invalid UTF-8
-    replaced, never fatal)."""
+def _input_batches(texts: tuple[str, ...], path: str | None, size: int
+                   ) -> Iterator[list[str] | bytes]:
+    """TEXT arguments in lists of ``size``, else blocks of ``size`` lines of
+    --input or stdin (see ``_lines_of``)."""
     if texts and path is not None:
         raise click.UsageError("give TEXT arguments or --input, not both")
     if texts:
-        yield from texts
+        yield from _batches(iter(texts), size)
         return
-    for raw in _raw_lines(path):
-        yield raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
+    yield from _raw_blocks(path, size)
+
+
+def _lines_of(batch: list[str] | bytes) -> list[str]:
+    """A batch's texts: a block of lines split at each newline, line ends
+    (``\\r``, ``\\n``) dropped and invalid UTF-8 replaced, never fatal."""
+    if isinstance(batch, list):
+        return batch
+    lines = batch.split(b"\n")
+    if lines[-1] == b"":  # the block ends with a newline
+        lines.pop()
+    return [line.rstrip(b"\r\n").decode("utf-8", errors="replace") for line in lines]
 
 
 def _probability(ctx, param, value: float) -> float:
@@ -104,6 +122,9 @@ def _probability(ctx, param, value: float) -> float:
 _INPUT = click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True),
                       help="Read one text per line from this file ('-': stdin) instead of "
                            "TEXT arguments.")
+_JOBS = click.option("--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="Processes to run batches in (0: all cores); the output keeps the "
+                          "input's order, and memory stays bounded.")
 
 
 def _batches(lines: Iterator[str], size: int) -> Iterator[list[str]]:
@@ -131,6 +152,51 @@ def _load(task_class, name_or_path, backend: str):
         raise click.BadParameter(str(exc), param_hint="--backend") from None
 
 
+@dataclass(frozen=True)
+class _LangidJob:
+    """What a process needs to answer batches for ``smallnlp langid``."""
+
+    model_path: str | None
+    backend: str
+    languages: str | None
+    top_k: int
+    threshold: float
+    fmt: str
+
+
+@cached
+def _langid_model(job: _LangidJob) -> LanguageIdentifier:
+    model = _load(LanguageIdentifier, job.model_path, job.backend)
+    try:
+        model.set_languages(job.languages)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--languages") from None
+    return model
+
+
+def _encoded(text: str) -> bytes:
+    """Output as UTF-8, made in the worker (the writing process only copies
+    it out); undecodable bytes of the command line (surrogate escapes) go out
+    as they came in, as click's own stdout does."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _langid_output(job: _LangidJob, batch: list[str] | bytes) -> bytes:
+    """The output lines of one batch of texts."""
+    batch, lines = _lines_of(batch), []
+    for text, preds in zip(batch, _langid_model(job).top_k_batch(batch, job.top_k,
+                                                                 job.threshold)):
+        if job.fmt == "json":
+            lines.append(json.dumps({"text": text, "label": preds[0].label,
+                                     "probability": round(preds[0].probability, 6),
+                                     "top_k": [[p.label, round(p.probability, 6)]
+                                               for p in preds]}, ensure_ascii=False))
+        else:
+            fields = [f"{p.label}\t{p.probability:.4f}" for p in preds]
+            lines.append("\t".join(fields + [_one_line(text)]))
+    return _encoded("".join(line + "\n" for line in lines))
+
+
 @main.command("langid")
 @click.argument("texts", nargs=-1)
 @click.option("--model", "model_path", type=click.Path(dir_okay=False),
@@ -148,30 +214,19 @@ def _load(task_class, name_or_path, backend: str):
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
               help="Predict with the C runtime, numpy, or C when it can (same answers).")
 @_INPUT
+@_JOBS
 def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold,
-                   backend, input_path) -> None:
+                   backend, input_path, jobs) -> None:
     """Identify the language of each TEXT, or of each line of --input or stdin.
 
     Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
     without letters); with --top-k, label<TAB>probability pairs, best first.
     """
-    model = _load(LanguageIdentifier, model_path, backend)
-    try:
-        model.set_languages(languages)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--languages") from None
-    for batch in _batches(_input_lines(texts, input_path), batch_size):
-        lines = []
-        for text, preds in zip(batch, model.top_k_batch(batch, top_k, threshold)):
-            if fmt == "json":
-                lines.append(json.dumps({"text": text, "label": preds[0].label,
-                                         "probability": round(preds[0].probability, 6),
-                                         "top_k": [[p.label, round(p.probability, 6)]
-                                                   for p in preds]}, ensure_ascii=False))
-            else:
-                fields = [f"{p.label}\t{p.probability:.4f}" for p in preds]
-                lines.append("\t".join(fields + [_one_line(text)]))
-        click.echo("\n".join(lines))
+    job = _LangidJob(model_path, backend, languages, top_k, threshold, fmt)
+    _langid_model(job)  # bad options are reported here, before any worker starts
+    batches = _input_batches(texts, input_path, batch_size)
+    for output in ordered_map(_langid_output, job, batches, jobs):
+        click.echo(output, nl=False)
 
 
 @main.group()
@@ -370,35 +425,63 @@ def _warn_unknown(gold: list[str], known: list[str], what: str) -> None:
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
               help="Sentences tagged together.")
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
-              help="Tag with the C runtime or numpy (same tags); auto is numpy, faster on "
-              "batches.")
+              help="Tag with the C runtime, numpy, or C when it can (same tags).")
 @_INPUT
-def pos_command(texts, model_name, fmt, batch_size, backend, input_path) -> None:
+@_JOBS
+def pos_command(texts, model_name, fmt, batch_size, backend, input_path, jobs) -> None:
     """Tag each TEXT (or each line of --input or stdin) with universal POS tags."""
-    from .pos import PosTagger, tokenize
-
-    tagger = _load(PosTagger, model_name, backend)
+    job = _PosJob(model_name, backend, fmt)
+    _pos_model(job)  # a bad model or backend is reported before any worker starts
     if fmt == "conllu":
         if texts:
             raise click.UsageError("--format conllu reads CoNLL-U from --input or stdin, "
                                    "not TEXT arguments")
-        lines = (raw.decode("utf-8", errors="replace") for raw in _raw_lines(input_path))
+        lines = (raw.decode("utf-8", errors="replace") for raw in _raw_blocks(input_path))
         source = "<stdin>" if input_path in (None, "-") else input_path
-        for batch in _batches(data.parse_conllu(lines, source), batch_size):
-            tagged = tagger.tag_batch([s.forms for s in batch])
-            click.echo("".join(data.format_conllu(sentence.with_tags(tags))
-                               for sentence, tags in zip(batch, tagged)), nl=False)
+        batches = _batches(data.parse_conllu(lines, source), batch_size)
+        for output in ordered_map(_pos_output, job, batches, jobs):
+            click.echo(output, nl=False)
         return
-    for batch in _batches(_input_lines(texts, input_path), batch_size):
-        token_lists = [tokenize(line) for line in batch]
-        tagged = tagger.tag_batch(token_lists)
-        if fmt == "json":
-            click.echo("\n".join(json.dumps({"text": line, "tokens": tokens, "tags": tags},
-                                            ensure_ascii=False)
-                                 for line, tokens, tags in zip(batch, token_lists, tagged)))
-        else:
-            click.echo("\n".join(" ".join(f"{t}/{g}" for t, g in zip(tokens, tags))
-                                 for tokens, tags in zip(token_lists, tagged)))
+    for output in ordered_map(_pos_output, job, _input_batches(texts, input_path, batch_size),
+                              jobs):
+        click.echo(output, nl=False)
+
+
+@dataclass(frozen=True)
+class _PosJob:
+    """What a process needs to tag batches for ``smallnlp pos``."""
+
+    model_name: str
+    backend: str
+    fmt: str
+
+
+@cached
+def _pos_model(job: _PosJob):
+    from .pos import PosTagger
+
+    return _load(PosTagger, job.model_name, job.backend)
+
+
+def _pos_output(job: _PosJob, batch: list | bytes) -> bytes:
+    """The output of one batch: CoNLL-U sentences (tagged), or lines of text."""
+    from .pos import tokenize
+
+    tagger = _pos_model(job)
+    if job.fmt == "conllu":
+        tagged = tagger.tag_batch([s.forms for s in batch])
+        return _encoded("".join(data.format_conllu(sentence.with_tags(tags))
+                                for sentence, tags in zip(batch, tagged)))
+    batch = _lines_of(batch)
+    token_lists = [tokenize(line) for line in batch]
+    tagged = tagger.tag_batch(token_lists)
+    if job.fmt == "json":
+        lines = [json.dumps({"text": line, "tokens": tokens, "tags": tags}, ensure_ascii=False)
+                 for line, tokens, tags in zip(batch, token_lists, tagged)]
+    else:
+        lines = [" ".join(f"{t}/{g}" for t, g in zip(tokens, tags))
+                 for tokens, tags in zip(token_lists, tagged)]
+    return _encoded("".join(line + "\n" for line in lines))
 
 
 @train.command("pos")
