@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import math
 import os
 import signal
-import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,8 +14,8 @@ from dataclasses import dataclass
 import click
 import numpy as np
 
-from . import data, modelfile, spec
-from .errors import BudgetError, ConfigError, DataError, ModelFileError, SmallNLPError
+from . import corpus, data, modelfile, spec
+from .errors import BudgetError, ConfigError, ModelFileError, SmallNLPError
 from .langid import LanguageIdentifier, cut_spans
 from .parallel import cached, ordered_map
 from .runtime import BACKENDS, open_c_model
@@ -52,65 +50,20 @@ def main() -> None:
     """Tiny feed-forward NLP models: language identification and POS tagging."""
 
 
-def _stdin_file_size() -> int | None:
-    """Size of stdin when it is redirected from a regular file, else None."""
-    try:
-        status = os.fstat(sys.stdin.fileno())
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return None
-    return status.st_size if stat.S_ISREG(status.st_mode) else None
-
-
-def _raw_blocks(path: str | None, lines: int | None = None) -> Iterator[bytes]:
-    """The file ``path`` (None or ``-``: stdin) in blocks of ``lines`` whole
-    lines (None: one line a block), in constant memory; with a progress bar
-    on stderr when the input is a regular file, so long runs show how far
-    they are. Blocks go to workers undecoded (``_lines_of``): splitting and
-    decoding there keeps ``--jobs`` from waiting on this process."""
-    if path in (None, "-"):
-        yield from _blocks_with_progress(sys.stdin.buffer, _stdin_file_size(), lines)
-        return
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with handle:
-        yield from _blocks_with_progress(handle, os.fstat(handle.fileno()).st_size, lines)
-
-
-def _blocks_with_progress(handle, size: int | None, lines: int | None) -> Iterator[bytes]:
-    blocks = iter(handle) if lines is None else (
-        b"".join(block) for block in iter(lambda: list(itertools.islice(handle, lines)), []))
-    if size is None:
-        yield from blocks
-        return
-    with click.progressbar(length=size, file=sys.stderr, label="reading") as bar:
-        for block in blocks:
-            bar.update(len(block))
-            yield block
-
-
 def _input_batches(texts: tuple[str, ...], path: str | None, size: int
-                   ) -> Iterator[list[str] | bytes]:
+                   ) -> Iterator[list[str] | corpus.Block]:
     """TEXT arguments in lists of ``size``, else blocks of ``size`` lines of
-    --input or stdin (see ``_lines_of``)."""
+    --input or stdin (decoded by the worker that answers them)."""
     if texts and path is not None:
         raise click.UsageError("give TEXT arguments or --input, not both")
     if texts:
         yield from _batches(iter(texts), size)
         return
-    yield from _raw_blocks(path, size)
+    yield from corpus.read_blocks(path, size)
 
 
-def _lines_of(batch: list[str] | bytes) -> list[str]:
-    """A batch's texts: a block of lines split at each newline, line ends
-    (``\\r``, ``\\n``) dropped and invalid UTF-8 replaced, never fatal."""
-    if isinstance(batch, list):
-        return batch
-    lines = batch.split(b"\n")
-    if lines[-1] == b"":  # the block ends with a newline
-        lines.pop()
-    return [line.rstrip(b"\r\n").decode("utf-8", errors="replace") for line in lines]
+def _texts_of(batch: list[str] | corpus.Block) -> list[str]:
+    return batch if isinstance(batch, list) else corpus.lines_of(batch)
 
 
 def _probability(ctx, param, value: float) -> float:
@@ -161,7 +114,11 @@ class _LangidJob:
     languages: str | None
     top_k: int
     threshold: float
-    fmt: str
+    fmt: str  # tsv, json, or jsonl: records in, records out
+    field: str = "text"
+    label_field: str = "language"
+    probability_field: str = "language_probability"
+    skip_bad: bool = False
 
 
 @cached
@@ -181,11 +138,20 @@ def _encoded(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _langid_output(job: _LangidJob, batch: list[str] | bytes) -> bytes:
-    """The output lines of one batch of texts."""
-    batch, lines = _lines_of(batch), []
-    for text, preds in zip(batch, _langid_model(job).top_k_batch(batch, job.top_k,
-                                                                 job.threshold)):
+def _langid_output(job: _LangidJob, batch: list[str] | corpus.Block) -> tuple[bytes, int]:
+    """One batch's output, and how many of its lines were skipped as bad."""
+    model = _langid_model(job)
+    if job.fmt == "jsonl":
+        records, texts, skipped = corpus.parse_jsonl(batch, job.field, job.skip_bad)
+        for record, preds in zip(records, model.top_k_batch(texts, job.top_k, job.threshold)):
+            record[job.label_field] = preds[0].label
+            record[job.probability_field] = round(preds[0].probability, 6)
+            if job.top_k > 1:
+                record[f"{job.label_field}_top_k"] = [[p.label, round(p.probability, 6)]
+                                                      for p in preds]
+        return corpus.jsonl_bytes(records), skipped
+    texts, lines = _texts_of(batch), []
+    for text, preds in zip(texts, model.top_k_batch(texts, job.top_k, job.threshold)):
         if job.fmt == "json":
             lines.append(json.dumps({"text": text, "label": preds[0].label,
                                      "probability": round(preds[0].probability, 6),
@@ -194,7 +160,12 @@ def _langid_output(job: _LangidJob, batch: list[str] | bytes) -> bytes:
         else:
             fields = [f"{p.label}\t{p.probability:.4f}" for p in preds]
             lines.append("\t".join(fields + [_one_line(text)]))
-    return _encoded("".join(line + "\n" for line in lines))
+    return _encoded("".join(line + "\n" for line in lines)), 0
+
+
+_OUTPUT = click.option("--output", "output_path", type=click.Path(dir_okay=False, allow_dash=True),
+                       help="Write here instead of stdout ('.gz': gzip); the file appears "
+                            "only when the run has finished.")
 
 
 @main.command("langid")
@@ -204,7 +175,8 @@ def _langid_output(job: _LangidJob, batch: list[str] | bytes) -> bytes:
 @click.option("--top-k", type=click.IntRange(min=1), default=1, show_default=True,
               help="How many labels to print per text, best first.")
 @click.option("--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv",
-              show_default=True)
+              show_default=True, help="Output for plain-text input (JSON Lines input gives "
+              "its records back, labelled).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--languages", help="Comma-separated codes: only answer one of these.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.0, show_default=True,
@@ -214,19 +186,49 @@ def _langid_output(job: _LangidJob, batch: list[str] | bytes) -> bytes:
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
               help="Predict with the C runtime, numpy, or C when it can (same answers).")
 @_INPUT
+@click.option("--input-format", type=click.Choice(["auto", "lines", "jsonl"]), default="auto",
+              show_default=True, help="lines: a text a line; jsonl: a JSON object a line; "
+              "auto: jsonl for names ending .jsonl or .ndjson (then .gz), else lines.")
+@click.option("--field", default="text", show_default=True,
+              help="JSON Lines: the field that holds the text.")
+@click.option("--label-field", default="language", show_default=True,
+              help="JSON Lines: the field the label goes in (with --top-k 2 or more, "
+              "also <this>_top_k).")
+@click.option("--probability-field", default="language_probability", show_default=True,
+              help="JSON Lines: the field the probability goes in.")
+@click.option("--skip-bad-records", is_flag=True,
+              help="JSON Lines: skip lines that are not an object with a string text field, "
+              "counting them on stderr (default: stop at the first, naming file and line).")
+@_OUTPUT
 @_JOBS
 def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold,
-                   backend, input_path, jobs) -> None:
+                   backend, input_path, input_format, field, label_field, probability_field,
+                   skip_bad_records, output_path, jobs) -> None:
     """Identify the language of each TEXT, or of each line of --input or stdin.
 
     Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
     without letters); with --top-k, label<TAB>probability pairs, best first.
+    JSON Lines input (--input-format, or a .jsonl name) gives back every
+    record, in order and with all its fields, plus the label and probability.
     """
-    job = _LangidJob(model_path, backend, languages, top_k, threshold, fmt)
+    jsonl = input_format == "jsonl" or (input_format == "auto" and corpus.is_jsonl(input_path))
+    if jsonl and texts:
+        raise click.UsageError("JSON Lines come from --input or stdin, not TEXT arguments")
+    job = _LangidJob(model_path, backend, languages, top_k, threshold,
+                     "jsonl" if jsonl else fmt, field, label_field, probability_field,
+                     skip_bad_records)
     _langid_model(job)  # bad options are reported here, before any worker starts
-    batches = _input_batches(texts, input_path, batch_size)
-    for output in ordered_map(_langid_output, job, batches, jobs):
-        click.echo(output, nl=False)
+    skipped = 0
+    with corpus.output_stream(output_path) as out:
+        batches = _input_batches(texts, input_path, batch_size)
+        for output, bad in ordered_map(_langid_output, job, batches, jobs):
+            out.write(output)
+            if output_path in (None, "-"):
+                out.flush()  # a pipe's reader sees each batch as it is answered
+            skipped += bad
+    if skipped:
+        click.echo(f"skipped {skipped:,} bad line(s) (not a JSON object with a string "
+                   f"{field!r} field)", err=True)
 
 
 @main.group()
@@ -436,7 +438,9 @@ def pos_command(texts, model_name, fmt, batch_size, backend, input_path, jobs) -
         if texts:
             raise click.UsageError("--format conllu reads CoNLL-U from --input or stdin, "
                                    "not TEXT arguments")
-        lines = (raw.decode("utf-8", errors="replace") for raw in _raw_blocks(input_path))
+        lines = (raw.decode("utf-8", errors="replace")
+                 for block in corpus.read_blocks(input_path, batch_size)
+                 for raw in io.BytesIO(block.data))
         source = "<stdin>" if input_path in (None, "-") else input_path
         batches = _batches(data.parse_conllu(lines, source), batch_size)
         for output in ordered_map(_pos_output, job, batches, jobs):
@@ -463,7 +467,7 @@ def _pos_model(job: _PosJob):
     return _load(PosTagger, job.model_name, job.backend)
 
 
-def _pos_output(job: _PosJob, batch: list | bytes) -> bytes:
+def _pos_output(job: _PosJob, batch: list | corpus.Block) -> bytes:
     """The output of one batch: CoNLL-U sentences (tagged), or lines of text."""
     from .pos import tokenize
 
@@ -472,7 +476,7 @@ def _pos_output(job: _PosJob, batch: list | bytes) -> bytes:
         tagged = tagger.tag_batch([s.forms for s in batch])
         return _encoded("".join(data.format_conllu(sentence.with_tags(tags))
                                 for sentence, tags in zip(batch, tagged)))
-    batch = _lines_of(batch)
+    batch = _texts_of(batch)
     token_lists = [tokenize(line) for line in batch]
     tagged = tagger.tag_batch(token_lists)
     if job.fmt == "json":

@@ -1,0 +1,180 @@
+"""Corpus files for the command line: plain text (a text a line) or JSON Lines
+(a record a line, its text in one field), gzip-compressed when the name ends
+in ``.gz``, on stdin/stdout or in files.
+
+Input is read in blocks of whole lines, undecoded, so that ``--jobs`` workers
+split, decode and parse them (``lines_of``, ``parse_jsonl``) while the first
+process only moves bytes. Output files are written to a temporary name and
+renamed when complete: an interrupted or failed run leaves no file that looks
+finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import itertools
+import json
+import os
+import stat
+import sys
+import tempfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import click
+
+from .errors import DataError
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+@dataclass(frozen=True)
+class Block:
+    """Whole lines of an input, as read: ``first_line`` is the 1-based number
+    of its first line in ``source``, for error messages."""
+
+    data: bytes
+    source: str
+    first_line: int
+
+
+def is_jsonl(path: str | None) -> bool:
+    """Whether a file's name says JSON Lines (``.jsonl``, ``.ndjson``, ``.gz`` after)."""
+    name = (path or "").lower().removesuffix(".gz")
+    return name.endswith(JSONL_SUFFIXES)
+
+
+def read_blocks(path: str | None, lines: int) -> Iterator[Block]:
+    """The file ``path`` (None or ``-``: stdin) in blocks of ``lines`` lines,
+    in constant memory, with a progress bar on stderr when it is a regular
+    file. A truncated or corrupt gzip stream is a DataError naming the file."""
+    source = "<stdin>" if path in (None, "-") else path
+    try:
+        with _opened(path) as (handle, raw, size):
+            yield from _blocks(handle, raw, size, lines, source)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise DataError(f"{source}: truncated or corrupt gzip data ({exc})") from None
+
+
+@contextlib.contextmanager
+def _opened(path: str | None):
+    """(text-bytes handle, the underlying file, its size or None)."""
+    if path in (None, "-"):
+        raw = sys.stdin.buffer
+        yield raw, raw, _regular_size(raw)
+        return
+    try:
+        raw = open(path, "rb")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with raw:
+        if path.lower().endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="rb") as handle:
+                yield handle, raw, _regular_size(raw)
+        else:
+            yield raw, raw, _regular_size(raw)
+
+
+def _regular_size(handle) -> int | None:
+    """The size of a regular file behind ``handle``, else None (a pipe)."""
+    try:
+        status = os.fstat(handle.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
+def _blocks(handle, raw, size: int | None, lines: int, source: str) -> Iterator[Block]:
+    chunks = iter(lambda: list(itertools.islice(handle, lines)), [])
+    line = 1
+    if size is None:
+        for chunk in chunks:
+            yield Block(b"".join(chunk), source, line)
+            line += len(chunk)
+        return
+    with click.progressbar(length=size, file=sys.stderr, label="reading") as bar:
+        done = 0
+        for chunk in chunks:
+            position = raw.tell()  # of the file itself: compressed bytes for gzip
+            bar.update(position - done)
+            done = position
+            yield Block(b"".join(chunk), source, line)
+            line += len(chunk)
+
+
+def lines_of(block: Block) -> list[str]:
+    """A block's lines: split at each newline, line ends (``\\r``, ``\\n``)
+    dropped and invalid UTF-8 replaced, never fatal."""
+    lines = block.data.split(b"\n")
+    if lines[-1] == b"":  # the block ends with a newline
+        lines.pop()
+    return [line.rstrip(b"\r\n").decode("utf-8", errors="replace") for line in lines]
+
+
+def parse_jsonl(block: Block, field: str, skip_bad: bool
+                ) -> tuple[list[dict], list[str], int]:
+    """The block's records, their texts (``field``) and how many lines were
+    skipped as bad. A line that is not a JSON object, or whose ``field`` is
+    missing or not a string, is a DataError naming the file and line, unless
+    ``skip_bad``. Blank lines are skipped and not counted."""
+    records, texts, skipped = [], [], 0
+    for number, line in enumerate(block.data.split(b"\n"), block.first_line):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            problem = ("is not a JSON object" if not isinstance(record, dict)
+                       else f"has no field {field!r}" if field not in record
+                       else f"field {field!r} is not a string"
+                       if not isinstance(record[field], str) else None)
+        except ValueError as exc:  # JSON or UTF-8 errors
+            problem = f"is not valid JSON ({exc})"
+        if problem:
+            if not skip_bad:
+                raise DataError(f"{block.source}:{number}: the line {problem} "
+                                "(--skip-bad-records skips such lines and counts them)")
+            skipped += 1
+            continue
+        records.append(record)
+        texts.append(record[field])
+    return records, texts, skipped
+
+
+def jsonl_bytes(records: list[dict]) -> bytes:
+    """Records as JSON Lines (UTF-8, non-ASCII as is)."""
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+
+
+@contextlib.contextmanager
+def output_stream(path: str | None) -> Iterator[BinaryIO]:
+    """Where output goes: stdout, or the file ``path`` (gzip when it ends in
+    ``.gz``) written under a temporary name and renamed into place only when
+    the body finishes without an error."""
+    if path in (None, "-"):
+        yield click.get_binary_stream("stdout")
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".smallnlp-",
+                                                 suffix=".partial")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    umask = os.umask(0)  # mkstemp makes the file 0600; give it the usual mode
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    try:
+        with open(descriptor, "wb") as raw:
+            if path.lower().endswith(".gz"):
+                with gzip.GzipFile(fileobj=raw, mode="wb") as handle:
+                    yield handle
+            else:
+                yield raw
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

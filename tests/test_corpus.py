@@ -1,0 +1,110 @@
+"""Corpus files on the command line: JSON Lines records in and out (gzip by
+name), every record kept in order with its fields, bad lines an error naming
+file and line or a counted skip, and no output file unless the run finished."""
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smallnlp import LanguageIdentifier
+from smallnlp.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "runtime" / "c" / "tests" / "golden" / "tiny-langid.snlp"
+TEXTS = ["kakiko tonaru", "", "123", "Привет", "ka ki ko", "\ufffd broken", "tonaru kakiko"]
+
+
+def _records() -> list[dict]:
+    return [{"id": i, "text": text, "meta": {"n": [i, None]}} for i, text in
+            enumerate(TEXTS * 20)]
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    data = "".join(line + "\n" for line in lines).encode()
+    path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)
+    return path
+
+
+def _read(path: Path) -> list[dict]:
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return [json.loads(line) for line in data.decode().splitlines()]
+
+
+def _run(arguments: list[str]):
+    return CliRunner().invoke(main, ["langid", "--model", str(TINY)] + arguments)
+
+
+@pytest.mark.parametrize("name", ["in.jsonl", "in.jsonl.gz"])
+def test_records_come_back_in_order_with_their_fields_and_a_label(tmp_path, name):
+    records = _records()
+    source = _write(tmp_path / name, [json.dumps(r, ensure_ascii=False) for r in records])
+    out = tmp_path / "out.jsonl.gz"
+    result = _run(["--input", str(source), "--output", str(out), "--top-k", "2", "--jobs", "2",
+                   "--batch-size", "9"])
+    assert result.exit_code == 0, result.output
+    labelled = _read(out)
+    expected = LanguageIdentifier.load(TINY).top_k_batch([r["text"] for r in records], 2)
+    assert [{k: v for k, v in r.items() if not k.startswith("language")} for r in labelled] \
+        == records
+    assert [r["language"] for r in labelled] == [p[0].label for p in expected]
+    assert [r["language_probability"] for r in labelled] == \
+        [round(p[0].probability, 6) for p in expected]
+    assert all(len(r["language_top_k"]) == 2 for r in labelled if r["language"] != "und")
+
+
+def test_field_names_and_stdin(tmp_path):
+    lines = "".join(json.dumps({"body": t}) + "\n" for t in TEXTS)
+    result = CliRunner().invoke(main, ["langid", "--model", str(TINY), "--input-format",
+                                       "jsonl", "--field", "body", "--label-field", "lang",
+                                       "--probability-field", "p"], input=lines)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [sorted(r) for r in rows] == [["body", "lang", "p"]] * len(TEXTS)
+
+
+def test_a_bad_line_is_an_error_naming_file_and_line_or_a_counted_skip(tmp_path):
+    lines = [json.dumps(r) for r in _records()[:30]]
+    lines[4], lines[7], lines[9], lines[12] = ('{"id": 4, "text": 5}', "not json", '{"id": 9}',
+                                               "[1, 2]")
+    source = _write(tmp_path / "bad.jsonl", lines)
+    out = tmp_path / "out.jsonl"
+    result = _run(["--input", str(source), "--output", str(out), "--batch-size", "4"])
+    assert result.exit_code == 1
+    assert f"{source}:5:" in result.output and "not a string" in result.output
+    assert not out.exists()  # no output that looks complete
+    assert not list(tmp_path.glob(".smallnlp-*"))  # nor a leftover temporary file
+    result = _run(["--input", str(source), "--output", str(out), "--skip-bad-records",
+                   "--jobs", "2", "--batch-size", "4"])
+    assert result.exit_code == 0, result.output
+    assert "skipped 4 bad line(s)" in result.output
+    kept = [r["id"] for r in _read(out)]
+    assert kept == [i for i in range(30) if i not in (4, 7, 9, 12)]
+
+
+def test_truncated_gzip_and_empty_input(tmp_path):
+    whole = gzip.compress("".join(json.dumps(r) + "\n" for r in _records()).encode())
+    truncated = tmp_path / "cut.jsonl.gz"
+    truncated.write_bytes(whole[:len(whole) // 2])
+    out = tmp_path / "out.jsonl"
+    result = _run(["--input", str(truncated), "--output", str(out)])
+    assert result.exit_code == 1 and "cut.jsonl.gz: truncated or corrupt gzip" in result.output
+    assert not out.exists()
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    result = _run(["--input", str(empty), "--output", str(out)])
+    assert result.exit_code == 0 and out.read_bytes() == b""
+
+
+def test_plain_text_lines_to_a_gzip_file(tmp_path):
+    source = tmp_path / "texts.txt"
+    source.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    out = tmp_path / "out.tsv.gz"
+    result = _run(["--input", str(source), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = gzip.decompress(out.read_bytes()).decode().splitlines()
+    assert [row.split("\t")[-1] for row in rows] == TEXTS
