@@ -28,6 +28,7 @@ from typing import BinaryIO
 import click
 
 from .errors import DataError
+from .modelfile import current_umask
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
@@ -163,9 +164,7 @@ def output_stream(path: str | None) -> Iterator[BinaryIO]:
                                                  suffix=".partial")
     except OSError as exc:
         raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    umask = os.umask(0)  # mkstemp makes the file 0600; give it the usual mode
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)
+    os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; the usual mode
     try:
         with open(descriptor, "wb") as raw:
             if path.lower().endswith(".gz"):

@@ -335,6 +335,13 @@ class LanguageIdentifier(TaskModel):
         return self.predict_batch([text], threshold)[0]
 
     # -- persistence ----------------------------------------------------------------
+    def _settings(self) -> dict:
+        return {"languages": None if self.excluded_ is None else
+                [label for label, out in zip(self.labels_, self.excluded_) if not out]}
+
+    def _apply_settings(self, settings: dict) -> None:
+        self.set_languages(settings["languages"])
+
     def set_languages(self, languages: Sequence[str] | None) -> LanguageIdentifier:
         """Only ever answer one of ``languages`` (codes, or one string of
         comma-separated codes; probabilities renormalised over them, as

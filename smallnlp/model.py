@@ -27,6 +27,7 @@ from .config import Features, GroupTemplate, parse_config
 from .errors import ConfigError, ModelFileError
 from .features import KindContext
 from .network import FeedForwardNetwork
+from .runtime import use_c_backend
 from .schema import option
 from .train import TrainOptions, TrainResult
 
@@ -247,12 +248,50 @@ class TaskModel:
     @classmethod
     def _from_file(cls, path: str | os.PathLike):
         """A model of this task from a file, checked completely first."""
-        contents = modelfile.load(path)
+        model = cls()
+        model._read(modelfile.load(path), str(Path(path)))
+        return model
+
+    def _read(self, contents: modelfile.Contents, source: str) -> None:
+        """Take the fitted state of checked model-file ``contents``."""
         metadata = contents.metadata if contents.version > 1 else spec.upgrade_v1(
             contents.metadata)
-        record = spec.check(cls.metadata_schema, metadata, contents.arrays, str(Path(path)))
+        record = spec.check(self.metadata_schema, metadata, contents.arrays, source)
         network = FeedForwardNetwork.from_arrays(contents.arrays, len(record.features.groups))
-        model = cls(memory_budget=record.training.get("memory_budget"))
-        model._set_state(network, cls._featurizer_from(record, contents.arrays),
-                         list(record.labels), metadata)
-        return model
+        self.memory_budget = record.training.get("memory_budget")
+        self._set_state(network, self._featurizer_from(record, contents.arrays),
+                        list(record.labels), metadata)
+
+    # -- pickling -------------------------------------------------------------------
+    def __getstate__(self) -> dict:
+        """A fitted model pickles as its model file's bytes (the very file it
+        was loaded from, else the one ``save`` would write) plus its
+        constructor arguments, backend and settings: a few bytes over the file,
+        the same bytes every time, and what a Ray or Dask worker needs."""
+        if self.network_ is None:
+            return dict(self.__dict__)
+        payload = modelfile.source_bytes(self.network_.output_bias)
+        if payload is None:
+            payload = modelfile.encode(self.metadata_, {**self.network_.to_arrays(),
+                                                        **self._featurizer_arrays()})
+        return {"model file": bytes(payload), "backend": self.backend,
+                "settings": self._settings(),
+                "arguments": {"memory_budget": self.memory_budget, "config": self.config,
+                              "epochs": self.epochs, "seed": self.seed}}
+
+    def __setstate__(self, state: dict) -> None:
+        if "model file" not in state:
+            self.__dict__.update(state)
+            return
+        self.__init__(**state["arguments"])
+        self._read(modelfile.decode(state["model file"], "<pickled model>"), "<pickled model>")
+        # The C runtime where the unpickling process has it, as "auto" would.
+        use_c_backend(self, "<pickled model>", "auto" if state["backend"] == "c" else "numpy")
+        self._apply_settings(state["settings"])
+
+    def _settings(self) -> dict:
+        """What was set after loading that a pickle must keep (a task adds its own)."""
+        return {}
+
+    def _apply_settings(self, settings: dict) -> None:
+        pass

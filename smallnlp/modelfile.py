@@ -114,14 +114,15 @@ def write_atomic(path: str | os.PathLike, payload: bytes) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (which can only be read by setting it)."""
     current = os.umask(0)
     os.umask(current)
     return current
@@ -199,6 +200,15 @@ def _view(payload: bytes, entry: dict, data_start: int, data_size: int, fail) ->
         raise fail(f"array {name!r} of shape {shape} runs past the end of the file")
     array = np.frombuffer(payload, dtype=dtype, count=count, offset=data_start + offset)
     return array.reshape(shape)
+
+
+def source_bytes(array: np.ndarray) -> bytes | bytearray | memoryview | None:
+    """The model-file bytes a loaded array is a view of (not copied), or None
+    for an array made in memory, as by training."""
+    data = array
+    while data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
+        data = data.base
+    return data
 
 
 def load(path: str | os.PathLike) -> Contents:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import modelfile
+
 BACKENDS = ("auto", "c", "numpy")
 
 
@@ -22,9 +24,7 @@ def open_c_model(array: np.ndarray) -> tuple[object | None, str]:
         from . import _runtime
     except ImportError as exc:
         return None, f"the C extension is not built ({exc})"
-    data = array
-    while data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
-        data = data.base
+    data = modelfile.source_bytes(array)
     if data is None:
         return None, "the model was not loaded from a file"
     try:
