@@ -15,7 +15,7 @@ import click
 import numpy as np
 
 from . import corpus, data, modelfile, spec
-from .errors import BudgetError, ConfigError, ModelFileError, SmallNLPError
+from .errors import BudgetError, ConfigError, DataError, ModelFileError, SmallNLPError
 from .langid import LanguageIdentifier, cut_spans
 from .parallel import cached, ordered_map
 from .runtime import BACKENDS, open_c_model
@@ -114,7 +114,7 @@ class _LangidJob:
     languages: str | None
     top_k: int
     threshold: float
-    fmt: str  # tsv, json, or jsonl: records in, records out
+    fmt: str  # tsv, json; jsonl or parquet: records in, records out
     field: str = "text"
     label_field: str = "language"
     probability_field: str = "language_probability"
@@ -138,9 +138,13 @@ def _encoded(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _langid_output(job: _LangidJob, batch: list[str] | corpus.Block) -> tuple[bytes, int]:
-    """One batch's output, and how many of its lines were skipped as bad."""
+def _langid_output(job: _LangidJob, batch: list[str] | corpus.Block | corpus.RecordBlock
+                   ) -> tuple[object, int]:
+    """One batch's output (bytes; a record batch for Parquet), and how many
+    of its records were bad (skipped lines; for Parquet, rows left unlabelled)."""
     model = _langid_model(job)
+    if job.fmt == "parquet":
+        return _label_record_batch(job, model, batch)
     if job.fmt == "jsonl":
         records, texts, skipped = corpus.parse_jsonl(batch, job.field, job.skip_bad)
         for record, preds in zip(records, model.top_k_batch(texts, job.top_k, job.threshold)):
@@ -161,6 +165,47 @@ def _langid_output(job: _LangidJob, batch: list[str] | corpus.Block) -> tuple[by
             fields = [f"{p.label}\t{p.probability:.4f}" for p in preds]
             lines.append("\t".join(fields + [_one_line(text)]))
     return _encoded("".join(line + "\n" for line in lines)), 0
+
+
+def _label_record_batch(job: _LangidJob, model: LanguageIdentifier,
+                        block: corpus.RecordBlock) -> tuple[object, int]:
+    """A Parquet record batch with the label columns added. A row whose text
+    is not a string (a null) is an error naming its row, or with
+    --skip-bad-records keeps null labels: columnar output drops no row."""
+    import pyarrow as pa
+
+    texts = block.batch.column(job.field).to_pylist()
+    bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
+    if bad and not job.skip_bad:
+        raise DataError(f"{block.source}: row {block.first_row + bad[0]:,}: field "
+                        f"{job.field!r} is not a string (--skip-bad-records leaves such rows "
+                        "unlabelled)")
+    good = [i for i, text in enumerate(texts) if isinstance(text, str)]
+    labels, probabilities = [None] * len(texts), [None] * len(texts)
+    top: list = [None] * len(texts)
+    for i, preds in zip(good, model.top_k_batch([texts[i] for i in good], job.top_k,
+                                                job.threshold)):
+        labels[i], probabilities[i] = preds[0].label, preds[0].probability
+        top[i] = [{"label": p.label, "probability": p.probability} for p in preds]
+    fields = _parquet_label_fields(job)
+    columns = [pa.array(labels, fields[0].type), pa.array(probabilities, fields[1].type)]
+    if job.top_k > 1:
+        columns.append(pa.array(top, fields[2].type))
+    batch = block.batch
+    for field, column in zip(fields, columns):
+        batch = batch.append_column(field, column)
+    return batch, len(bad)
+
+
+def _parquet_label_fields(job: _LangidJob) -> list:
+    import pyarrow as pa
+
+    fields = [pa.field(job.label_field, pa.string()),
+              pa.field(job.probability_field, pa.float64())]
+    if job.top_k > 1:
+        fields.append(pa.field(f"{job.label_field}_top_k", pa.list_(pa.struct(
+            [("label", pa.string()), ("probability", pa.float64())]))))
+    return fields
 
 
 _OUTPUT = click.option("--output", "output_path", type=click.Path(dir_okay=False, allow_dash=True),
@@ -186,11 +231,12 @@ _OUTPUT = click.option("--output", "output_path", type=click.Path(dir_okay=False
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
               help="Predict with the C runtime, numpy, or C when it can (same answers).")
 @_INPUT
-@click.option("--input-format", type=click.Choice(["auto", "lines", "jsonl"]), default="auto",
-              show_default=True, help="lines: a text a line; jsonl: a JSON object a line; "
-              "auto: jsonl for names ending .jsonl or .ndjson (then .gz), else lines.")
+@click.option("--input-format", type=click.Choice(["auto", "lines", "jsonl", "parquet"]),
+              default="auto", show_default=True, help="lines: a text a line; jsonl: a JSON "
+              "object a line; parquet: a Parquet file (to a Parquet --output); auto: by the "
+              "name (.jsonl, .ndjson, then .gz; .parquet), else lines.")
 @click.option("--field", default="text", show_default=True,
-              help="JSON Lines: the field that holds the text.")
+              help="JSON Lines and Parquet: the field that holds the text.")
 @click.option("--label-field", default="language", show_default=True,
               help="JSON Lines: the field the label goes in (with --top-k 2 or more, "
               "also <this>_top_k).")
@@ -211,6 +257,10 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     JSON Lines input (--input-format, or a .jsonl name) gives back every
     record, in order and with all its fields, plus the label and probability.
     """
+    if input_format == "parquet" or (input_format == "auto" and corpus.is_parquet(input_path)):
+        return _langid_parquet(texts, input_path, output_path, batch_size, jobs, _LangidJob(
+            model_path, backend, languages, top_k, threshold, "parquet", field, label_field,
+            probability_field, skip_bad_records))
     jsonl = input_format == "jsonl" or (input_format == "auto" and corpus.is_jsonl(input_path))
     if jsonl and texts:
         raise click.UsageError("JSON Lines come from --input or stdin, not TEXT arguments")
@@ -229,6 +279,30 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     if skipped:
         click.echo(f"skipped {skipped:,} bad line(s) (not a JSON object with a string "
                    f"{field!r} field)", err=True)
+
+
+def _langid_parquet(texts, input_path, output_path, batch_size: int, jobs: int,
+                    job: _LangidJob) -> None:
+    """A Parquet file in, a Parquet file out: every row, in order, plus the labels."""
+    if texts or input_path in (None, "-") or not corpus.is_parquet(output_path):
+        raise click.UsageError("Parquet goes from an --input file to an --output file ending "
+                               "in .parquet")
+    _langid_model(job)
+    schema = corpus.parquet_schema(input_path)
+    if job.field not in schema.names:
+        raise DataError(f"{input_path}: no column {job.field!r} (columns: "
+                        f"{', '.join(schema.names)})")
+    for field in _parquet_label_fields(job):
+        schema = schema.append(field)
+    unlabelled = 0
+    with corpus.parquet_output(output_path, schema) as write:
+        for batch, bad in ordered_map(_langid_output, job,
+                                      corpus.read_parquet(input_path, batch_size), jobs):
+            write(batch)
+            unlabelled += bad
+    if unlabelled:
+        click.echo(f"left {unlabelled:,} row(s) unlabelled (a {job.field!r} that is not a "
+                   "string)", err=True)
 
 
 @main.group()

@@ -1,6 +1,7 @@
 """Corpus files for the command line: plain text (a text a line) or JSON Lines
 (a record a line, its text in one field), gzip-compressed when the name ends
-in ``.gz``, on stdin/stdout or in files.
+in ``.gz``, on stdin/stdout or in files; and Parquet files (``.parquet``,
+with the ``parquet`` extra: pyarrow), read and written in record batches.
 
 Input is read in blocks of whole lines, undecoded, so that ``--jobs`` workers
 split, decode and parse them (``lines_of``, ``parse_jsonl``) while the first
@@ -47,6 +48,62 @@ def is_jsonl(path: str | None) -> bool:
     """Whether a file's name says JSON Lines (``.jsonl``, ``.ndjson``, ``.gz`` after)."""
     name = (path or "").lower().removesuffix(".gz")
     return name.endswith(JSONL_SUFFIXES)
+
+
+def is_parquet(path: str | None) -> bool:
+    return (path or "").lower().endswith(".parquet")
+
+
+def _pyarrow_parquet():
+    try:
+        import pyarrow.parquet
+    except ImportError:
+        raise DataError("Parquet needs pyarrow: pip install smallnlp[parquet]") from None
+    return pyarrow.parquet
+
+
+@dataclass(frozen=True)
+class RecordBlock:
+    """A record batch of a Parquet file; ``first_row`` (1-based) for errors."""
+
+    batch: object  # pyarrow.RecordBatch
+    source: str
+    first_row: int
+
+
+def parquet_schema(path: str):
+    """The Arrow schema of the Parquet file ``path``."""
+    try:
+        return _pyarrow_parquet().ParquetFile(path).schema_arrow
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise DataError(f"{path}: cannot read as Parquet: {exc}") from None
+
+
+def read_parquet(path: str, rows: int) -> Iterator[RecordBlock]:
+    """The Parquet file ``path`` in record batches of ``rows`` rows, with a
+    progress bar on stderr; an unreadable file is a DataError naming it."""
+    parquet = _pyarrow_parquet()
+    try:
+        reader = parquet.ParquetFile(path)
+        with click.progressbar(length=reader.metadata.num_rows, file=sys.stderr,
+                               label="reading") as bar:
+            row = 1
+            for batch in reader.iter_batches(batch_size=rows):
+                bar.update(batch.num_rows)
+                yield RecordBlock(batch, path, row)
+                row += batch.num_rows
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise DataError(f"{path}: cannot read as Parquet: {exc}") from None
+
+
+@contextlib.contextmanager
+def parquet_output(path: str, schema):
+    """A function that writes record batches of ``schema`` to the Parquet file
+    ``path``, which is renamed into place when complete (an empty input gives
+    a file with the schema and no rows)."""
+    parquet = _pyarrow_parquet()
+    with output_stream(path) as raw, parquet.ParquetWriter(raw, schema) as writer:
+        yield writer.write_batch
 
 
 def read_blocks(path: str | None, lines: int) -> Iterator[Block]:

@@ -108,3 +108,35 @@ def test_plain_text_lines_to_a_gzip_file(tmp_path):
     assert result.exit_code == 0, result.output
     rows = gzip.decompress(out.read_bytes()).decode().splitlines()
     assert [row.split("\t")[-1] for row in rows] == TEXTS
+
+
+def test_parquet_rows_come_back_in_order_with_labels(tmp_path):
+    pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed "
+                             "(pip install smallnlp[parquet])")
+    import pyarrow.parquet as pq
+
+    records = _records()
+    table = pa.table({"id": [r["id"] for r in records], "text": [r["text"] for r in records]})
+    pq.write_table(table, tmp_path / "in.parquet", row_group_size=17)
+    out = tmp_path / "out.parquet"
+    result = _run(["--input", str(tmp_path / "in.parquet"), "--output", str(out), "--jobs", "2",
+                   "--batch-size", "10", "--top-k", "2"])
+    assert result.exit_code == 0, result.output
+    labelled = pq.read_table(out).to_pylist()
+    expected = LanguageIdentifier.load(TINY).top_k_batch([r["text"] for r in records], 2)
+    assert [(r["id"], r["text"]) for r in labelled] == [(r["id"], r["text"]) for r in records]
+    assert [r["language"] for r in labelled] == [p[0].label for p in expected]
+    assert [len(r["language_top_k"]) for r in labelled] == [len(p) for p in expected]
+    nulls = tmp_path / "nulls.parquet"
+    pq.write_table(pa.table({"text": ["ka", None, "ko"]}), nulls)
+    result = _run(["--input", str(nulls), "--output", str(out)])
+    assert result.exit_code == 1 and "nulls.parquet: row 2:" in result.output
+    result = _run(["--input", str(nulls), "--output", str(out), "--skip-bad-records"])
+    assert result.exit_code == 0 and "left 1 row(s) unlabelled" in result.output
+    assert [r["language"] is None for r in pq.read_table(out).to_pylist()] == [False, True, False]
+    pq.write_table(table.slice(0, 0), tmp_path / "empty.parquet")
+    result = _run(["--input", str(tmp_path / "empty.parquet"), "--output", str(out)])
+    assert result.exit_code == 0 and pq.read_table(out).num_rows == 0
+    result = _run(["--input", str(tmp_path / "in.parquet"), "--field", "body",
+                   "--output", str(out)])
+    assert result.exit_code == 1 and "no column 'body'" in result.output

@@ -113,3 +113,27 @@ def test_dask_labels_every_row_and_text_in_order(dask_client):
     with pytest.raises(TypeError):  # (a frame's column of strings has no 5: Dask makes "5")
         identify_bag(dask.bag.from_sequence(["ka", 5, "ko"], npartitions=1),
                      model=TINY).compute()
+
+
+def test_spark_labels_every_row(tmp_path):
+    pytest.importorskip("pyspark", reason="pyspark is not installed")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime, and there is none here")
+    from pyspark.sql import SparkSession
+
+    from smallnlp.distributed.spark import identify
+
+    spark = (SparkSession.builder.master("local[2]").appName("smallnlp-test")
+             .config("spark.ui.enabled", "false").getOrCreate())
+    try:
+        records = _records()[:500] + [{"id": 500, "text": None, "source": "doc0"}]
+        frame = spark.createDataFrame(records, "id long, text string, source string")
+        rows = sorted(identify(frame, model=TINY).collect(), key=lambda row: row["id"])
+    finally:
+        spark.stop()
+    expected = LanguageIdentifier.load(TINY).predict_batch([r["text"] for r in records[:500]])
+    assert [(r["id"], r["text"], r["source"]) for r in rows] == \
+        [(r["id"], r["text"], r["source"]) for r in records]
+    assert [r["language"] for r in rows] == [p.label for p in expected] + [None]

@@ -1,6 +1,6 @@
 """Language ID (and tagging) on distributed engines: ``smallnlp.distributed.ray``
-for Ray Data and ``smallnlp.distributed.dask`` for Dask, each an optional
-extra (``pip install smallnlp[ray]``, ``smallnlp[dask]``).
+for Ray Data, ``.dask`` for Dask and ``.spark`` for Spark, each an optional
+extra (``pip install smallnlp[ray]``, ``smallnlp[dask]``, ``smallnlp[spark]``).
 
 The model reaches the workers pickled, which for a smallnlp model is its
 model file's bytes plus a few settings (``TaskModel.__getstate__``): each
