@@ -1,10 +1,11 @@
-"""Language ID of a corpus on one machine: ``smallnlp langid --jobs N`` on the
-same file of dev lines repeated (default 500,000 lines), at 1 and 2
-processes, against two independent processes each given half the file (the
-machine's own ceiling for two) and a plain ``predict_batch`` loop in one
-process. Each command's time includes starting Python; best of three.
+"""A corpus on one machine: ``smallnlp langid --jobs N`` on the same file of
+dev lines repeated (default 500,000 lines), at 1 and 2 processes, against
+two independent processes each given half the file (the machine's own
+ceiling for two) and a plain ``predict_batch`` loop in one process; then
+``smallnlp pos --jobs N`` on EWT train sentences repeated (default 60,000
+lines). Each command's time includes starting Python; best of three.
 
-    python benchmarks/corpus_jobs.py [--lines 500000]
+    python benchmarks/corpus_jobs.py [--lines 500000] [--sentences 60000]
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def run(*commands: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=500_000)
+    parser.add_argument("--sentences", type=int, default=60_000)
     args = parser.parse_args()
     one_blas_thread()
     with tempfile.TemporaryDirectory() as folder:
@@ -55,11 +57,20 @@ def main() -> None:
         rows.append(("two independent processes, half the file each", best_of(lambda: run(
             COMMAND + ["--input", str(first)], COMMAND + ["--input", str(second)]))))
         from smallnlp import LanguageIdentifier
+        from smallnlp.data import read_conllu
 
         texts = corpus.read_text(encoding="utf-8").splitlines()
         model = LanguageIdentifier.load()
         loop = best_of(lambda: [model.predict_batch(texts[i:i + 1000])
                                 for i in range(0, len(texts), 1000)])
+        sentences = Path(folder) / "sentences"
+        train = [" ".join(s.forms) for s in read_conllu(DATA / "ud" / "English-EWT" /
+                                                        "train.conllu")]
+        sentences.write_text("\n".join(itertools.islice(itertools.cycle(train),
+                                                        args.sentences)) + "\n")
+        pos_rows = [(jobs, best_of(lambda jobs=jobs: run(
+            [sys.executable, "-m", "smallnlp.cli", "pos", "--input", str(sentences), "--jobs",
+             str(jobs)]))) for jobs in (1, 2)]
     print(f"{args.lines:,} dev lines (repeated); {machine()}; backend {model.backend}\n")
     print("| run | seconds | texts/s | speed-up over --jobs 1 |")
     print("|---|---:|---:|---:|")
@@ -68,6 +79,12 @@ def main() -> None:
               f"{rows[0][1] / seconds:.2f}× |")
     print(f"| predict_batch loop in one process (no start, no output) | {loop:.2f} | "
           f"{args.lines / loop:,.0f} | {rows[0][1] / loop:.2f}× |")
+    print(f"\n{args.sentences:,} EWT train sentences (repeated), smallnlp pos\n")
+    print("| run | seconds | sentences/s | speed-up over --jobs 1 |")
+    print("|---|---:|---:|---:|")
+    for jobs, seconds in pos_rows:
+        print(f"| smallnlp pos --jobs {jobs} | {seconds:.2f} | {args.sentences / seconds:,.0f} | "
+              f"{pos_rows[0][1] / seconds:.2f}× |")
 
 
 if __name__ == "__main__":
