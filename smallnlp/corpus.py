@@ -203,8 +203,11 @@ def parse_jsonl(block: Block, field: str, skip_bad: bool
 
 
 def jsonl_bytes(records: list[dict]) -> bytes:
-    """Records as JSON Lines (UTF-8, non-ASCII as is)."""
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+    """Records as JSON Lines: UTF-8, non-ASCII as is, except lone surrogates
+    (a ``"\\ud800"`` in the input), which UTF-8 cannot hold: they go out as
+    the JSON escapes they came in as."""
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    return text.encode("utf-8", "backslashreplace")
 
 
 @contextlib.contextmanager

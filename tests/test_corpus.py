@@ -67,6 +67,15 @@ def test_field_names_and_stdin(tmp_path):
     assert [sorted(r) for r in rows] == [["body", "lang", "p"]] * len(TEXTS)
 
 
+def test_lone_surrogates_in_json_strings_go_back_out_as_escapes(tmp_path):
+    source = _write(tmp_path / "in.jsonl", ['{"text": "ka \\ud800 ki", "id": 1}'])
+    out = tmp_path / "out.jsonl"
+    result = _run(["--input", str(source), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "\\ud800" in out.read_text(encoding="utf-8")
+    assert _read(out)[0]["text"] == "ka \ud800 ki"
+
+
 def test_a_bad_line_is_an_error_naming_file_and_line_or_a_counted_skip(tmp_path):
     lines = [json.dumps(r) for r in _records()[:30]]
     lines[4], lines[7], lines[9], lines[12] = ('{"id": 4, "text": 5}', "not json", '{"id": 9}',
