@@ -563,33 +563,42 @@ def _pos_output(job: _PosJob, batch: list | corpus.Block) -> bytes:
 
 
 @train.command("pos")
-@click.option("--train", "train_file", required=True, type=click.Path(dir_okay=False),
-              help="CoNLL-U training file.")
+@click.option("--train", "train_files", required=True, multiple=True,
+              type=click.Path(dir_okay=False),
+              help="CoNLL-U training file; repeat it to train on several (say, EWT and GUM).")
 @click.option("--dev", "dev_file", type=click.Path(dir_okay=False),
               help="CoNLL-U dev file, for early stopping.")
 @_training_options
-@click.option("--licence", help="Licence of the training data, recorded in the model "
-              "(default: the first line of LICENSE.txt beside the train file, if present).")
-def train_pos(train_file, dev_file, memory_budget, output, config_path, epochs, seed,
-              licence) -> None:
+@click.option("--licence", "licences", multiple=True,
+              help="Licence of the training data, recorded in the model: once per --train, "
+              "in the same order (default: the first line of LICENSE.txt beside each train "
+              "file, if present).")
+def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs, seed,
+              licences) -> None:
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
     from .pos import PosTagger
 
+    if licences and len(licences) != len(train_files):
+        raise click.UsageError(f"give --licence once per --train ({len(train_files)}), or "
+                               "not at all")
     with _Interrupts() as interrupts:
         _check_output(output)
         tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
                            seed=seed)
         tagger.resolved_budget()  # a bad config or budget stops here, before reading data
-        sentences = data.read_conllu(train_file)
+        parts = [data.read_conllu(f) for f in train_files]
+        sentences = [s for part in parts for s in part]
         dev = data.read_conllu(dev_file) if dev_file else None
-        licence = licence or data.licence_beside(train_file)
+        licences = licences or [data.licence_beside(f) for f in train_files]
         click.echo(f"training on {len(sentences):,} sentences; featurizing...", err=True)
         _train_and_save(tagger, output, interrupts, tagger.fit, [s.forms for s in sentences],
                         [s.tags for s in sentences], [s.forms for s in dev] if dev else None,
                         [s.tags for s in dev] if dev else None,
-                        data_licences=({data.treebank_name(train_file): licence}
-                                       if licence else {}),
-                        provenance=data.treebank_provenance(train_file, len(sentences)))
+                        data_licences={source: licence for source, licence in
+                                       zip(data.treebank_sources(train_files), licences)
+                                       if licence},
+                        provenance=data.treebank_provenance(train_files,
+                                                            [len(p) for p in parts]))
 
 
 @evaluate_group.command("pos")

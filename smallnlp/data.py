@@ -141,12 +141,24 @@ def licence_beside(train_file: str | os.PathLike) -> str | None:
     return next((line.strip() for line in read_utf8(path).splitlines() if line.strip()), None)
 
 
-def treebank_provenance(train_file: str | os.PathLike, sentences: int) -> dict:
-    """What a tagger records of its CoNLL-U training file."""
-    path = Path(train_file)
-    return {"train": {"file": path.name, "sentences": sentences,
-                      "sha256": file_digest([path])},
-            "treebank": treebank_name(path)}
+def treebank_provenance(train_files: Sequence[str | os.PathLike],
+                        sentences: Sequence[int]) -> dict:
+    """What a tagger records of its CoNLL-U training files: for one, its
+    file, sentences, digest and treebank; for several, a list of those."""
+    records = [{"file": Path(f).name, "sentences": n, "sha256": file_digest([Path(f)]),
+                "treebank": treebank_name(f)} for f, n in zip(train_files, sentences)]
+    if len(records) == 1:
+        treebank = records[0].pop("treebank")
+        return {"train": records[0], "treebank": treebank}
+    return {"train": records}
+
+
+def treebank_sources(train_files: Sequence[str | os.PathLike]) -> list[str]:
+    """The name each training file's licence is recorded under: its
+    treebank, or treebank/file when one treebank gives several files."""
+    names = [treebank_name(f) for f in train_files]
+    return [name if names.count(name) == 1 else f"{name}/{Path(f).name}"
+            for name, f in zip(names, train_files)]
 
 
 def treebank_name(train_file: str | os.PathLike) -> str:

@@ -175,6 +175,32 @@ def test_cli_train_tag_eval(treebank, tmp_path):
     assert result.exit_code == 1 and "bad.conllu:1" in result.output
 
 
+def test_cli_trains_on_several_treebanks_and_records_each(treebank, tmp_path):
+    from smallnlp import modelfile
+
+    other = tmp_path / "Other-Treebank"
+    other.mkdir()
+    (other / "train.conllu").write_text(synthetic_treebank(15, seed=3), encoding="utf-8")
+    config = tmp_path / "pos.toml"
+    config.write_text(_toml(TINY_POS_CONFIG))
+    model = tmp_path / "pos.snlp"
+    files = [str(treebank / "train.conllu"), str(other / "train.conllu")]
+    base = ["train", "pos", "--train", files[0], "--train", files[1], "--memory-budget",
+            "80KB", "--output", str(model), "--config", str(config), "--epochs", "1"]
+    result = CliRunner().invoke(main, base + ["--licence", "only one"])
+    assert result.exit_code == 2 and "once per --train (2)" in result.output
+    result = CliRunner().invoke(main, base + ["--licence", "A licence", "--licence", "B licence"])
+    assert result.exit_code == 0, result.output
+    metadata = modelfile.load(model).metadata
+    assert metadata["data_licences"] == {treebank.name: "A licence",
+                                         "Other-Treebank": "B licence"}
+    training = metadata["training"]
+    counts = [len(data.read_conllu(f)) for f in files]
+    assert [(t["file"], t["sentences"], t["treebank"]) for t in training["train"]] == \
+        [("train.conllu", counts[0], treebank.name), ("train.conllu", counts[1],
+                                                      "Other-Treebank")]
+
+
 def _toml(config: dict) -> str:
     import json
     lines = ["[training]"] + [f"{k} = {v!r}" for k, v in config["training"].items()]
