@@ -238,13 +238,14 @@ _OUTPUT = click.option("--output", "output_path", type=click.Path(dir_okay=False
 @click.option("--field", default="text", show_default=True,
               help="JSON Lines and Parquet: the field that holds the text.")
 @click.option("--label-field", default="language", show_default=True,
-              help="JSON Lines: the field the label goes in (with --top-k 2 or more, "
-              "also <this>_top_k).")
+              help="JSON Lines and Parquet: the field the label goes in (with --top-k 2 or "
+              "more, also <this>_top_k).")
 @click.option("--probability-field", default="language_probability", show_default=True,
-              help="JSON Lines: the field the probability goes in.")
+              help="JSON Lines and Parquet: the field the probability goes in.")
 @click.option("--skip-bad-records", is_flag=True,
               help="JSON Lines: skip lines that are not an object with a string text field, "
-              "counting them on stderr (default: stop at the first, naming file and line).")
+              "counting them on stderr; Parquet: leave rows with a null text unlabelled "
+              "(default: stop at the first, naming file and line or row).")
 @_OUTPUT
 @_JOBS
 def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold,
