@@ -574,8 +574,12 @@ def _pos_output(job: _PosJob, batch: list | corpus.Block) -> bytes:
               help="Licence of the training data, recorded in the model: once per --train, "
               "in the same order (default: the first line of LICENSE.txt beside each train "
               "file, if present).")
+@click.option("--lexicon", "lexicon", type=click.Path(file_okay=False),
+              help="The word lexicon's source, for configs with lexicon_words: "
+              "spacy-lookups-data's data folder (en_lexeme_cluster.json.gz, "
+              "en_lexeme_prob.json.gz).")
 def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs, seed,
-              licences) -> None:
+              licences, lexicon) -> None:
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
     from .pos import PosTagger
 
@@ -585,7 +589,7 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
     with _Interrupts() as interrupts:
         _check_output(output)
         tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
-                           seed=seed)
+                           seed=seed, lexicon=lexicon)
         tagger.resolved_budget()  # a bad config or budget stops here, before reading data
         parts = [data.read_conllu(f) for f in train_files]
         sentences = [s for part in parts for s in part]

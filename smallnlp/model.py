@@ -6,6 +6,7 @@ featurizer is built and described."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -182,7 +183,7 @@ class TaskModel:
         widest = {**metadata, **task, "hidden": spec.WIDEST_INT, "training": training,
                   "features": {"groups": groups, **task.get("features", {})}}
         featurizer_bytes = self._featurizer_bytes(config, budget)
-        task_arrays = tuple(self._featurizer_arrays_planned(featurizer_bytes))
+        task_arrays = tuple(self._featurizer_arrays_planned(config))
         metadata_bytes = spec.metadata_bytes(widest, task_arrays)
         loaded_objects = (LOADED_BYTES_FIXED + LOADED_BYTES_PER_GROUP * len(templates)
                           + LOADED_BYTES_PER_ARRAY * spec.array_count(len(templates),
@@ -224,8 +225,8 @@ class TaskModel:
         """Bytes of the featurizer's arrays in a model of ``budget``."""
         return 0
 
-    def _featurizer_arrays_planned(self, featurizer_bytes: int) -> list[str]:
-        """Names of the featurizer arrays a model of ``featurizer_bytes`` will have."""
+    def _featurizer_arrays_planned(self, config) -> list[str]:
+        """Names of the featurizer arrays a model of ``config`` will have."""
         return []
 
     def _widest_task_metadata(self) -> dict:
@@ -276,8 +277,9 @@ class TaskModel:
                                                         **self._featurizer_arrays()})
         return {"model file": bytes(payload), "backend": self.backend,
                 "settings": self._settings(),
-                "arguments": {"memory_budget": self.memory_budget, "config": self.config,
-                              "epochs": self.epochs, "seed": self.seed}}
+                "arguments": {name: getattr(self, name) for name in
+                              inspect.signature(type(self).__init__).parameters
+                              if name != "self"}}
 
     def __setstate__(self, state: dict) -> None:
         if "model file" not in state:

@@ -20,6 +20,7 @@ from .data import check_label_names, check_labelled
 from .errors import DataError, ModelFileError
 from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of, one_per_row
 from .features.kinds import MAX_SEED, two_pass
+from .lexicon import MAX_CLUSTERS, Lexicon, bytes_for
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
 from .runtime import check_backend, use_c_backend
@@ -96,6 +97,9 @@ class PosFeatures(Features):
 
     # Bits of the bitmap of hashed training words (at most 4% of the budget).
     known_word_bits: int = option(0, minimum=0)
+    # Words of the lexicon source kept in the model's word lexicon (cluster and
+    # case_ratio groups; 0: none). It costs lexicon.bytes_for(words) bytes.
+    lexicon_words: int = option(0, minimum=0)
     task_input: ClassVar[str] = TOKEN
 
     def validate(self) -> None:
@@ -131,6 +135,9 @@ class PosConfig(TaskConfig):
     def validate(self) -> None:
         if self.features.two_pass() and not self.tagging.first_pass_share > 0:
             raise ValueError("next_tag groups need [tagging] first_pass_share between 0 and 1")
+        if _lexical_groups(self.features.groups) and not self.features.lexicon_words:
+            raise ValueError(f"groups {', '.join(_lexical_groups(self.features.groups))} need "
+                             "[features] lexicon_words")
         if self.tagging.word_dropout > 0 and not (
                 self.features.known_word_bits
                 and any(kind_of(g.kind).unknown_row for g in self.features.groups)):
@@ -151,13 +158,28 @@ class KnownWords:
 
 
 @dataclasses.dataclass(frozen=True)
+class LexiconRecord:
+    """The word lexicon's table: its slots, hash seed, cluster ids and probes."""
+
+    slots: int = option(minimum=1)
+    seed: int = option(minimum=0, maximum=MAX_SEED)
+    clusters: int = option(minimum=1, maximum=MAX_CLUSTERS)
+    probes: int = option(minimum=1)
+    words: int = option(minimum=0)
+
+
+@dataclasses.dataclass(frozen=True)
 class TokenFeatureRecord(FeatureRecord):
     known_words: KnownWords | None = None
+    lexicon: LexiconRecord | None = None
     task_input: ClassVar[str] = TOKEN
 
     def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:
-        return {} if self.known_words is None else {
+        arrays = {} if self.known_words is None else {
             "known_words": ("<u1", (self.known_words.bits // 8,))}
+        if self.lexicon is not None:
+            arrays["lexicon"] = ("<i4", (self.lexicon.slots,))
+        return arrays
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,15 +187,40 @@ class PosMetadata(ModelMetadata):
     features: TokenFeatureRecord
     task_name: ClassVar[str] = TASK
 
+    def validate(self) -> None:
+        super().validate()
+        if self.features.lexicon is None and _lexical_groups(self.features.groups):
+            raise ValueError(f"groups {', '.join(_lexical_groups(self.features.groups))} need "
+                             "a word lexicon, and features has no lexicon")
+
+    def kind_context(self) -> KindContext:
+        lexicon = self.features.lexicon
+        return dataclasses.replace(super().kind_context(),
+                                   lexicon_clusters=lexicon.clusters if lexicon else 0)
+
+
+def _lexical_groups(groups) -> list[str]:
+    """The groups that read a word lexicon (cluster, case_ratio)."""
+    return [g.name for g in groups if g.kind in ("cluster", "case_ratio")]
+
 
 class PosTagger(TaskModel):
-    """Tag tokens with universal POS tags; ``fit`` or ``load`` first."""
+    """Tag tokens with universal POS tags; ``fit`` or ``load`` first.
+
+    ``lexicon``: the folder of the word-lexicon source (spacy-lookups-data's
+    ``data``), read by ``fit`` when the config's ``lexicon_words`` is set."""
 
     task = TASK
     default_config = "pos"
     config_schema = PosConfig
     metadata_schema = PosMetadata
     count_key = "tokens"
+
+    def __init__(self, memory_budget: str | int | None = None,
+                 config: str | os.PathLike | dict | None = None, epochs: int | None = None,
+                 seed: int = 0, lexicon: str | os.PathLike | None = None):
+        super().__init__(memory_budget, config, epochs, seed)
+        self.lexicon = lexicon
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -198,11 +245,14 @@ class PosTagger(TaskModel):
         tagging = config.tagging
         metadata["training"]["tagging"] = dataclasses.asdict(tagging)
         two_pass = config.features.two_pass()
+        lexicon = self._build_lexicon(config, metadata)
         unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
         distinct = TokenFeaturizer(unsized).distinct_features(sentences)
-        shape = self._plan(config, metadata, KindContext(len(labels), two_pass), distinct)
-        bits = 8 * self._featurizer_bytes(config, metadata["training"]["memory_budget"])
-        featurizer = TokenFeaturizer(shape.groups)
+        context = KindContext(len(labels), two_pass, lexicon.clusters if lexicon else 0)
+        shape = self._plan(config, metadata, context, distinct)
+        bits = known_word_bits(metadata["training"]["memory_budget"],
+                               config.features.known_word_bits) // 8 * 8
+        featurizer = TokenFeaturizer(shape.groups, lexicon=lexicon)
         word_seeds = [g.seed for g in shape.groups if g.kind == "word"]
         if bits and word_seeds:
             featurizer.fit_known_words([t for s in sentences for t in s], bits, word_seeds[0])
@@ -311,34 +361,61 @@ class PosTagger(TaskModel):
         use_c_backend(model, path, backend)
         return model
 
+    def _build_lexicon(self, config: PosConfig, metadata: dict) -> Lexicon | None:
+        """The word lexicon the config asks for, from the ``lexicon`` folder
+        (its licence recorded with the training data's)."""
+        words = config.features.lexicon_words
+        if not words:
+            return None
+        if self.lexicon is None:
+            raise DataError("[features] lexicon_words needs the lexicon source: --lexicon "
+                            "DIR (spacy-lookups-data's data folder)")
+        metadata["data_licences"]["spacy-lookups-data (word lexicon)"] = "MIT"
+        return Lexicon.build(self.lexicon, words)
+
     def _describe_features(self, featurizer: TokenFeaturizer) -> dict:
         described = super()._describe_features(featurizer)
         if featurizer.known_words is not None:
             described["known_words"] = {"bits": 8 * len(featurizer.known_words),
                                         "seed": featurizer.known_word_seed}
+        lexicon = featurizer.lexicon
+        if lexicon is not None:
+            described["lexicon"] = {"slots": len(lexicon.slots), "seed": lexicon.seed,
+                                    "clusters": lexicon.clusters, "probes": lexicon.probes,
+                                    "words": lexicon.words}
         return described
 
     def _featurizer_arrays(self) -> dict[str, np.ndarray]:
-        known = self.featurizer_.known_words
-        return {} if known is None else {"known_words": known}
+        known, lexicon = self.featurizer_.known_words, self.featurizer_.lexicon
+        arrays = {} if known is None else {"known_words": known}
+        if lexicon is not None:
+            arrays["lexicon"] = lexicon.slots.view(np.int32)
+        return arrays
 
     def _featurizer_bytes(self, config, budget: int) -> int:
-        return known_word_bits(budget, config.features.known_word_bits) // 8
+        return (known_word_bits(budget, config.features.known_word_bits) // 8
+                + bytes_for(config.features.lexicon_words))
 
-    def _featurizer_arrays_planned(self, featurizer_bytes: int) -> list[str]:
-        return ["known_words"] if featurizer_bytes else []
+    def _featurizer_arrays_planned(self, config) -> list[str]:
+        return ([name for name, wanted in (("known_words", config.features.known_word_bits),
+                                           ("lexicon", config.features.lexicon_words))
+                 if wanted])
 
     def _widest_task_metadata(self) -> dict:
-        return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT}}}
+        return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT},
+                             "lexicon": {key: WIDEST_INT for key in (
+                                 "slots", "seed", "clusters", "probes", "words")}}}
 
     @classmethod
     def _featurizer_from(cls, record: PosMetadata, arrays: dict) -> TokenFeaturizer:
-        known = record.features.known_words
-        version = record.featurizer.version
-        if known is None:
-            return TokenFeaturizer(record.features.groups, version=version)
-        return TokenFeaturizer(record.features.groups, arrays["known_words"], known.seed,
-                               version)
+        known, entry = record.features.known_words, record.features.lexicon
+        lexicon = None if entry is None else Lexicon(
+            arrays["lexicon"].view(np.uint32), entry.seed, entry.clusters, entry.probes,
+            entry.words)
+        return TokenFeaturizer(record.features.groups,
+                               None if known is None else arrays["known_words"],
+                               0 if known is None else known.seed, record.featurizer.version,
+                               lexicon)
 
 
 class TagDecoder:

@@ -131,8 +131,10 @@ class TokenFeaturizer:
     """
 
     def __init__(self, groups: Sequence[GroupSpec], known_words: np.ndarray | None = None,
-                 known_word_seed: int = 0, version: int = FEATURIZER_VERSION):
+                 known_word_seed: int = 0, version: int = FEATURIZER_VERSION,
+                 lexicon=None):
         self.groups = list(groups)
+        self.lexicon = lexicon  # a lexicon.Lexicon, for cluster and case_ratio groups
         check_groups(self.groups, TOKEN)
         self.version = _checked_version(version)
         if known_words is not None and (known_words.dtype != np.uint8 or known_words.ndim != 1
@@ -180,6 +182,10 @@ class TokenFeaturizer:
             known = (self.known_words[bit >> 3] >> (bit & 7).astype(np.uint8)) & 1 == 1
             known[batch.n:] = True  # the padding words
             batch.known = known
+        if self.lexicon is not None:
+            pads = np.zeros(2, dtype=np.int64)  # the two padding words
+            batch.lexicon_ids = tuple(np.concatenate([ids, pads])
+                                      for ids in self.lexicon.token_ids(batch.tokens))
         out = []
         for group in self.static_groups:
             key = keys.get(group.name)

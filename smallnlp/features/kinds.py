@@ -33,11 +33,13 @@ MAX_SEED = 2**32 - 1
 
 @dataclass(frozen=True)
 class KindContext:
-    """What fixed bucket counts depend on: the labels, and whether a tagger
-    decodes in two passes (it has ``next_tag`` groups)."""
+    """What fixed bucket counts depend on: the labels, whether a tagger
+    decodes in two passes (it has ``next_tag`` groups), and the cluster ids of
+    its word lexicon (0: none)."""
 
     n_labels: int = 0
     two_pass: bool = False
+    lexicon_clusters: int = 0
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,50 @@ class Shape(FeatureKind):
         return one_per_row(batch.window(batch.shapes, group.offset))
 
 
+class _Lexical(FeatureKind):
+    """What a tagger's word lexicon (``lexicon.Lexicon``) says of the token
+    ``offset`` away, as written; the padding words get id 0."""
+
+    inputs = frozenset({TOKEN})
+    parameters = ("offset",)
+    column: ClassVar[int]  # of batch.lexicon_ids
+
+    def token_group(self, group, batch, request, hashes, merge_repeats):
+        if batch.lexicon_ids is None:
+            raise ValueError(f"feature group {group.name!r}: kind {self.name} needs a word "
+                             "lexicon ([features] lexicon_words and a lexicon source)")
+        return one_per_row(batch.window(batch.lexicon_ids[self.column], group.offset))
+
+
+class Cluster(_Lexical):
+    """The word cluster of the token ``offset`` away (0: none known)."""
+
+    name = "cluster"
+    column = 0
+
+    def fixed_buckets(self, context):
+        return context.lexicon_clusters or None
+
+    def describe(self, group):
+        return f"word cluster{_at(group)}"
+
+
+class CaseRatio(_Lexical):
+    """How much likelier the token ``offset`` away is capitalised than not
+    (log P(Word) − log P(word), binned; ``lexicon.RATIO_IDS`` ids)."""
+
+    name = "case_ratio"
+    column = 1
+
+    def fixed_buckets(self, context):
+        from ..lexicon import RATIO_IDS
+
+        return RATIO_IDS
+
+    def describe(self, group):
+        return f"capitalisation ratio{_at(group)}"
+
+
 class _Tag(FeatureKind):
     """Tags are not featurized from text: the decoder supplies them
     (``TokenFeaturizer.tag_ids``). Row 0 is "outside the sentence", row
@@ -315,7 +361,7 @@ class NextTag(_Tag):
 
 
 KINDS: dict[str, FeatureKind] = {kind.name: kind() for kind in (
-    CharNgram, Word, Script, Prefix, Suffix, Shape, PreviousTag, NextTag)}
+    CharNgram, Word, Script, Prefix, Suffix, Shape, Cluster, CaseRatio, PreviousTag, NextTag)}
 
 
 def kinds_for(task_input: str) -> list[str]:

@@ -1,0 +1,103 @@
+"""A tagger's word lexicon: built from a (synthetic) spacy-lookups-data
+folder, looked up exactly then lowercased, stored in the model file and read
+back; cluster and case_ratio groups train and tag with it."""
+
+import gzip
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from smallnlp import PosTagger, data, modelfile
+from smallnlp.cli import main
+from smallnlp.errors import ConfigError, DataError, ModelFileError
+from smallnlp.lexicon import RATIO_IDS, Lexicon, bytes_for
+
+from .test_pos import TINY_POS_CONFIG, _toml, synthetic_treebank
+
+CLUSTERS = {"the": 3, "The": 4, "a": 3, "cat": 9, "dog": 9, "Paris": 12, "sees": 20,
+            "runs": 20, "in": 30, ".": 40, "rareword": 0}
+PROBABILITIES = {"the": -3.0, "The": -5.5, "a": -4.0, "cat": -9.0, "dog": -9.5, "Paris": -10.0,
+                 "paris": -14.0, "sees": -11.0, "runs": -11.5, "in": -4.5, ".": -3.5,
+                 "rareword": -18.0, "Zz": -17.0}
+
+
+@pytest.fixture
+def source(tmp_path):
+    for name, table in (("en_lexeme_cluster.json.gz", CLUSTERS),
+                        ("en_lexeme_prob.json.gz", PROBABILITIES)):
+        (tmp_path / name).write_bytes(gzip.compress(json.dumps(table).encode()))
+    return tmp_path
+
+
+def test_lookups_exact_then_lowercased(source):
+    lexicon = Lexicon.build(source, words=12)
+    assert len(lexicon.slots) * 4 == bytes_for(12)
+    clusters, ratios = lexicon.token_ids(["the", "The", "THE", "Paris", "cat", "unknown", "Zz"])
+    ids = {c: i + 1 for i, c in enumerate(sorted({v for v in CLUSTERS.values() if v}))}
+    assert clusters.tolist() == [ids[3], ids[4], ids[3], ids[12], ids[9], 0, 0]
+    # The: log P(The) - log P(the) = -2.5 -> its bin; THE: not in the table; Paris: +4.0;
+    # Zz: capitalised, its lowercase form unknown; lower-case words: 0.
+    assert ratios[[0, 4, 5]].tolist() == [0, 0, 0]
+    assert ratios[2] == 1 and ratios[6] == RATIO_IDS - 1
+    assert 1 < ratios[1] < ratios[3] < RATIO_IDS - 1
+    random_words = [f"w{i}x" for i in range(5000)]
+    assert (lexicon.find(random_words) != 0).mean() < 0.01  # fingerprints keep strays out
+    with pytest.raises(DataError, match="en_lexeme_prob.json.gz"):
+        Lexicon.build(source / "absent", words=5)
+
+
+def _config(tmp_path, words: int):
+    groups = TINY_POS_CONFIG["features"]["groups"]
+    config = {**TINY_POS_CONFIG, "features": {
+        "dims": 8, "lexicon_words": words,
+        "groups": groups[:-2] + [{"name": "cluster", "kind": "cluster"},
+                                 {"name": "cluster+1", "kind": "cluster", "offset": 1},
+                                 {"name": "case", "kind": "case_ratio", "dims": 4}]
+        + groups[-2:]}}
+    path = tmp_path / "lexicon.toml"
+    text = _toml(config).replace("dims = 8\n", f"dims = 8\nlexicon_words = {words}\n", 1)
+    path.write_text(text)
+    return path
+
+
+def test_a_tagger_trains_and_reloads_with_its_lexicon(tmp_path, source):
+    treebank = tmp_path / "Tiny-Treebank"
+    treebank.mkdir()
+    (treebank / "train.conllu").write_text(synthetic_treebank(60), encoding="utf-8")
+    model = tmp_path / "pos.snlp"
+    arguments = ["train", "pos", "--train", str(treebank / "train.conllu"), "--memory-budget",
+                 "80KB", "--output", str(model), "--config", str(_config(tmp_path, 12)),
+                 "--epochs", "2", "--licence", "test"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 1 and "needs the lexicon source" in result.output
+    result = CliRunner().invoke(main, arguments + ["--lexicon", str(source)])
+    assert result.exit_code == 0, result.output
+    metadata = modelfile.load(model).metadata
+    assert metadata["features"]["lexicon"]["words"] == 12
+    assert "spacy-lookups-data (word lexicon)" in metadata["data_licences"]
+    tagger = PosTagger.load(model)
+    assert tagger.backend == "numpy"  # the C runtime does not know these kinds yet
+    if importlib.util.find_spec("smallnlp._runtime"):
+        with pytest.raises(ValueError, match="C backend cannot be used"):
+            PosTagger.load(model, backend="c")
+    sentences = [s.forms for s in data.read_conllu(treebank / "train.conllu")][:20]
+    tags = tagger.tag_batch(sentences)
+    assert all(len(t) == len(s) for t, s in zip(tags, sentences))
+    clusters, _ = tagger.featurizer_.lexicon.token_ids(["the", "cat", "nothing"])
+    assert clusters[0] != 0 and clusters[2] == 0
+    assert np.array_equal(PosTagger.load(model).featurizer_.lexicon.slots,
+                          tagger.featurizer_.lexicon.slots)
+    metadata, arrays, _ = modelfile.load(model)
+    del metadata["features"]["lexicon"]
+    modelfile.save(tmp_path / "bare.snlp", metadata,
+                   {k: np.array(a) for k, a in arrays.items() if k != "lexicon"})
+    with pytest.raises(ModelFileError, match="need a word lexicon"):
+        PosTagger.load(tmp_path / "bare.snlp")
+
+
+def test_lexical_groups_need_lexicon_words(tmp_path):
+    with pytest.raises(ConfigError, match="lexicon_words"):
+        PosTagger(config=str(_config(tmp_path, 0))).read_config()
