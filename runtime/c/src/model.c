@@ -243,6 +243,9 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
     snlp_status status;
     if (!features || features->type != JSON_OBJECT)
         return failf(l, SNLP_ERR_FORMAT, "features: expected an object");
+    if (pos && json_member(&l->doc, features, "lexicon")) /* docs/FORMAT.md, issue 14 */
+        return failf(l, SNLP_ERR_UNSUPPORTED, "features: a word lexicon (cluster and "
+                     "case_ratio groups), which this runtime does not read yet");
     if (!has_keys(l, features, pos ? pos_keys : langid_keys, pos ? pos_optional : NULL,
                   "features"))
         return SNLP_ERR_FORMAT;
