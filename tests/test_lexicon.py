@@ -78,14 +78,20 @@ def test_a_tagger_trains_and_reloads_with_its_lexicon(tmp_path, source):
     metadata = modelfile.load(model).metadata
     assert metadata["features"]["lexicon"]["words"] == 12
     assert "spacy-lookups-data (word lexicon)" in metadata["data_licences"]
-    tagger = PosTagger.load(model)
-    assert tagger.backend == "numpy"  # the C runtime does not know these kinds yet
-    if importlib.util.find_spec("smallnlp._runtime"):
-        with pytest.raises(ValueError, match="C backend cannot be used.*word lexicon"):
-            PosTagger.load(model, backend="c")
+    tagger = PosTagger.load(model, backend="numpy")
     sentences = [s.forms for s in data.read_conllu(treebank / "train.conllu")][:20]
     tags = tagger.tag_batch(sentences)
     assert all(len(t) == len(s) for t, s in zip(tags, sentences))
+    if importlib.util.find_spec("smallnlp._runtime"):  # the C runtime reads the lexicon too
+        c = PosTagger.load(model, backend="c")
+        words = ["the", "The", "THE", "Paris", "PARIS", "cat", "Zz", "dog", "nothing", "",
+                 "İstanbul", "a\ud800b", "Ünïcödé"] + [w for s in sentences for w in s]
+        rng = np.random.default_rng(1)
+        mixed = [[words[i] for i in rng.integers(len(words), size=int(rng.integers(1, 12)))]
+                 for _ in range(300)]
+        assert c.tag_batch(sentences + mixed) == tagger.tag_batch(sentences + mixed)
+        ids = tagger.featurizer_.lexicon.token_ids(words)
+        assert ids[0].any() and ids[1].any()  # the mix reaches both kinds' lookups
     clusters, _ = tagger.featurizer_.lexicon.token_ids(["the", "cat", "nothing"])
     assert clusters[0] != 0 and clusters[2] == 0
     assert np.array_equal(PosTagger.load(model).featurizer_.lexicon.slots,

@@ -112,8 +112,17 @@ const snlp_matrix *snlp_model_dense(const snlp_model *model, int which);
  * the hot paths switch on a number instead of comparing kind names. */
 typedef enum {
     SNLP_CHAR_NGRAM, SNLP_WORD, SNLP_SCRIPT, SNLP_PREFIX, SNLP_SUFFIX, SNLP_SHAPE,
-    SNLP_NEXT_TAG, SNLP_PREV_TAG
+    SNLP_NEXT_TAG, SNLP_PREV_TAG, SNLP_CLUSTER, SNLP_CASE_RATIO
 } snlp_kind;
+/* A tagger's word lexicon (docs/FORMAT.md; smallnlp/lexicon.py): `count`
+ * little-endian uint32 slots, their hash seed, the cluster ids and the
+ * longest probe. case_ratio groups have SNLP_RATIO_IDS ids. */
+typedef struct {
+    const uint8_t *slots;
+    uint32_t count, seed, clusters, probes;
+} snlp_lexicon;
+#define SNLP_RATIO_IDS 12
+const snlp_lexicon *snlp_model_lexicon(const snlp_model *model); /* NULL: none */
 snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
 /* snlp_reciprocal of a group's bucket count, found at open, for snlp_mod. */
 uint64_t snlp_model_group_reciprocal(const snlp_model *model, size_t group);
@@ -140,6 +149,9 @@ typedef struct {
     uint32_t *data;
     size_t count, capacity;
 } snlp_codepoints;
+
+/* Python's str.lower of `in`, into `out`; -1 when out of memory. */
+int snlp_lowercase(const snlp_codepoints *in, snlp_codepoints *out);
 
 int snlp_reserve(snlp_codepoints *buffer, size_t count);
 int snlp_is_letter_or_mark(uint32_t cp);
@@ -178,7 +190,8 @@ struct snlp_state {
     size_t *word_start;   /* word w is framed.data[word_start[w] .. word_start[w + 1]) */
     uint32_t *shape;
     uint8_t *known;
-    size_t word_capacity, shape_capacity, known_capacity;
+    uint32_t *lexical;    /* per word: its cluster id and case_ratio id (word lexicon) */
+    size_t word_capacity, shape_capacity, known_capacity, lexical_capacity;
     double *hidden;       /* per token, the static features' share of the hidden layer */
     float *tables;        /* per tag group and id, its share (float32, as numpy's) */
     const snlp_model *tables_of; /* the model `tables` was computed for */

@@ -35,6 +35,7 @@ struct snlp_model {
     size_t strings_used, strings_size;
     const char *task;
     uint32_t featurizer_version, hidden, max_chars, known_word_bits, known_word_seed;
+    snlp_lexicon lexicon;       /* a tagger's word lexicon (slots NULL: none) */
     double temperature;
     size_t label_count, group_count, array_count;
     const char **labels;
@@ -159,7 +160,8 @@ typedef struct {
 static const kind_rule KINDS[] = { /* in snlp_kind order */
     {"char_ngram", 1, 1, 1, 1, 0}, {"word", 1, 1, 0, 1, 1},   {"script", 1, 0, 0, 0, 0},
     {"prefix", 0, 1, 1, 1, 1},     {"suffix", 0, 1, 1, 1, 1}, {"shape", 0, 1, 0, 0, 1},
-    {"next_tag", 0, 1, 0, 0, 1},   {"prev_tag", 0, 1, 0, 0, 1},
+    {"next_tag", 0, 1, 0, 0, 1},   {"prev_tag", 0, 1, 0, 0, 1}, {"cluster", 0, 1, 0, 0, 1},
+    {"case_ratio", 0, 1, 0, 0, 1},
 };
 
 static snlp_status read_group(loader *l, const json_node *node, size_t index, int pos) {
@@ -218,6 +220,12 @@ static snlp_status check_groups(loader *l, int pos) {
                 return failf(l, SNLP_ERR_FORMAT, "feature group names are not unique");
         if (m->kinds[i] == SNLP_SCRIPT) fixed = 32;
         else if (m->kinds[i] == SNLP_SHAPE) fixed = 144;
+        else if (m->kinds[i] == SNLP_CLUSTER || m->kinds[i] == SNLP_CASE_RATIO) {
+            if (!m->lexicon.count)
+                return failf(l, SNLP_ERR_FORMAT, "feature group '%s' needs a word lexicon",
+                             g->name);
+            fixed = m->kinds[i] == SNLP_CLUSTER ? m->lexicon.clusters : SNLP_RATIO_IDS;
+        }
         else if (group_stage == 1) fixed = m->label_count + 2;
         else if (group_stage == 2) fixed = m->label_count + (next_tags ? 2 : 1);
         if (fixed && g->buckets != fixed)
@@ -233,19 +241,19 @@ static snlp_status check_groups(loader *l, int pos) {
 static snlp_status read_features(loader *l, const json_node *root, int pos) {
     static const char *const langid_keys[] = {"groups", "max_chars", NULL};
     static const char *const pos_keys[] = {"groups", NULL};
-    static const char *const pos_optional[] = {"known_words", NULL};
+    static const char *const pos_optional[] = {"known_words", "lexicon", NULL};
     static const char *const known_keys[] = {"bits", "seed", NULL};
+    static const char *const lexicon_keys[] = {"slots", "seed", "clusters", "probes", "words",
+                                               NULL};
     snlp_model *m = l->model;
-    const json_node *features = json_member(&l->doc, root, "features"), *groups, *known;
+    const json_node *features = json_member(&l->doc, root, "features"), *groups, *known,
+                    *lexicon;
     int64_t value;
     size_t i = 0;
     uint32_t k;
     snlp_status status;
     if (!features || features->type != JSON_OBJECT)
         return failf(l, SNLP_ERR_FORMAT, "features: expected an object");
-    if (pos && json_member(&l->doc, features, "lexicon")) /* docs/FORMAT.md, issue 14 */
-        return failf(l, SNLP_ERR_UNSUPPORTED, "features: a word lexicon (cluster and "
-                     "case_ratio groups), which this runtime does not read yet");
     if (!has_keys(l, features, pos ? pos_keys : langid_keys, pos ? pos_optional : NULL,
                   "features"))
         return SNLP_ERR_FORMAT;
@@ -265,6 +273,23 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
         if (!get_int(l, known, "seed", 0, UINT32_MAX, &value, "known_words"))
             return SNLP_ERR_FORMAT;
         m->known_word_seed = (uint32_t)value;
+    }
+    lexicon = pos ? json_member(&l->doc, features, "lexicon") : NULL;
+    if (lexicon && lexicon->type != JSON_NULL) { /* docs/FORMAT.md: the word lexicon */
+        int64_t slots, seed, clusters, probes, words;
+        if (lexicon->type != JSON_OBJECT)
+            return failf(l, SNLP_ERR_FORMAT, "lexicon: expected an object");
+        if (!has_keys(l, lexicon, lexicon_keys, NULL, "lexicon") ||
+            !get_int(l, lexicon, "slots", 1, UINT32_MAX, &slots, "lexicon") ||
+            !get_int(l, lexicon, "seed", 0, UINT32_MAX, &seed, "lexicon") ||
+            !get_int(l, lexicon, "clusters", 1, 1024, &clusters, "lexicon") ||
+            !get_int(l, lexicon, "probes", 1, UINT32_MAX, &probes, "lexicon") ||
+            !get_int(l, lexicon, "words", 0, INT64_MAX, &words, "lexicon"))
+            return SNLP_ERR_FORMAT;
+        m->lexicon.count = (uint32_t)slots;
+        m->lexicon.seed = (uint32_t)seed;
+        m->lexicon.clusters = (uint32_t)clusters;
+        m->lexicon.probes = (uint32_t)probes;
     }
     groups = json_member(&l->doc, features, "groups");
     if (!groups || groups->type != JSON_ARRAY || groups->count < 1)
@@ -424,6 +449,15 @@ static snlp_status check_arrays(loader *l) {
             return failf(l, SNLP_ERR_FORMAT, "array 'known_words' is missing or has the wrong "
                          "dtype or shape");
         m->known_words = a->view.data;
+        expected++;
+    }
+    if (m->lexicon.count) {
+        const array_entry *a = find_array(m, "lexicon");
+        if (!a || a->view.dtype != SNLP_I32 || a->view.rows != m->lexicon.count ||
+            a->view.cols != 1)
+            return failf(l, SNLP_ERR_FORMAT, "array 'lexicon' is missing or has the wrong "
+                         "dtype or shape");
+        m->lexicon.slots = a->view.data;
         expected++;
     }
     if (expected != m->array_count)
@@ -679,6 +713,10 @@ snlp_kind snlp_model_group_kind(const snlp_model *m, size_t group) { return m->k
 
 uint64_t snlp_model_group_reciprocal(const snlp_model *m, size_t group) {
     return m->reciprocals[group];
+}
+
+const snlp_lexicon *snlp_model_lexicon(const snlp_model *m) {
+    return m->lexicon.slots ? &m->lexicon : NULL;
 }
 
 const uint8_t *snlp_model_known_words(const snlp_model *m, uint32_t *bits, uint32_t *seed) {

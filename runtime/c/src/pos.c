@@ -40,16 +40,53 @@ static uint32_t shape_id(const uint32_t *cp, size_t n) {
     return ((word_case * 3 + digit_class) * 3 + punct_class) * 4 + length_class;
 }
 
+/* The slot of UTF-8 `bytes` in the word lexicon, 0 when it is not there
+ * (docs/FORMAT.md, "cluster and case_ratio"). */
+static uint32_t lexicon_slot(const snlp_lexicon *x, const uint8_t *bytes, size_t size) {
+    uint32_t h = snlp_murmur3(bytes, size, x->seed), fingerprint = h >> 16 ? h >> 16 : 1;
+    for (uint32_t p = 0; p < x->probes; p++) {
+        uint32_t v = snlp_read_u32(x->slots + 4 * (size_t)(((uint64_t)(h % x->count) + p) %
+                                                           x->count));
+        if (!v) return 0;
+        if ((v & 0xFFFF) == fingerprint) return v;
+    }
+    return 0;
+}
+
+/* The cluster and case_ratio ids of a token, given as `size` bytes and
+ * decoded (as written) in s->token; s->scratch and s->utf8 serve as scratch. */
+static int lexical_ids(const snlp_lexicon *x, snlp_state *s, const char *token, size_t size,
+                       uint32_t *ids) {
+    uint32_t exact = lexicon_slot(x, (const uint8_t *)token, size);
+    ids[0] = (exact >> 16) & 0x3FF;
+    if (!ids[0]) { /* its lowercase form's cluster */
+        size_t bytes = 0;
+        if (snlp_lowercase(&s->token, &s->scratch) ||
+            snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * s->scratch.count + 1, 1))
+            return -1;
+        for (size_t i = 0; i < s->scratch.count; i++)
+            bytes += snlp_utf8_encode(s->scratch.data[i], s->utf8 + bytes);
+        ids[0] = (lexicon_slot(x, s->utf8, bytes) >> 16) & 0x3FF;
+    }
+    ids[1] = s->token.count &&
+                     snlp_in_ranges(snlp_is_upper, snlp_is_upper_count, s->token.data[0])
+                 ? 1 + ((exact >> 26) & 0xF)
+                 : 0;
+    return 0;
+}
+
 /* Frame the piece's tokens and the two padding words into state->framed,
- * with their UTF-8 bytes, shapes and known-word flags. */
+ * with their UTF-8 bytes, shapes, known-word flags and lexicon ids. */
 static int frame_words(const snlp_model *model, snlp_state *s, const char *const *tokens,
                        const size_t *sizes, size_t n) {
     static const uint32_t pads[2][3] = {{'^', 0x03, '$'}, {'^', 0x04, '$'}};
     uint32_t bits = 0, seed = 0;
     const uint8_t *bitmap = snlp_model_known_words(model, &bits, &seed);
+    const snlp_lexicon *lexicon = snlp_model_lexicon(model);
     if (snlp_grow((void **)&s->word_start, &s->word_capacity, n + 3, sizeof *s->word_start) ||
         snlp_grow((void **)&s->shape, &s->shape_capacity, n + 2, sizeof *s->shape) ||
-        snlp_grow((void **)&s->known, &s->known_capacity, n + 2, 1))
+        snlp_grow((void **)&s->known, &s->known_capacity, n + 2, 1) ||
+        snlp_grow((void **)&s->lexical, &s->lexical_capacity, 2 * (n + 2), sizeof *s->lexical))
         return -1;
     s->framed.count = 0;
     for (size_t w = 0; w < n + 2; w++) {
@@ -58,6 +95,9 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
             if (snlp_decode_utf8((const uint8_t *)tokens[w], sizes[w], SIZE_MAX, &s->token))
                 return -1;
             s->shape[w] = shape_id(s->token.data, s->token.count); /* as written */
+            s->lexical[2 * w] = s->lexical[2 * w + 1] = 0;
+            if (lexicon && lexical_ids(lexicon, s, tokens[w], sizes[w], s->lexical + 2 * w))
+                return -1;
             if (snlp_normalize_token(&s->token, &s->scratch) ||
                 snlp_reserve(&s->framed, s->framed.count + s->token.count + 2))
                 return -1;
@@ -72,6 +112,7 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
             memcpy(s->framed.data + s->framed.count, pads[w - n], sizeof pads[0]);
             s->framed.count += 3;
             s->shape[w] = shape_id(pads[w - n], 3);
+            s->lexical[2 * w] = s->lexical[2 * w + 1] = 0;
         }
     }
     s->word_start[n + 2] = s->framed.count;
@@ -106,6 +147,8 @@ static void static_features(const snlp_state *s, const snlp_group *g, snlp_kind 
         ids[(*count)++] = snlp_span_hash(s, start, b, 4 * (g->order + 1), g->seed) % g->buckets;
     } else if (kind == SNLP_SHAPE) {
         ids[(*count)++] = s->shape[w];
+    } else if (kind == SNLP_CLUSTER || kind == SNLP_CASE_RATIO) {
+        ids[(*count)++] = s->lexical[2 * w + (kind == SNLP_CASE_RATIO)];
     } else { /* char_ngram: the focus token itself, pooled */
         *count = snlp_ngram_ids(s, s->word_start[t], s->word_start[t + 1], g, reciprocal, ids);
     }

@@ -293,6 +293,12 @@ static void lowercase(const snlp_codepoints *text, snlp_codepoints *out, int *fa
     }
 }
 
+int snlp_lowercase(const snlp_codepoints *in, snlp_codepoints *out) {
+    int failed = 0;
+    lowercase(in, out, &failed);
+    return failed ? -1 : 0;
+}
+
 int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch) {
     int failed = 0, changed;
     strip_markup(text);

@@ -15,7 +15,10 @@ feature ids, weights and logits.
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +46,24 @@ def train_models() -> None:
     treebank.write_text(synthetic_treebank(40), encoding="utf-8")
     sentences = read_conllu(treebank)
     treebank.unlink()
-    config = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["features"],
-                                              "known_word_bits": 256}}
-    PosTagger("60KB", config=config, epochs=1).fit(
-        [s.forms for s in sentences], [s.tags for s in sentences]).save(
-        GOLDEN / "tiny-pos.snlp")
+    # With a word lexicon (cluster and case_ratio groups), from a made-up source.
+    from tests.test_lexicon import CLUSTERS, PROBABILITIES
+
+    groups = TINY_POS_CONFIG["features"]["groups"]
+    config = {**TINY_POS_CONFIG, "features": {
+        **TINY_POS_CONFIG["features"], "known_word_bits": 256, "lexicon_words": 12,
+        "groups": groups[:-2] + [{"name": "cluster", "kind": "cluster"},
+                                 {"name": "cluster-1", "kind": "cluster", "offset": -1},
+                                 {"name": "case", "kind": "case_ratio", "dims": 4}]
+        + groups[-2:]}}
+    with tempfile.TemporaryDirectory() as source:
+        for name, table in (("en_lexeme_cluster.json.gz", CLUSTERS),
+                            ("en_lexeme_prob.json.gz", PROBABILITIES)):
+            (Path(source) / name).write_bytes(gzip.compress(json.dumps(table).encode(),
+                                                            mtime=0))
+        PosTagger("80KB", config=config, epochs=1, lexicon=source).fit(
+            [s.forms for s in sentences], [s.tags for s in sentences]).save(
+            GOLDEN / "tiny-pos.snlp")
 
 
 def expected(path: Path) -> str:
