@@ -6,6 +6,10 @@ one core), and the training data's licence. ``--split dev`` measures on dev inst
     python benchmarks/pos_shipped.py --train      # trains models/pos-<code>.snlp, then measures
     python benchmarks/pos_shipped.py --train --jobs 2   # the same models, two trained at a time
     python benchmarks/pos_shipped.py              # measures the models as they are
+    python benchmarks/pos_shipped.py --train --only en   # one model
+
+A model with a word lexicon (``lexicon = true``) needs spacy-lookups-data
+installed (``pip install smallnlp[lexicon]``) to train.
 """
 
 from __future__ import annotations
@@ -41,14 +45,30 @@ def measure(model_path: Path, train: Path, test: Path) -> dict:
             "tokens_per_s": len(hits) / seconds}
 
 
+def lexicon_source() -> str:
+    """spacy-lookups-data's data folder (the word lexicon's source)."""
+    try:
+        import importlib.resources
+
+        return str(importlib.resources.files("spacy_lookups_data") / "data")
+    except ModuleNotFoundError:
+        sys.exit("a model with a word lexicon needs spacy-lookups-data: "
+                 "pip install smallnlp[lexicon]")
+
+
 def train(name: str, entry: dict, args: argparse.Namespace) -> None:
     folder = args.data / name
     start = time.perf_counter()
     command = [sys.executable, "-m", "smallnlp.cli", "train", "pos",
-               "--train", str(folder / "train.conllu"),
+               "--train", str(folder / "train.conllu"), "--licence", entry["licence"],
                "--dev", str(folder / "dev.conllu"), "--memory-budget", args.memory_budget,
-               "--output", str(args.models / f"pos-{entry['code']}.snlp"),
-               "--licence", entry["licence"]]
+               "--output", str(args.models / f"pos-{entry['code']}.snlp")]
+    for extra, licence in zip(entry.get("extra_train", []), entry.get("extra_licences", [])):
+        command += ["--train", str(args.data / extra), "--licence", licence]
+    if "config" in entry:
+        command += ["--config", entry["config"]]
+    if entry.get("lexicon"):
+        command += ["--lexicon", lexicon_source()]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode:  # progress bars are not shown, but a failure's output is
         sys.exit(f"{name}: training failed:\n{result.stdout}{result.stderr}")
@@ -66,11 +86,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1,
                         help="models trained at a time (each training is deterministic, so "
                         "this changes no model)")
+    parser.add_argument("--only", nargs="+", metavar="CODE",
+                        help="only these models (language codes)")
     args = parser.parse_args()
     one_blas_thread()
     from smallnlp.config import load_toml
 
     treebanks = load_toml(REPO / "configs" / "pos_models.toml")[0]["treebanks"]
+    if args.only:
+        treebanks = {k: v for k, v in treebanks.items() if v["code"] in args.only}
     if args.train:
         with ThreadPoolExecutor(args.jobs) as pool:
             list(pool.map(lambda item: train(*item, args), treebanks.items()))

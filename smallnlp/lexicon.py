@@ -104,6 +104,8 @@ class Lexicon:
             hit = open_ & ((slot & 0xFFFF) == fingerprints) & (slot != 0)
             found[hit] = slot[hit]
             open_ &= ~hit & (slot != 0)
+            if not open_.any():  # most lookups end within a few slots
+                break
         return found
 
     def token_ids(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
