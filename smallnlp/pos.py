@@ -199,6 +199,11 @@ class PosMetadata(ModelMetadata):
                                    lexicon_clusters=lexicon.clusters if lexicon else 0)
 
 
+def _known_word_bytes(config: PosConfig, budget: int) -> int:
+    """The known-word bitmap's bytes under ``budget`` (the planner's share)."""
+    return known_word_bits(budget, config.features.known_word_bits) // 8
+
+
 def _lexical_groups(groups) -> list[str]:
     """The groups that read a word lexicon (cluster, case_ratio)."""
     return [g.name for g in groups if g.kind in ("cluster", "case_ratio")]
@@ -250,8 +255,7 @@ class PosTagger(TaskModel):
         distinct = TokenFeaturizer(unsized).distinct_features(sentences)
         context = KindContext(len(labels), two_pass, lexicon.clusters if lexicon else 0)
         shape = self._plan(config, metadata, context, distinct)
-        bits = known_word_bits(metadata["training"]["memory_budget"],
-                               config.features.known_word_bits) // 8 * 8
+        bits = 8 * _known_word_bytes(config, metadata["training"]["memory_budget"])
         featurizer = TokenFeaturizer(shape.groups, lexicon=lexicon)
         word_seeds = [g.seed for g in shape.groups if g.kind == "word"]
         if bits and word_seeds:
@@ -393,8 +397,7 @@ class PosTagger(TaskModel):
         return arrays
 
     def _featurizer_bytes(self, config, budget: int) -> int:
-        return (known_word_bits(budget, config.features.known_word_bits) // 8
-                + bytes_for(config.features.lexicon_words))
+        return _known_word_bytes(config, budget) + bytes_for(config.features.lexicon_words)
 
     def _featurizer_arrays_planned(self, config) -> list[str]:
         return ([name for name, wanted in (("known_words", config.features.known_word_bits),

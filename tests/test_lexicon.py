@@ -5,6 +5,7 @@ back; cluster and case_ratio groups train and tag with it."""
 import gzip
 import importlib.util
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,12 +25,18 @@ PROBABILITIES = {"the": -3.0, "The": -5.5, "a": -4.0, "cat": -9.0, "dog": -9.5, 
                  "rareword": -18.0, "Zz": -17.0}
 
 
-@pytest.fixture
-def source(tmp_path):
+def write_source(folder: Path) -> Path:
+    """A made-up spacy-lookups-data folder (gzip without a time stamp, so the
+    same bytes every time) in ``folder``."""
     for name, table in (("en_lexeme_cluster.json.gz", CLUSTERS),
                         ("en_lexeme_prob.json.gz", PROBABILITIES)):
-        (tmp_path / name).write_bytes(gzip.compress(json.dumps(table).encode()))
-    return tmp_path
+        (folder / name).write_bytes(gzip.compress(json.dumps(table).encode(), mtime=0))
+    return folder
+
+
+@pytest.fixture
+def source(tmp_path):
+    return write_source(tmp_path)
 
 
 def test_lookups_exact_then_lowercased(source):
@@ -58,8 +65,7 @@ def _config(tmp_path, words: int):
                                  {"name": "case", "kind": "case_ratio", "dims": 4}]
         + groups[-2:]}}
     path = tmp_path / "lexicon.toml"
-    text = _toml(config).replace("dims = 8\n", f"dims = 8\nlexicon_words = {words}\n", 1)
-    path.write_text(text)
+    path.write_text(_toml(config))
     return path
 
 

@@ -205,7 +205,7 @@ def _toml(config: dict) -> str:
     import json
     lines = ["[training]"] + [f"{k} = {v!r}" for k, v in config["training"].items()]
     lines.append("[features]")
-    lines.append(f"dims = {config['features']['dims']}")
+    lines += [f"{k} = {v!r}" for k, v in config["features"].items() if k != "groups"]
     for group in config["features"]["groups"]:
         lines.append("[[features.groups]]")
         lines += [f"{k} = {json.dumps(v)}" for k, v in group.items()]

@@ -15,8 +15,6 @@ feature ids, weights and logits.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -47,7 +45,7 @@ def train_models() -> None:
     sentences = read_conllu(treebank)
     treebank.unlink()
     # With a word lexicon (cluster and case_ratio groups), from a made-up source.
-    from tests.test_lexicon import CLUSTERS, PROBABILITIES
+    from tests.test_lexicon import write_source
 
     groups = TINY_POS_CONFIG["features"]["groups"]
     config = {**TINY_POS_CONFIG, "features": {
@@ -56,11 +54,8 @@ def train_models() -> None:
                                  {"name": "cluster-1", "kind": "cluster", "offset": -1},
                                  {"name": "case", "kind": "case_ratio", "dims": 4}]
         + groups[-2:]}}
-    with tempfile.TemporaryDirectory() as source:
-        for name, table in (("en_lexeme_cluster.json.gz", CLUSTERS),
-                            ("en_lexeme_prob.json.gz", PROBABILITIES)):
-            (Path(source) / name).write_bytes(gzip.compress(json.dumps(table).encode(),
-                                                            mtime=0))
+    with tempfile.TemporaryDirectory() as folder:
+        source = write_source(Path(folder))
         PosTagger("80KB", config=config, epochs=1, lexicon=source).fit(
             [s.forms for s in sentences], [s.tags for s in sentences]).save(
             GOLDEN / "tiny-pos.snlp")
