@@ -111,8 +111,9 @@ size_t snlp_workspace_doubles(const snlp_model *model);
 
 /* Logits (label_count doubles) for one input, from its features in every
  * group (`groups` has snlp_model_group_count entries): pooled 8-bit rows,
- * concatenated, hidden ReLU, output layer (dense layers in double, as the
- * Python reference). Divide by the temperature before a softmax.
+ * concatenated, hidden ReLU, output layer (dense layers in float32; the
+ * Python reference uses float64, docs/FORMAT.md). Divide by the temperature
+ * before a softmax.
  * SNLP_ERR_ARGUMENT if an id is outside its group. */
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
                               double *workspace, double *logits);
