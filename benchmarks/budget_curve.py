@@ -2,7 +2,11 @@
 accuracy as a markdown table (every file is checked to be within its budget).
 
     python benchmarks/budget_curve.py langid --budgets 50KB,100KB,200KB,500KB,1MB,4MB --epochs 6
-    python benchmarks/budget_curve.py pos --budgets 100KB,250KB,500KB,1MB,2MB
+    python benchmarks/budget_curve.py pos --budgets 150KB,250KB,500KB,1MB,2MB --epochs 12
+    python benchmarks/budget_curve.py pos --budgets 2MB,3MB,4MB --epochs 12 --members 1
+
+A tagger's budget of 2 MB or more holds several members (``budget.members_for``);
+``--members`` sets their number instead (1: one network however large the budget).
 """
 
 from __future__ import annotations
@@ -43,18 +47,19 @@ def langid_run(budget: str, epochs: int | None, out: Path) -> tuple[int, object,
     return size, model.plan_, scores
 
 
-def pos_run(budget: str, epochs: int | None, out: Path, treebank: str = "English-EWT"
-            ) -> tuple[int, object, dict]:
+def pos_run(budget: str, epochs: int | None, out: Path, members: int | None = None,
+            treebank: str = "English-EWT") -> tuple[int, object, dict]:
     folder = DATA / "ud" / treebank
     train, dev = read_conllu(folder / "train.conllu"), read_conllu(folder / "dev.conllu")
-    tagger = PosTagger(memory_budget=budget, epochs=epochs)
+    tagger = PosTagger(memory_budget=budget, epochs=epochs, members=members)
     tagger.fit([s.forms for s in train], [s.tags for s in train],
                [s.forms for s in dev], [s.tags for s in dev])
     size = tagger.save(out)
     loaded = PosTagger.load(out)
     predicted = [t for tags in loaded.tag_batch([s.forms for s in dev]) for t in tags]
     gold = [t for s in dev for t in s.tags]
-    return size, tagger.plan_, {"dev UPOS": np.mean([g == p for g, p in zip(gold, predicted)])}
+    return size, tagger.plan_, {"members": len(loaded.networks_),
+                                "dev UPOS": np.mean([g == p for g, p in zip(gold, predicted)])}
 
 
 def main() -> None:
@@ -62,25 +67,37 @@ def main() -> None:
     parser.add_argument("task", choices=["langid", "pos"])
     parser.add_argument("--budgets", required=True)
     parser.add_argument("--epochs", type=int, help="override the config's epochs")
+    parser.add_argument("--members", type=int,
+                        help="pos: networks per model (default: as the budget planner decides)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/smallnlp-curve"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    run = langid_run if args.task == "langid" else pos_run
+    if args.task == "langid":
+        if args.members is not None:
+            parser.error("--members is for pos")
+        run = langid_run
+    else:
+        def run(budget: str, epochs: int | None, out: Path) -> tuple[int, object, dict]:
+            return pos_run(budget, epochs, out, args.members)
     rows = []
     for budget in args.budgets.split(","):
         start = time.perf_counter()
-        size, shape, scores = run(budget, args.epochs, args.out / f"{args.task}-{budget}.snlp")
+        name = f"{args.task}-{budget}" + (f"-x{args.members}" if args.members else "")
+        size, shape, scores = run(budget, args.epochs, args.out / f"{name}.snlp")
         assert size <= parse_size(budget), (budget, size)
         rows.append((budget, size, shape, scores, time.perf_counter() - start))
         print(budget, size, {k: round(float(v), 4) for k, v in scores.items()}, flush=True)
-    names = list(rows[0][3])
-    print(f"\n| budget | file bytes | dims | hidden | total buckets | {' | '.join(names)} "
-          "| train s |")
-    print("|---|---:|---:|---:|---:|" + "---:|" * len(names) + "---:|")
+    names = [name for name in rows[0][3] if name != "members"]
+    counts = "members" in rows[0][3]
+    print(f"\n| budget |{' members |' if counts else ''} file bytes | dims | hidden "
+          f"| total buckets | {' | '.join(names)} | train s |")
+    print("|---|" + "---:|" * (4 + counts) + "---:|" * len(names) + "---:|")
     for budget, size, shape, scores, seconds in rows:
         cells = " | ".join(f"{100 * scores[n]:.2f}%" for n in names)
-        print(f"| {budget} | {size:,} | {max(g.dims for g in shape.groups)} | {shape.hidden} "
-              f"| {sum(g.buckets for g in shape.groups):,} | {cells} | {seconds:.0f} |")
+        members = f" {scores['members']} |" if counts else ""
+        print(f"| {budget} |{members} {size:,} | {max(g.dims for g in shape.groups)} "
+              f"| {shape.hidden} | {sum(g.buckets for g in shape.groups):,} | {cells} "
+              f"| {seconds:.0f} |")
 
 
 if __name__ == "__main__":

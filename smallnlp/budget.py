@@ -23,6 +23,11 @@ buckets and wider rows at 8 bits beat fewer at 32 bits:
 
 A tagger's known-word bitmap comes off the top, before all this: the configured
 size, but at most ``KNOWN_WORDS_SHARE`` of the budget (``known_word_bits``).
+
+A tagger's budget of ``k`` × ``MEMBER_BYTES`` or more holds ``k`` members
+(``members_for``): networks of the same features, trained from different
+seeds, whose tag probabilities are averaged. They share the featurizer's
+arrays and the metadata; each is planned as above in an even share of the rest.
 """
 
 from __future__ import annotations
@@ -38,6 +43,12 @@ from .features import GroupSpec, KindContext, kind_of
 from .spec import array_count
 
 SMALL_BUDGET = 128_000
+# Past about this many bytes a budget buys a tagger more as one more member
+# (networks averaged) than as a bigger network (the memory-accuracy curve,
+# README; benchmarks/budget_curve.py pos --members).
+MEMBER_BYTES = 1_000_000
+# The most members the planner chooses: each costs its share of the time.
+MAX_PLANNED_MEMBERS = 4
 HIDDEN_LADDER = (256, 192, 128, 96, 64, 48, 32)
 DENSE_SHARE = 0.25
 MIN_BUCKETS = 64
@@ -79,6 +90,12 @@ def known_word_bits(budget: int, requested: int) -> int:
     """Bits of the known-word bitmap: ``requested``, capped so that it takes at
     most ``KNOWN_WORDS_SHARE`` of the budget (a whole number of bytes)."""
     return 8 * min(requested // 8, int(budget * KNOWN_WORDS_SHARE))
+
+
+def members_for(budget: int) -> int:
+    """How many members a tagger of ``budget`` bytes has: one per
+    ``MEMBER_BYTES``, at least one, at most ``MAX_PLANNED_MEMBERS``."""
+    return max(1, min(MAX_PLANNED_MEMBERS, budget // MEMBER_BYTES))
 
 
 def dense_bytes(input_dims: int, hidden: int, n_labels: int) -> int:

@@ -208,7 +208,7 @@ class LanguageIdentifier(TaskModel):
         network = FeedForwardNetwork.initialise(
             [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(label_names), rng)
         result = fit(network, groups, y, options, rng, progress=progress, dev=dev)
-        self._finish(network, featurizer, metadata, result, dev, int(len(y)))
+        self._finish([network], featurizer, metadata, [result], dev, int(len(y)))
         if dev_texts is not None:
             self._calibrate(dev_texts, [label_index[x] for x in dev_labels], rng)
         return self
@@ -239,9 +239,9 @@ class LanguageIdentifier(TaskModel):
         return {"features": {"max_chars": WIDEST_INT},
                 "calibration": _calibration_entry(WIDEST_FLOAT, widest, widest)}
 
-    def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
+    def _set_state(self, networks: list[FeedForwardNetwork], featurizer, labels: list[str],
                    metadata: dict) -> None:
-        super()._set_state(network, featurizer, labels, metadata)
+        super()._set_state(networks, featurizer, labels, metadata)
         self.temperature_ = float((metadata.get("calibration") or {}).get("temperature", 1.0))
 
     def _describe_features(self, featurizer: TextFeaturizer) -> dict:

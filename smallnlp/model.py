@@ -16,6 +16,7 @@ import numpy as np
 
 from . import __version__, modelfile, spec
 from .budget import (
+    FILE_OVERHEAD,
     MIN_BUCKETS,
     Plan,
     check_training_memory,
@@ -47,13 +48,21 @@ LOADED_BYTES_PER_METADATA_BYTE = 2
 LOADED_BYTES_FIXED = 8192
 
 
+def file_arrays(networks: list[FeedForwardNetwork],
+                featurizer_arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every array of a model file: each member network's, then the featurizer's."""
+    arrays = {}
+    for member, network in enumerate(networks):
+        arrays.update(network.to_arrays(member))
+    return {**arrays, **featurizer_arrays}
+
+
 def save_model(path: str | os.PathLike, schema: type[spec.ModelMetadata], metadata: dict,
-               network: FeedForwardNetwork,
+               networks: list[FeedForwardNetwork],
                featurizer_arrays: dict[str, np.ndarray] | None = None) -> int:
     """Write the 8-bit model atomically, after checking it against ``schema``
     (a file this writes always loads) and its memory budget."""
-    arrays = {**network.to_arrays(), **(featurizer_arrays or {})}
-    payload = modelfile.encode(metadata, arrays)
+    payload = modelfile.encode(metadata, file_arrays(networks, featurizer_arrays or {}))
     spec.check(schema, *modelfile.decode(payload, str(path))[:2], str(path))
     budget = metadata.get("training", {}).get("memory_budget")
     if budget is not None and len(payload) > budget:
@@ -61,6 +70,20 @@ def save_model(path: str | os.PathLike, schema: type[spec.ModelMetadata], metada
                              f"memory budget of {budget:,} bytes")
     modelfile.write_atomic(path, payload)
     return len(payload)
+
+
+def members_record(results: list[TrainResult],
+                   accuracies: list[tuple[float, float] | None],
+                   ensemble_accuracy: float | None) -> dict:
+    """What a file of several members adds to its ``training`` entry: the
+    runs of the members after the first (whose run is the entry itself) and
+    the dev accuracy of all of them averaged."""
+    record: dict = {"members": [{"member": member, **result.record(accuracy)}
+                                for member, (result, accuracy)
+                                in enumerate(zip(results, accuracies), start=1)]}
+    if ensemble_accuracy is not None:
+        record["ensemble_dev_accuracy"] = ensemble_accuracy
+    return record
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +122,8 @@ class TaskModel:
         self.config = config
         self.epochs = epochs
         self.seed = seed
-        self.network_: FeedForwardNetwork | None = None
+        self.network_: FeedForwardNetwork | None = None  # the first of networks_
+        self.networks_: list[FeedForwardNetwork] = []  # a file's members (one, or more)
         self.featurizer_ = None
         self.labels_: list[str] = []
         self.metadata_: dict = {}
@@ -143,11 +167,13 @@ class TaskModel:
         return config, options, np.random.default_rng(self.seed), metadata
 
     def _plan(self, config, metadata: dict, context: KindContext,
-              distinct: dict[str, int]) -> Plan:
-        """Plan the shape within the budget, or refuse the budget stating the
-        smallest one that is accepted. No hashed group gets more buckets than
-        it has ``distinct`` features in the training data (they would stay
-        empty), nor a network too big to train in the memory there is."""
+              distinct: dict[str, int], members: int = 1) -> Plan:
+        """Plan the shape of each of ``members`` networks within the budget,
+        or refuse the budget stating the smallest one that is accepted. The
+        members share the featurizer, the metadata and its reserve, and
+        split the rest evenly. No hashed group gets more buckets than it has
+        ``distinct`` features in the training data (they would stay empty),
+        nor a network too big to train in the memory there is."""
         budget, groups = metadata["training"]["memory_budget"], config.features.groups
         minimum = 0
         while True:  # the reserve grows with the budget (a tagger's bitmap): a fixed point
@@ -162,55 +188,79 @@ class TaskModel:
             t, max_buckets=max(MIN_BUCKETS, min(t.max_buckets or distinct[t.name],
                                                 distinct[t.name])))
             for t in groups)
-        self.plan_ = plan(budget, capped, context, dims=config.features.dims,
-                          metadata_bytes=self._reserve(config, metadata, budget))
+        reserve = self._reserve(config, metadata, budget, members)
+        member_budget = reserve + FILE_OVERHEAD + (budget - reserve - FILE_OVERHEAD) // members
+        self.plan_ = plan(member_budget, capped, context, dims=config.features.dims,
+                          metadata_bytes=reserve)
         check_training_memory(self.plan_)
         return self.plan_
 
-    def _reserve(self, config, metadata: dict, budget: int) -> int:
-        """What a model of ``budget`` needs besides its network's arrays. The
+    def _reserve(self, config, metadata: dict, budget: int, members: int = 1) -> int:
+        """What a model of ``budget`` needs besides its networks' arrays. The
         metadata is only complete after training, so this is what ``spec``
         says its widest form takes; then the featurizer's arrays, and the
-        Python objects a loaded model holds besides the file's bytes."""
+        Python objects a loaded model holds besides the file's bytes. With
+        several members, the arrays of all but the first (whose share
+        ``plan`` counts) and their alignment."""
         templates: tuple[GroupTemplate, ...] = config.features.groups
-        run = TrainResult.widest(metadata["training"]["options"]["epochs"]).record(
+        epochs = metadata["training"]["options"]["epochs"]
+        run = TrainResult.widest(epochs).record(
             (spec.WIDEST_FLOAT, spec.WIDEST_FLOAT), **{self.count_key: spec.WIDEST_INT})
         # The budget at its widest too, so that a budget's digits do not move
         # the minimum that a too-small budget is told.
         training = {**metadata["training"], "memory_budget": spec.WIDEST_INT, **run}
+        if members > 1:
+            training.update(members_record(
+                [TrainResult.widest(epochs)] * (members - 1),
+                [(spec.WIDEST_FLOAT, spec.WIDEST_FLOAT)] * (members - 1), spec.WIDEST_FLOAT))
         task = self._widest_task_metadata()
         groups = [spec.widest_group(t.name, t.kind) for t in templates]
         widest = {**metadata, **task, "hidden": spec.WIDEST_INT, "training": training,
-                  "features": {"groups": groups, **task.get("features", {})}}
+                  "features": {"groups": groups, **task.get("features", {})},
+                  **({"members": spec.WIDEST_INT} if members > 1 else {})}
         featurizer_bytes = self._featurizer_bytes(config, budget)
         task_arrays = tuple(self._featurizer_arrays_planned(config))
-        metadata_bytes = spec.metadata_bytes(widest, task_arrays)
+        metadata_bytes = spec.metadata_bytes(widest, task_arrays, members)
         loaded_objects = (LOADED_BYTES_FIXED + LOADED_BYTES_PER_GROUP * len(templates)
                           + LOADED_BYTES_PER_ARRAY * spec.array_count(len(templates),
-                                                                      len(task_arrays))
+                                                                      len(task_arrays), members)
                           + LOADED_BYTES_PER_METADATA_BYTE * metadata_bytes)
+        # plan() counts one network's alignment; the others' is reserved here.
+        other_members = ALIGNMENT * (spec.array_count(len(templates), 0, members)
+                                     - spec.array_count(len(templates)))
         return (metadata_bytes + featurizer_bytes + ALIGNMENT * len(task_arrays)
-                + loaded_objects)
+                + loaded_objects + other_members)
 
-    def _finish(self, network: FeedForwardNetwork, featurizer, metadata: dict,
-                result: TrainResult, dev: Callable[[FeedForwardNetwork], float] | None,
-                count: int) -> None:
-        """Record the training run (the float-vs-8-bit dev gap is only
-        measurable here, before the float weights are dropped) and keep the model."""
-        accuracies = None if dev is None else (dev(network), dev(network.quantized()))
-        metadata["training"].update(result.record(accuracies, **{self.count_key: count}))
-        self._set_state(network, featurizer, metadata["labels"], metadata)
-        self.training_result_ = result
-        self.float_network_ = network
+    def _finish(self, networks: list[FeedForwardNetwork], featurizer, metadata: dict,
+                results: list[TrainResult], dev: Callable[[FeedForwardNetwork], float] | None,
+                count: int,
+                ensemble_dev: Callable[[list[FeedForwardNetwork]], float] | None = None
+                ) -> None:
+        """Record the training run of each member (the float-vs-8-bit dev gap
+        is only measurable here, before the float weights are dropped) and of
+        their average (``ensemble_dev``), and keep the model."""
+        accuracies = [None if dev is None else (dev(n), dev(n.quantized())) for n in networks]
+        metadata["training"].update(results[0].record(accuracies[0],
+                                                      **{self.count_key: count}))
+        if len(networks) > 1:
+            ensemble = None if ensemble_dev is None else ensemble_dev(
+                [n.quantized() for n in networks])
+            metadata["training"].update(members_record(results[1:], accuracies[1:], ensemble))
+        self._set_state(networks, featurizer, metadata["labels"], metadata)
+        self.training_result_ = results[0]
+        self.float_network_ = networks[0]
 
-    def _set_state(self, network: FeedForwardNetwork, featurizer, labels: list[str],
+    def _set_state(self, networks: list[FeedForwardNetwork], featurizer, labels: list[str],
                    metadata: dict) -> None:
-        self.network_ = network if network.is_quantized() else network.quantized()
+        self.networks_ = [n if n.is_quantized() else n.quantized() for n in networks]
+        self.network_ = self.networks_[0]
         self._c_model, self.backend = None, "numpy"  # new weights: not the file's any more
         self.featurizer_ = featurizer
         self.labels_ = [str(label) for label in labels]
-        self.metadata_ = {**metadata, "features": self._describe_features(featurizer),
-                          "hidden": self.network_.hidden_size}
+        self.metadata_ = {**{k: v for k, v in metadata.items() if k != "members"},
+                          "features": self._describe_features(featurizer),
+                          "hidden": self.network_.hidden_size,
+                          **({"members": len(networks)} if len(networks) > 1 else {})}
 
     # -- what a task defines --------------------------------------------------------
     def _describe_features(self, featurizer) -> dict:
@@ -243,7 +293,7 @@ class TaskModel:
     def save(self, path: str | os.PathLike) -> int:
         """Write the 8-bit model atomically; refuses to exceed the memory budget."""
         self._require_fitted()
-        return save_model(path, self.metadata_schema, self.metadata_, self.network_,
+        return save_model(path, self.metadata_schema, self.metadata_, self.networks_,
                           self._featurizer_arrays())
 
     @classmethod
@@ -258,9 +308,11 @@ class TaskModel:
         metadata = contents.metadata if contents.version > 1 else spec.upgrade_v1(
             contents.metadata)
         record = spec.check(self.metadata_schema, metadata, contents.arrays, source)
-        network = FeedForwardNetwork.from_arrays(contents.arrays, len(record.features.groups))
+        networks = [FeedForwardNetwork.from_arrays(contents.arrays, len(record.features.groups),
+                                                   member)
+                    for member in range(record.member_count())]
         self.memory_budget = record.training.get("memory_budget")
-        self._set_state(network, self._featurizer_from(record, contents.arrays),
+        self._set_state(networks, self._featurizer_from(record, contents.arrays),
                         list(record.labels), metadata)
 
     # -- pickling -------------------------------------------------------------------
@@ -273,8 +325,8 @@ class TaskModel:
             return dict(self.__dict__)
         payload = modelfile.source_bytes(self.network_.output_bias)
         if payload is None:
-            payload = modelfile.encode(self.metadata_, {**self.network_.to_arrays(),
-                                                        **self._featurizer_arrays()})
+            payload = modelfile.encode(self.metadata_, file_arrays(self.networks_,
+                                                                   self._featurizer_arrays()))
         return {"model file": bytes(payload), "backend": self.backend,
                 "settings": self._settings(),
                 "arguments": {name: getattr(self, name) for name in

@@ -14,7 +14,7 @@ import numpy as np
 
 from .embeddings import EmbeddingStore, FloatEmbedding, QuantizedEmbedding
 from .features import SparseGroup
-from .spec import DENSE_ARRAYS, embedding_arrays
+from .spec import DENSE_ARRAYS, dense_arrays, embedding_arrays
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -157,18 +157,22 @@ class FeedForwardNetwork:
     def is_quantized(self) -> bool:
         return all(isinstance(e, QuantizedEmbedding) for e in self.embeddings)
 
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        """The 8-bit network as named arrays for the model file."""
+    def to_arrays(self, member: int = 0) -> dict[str, np.ndarray]:
+        """The 8-bit network as named arrays for the model file, as its
+        member ``member`` (``spec.member_prefix``)."""
         net = self.quantized()
         arrays = {}
         for index, store in enumerate(net.embeddings):
-            arrays.update(zip(embedding_arrays(index), (store.codes, store.offset, store.scale)))
-        arrays.update({name: getattr(net, name) for name in DENSE_ARRAYS})
+            arrays.update(zip(embedding_arrays(index, member),
+                              (store.codes, store.offset, store.scale)))
+        arrays.update({name: getattr(net, field)
+                       for name, field in zip(dense_arrays(member), DENSE_ARRAYS)})
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], n_groups: int) -> FeedForwardNetwork:
+    def from_arrays(cls, arrays: dict[str, np.ndarray], n_groups: int,
+                    member: int = 0) -> FeedForwardNetwork:
         """Inverse of ``to_arrays`` (``spec.check`` has checked the arrays)."""
-        stores = [QuantizedEmbedding(*(arrays[name] for name in embedding_arrays(i)))
+        stores = [QuantizedEmbedding(*(arrays[name] for name in embedding_arrays(i, member)))
                   for i in range(n_groups)]
-        return cls(stores, *(arrays[name] for name in DENSE_ARRAYS))
+        return cls(stores, *(arrays[name] for name in dense_arrays(member)))

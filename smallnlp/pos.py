@@ -14,10 +14,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from .budget import MIN_BUCKETS, known_word_bits
+from .budget import MIN_BUCKETS, known_word_bits, members_for
 from .config import Features, shipped_file
 from .data import check_label_names, check_labelled
-from .errors import DataError, ModelFileError
+from .errors import ConfigError, DataError, ModelFileError
 from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of, one_per_row
 from .features.kinds import MAX_SEED, two_pass
 from .lexicon import MAX_CLUSTERS, Lexicon, bytes_for
@@ -25,8 +25,8 @@ from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
 from .runtime import check_backend, use_c_backend
 from .schema import option
-from .spec import WIDEST_INT, FeatureRecord, ModelMetadata
-from .train import Progress, fit
+from .spec import MAX_MEMBERS, WIDEST_INT, FeatureRecord, ModelMetadata
+from .train import Progress, TrainResult, fit
 
 TASK = "pos"
 _DECODE_BATCH = 512  # sentences decoded together at most,
@@ -131,6 +131,9 @@ class Tagging:
 class PosConfig(TaskConfig):
     features: PosFeatures
     tagging: Tagging = Tagging()
+    # Networks in the file, their tag probabilities averaged (0: as the
+    # budget planner decides, budget.members_for).
+    members: int = option(0, minimum=0, maximum=MAX_MEMBERS)
 
     def validate(self) -> None:
         if self.features.two_pass() and not self.tagging.first_pass_share > 0:
@@ -185,7 +188,12 @@ class TokenFeatureRecord(FeatureRecord):
 @dataclasses.dataclass(frozen=True)
 class PosMetadata(ModelMetadata):
     features: TokenFeatureRecord
+    # Networks whose tag probabilities are averaged (written when more than one).
+    members: int = option(1, minimum=1, maximum=MAX_MEMBERS)
     task_name: ClassVar[str] = TASK
+
+    def member_count(self) -> int:
+        return self.members
 
     def validate(self) -> None:
         super().validate()
@@ -213,7 +221,9 @@ class PosTagger(TaskModel):
     """Tag tokens with universal POS tags; ``fit`` or ``load`` first.
 
     ``lexicon``: the folder of the word-lexicon source (spacy-lookups-data's
-    ``data``), read by ``fit`` when the config's ``lexicon_words`` is set."""
+    ``data``), read by ``fit`` when the config's ``lexicon_words`` is set.
+    ``members``: how many networks the model averages (overrides the config's
+    ``members``; 0 or None there: the budget decides, ``budget.members_for``)."""
 
     task = TASK
     default_config = "pos"
@@ -223,9 +233,11 @@ class PosTagger(TaskModel):
 
     def __init__(self, memory_budget: str | int | None = None,
                  config: str | os.PathLike | dict | None = None, epochs: int | None = None,
-                 seed: int = 0, lexicon: str | os.PathLike | None = None):
+                 seed: int = 0, lexicon: str | os.PathLike | None = None,
+                 members: int | None = None):
         super().__init__(memory_budget, config, epochs, seed)
         self.lexicon = lexicon
+        self.members = members
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -247,14 +259,15 @@ class PosTagger(TaskModel):
                 raise DataError(f"dev tags not in training data: {', '.join(unknown)}")
         index = {t: i for i, t in enumerate(labels)}
         config, options, rng, metadata = self._setup(labels, data_licences or {}, provenance)
-        tagging = config.tagging
-        metadata["training"]["tagging"] = dataclasses.asdict(tagging)
+        config = dataclasses.replace(config, training=options)  # epochs as overridden
+        metadata["training"]["tagging"] = dataclasses.asdict(config.tagging)
         two_pass = config.features.two_pass()
         lexicon = self._build_lexicon(config, metadata)
         unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
         distinct = TokenFeaturizer(unsized).distinct_features(sentences)
         context = KindContext(len(labels), two_pass, lexicon.clusters if lexicon else 0)
-        shape = self._plan(config, metadata, context, distinct)
+        members = self._member_count(config, metadata["training"]["memory_budget"])
+        shape = self._plan(config, metadata, context, distinct, members)
         bits = 8 * _known_word_bytes(config, metadata["training"]["memory_budget"])
         featurizer = TokenFeaturizer(shape.groups, lexicon=lexicon)
         word_seeds = [g.seed for g in shape.groups if g.kind == "word"]
@@ -264,21 +277,59 @@ class PosTagger(TaskModel):
         y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
         # Teacher forcing: tag features start from the gold tags.
-        groups = featurizer.transform(sentences) + _tag_groups(featurizer, y, y, lengths)
-        network = FeedForwardNetwork.initialise(
-            [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(labels), rng)
-        self._set_state(network, featurizer, labels, metadata)
+        teacher_forced = featurizer.transform(sentences) + _tag_groups(featurizer, y, y, lengths)
 
-        dev = None
+        dev = ensemble_dev = None
         if dev_sentences is not None:
             dev_gold = np.array([index.get(t, -1) for s in dev_tags for t in s])
             dev_features = featurizer.transform(dev_sentences)
             dev_lengths = np.array([len(s) for s in dev_sentences], dtype=np.int64)
 
-            def dev(net: FeedForwardNetwork) -> float:
-                predicted = TagDecoder([(net, featurizer)]).decode(dev_features, dev_lengths)
+            def ensemble_dev(nets: list[FeedForwardNetwork]) -> float:
+                predicted = TagDecoder([(net, featurizer) for net in nets]).decode(
+                    [dev_features] * len(nets), dev_lengths)
                 return float(np.mean(predicted == dev_gold)) if len(dev_gold) else 0.0
 
+            def dev(net: FeedForwardNetwork) -> float:
+                return ensemble_dev([net])
+
+        # Each member trains as a tagger of its own, from its own generator
+        # (the first from the seed's, so that one member is the usual model).
+        networks, results = [], []
+        for member in range(members):
+            member_rng = rng if member == 0 else np.random.default_rng([self.seed, member])
+            network = FeedForwardNetwork.initialise(
+                [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(labels),
+                member_rng)
+            if member == 0:
+                self._set_state([network], featurizer, labels, metadata)
+            report = progress if progress is None or members == 1 else (
+                lambda r, m=member: progress(dataclasses.replace(r, member=m + 1,
+                                                                 members=members)))
+            results.append(self._fit_member(network, featurizer, list(teacher_forced), y,
+                                            lengths, config, member_rng, dev, report))
+            networks.append(network)
+        self._finish(networks, featurizer, metadata, results, dev, int(len(y)), ensemble_dev)
+        return self
+
+    def _member_count(self, config: PosConfig, budget: int) -> int:
+        """Members of the model to train: asked for, else the config's, else
+        the planner's."""
+        members = self.members or config.members or members_for(budget)
+        if not 1 <= members <= MAX_MEMBERS:
+            raise ConfigError(f"members must be 1..{MAX_MEMBERS}, not {members}")
+        return members
+
+    @staticmethod
+    def _fit_member(network: FeedForwardNetwork, featurizer: TokenFeaturizer,
+                    groups: list[SparseGroup], y: np.ndarray, lengths: np.ndarray,
+                    config: PosConfig, rng: np.random.Generator,
+                    dev: Callable[[FeedForwardNetwork], float] | None,
+                    progress: Callable[[Progress], None] | None) -> TrainResult:
+        """Train one network on the teacher-forced ``groups`` (which the epochs
+        replace parts of) with word dropout, scheduled sampling and the first
+        pass's blanks as ``config`` says."""
+        tagging, two_pass = config.tagging, config.features.two_pass()
         static = groups[:len(featurizer.static_groups)]
         # Word dropout: in each word group, a word seen c times takes the
         # unknown-word row with probability alpha / (alpha + c), which trains
@@ -309,10 +360,8 @@ class PosTagger(TaskModel):
                 groups[len(static):] = _tag_groups(featurizer, y, previous, lengths,
                                                    not_known_yet)
 
-        result = fit(network, groups, y, options, rng, dev=dev, progress=progress,
-                     before_epoch=before_epoch)
-        self._finish(network, featurizer, metadata, result, dev, int(len(y)))
-        return self
+        return fit(network, groups, y, config.training, rng, dev=dev, progress=progress,
+                   before_epoch=before_epoch)
 
     # -- tagging --------------------------------------------------------------------
     @property
@@ -320,7 +369,7 @@ class PosTagger(TaskModel):
         """This tagger's decoder (see ``TagDecoder``; ``TagDecoder.of`` makes
         one for several taggers)."""
         self._require_fitted()
-        return TagDecoder([(self.network_, self.featurizer_)], self.labels_)
+        return TagDecoder([(net, self.featurizer_) for net in self.networks_], self.labels_)
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tags for each sentence (a list of tokens), vectorised across
@@ -454,7 +503,8 @@ class TagDecoder:
             tagger._require_fitted()
         if any(t.labels_ != taggers[0].labels_ for t in taggers):
             raise ValueError("the taggers' labels differ")
-        return cls([(t.network_, t.featurizer_) for t in taggers], taggers[0].labels_)
+        return cls([(net, t.featurizer_) for t in taggers for net in t.networks_],
+                   taggers[0].labels_)
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tag names for each sentence (a list of tokens). A sentence longer
@@ -469,8 +519,11 @@ class TagDecoder:
         out: list[list[str]] = [[] for _ in sentences]
         for chunk, chunk_owners in _decode_batches(pieces, owners):
             lengths = np.array([len(s) for s in chunk], dtype=np.int64)
-            tags = self.decode([f.transform(chunk, merge_repeats=False)
-                                for _, f in self.members], lengths)
+            features = {}  # members sharing a featurizer (one file's) share its features
+            for _, f in self.members:
+                if id(f) not in features:
+                    features[id(f)] = f.transform(chunk, merge_repeats=False)
+            tags = self.decode([features[id(f)] for _, f in self.members], lengths)
             names = [self.labels[t] for t in tags]
             bounds = np.concatenate([[0], np.cumsum(lengths)])
             for owner, a, b in zip(chunk_owners, bounds[:-1], bounds[1:]):

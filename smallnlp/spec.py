@@ -19,7 +19,9 @@ The metadata (format version 2; ``docs/FORMAT.md`` explains every field):
 
 The arrays: per feature group ``i``, ``embedding_i.codes`` (uint8, buckets x
 dims), ``embedding_i.offset`` and ``embedding_i.scale`` (float16, buckets);
-then the dense layers; then the task's own arrays. Nothing else, nothing less.
+then the dense layers; then the task's own arrays. A tagger of several
+members (``members``) has every network array once per member, member m > 0's
+names prefixed ``member<m>.``. Nothing else, nothing less.
 """
 
 from __future__ import annotations
@@ -49,17 +51,37 @@ MAX_LABELS = 1 << 16
 MAX_HIDDEN = 1 << 16
 # The dense layers' arrays, after the embedding tables (shapes: see ModelMetadata.arrays).
 DENSE_ARRAYS = ("hidden_weights", "hidden_bias", "output_weights", "output_bias")
+# The most networks one file may hold (a tagger's members, averaged).
+MAX_MEMBERS = 16
 
 
-def embedding_arrays(index: int) -> tuple[str, str, str]:
+def member_prefix(member: int) -> str:
+    """What the names of member ``member``'s network arrays start with."""
+    return f"member{member}." if member else ""
+
+
+def embedding_arrays(index: int, member: int = 0) -> tuple[str, str, str]:
     """Names of group ``index``'s codes, row offsets and row scales."""
-    return (f"embedding_{index}.codes", f"embedding_{index}.offset",
-            f"embedding_{index}.scale")
+    prefix = f"{member_prefix(member)}embedding_{index}"
+    return f"{prefix}.codes", f"{prefix}.offset", f"{prefix}.scale"
 
 
-def array_count(n_groups: int, task_arrays: int = 0) -> int:
+def dense_arrays(member: int = 0) -> tuple[str, ...]:
+    """Names of member ``member``'s dense layers, in ``DENSE_ARRAYS`` order."""
+    return tuple(member_prefix(member) + name for name in DENSE_ARRAYS)
+
+
+def network_arrays(n_groups: int, members: int = 1) -> list[str]:
+    """Names of every network array of ``members`` networks of ``n_groups`` groups."""
+    return [name for member in range(members)
+            for name in [*(name for index in range(n_groups)
+                           for name in embedding_arrays(index, member)),
+                         *dense_arrays(member)]]
+
+
+def array_count(n_groups: int, task_arrays: int = 0, members: int = 1) -> int:
     """How many arrays a model with ``n_groups`` feature groups holds."""
-    return 3 * n_groups + len(DENSE_ARRAYS) + task_arrays
+    return members * (3 * n_groups + len(DENSE_ARRAYS)) + task_arrays
 
 
 # Values at least as long in JSON as any a field of their type holds: a
@@ -74,13 +96,13 @@ def widest_group(name: str, kind: str) -> dict:
             **dict.fromkeys(("buckets", "dims", "order", "seed", "offset"), WIDEST_INT)}
 
 
-def metadata_bytes(widest: dict, task_arrays: tuple[str, ...] = ()) -> int:
+def metadata_bytes(widest: dict, task_arrays: tuple[str, ...] = (), members: int = 1) -> int:
     """Bytes of the metadata section of a file whose metadata is ``widest``
     (filled with ``WIDEST_*`` values where they are not known yet) and whose
-    arrays are those of its feature groups, the dense layers and
-    ``task_arrays``: what the budget planner reserves for it."""
-    names = [name for index in range(len(widest["features"]["groups"]))
-             for name in embedding_arrays(index)] + [*DENSE_ARRAYS, *task_arrays]
+    arrays are those of its feature groups and dense layers (of each of
+    ``members`` networks) and ``task_arrays``: what the budget planner
+    reserves for it."""
+    names = network_arrays(len(widest["features"]["groups"]), members) + [*task_arrays]
     table = [{"name": name, "dtype": "<f4", "shape": [WIDEST_INT, WIDEST_INT],
               "offset": WIDEST_INT} for name in names]
     return len(modelfile.metadata_json({**widest, "arrays": table}))
@@ -156,17 +178,23 @@ class ModelMetadata:
     def kind_context(self) -> KindContext:
         return KindContext(len(self.labels), two_pass(self.features.groups))
 
+    def member_count(self) -> int:
+        """How many networks the file holds (a task may allow several)."""
+        return 1
+
     def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:
         """Every array the file must hold: name -> (dtype, shape)."""
         expected: dict[str, tuple[str, tuple[int, ...]]] = {}
-        for index, group in enumerate(self.features.groups):
-            codes, offset, scale = embedding_arrays(index)
-            expected[codes] = ("<u1", (group.buckets, group.dims))
-            expected[offset] = expected[scale] = ("<f2", (group.buckets,))
         width = sum(group.dims for group in self.features.groups)
         hidden, labels = self.hidden, len(self.labels)
-        expected.update(zip(DENSE_ARRAYS, [("<f4", (width, hidden)), ("<f4", (hidden,)),
-                                           ("<f4", (hidden, labels)), ("<f4", (labels,))]))
+        for member in range(self.member_count()):
+            for index, group in enumerate(self.features.groups):
+                codes, offset, scale = embedding_arrays(index, member)
+                expected[codes] = ("<u1", (group.buckets, group.dims))
+                expected[offset] = expected[scale] = ("<f2", (group.buckets,))
+            expected.update(zip(dense_arrays(member),
+                                [("<f4", (width, hidden)), ("<f4", (hidden,)),
+                                 ("<f4", (hidden, labels)), ("<f4", (labels,))]))
         return {**expected, **self.features.arrays()}
 
 

@@ -39,6 +39,8 @@ class Progress:
     loss: float
     dev_accuracy: float | None
     epoch_end: bool = False  # the epoch's summary: mean loss and new dev accuracy
+    member: int = 1  # which of a model's members is training (of ``members``)
+    members: int = 1
 
 
 @dataclass

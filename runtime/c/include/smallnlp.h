@@ -92,10 +92,17 @@ size_t snlp_model_heap_bytes(const snlp_model *model);
 /* The array called `name` (as in docs/FORMAT.md), or SNLP_ERR_ARGUMENT. */
 snlp_status snlp_model_array(const snlp_model *model, const char *name, snlp_matrix *out);
 
-/* Row `row` of group `group`'s 8-bit table, decoded: offset + code * scale in
- * float32, `dims` values written to `out`. */
+/* Networks in the model: 1, or a tagger's members (docs/FORMAT.md,
+ * "members"), whose tag probabilities snlp_pos_tag averages. */
+size_t snlp_model_member_count(const snlp_model *model);
+
+/* Row `row` of group `group`'s 8-bit table (of the first member; of member
+ * `member`), decoded: offset + code * scale in float32, `dims` values written
+ * to `out`. */
 snlp_status snlp_model_embedding_row(const snlp_model *model, size_t group, uint32_t row,
                                      float *out);
+snlp_status snlp_model_member_row(const snlp_model *model, size_t member, size_t group,
+                                  uint32_t row, float *out);
 
 /* One feature group's features of one input: `count` bucket ids and their
  * weights (docs/FORMAT.md, "Pool"); count 0 gives the group zeros. */
@@ -112,8 +119,8 @@ size_t snlp_workspace_doubles(const snlp_model *model);
 /* Logits (label_count doubles) for one input, from its features in every
  * group (`groups` has snlp_model_group_count entries): pooled 8-bit rows,
  * concatenated, hidden ReLU, output layer (dense layers in float32; the
- * Python reference uses float64, docs/FORMAT.md). Divide by the temperature
- * before a softmax.
+ * Python reference uses float64, docs/FORMAT.md), of the first member. Divide
+ * by the temperature before a softmax.
  * SNLP_ERR_ARGUMENT if an id is outside its group. */
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
                               double *workspace, double *logits);

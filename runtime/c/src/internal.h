@@ -106,8 +106,10 @@ typedef struct {
     snlp_matrix codes, offset, scale;
 } snlp_embedding;
 enum { SNLP_HIDDEN_WEIGHTS, SNLP_HIDDEN_BIAS, SNLP_OUTPUT_WEIGHTS, SNLP_OUTPUT_BIAS };
-const snlp_embedding *snlp_model_embedding(const snlp_model *model, size_t group);
-const snlp_matrix *snlp_model_dense(const snlp_model *model, int which);
+/* Member `member`'s (0 .. snlp_model_member_count - 1) table of a group, and
+ * dense layers. */
+const snlp_embedding *snlp_model_embedding(const snlp_model *model, size_t member, size_t group);
+const snlp_matrix *snlp_model_dense(const snlp_model *model, size_t member, int which);
 /* The feature kinds, resolved once at open (in model.c's KINDS order), so
  * the hot paths switch on a number instead of comparing kind names. */
 typedef enum {
@@ -128,8 +130,8 @@ snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
 uint64_t snlp_model_group_reciprocal(const snlp_model *model, size_t group);
 /* A tagger's known-word bitmap (NULL: none), its size in bits and its seed. */
 const uint8_t *snlp_model_known_words(const snlp_model *model, uint32_t *bits, uint32_t *seed);
-/* One group's pooled embedding (dims floats) of one input's features. */
-snlp_status snlp_pool_group(const snlp_model *model, size_t group,
+/* One group's pooled embedding (dims floats) of one input's features, by a member's table. */
+snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group,
                             const snlp_features *features, float *out);
 
 /* Products with a row-major float32 matrix in the file: out[c] += sum_i
@@ -192,8 +194,8 @@ struct snlp_state {
     uint8_t *known;
     uint32_t *lexical;    /* per word: its cluster id and case_ratio id (word lexicon) */
     size_t word_capacity, shape_capacity, known_capacity, lexical_capacity;
-    double *hidden;       /* per token, the static features' share of the hidden layer */
-    float *tables;        /* per tag group and id, its share (float32, as numpy's) */
+    double *hidden;       /* per member and token, the static features' share of it */
+    float *tables;        /* per member, tag group and id, its share (float32, as numpy's) */
     const snlp_model *tables_of; /* the model `tables` was computed for */
     uint32_t *first;      /* the first pass's tags */
     size_t hidden_capacity, tables_capacity, first_capacity;

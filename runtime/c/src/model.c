@@ -19,6 +19,7 @@
 #define MAX_OFFSET 16
 #define MAX_ARRAY_DIMS 4
 #define FEATURIZER_VERSION 2
+#define MAX_MEMBERS 16
 
 typedef struct {
     const char *name;
@@ -38,14 +39,15 @@ struct snlp_model {
     snlp_lexicon lexicon;       /* a tagger's word lexicon (slots NULL: none) */
     double temperature;
     size_t label_count, group_count, array_count;
+    size_t member_count;        /* networks averaged (a tagger may have several) */
     const char **labels;
     snlp_group *groups;
     array_entry *arrays;
     snlp_kind *kinds;           /* one per group */
     uint64_t *reciprocals;      /* one per group: snlp_reciprocal(buckets) */
     const uint8_t *known_words; /* the bitmap's bytes, or NULL */
-    snlp_embedding *embeddings; /* one per group */
-    snlp_matrix dense[4];       /* SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS */
+    snlp_embedding *embeddings; /* one per group and member, member after member */
+    snlp_matrix dense[MAX_MEMBERS][4]; /* per member, SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS */
 };
 
 typedef struct {
@@ -402,45 +404,59 @@ static const array_entry *find_array(const snlp_model *m, const char *name) {
     return NULL;
 }
 
-/* The arrays the metadata implies, exactly (docs/FORMAT.md, "Arrays"). */
-static snlp_status check_arrays(loader *l) {
+/* One member's network arrays (docs/FORMAT.md, "Arrays"): member m > 0's
+ * names start with "member<m>.". Counts them into *expected. */
+static snlp_status check_member(loader *l, size_t member, size_t *expected) {
     snlp_model *m = l->model;
-    size_t expected = 0;
     uint64_t width = 0;
-    char name[48];
-    struct { const char *name; snlp_dtype dtype; uint64_t rows, cols; } dense[4];
-    m->embeddings = calloc(m->group_count, sizeof *m->embeddings);
-    if (!m->embeddings) return failf(l, SNLP_ERR_MEMORY, "out of memory");
+    char prefix[32] = "", name[96];
+    snlp_embedding *embeddings = m->embeddings + member * m->group_count;
+    struct { const char *name; uint64_t rows, cols; } dense[4] = {
+        {"hidden_weights", 0, m->hidden}, {"hidden_bias", m->hidden, 1},
+        {"output_weights", m->hidden, m->label_count}, {"output_bias", m->label_count, 1}};
+    if (member) snprintf(prefix, sizeof prefix, "member%zu.", member);
     for (size_t i = 0; i < m->group_count; i++) {
         const snlp_group *g = &m->groups[i];
         const char *suffixes[] = {"codes", "offset", "scale"};
-        snlp_matrix *views[] = {&m->embeddings[i].codes, &m->embeddings[i].offset,
-                                &m->embeddings[i].scale};
+        snlp_matrix *views[] = {&embeddings[i].codes, &embeddings[i].offset,
+                                &embeddings[i].scale};
         for (int s = 0; s < 3; s++) {
             const array_entry *a;
-            snprintf(name, sizeof name, "embedding_%zu.%s", i, suffixes[s]);
+            snprintf(name, sizeof name, "%sembedding_%zu.%s", prefix, i, suffixes[s]);
             a = find_array(m, name);
             if (!a || a->view.dtype != (s ? SNLP_F16 : SNLP_U8) || a->view.rows != g->buckets ||
                 a->view.cols != (s ? 1 : g->dims))
                 return failf(l, SNLP_ERR_FORMAT, "array '%s' is missing or has the wrong "
                              "dtype or shape", name);
             *views[s] = a->view;
-            expected++;
+            ++*expected;
         }
         width += g->dims;
     }
-    dense[0].name = "hidden_weights"; dense[0].rows = width; dense[0].cols = m->hidden;
-    dense[1].name = "hidden_bias"; dense[1].rows = m->hidden; dense[1].cols = 1;
-    dense[2].name = "output_weights"; dense[2].rows = m->hidden; dense[2].cols = m->label_count;
-    dense[3].name = "output_bias"; dense[3].rows = m->label_count; dense[3].cols = 1;
+    dense[0].rows = width;
     for (int d = 0; d < 4; d++) {
-        const array_entry *a = find_array(m, dense[d].name);
+        const array_entry *a;
+        snprintf(name, sizeof name, "%s%s", prefix, dense[d].name);
+        a = find_array(m, name);
         if (!a || a->view.dtype != SNLP_F32 || a->view.rows != dense[d].rows ||
             a->view.cols != dense[d].cols)
             return failf(l, SNLP_ERR_FORMAT, "array '%s' is missing or has the wrong dtype or "
-                         "shape", dense[d].name);
-        m->dense[d] = a->view; /* in SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS order */
-        expected++;
+                         "shape", name);
+        m->dense[member][d] = a->view; /* in SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS order */
+        ++*expected;
+    }
+    return SNLP_OK;
+}
+
+/* The arrays the metadata implies, exactly (docs/FORMAT.md, "Arrays"). */
+static snlp_status check_arrays(loader *l) {
+    snlp_model *m = l->model;
+    size_t expected = 0;
+    m->embeddings = calloc(m->member_count * m->group_count, sizeof *m->embeddings);
+    if (!m->embeddings) return failf(l, SNLP_ERR_MEMORY, "out of memory");
+    for (size_t member = 0; member < m->member_count; member++) {
+        snlp_status status = check_member(l, member, &expected);
+        if (status != SNLP_OK) return status;
     }
     if (m->known_word_bits) {
         const array_entry *a = find_array(m, "known_words");
@@ -504,7 +520,7 @@ static snlp_status read_metadata(loader *l) {
     static const char *const keys[] = {"task", "labels", "smallnlp_version", "featurizer",
                                        "features", "hidden", "data_licences", "training",
                                        "arrays", NULL};
-    static const char *const optional[] = {"calibration", NULL};
+    static const char *const optional[] = {"calibration", "members", NULL};
     static const char *const featurizer_keys[] = {"version", "unicode", NULL};
     snlp_model *m = l->model;
     const json_node *root = json_at(&l->doc, 0), *node;
@@ -542,6 +558,13 @@ static snlp_status read_metadata(loader *l) {
     if (!get_int(l, root, "hidden", 1, MAX_HIDDEN, &value, "metadata")) return SNLP_ERR_FORMAT;
     m->hidden = (uint32_t)value;
     if ((status = read_features(l, root, pos)) != SNLP_OK) return status;
+    m->member_count = 1;
+    if (json_member(&l->doc, root, "members")) { /* a tagger's networks, averaged */
+        if (!pos) return failf(l, SNLP_ERR_FORMAT, "members: only a pos model has members");
+        if (!get_int(l, root, "members", 1, MAX_MEMBERS, &value, "metadata"))
+            return SNLP_ERR_FORMAT;
+        m->member_count = (size_t)value;
+    }
     if (json_member(&l->doc, root, "data_licences")->type != JSON_OBJECT ||
         json_member(&l->doc, root, "training")->type != JSON_OBJECT)
         return failf(l, SNLP_ERR_FORMAT, "data_licences and training must be objects");
@@ -678,7 +701,7 @@ size_t snlp_model_heap_bytes(const snlp_model *m) {
     if (!m) return 0;
     return sizeof *m + m->strings_size + m->label_count * sizeof *m->labels +
            m->group_count * (sizeof *m->groups + sizeof *m->kinds + sizeof *m->reciprocals +
-                             sizeof *m->embeddings) +
+                             m->member_count * sizeof *m->embeddings) +
            m->array_count * sizeof *m->arrays;
 }
 
@@ -689,13 +712,16 @@ snlp_status snlp_model_array(const snlp_model *m, const char *name, snlp_matrix 
     return SNLP_OK;
 }
 
-snlp_status snlp_model_embedding_row(const snlp_model *m, size_t group, uint32_t row,
-                                     float *out) {
+size_t snlp_model_member_count(const snlp_model *m) { return m ? m->member_count : 0; }
+
+snlp_status snlp_model_member_row(const snlp_model *m, size_t member, size_t group,
+                                  uint32_t row, float *out) {
     const snlp_embedding *e;
     float base, step;
-    if (!m || !out || group >= m->group_count || row >= m->groups[group].buckets)
+    if (!m || !out || member >= m->member_count || group >= m->group_count ||
+        row >= m->groups[group].buckets)
         return SNLP_ERR_ARGUMENT;
-    e = &m->embeddings[group];
+    e = snlp_model_embedding(m, member, group);
     base = snlp_half_to_float(snlp_read_u16(e->offset.data + 2 * (size_t)row));
     step = snlp_half_to_float(snlp_read_u16(e->scale.data + 2 * (size_t)row));
     for (uint64_t d = 0; d < e->codes.cols; d++)
@@ -703,11 +729,18 @@ snlp_status snlp_model_embedding_row(const snlp_model *m, size_t group, uint32_t
     return SNLP_OK;
 }
 
-const snlp_embedding *snlp_model_embedding(const snlp_model *m, size_t group) {
-    return &m->embeddings[group];
+snlp_status snlp_model_embedding_row(const snlp_model *m, size_t group, uint32_t row,
+                                     float *out) {
+    return snlp_model_member_row(m, 0, group, row, out);
 }
 
-const snlp_matrix *snlp_model_dense(const snlp_model *m, int which) { return &m->dense[which]; }
+const snlp_embedding *snlp_model_embedding(const snlp_model *m, size_t member, size_t group) {
+    return &m->embeddings[member * m->group_count + group];
+}
+
+const snlp_matrix *snlp_model_dense(const snlp_model *m, size_t member, int which) {
+    return &m->dense[member][which];
+}
 
 snlp_kind snlp_model_group_kind(const snlp_model *m, size_t group) { return m->kinds[group]; }
 

@@ -34,10 +34,10 @@ static inline snlp_status pool_rows(const snlp_embedding *e, uint32_t buckets, u
 }
 
 /* sum(w * offset) + sum((w * scale) * codes), in float32 as the reference. */
-snlp_status snlp_pool_group(const snlp_model *model, size_t group,
+snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group,
                             const snlp_features *features, float *out) {
     const snlp_group *g = snlp_model_group(model, group);
-    const snlp_embedding *e = snlp_model_embedding(model, group);
+    const snlp_embedding *e = snlp_model_embedding(model, member, group);
     float shift, sums[256];
     snlp_status status;
     if (g->dims > sizeof sums / sizeof *sums) return SNLP_ERR_UNSUPPORTED;
@@ -151,14 +151,14 @@ snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *grou
     float *input = (float *)workspace, *activation, *out;
     if (!model || !groups || !workspace || !logits) return SNLP_ERR_ARGUMENT;
     for (size_t g = 0; g < snlp_model_group_count(model); g++) {
-        snlp_status status = snlp_pool_group(model, g, &groups[g], input + width);
+        snlp_status status = snlp_pool_group(model, 0, g, &groups[g], input + width);
         if (status != SNLP_OK) return status;
         width += snlp_model_group(model, g)->dims;
     }
-    w1 = snlp_model_dense(model, SNLP_HIDDEN_WEIGHTS);
-    b1 = snlp_model_dense(model, SNLP_HIDDEN_BIAS);
-    w2 = snlp_model_dense(model, SNLP_OUTPUT_WEIGHTS);
-    b2 = snlp_model_dense(model, SNLP_OUTPUT_BIAS);
+    w1 = snlp_model_dense(model, 0, SNLP_HIDDEN_WEIGHTS);
+    b1 = snlp_model_dense(model, 0, SNLP_HIDDEN_BIAS);
+    w2 = snlp_model_dense(model, 0, SNLP_OUTPUT_WEIGHTS);
+    b2 = snlp_model_dense(model, 0, SNLP_OUTPUT_BIAS);
     hidden = snlp_model_hidden(model);
     labels = snlp_model_label_count(model);
     activation = input + width;

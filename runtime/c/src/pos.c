@@ -1,6 +1,7 @@
 /* Tagging in C (docs/FORMAT.md, "From tokens to ids: tagging"): token
  * features in a window, the known-word bitmap, and two-pass decoding, as
- * pos.TagDecoder does it for one tagger. */
+ * pos.TagDecoder does it for one tagger (of one member, or several averaged). */
+#include <math.h>
 #include <string.h>
 
 #include "internal.h"
@@ -154,19 +155,44 @@ static void static_features(const snlp_state *s, const snlp_group *g, snlp_kind 
     }
 }
 
-/* argmax over labels of relu(pre) . W2 + b2 (the first maximum, as numpy);
- * `active`: hidden doubles of room. */
-static uint32_t best_tag(const snlp_model *model, const double *pre, double *active,
-                         double *logits) {
-    const snlp_matrix *w2 = snlp_model_dense(model, SNLP_OUTPUT_WEIGHTS),
-                      *b2 = snlp_model_dense(model, SNLP_OUTPUT_BIAS);
+/* The logits relu(pre) . W2 + b2 of member `member`; `active`: hidden
+ * doubles of room. */
+static void member_logits(const snlp_model *model, size_t member, const double *pre,
+                          double *active, double *logits) {
+    const snlp_matrix *w2 = snlp_model_dense(model, member, SNLP_OUTPUT_WEIGHTS),
+                      *b2 = snlp_model_dense(model, member, SNLP_OUTPUT_BIAS);
     size_t hidden = snlp_model_hidden(model), labels = snlp_model_label_count(model);
-    uint32_t best = 0;
     for (size_t h = 0; h < hidden; h++) active[h] = pre[h] > 0.0 ? pre[h] : 0.0;
     for (size_t k = 0; k < labels; k++) logits[k] = snlp_read_f32(b2->data + 4 * k);
     snlp_add_product(active, hidden, w2->data, labels, logits);
+}
+
+/* The best tag (the first maximum, as numpy's argmax) given each member's
+ * pre-activations (`pre`: member after member, hidden apart): by the logits
+ * of one member, else by the members' probabilities summed, as
+ * pos.TagDecoder._best. `active`, `logits`, `sum`: hidden, labels and labels
+ * doubles of room. */
+static uint32_t best_tag(const snlp_model *model, size_t members, const double *pre,
+                         double *active, double *logits, double *sum) {
+    size_t hidden = snlp_model_hidden(model), labels = snlp_model_label_count(model);
+    const double *score = logits;
+    uint32_t best = 0;
+    if (members > 1) {
+        for (size_t k = 0; k < labels; k++) sum[k] = 0.0;
+        for (size_t member = 0; member < members; member++) {
+            double top, total = 0.0;
+            member_logits(model, member, pre + member * hidden, active, logits);
+            top = logits[0];
+            for (size_t k = 1; k < labels; k++) top = logits[k] > top ? logits[k] : top;
+            for (size_t k = 0; k < labels; k++) total += logits[k] = exp(logits[k] - top);
+            for (size_t k = 0; k < labels; k++) sum[k] += logits[k] / total;
+        }
+        score = sum;
+    } else {
+        member_logits(model, 0, pre, active, logits);
+    }
     for (size_t k = 1; k < labels; k++)
-        if (logits[k] > logits[best]) best = (uint32_t)k;
+        if (score[k] > score[best]) best = (uint32_t)k;
     return best;
 }
 
@@ -176,13 +202,13 @@ static void add_row(double *pre, const float *table, uint32_t id, size_t hidden)
     for (size_t h = 0; h < hidden; h++) pre[h] += row[h];
 }
 
-/* Each tag group's share of the hidden layer, by id (rows of s->tables, in
- * group order), in float32 as numpy's tables; `inputs` and `acc`: room for
- * SNLP_INPUTS_AT_ONCE rows of 256 and of hidden floats. -1 for embeddings
- * wider than 256. */
-static int tag_tables(const snlp_model *model, snlp_state *s, const int *stage, float *inputs,
-                      float *acc) {
-    const snlp_matrix *w1 = snlp_model_dense(model, SNLP_HIDDEN_WEIGHTS);
+/* Each tag group's share of a member's hidden layer, by id (rows of
+ * `tables`, in group order), in float32 as numpy's tables; `inputs` and
+ * `acc`: room for SNLP_INPUTS_AT_ONCE rows of 256 and of hidden floats. -1
+ * for embeddings wider than 256. */
+static int tag_tables(const snlp_model *model, size_t member, float *tables, const int *stage,
+                      float *inputs, float *acc) {
+    const snlp_matrix *w1 = snlp_model_dense(model, member, SNLP_HIDDEN_WEIGHTS);
     size_t groups = snlp_model_group_count(model), hidden = snlp_model_hidden(model);
     size_t column = 0, row = 0;
     for (size_t g = 0; g < groups; g++) {
@@ -193,14 +219,14 @@ static int tag_tables(const snlp_model *model, snlp_state *s, const int *stage, 
                 for (uint32_t k = 0; k < SNLP_INPUTS_AT_ONCE; k++) {
                     float *values = inputs + k * group->dims;
                     if (first + k < group->buckets)
-                        snlp_model_embedding_row(model, g, first + k, values);
+                        snlp_model_member_row(model, member, g, first + k, values);
                     else
                         memset(values, 0, group->dims * sizeof *values);
                 }
                 snlp_product_f32(inputs, group->dims, w1->data + 4 * column * hidden, hidden,
                                  acc);
                 for (uint32_t k = 0; k < SNLP_INPUTS_AT_ONCE && first + k < group->buckets; k++)
-                    memcpy(s->tables + (row + first + k) * hidden, acc + k * hidden,
+                    memcpy(tables + (row + first + k) * hidden, acc + k * hidden,
                            hidden * sizeof *acc);
             }
             row += group->buckets;
@@ -210,14 +236,15 @@ static int tag_tables(const snlp_model *model, snlp_state *s, const int *stage, 
     return 0;
 }
 
-/* The static features' share of the hidden layer, bias included, of every
- * token (rows of s->hidden), SNLP_INPUTS_AT_ONCE tokens at a time; inputs
- * and acc: room for their pooled inputs and for the product. */
-static snlp_status static_shares(const snlp_model *model, snlp_state *s, size_t n,
-                                 const snlp_kind *kind, const int *stage, size_t static_width,
-                                 float *inputs, float *acc) {
-    const snlp_matrix *w1 = snlp_model_dense(model, SNLP_HIDDEN_WEIGHTS),
-                      *b1 = snlp_model_dense(model, SNLP_HIDDEN_BIAS);
+/* The static features' share of a member's hidden layer, bias included, of
+ * every token (rows of `shares`), SNLP_INPUTS_AT_ONCE tokens at a time;
+ * inputs and acc: room for their pooled inputs and for the product. */
+static snlp_status static_shares(const snlp_model *model, size_t member, snlp_state *s,
+                                 size_t n, const snlp_kind *kind, const int *stage,
+                                 size_t static_width, float *inputs, float *acc,
+                                 double *shares) {
+    const snlp_matrix *w1 = snlp_model_dense(model, member, SNLP_HIDDEN_WEIGHTS),
+                      *b1 = snlp_model_dense(model, member, SNLP_HIDDEN_BIAS);
     size_t groups = snlp_model_group_count(model), hidden = snlp_model_hidden(model);
     uint32_t bits = 0, seed = 0;
     const uint8_t *bitmap = snlp_model_known_words(model, &bits, &seed);
@@ -237,7 +264,7 @@ static snlp_status static_shares(const snlp_model *model, snlp_state *s, size_t 
                                 bitmap ? s->known : NULL, s->ids, &count);
                 for (size_t f = 0; f < count; f++) s->weights[f] = 1.0f / (float)count;
                 features = (snlp_features){s->ids, s->weights, count};
-                status = snlp_pool_group(model, g, &features,
+                status = snlp_pool_group(model, member, g, &features,
                                          inputs + k * static_width + column);
                 if (status != SNLP_OK) return status;
                 column += group->dims;
@@ -249,7 +276,7 @@ static snlp_status static_shares(const snlp_model *model, snlp_state *s, size_t 
         snlp_product_f32(inputs, static_width, w1->data, hidden, acc);
         for (size_t k = 0; k < SNLP_INPUTS_AT_ONCE && first + k < n; k++)
             for (size_t h = 0; h < hidden; h++)
-                s->hidden[(first + k) * hidden + h] =
+                shares[(first + k) * hidden + h] =
                     (double)(acc[k * hidden + h] + snlp_read_f32(b1->data + 4 * h));
     }
     return SNLP_OK;
@@ -258,11 +285,10 @@ static snlp_status static_shares(const snlp_model *model, snlp_state *s, size_t 
 static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char *const *tokens,
                              const size_t *sizes, size_t n, uint32_t *tags) {
     size_t groups = snlp_model_group_count(model), hidden = snlp_model_hidden(model);
-    size_t labels = snlp_model_label_count(model), static_width = 0, table_rows = 0;
-    size_t max_features = 0;
-    double *pre, *logits, *active;
+    size_t labels = snlp_model_label_count(model), members = snlp_model_member_count(model);
+    size_t static_width = 0, table_rows = 0, max_features = 0;
+    double *pre, *logits, *active, *sum;
     float *acc, *inputs;
-    snlp_status status;
     int two_pass = 0, stage[MAX_GROUPS];
     snlp_kind kind[MAX_GROUPS]; /* looked up once here, not per token */
     if (groups > MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
@@ -279,68 +305,91 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
         if (s->word_start[t + 1] - s->word_start[t] > max_features)
             max_features = s->word_start[t + 1] - s->word_start[t];
     max_features += 1;
-    /* workspace: pre, active and logits in doubles; then inputs and acc in
-     * floats, SNLP_INPUTS_AT_ONCE times static width (or a tag group's 256
-     * dims at most) and hidden */
+    /* workspace: pre (hidden per member), active, logits and sum in doubles;
+     * then inputs and acc in floats, SNLP_INPUTS_AT_ONCE times static width
+     * (or a tag group's 256 dims at most) and hidden. s->tables and s->hidden
+     * hold each member's tables and static shares, member after member. */
     if (snlp_grow((void **)&s->workspace, &s->workspace_size,
-                  2 * hidden + labels +
+                  (members + 1) * hidden + 2 * labels +
                       (SNLP_INPUTS_AT_ONCE * (static_width + 256 + hidden) + 1) / 2 + 1,
                   sizeof(double)) ||
         snlp_grow((void **)&s->ids, &s->ids_capacity, max_features, sizeof *s->ids) ||
         snlp_grow((void **)&s->weights, &s->weights_capacity, max_features, sizeof *s->weights) ||
-        snlp_grow((void **)&s->tables, &s->tables_capacity, table_rows * hidden + 1,
+        snlp_grow((void **)&s->tables, &s->tables_capacity, members * table_rows * hidden + 1,
                   sizeof *s->tables) ||
-        snlp_grow((void **)&s->hidden, &s->hidden_capacity, n * hidden + 1, sizeof(double)) ||
+        snlp_grow((void **)&s->hidden, &s->hidden_capacity, members * n * hidden + 1,
+                  sizeof(double)) ||
         snlp_grow((void **)&s->first, &s->first_capacity, n + 1, sizeof *s->first))
         return SNLP_ERR_MEMORY;
     pre = s->workspace;
-    active = pre + hidden;
+    active = pre + members * hidden;
     logits = active + hidden;
-    inputs = (float *)(logits + labels);
+    sum = logits + labels;
+    inputs = (float *)(sum + labels);
     acc = inputs + SNLP_INPUTS_AT_ONCE * (static_width + 256);
     if (s->tables_of != model) {
-        if (tag_tables(model, s, stage, inputs, acc)) return SNLP_ERR_UNSUPPORTED;
+        s->tables_of = NULL;
+        for (size_t member = 0; member < members; member++)
+            if (tag_tables(model, member, s->tables + member * table_rows * hidden, stage,
+                           inputs, acc))
+                return SNLP_ERR_UNSUPPORTED;
         s->tables_of = model;
     }
-    status = static_shares(model, s, n, kind, stage, static_width, inputs, acc);
-    if (status != SNLP_OK) return status;
+    for (size_t member = 0; member < members; member++) {
+        snlp_status status = static_shares(model, member, s, n, kind, stage, static_width,
+                                           inputs, acc, s->hidden + member * n * hidden);
+        if (status != SNLP_OK) return status;
+    }
     if (two_pass) { /* every tag feature "not known yet" (past the ends: 0) */
         for (size_t t = 0; t < n; t++) {
-            size_t row = 0;
-            memcpy(pre, s->hidden + t * hidden, hidden * sizeof *pre);
-            for (size_t g = 0; g < groups; g++) {
-                const snlp_group *group = snlp_model_group(model, g);
-                long p = (long)t + group->offset;
-                if (stage[g] == STATIC) continue;
-                add_row(pre, s->tables + row * hidden,
-                        p < 0 || (size_t)p >= n ? 0 : group->buckets - 1, hidden);
-                row += group->buckets;
+            for (size_t member = 0; member < members; member++) {
+                const float *tables = s->tables + member * table_rows * hidden;
+                double *member_pre = pre + member * hidden;
+                size_t row = 0;
+                memcpy(member_pre, s->hidden + (member * n + t) * hidden,
+                       hidden * sizeof *member_pre);
+                for (size_t g = 0; g < groups; g++) {
+                    const snlp_group *group = snlp_model_group(model, g);
+                    long p = (long)t + group->offset;
+                    if (stage[g] == STATIC) continue;
+                    add_row(member_pre, tables + row * hidden,
+                            p < 0 || (size_t)p >= n ? 0 : group->buckets - 1, hidden);
+                    row += group->buckets;
+                }
             }
-            s->first[t] = best_tag(model, pre, active, logits);
+            s->first[t] = best_tag(model, members, pre, active, logits, sum);
         }
-        for (size_t t = 0; t < n; t++) { /* the next tags, as the first pass gave them */
-            size_t row = 0;
-            for (size_t g = 0; g < groups; g++) {
-                const snlp_group *group = snlp_model_group(model, g);
-                long p = (long)t + group->offset;
-                if (stage[g] == NEXT_TAG)
-                    add_row(s->hidden + t * hidden, s->tables + row * hidden,
-                            (size_t)p >= n ? 0 : s->first[p] + 1, hidden);
-                if (stage[g] != STATIC) row += group->buckets;
+        for (size_t member = 0; member < members; member++) {
+            const float *tables = s->tables + member * table_rows * hidden;
+            for (size_t t = 0; t < n; t++) { /* the next tags, as the first pass gave them */
+                size_t row = 0;
+                for (size_t g = 0; g < groups; g++) {
+                    const snlp_group *group = snlp_model_group(model, g);
+                    long p = (long)t + group->offset;
+                    if (stage[g] == NEXT_TAG)
+                        add_row(s->hidden + (member * n + t) * hidden, tables + row * hidden,
+                                (size_t)p >= n ? 0 : s->first[p] + 1, hidden);
+                    if (stage[g] != STATIC) row += group->buckets;
+                }
             }
         }
     }
     for (size_t t = 0; t < n; t++) { /* greedy, left to right */
-        size_t row = 0;
-        memcpy(pre, s->hidden + t * hidden, hidden * sizeof *pre);
-        for (size_t g = 0; g < groups; g++) {
-            const snlp_group *group = snlp_model_group(model, g);
-            long p = (long)t + group->offset;
-            if (stage[g] == PREVIOUS_TAG)
-                add_row(pre, s->tables + row * hidden, p < 0 ? 0 : tags[p] + 1, hidden);
-            if (stage[g] != STATIC) row += group->buckets;
+        for (size_t member = 0; member < members; member++) {
+            const float *tables = s->tables + member * table_rows * hidden;
+            double *member_pre = pre + member * hidden;
+            size_t row = 0;
+            memcpy(member_pre, s->hidden + (member * n + t) * hidden,
+                   hidden * sizeof *member_pre);
+            for (size_t g = 0; g < groups; g++) {
+                const snlp_group *group = snlp_model_group(model, g);
+                long p = (long)t + group->offset;
+                if (stage[g] == PREVIOUS_TAG)
+                    add_row(member_pre, tables + row * hidden, p < 0 ? 0 : tags[p] + 1, hidden);
+                if (stage[g] != STATIC) row += group->buckets;
+            }
         }
-        tags[t] = best_tag(model, pre, active, logits);
+        tags[t] = best_tag(model, members, pre, active, logits, sum);
     }
     return SNLP_OK;
 }
