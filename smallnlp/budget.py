@@ -164,10 +164,12 @@ def check_training_memory(shape: Plan) -> None:
                           "available: use a smaller memory budget")
 
 
-def too_small(budget: int, minimum: int, n_labels: int, n_groups: int) -> BudgetError:
+def too_small(budget: int, minimum: int, n_labels: int, n_groups: int,
+              members: int = 1) -> BudgetError:
+    holding = f", {members} networks averaged," if members > 1 else ""
     return BudgetError(f"memory budget of {budget:,} bytes is too small for a sensible model "
-                       f"with {n_labels} labels and {n_groups} feature groups: the minimum is "
-                       f"{minimum:,} bytes ({minimum / 1000:.1f} KB)")
+                       f"with {n_labels} labels and {n_groups} feature groups{holding}: the "
+                       f"minimum is {minimum:,} bytes ({minimum / 1000:.1f} KB)")
 
 
 def minimum_budget(templates: Sequence[GroupTemplate], context: KindContext, *,

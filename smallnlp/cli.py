@@ -347,14 +347,16 @@ class _TrainingBar:
 
     def __call__(self, report: Progress) -> None:
         self.interrupts.check()
-        if self.bar is None:
-            self.bar = click.progressbar(length=self.epochs * report.steps_in_epoch,
-                                         file=sys.stderr, show_eta=True,
-                                         item_show_func=lambda r: r)
+        if self.bar is None:  # a model of several members trains them one after another
+            self.bar = click.progressbar(
+                length=report.members * self.epochs * report.steps_in_epoch,
+                file=sys.stderr, show_eta=True, item_show_func=lambda r: r)
             self.bar.__enter__()
         dev = "-" if report.dev_accuracy is None else f"{100 * report.dev_accuracy:.2f}%"
+        member = f"member {report.member}/{report.members} " if report.members > 1 else ""
         self.bar.update(0 if report.epoch_end else 1,
-                        f"epoch {report.epoch}/{self.epochs} loss {report.loss:.3f} dev {dev}")
+                        f"{member}epoch {report.epoch}/{self.epochs} loss {report.loss:.3f} "
+                        f"dev {dev}")
 
     def close(self) -> None:
         if self.bar is not None:
@@ -400,6 +402,10 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
     result = model.training_result_
     dev = ("" if result.best_dev_accuracy is None
            else f", dev accuracy {100 * result.best_dev_accuracy:.2f}%")
+    ensemble = model.metadata_["training"].get("ensemble_dev_accuracy")
+    if ensemble is not None:
+        dev += (f"; {len(model.networks_)} members averaged: dev accuracy "
+                f"{100 * ensemble:.2f}%")
     click.echo(f"wrote {output}: {size:,} bytes, best epoch {result.best_epoch}{dev}", err=True)
     budget = model.metadata_["training"]["memory_budget"]
     if size < budget // 2:
@@ -578,8 +584,12 @@ def _pos_output(job: _PosJob, batch: list | corpus.Block) -> bytes:
               help="The word lexicon's source, for configs with lexicon_words: "
               "spacy-lookups-data's data folder (en_lexeme_cluster.json.gz, "
               "en_lexeme_prob.json.gz).")
+@click.option("--members", type=click.IntRange(min=1, max=spec.MAX_MEMBERS),
+              help="Networks in the model, their tag probabilities averaged (default: the "
+              "config's members, else one per 1 MB of budget, at most 4). Each costs its "
+              "share of the budget and of the tagging time.")
 def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs, seed,
-              licences, lexicon) -> None:
+              licences, lexicon, members) -> None:
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
     from .pos import PosTagger
 
@@ -589,7 +599,7 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
     with _Interrupts() as interrupts:
         _check_output(output)
         tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
-                           seed=seed, lexicon=lexicon)
+                           seed=seed, lexicon=lexicon, members=members)
         tagger.resolved_budget()  # a bad config or budget stops here, before reading data
         parts = [data.read_conllu(f) for f in train_files]
         sentences = [s for part in parts for s in part]
@@ -677,6 +687,9 @@ def info(path) -> None:
         click.echo(f"  known words: a {known['bits']:,}-bit bitmap of hashed training words "
                    f"(seed {known['seed']}); others take their word group's last row")
     click.echo(f"hidden layer: {model.network_.hidden_size} units")
+    if len(model.networks_) > 1:
+        click.echo(f"members: {len(model.networks_)} networks of these groups and hidden size, "
+                   "their tag probabilities averaged at every decoding step")
     click.echo("\narrays:")
     array_bytes = 0
     for name, array in arrays.items():
@@ -692,6 +705,13 @@ def info(path) -> None:
         for key in ("dev_accuracy_float32", "dev_accuracy_8bit"):
             if key in training:
                 click.echo(f"  {key}: {100 * training[key]:.2f}%")
+        for record in training.get("members", []):
+            if "dev_accuracy_8bit" in record:
+                click.echo(f"  member {record['member']}: best epoch {record['best_epoch']}, "
+                           f"dev_accuracy_8bit {100 * record['dev_accuracy_8bit']:.2f}%")
+        if "ensemble_dev_accuracy" in training:
+            click.echo(f"  members averaged: dev accuracy "
+                       f"{100 * training['ensemble_dev_accuracy']:.2f}%")
     calibration = metadata.get("calibration")
     if calibration:
         click.echo(f"calibration: temperature {calibration['temperature']:g}, fitted on "

@@ -175,15 +175,17 @@ class TaskModel:
         ``distinct`` features in the training data (they would stay empty),
         nor a network too big to train in the memory there is."""
         budget, groups = metadata["training"]["memory_budget"], config.features.groups
+        # The smallest network (minimum_budget is linear in the reserve), once per member.
+        network_minimum = minimum_budget(groups, context, metadata_bytes=0) - FILE_OVERHEAD
         minimum = 0
         while True:  # the reserve grows with the budget (a tagger's bitmap): a fixed point
-            needed = minimum_budget(groups, context,
-                                    metadata_bytes=self._reserve(config, metadata, minimum))
+            needed = (FILE_OVERHEAD + self._reserve(config, metadata, minimum, members)
+                      + members * network_minimum)
             if needed <= minimum:
                 break
             minimum = needed
         if budget < minimum:
-            raise too_small(budget, minimum, context.n_labels, len(groups))
+            raise too_small(budget, minimum, context.n_labels, len(groups), members)
         capped = tuple(t if t.name not in distinct else dataclasses.replace(
             t, max_buckets=max(MIN_BUCKETS, min(t.max_buckets or distinct[t.name],
                                                 distinct[t.name])))

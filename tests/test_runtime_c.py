@@ -21,7 +21,7 @@ def _golden_module():
     return module
 
 
-@pytest.mark.parametrize("name", ["tiny-langid", "tiny-pos"])
+@pytest.mark.parametrize("name", ["tiny-langid", "tiny-pos", "tiny-pos-members"])
 def test_golden_expectations_are_what_python_reads(name):
     golden = _golden_module()
     model = RUNTIME / "tests" / "golden" / f"{name}.snlp"

@@ -1,7 +1,7 @@
 """The golden files the C tests check the runtime against, made by the Python
 package (the reference).
 
-    python runtime/c/tests/make_golden.py          # trains the two tiny models, writes both
+    python runtime/c/tests/make_golden.py          # trains the tiny models, writes them all
     python runtime/c/tests/make_golden.py --check  # rewrites nothing; exit 1 if an
                                                    # .expected file differs from the models
 
@@ -59,11 +59,16 @@ def train_models() -> None:
         PosTagger("80KB", config=config, epochs=1, lexicon=source).fit(
             [s.forms for s in sentences], [s.tags for s in sentences]).save(
             GOLDEN / "tiny-pos.snlp")
+    # Several members (networks whose tag probabilities are averaged).
+    PosTagger("150KB", config=TINY_POS_CONFIG, epochs=1, members=3).fit(
+        [s.forms for s in sentences], [s.tags for s in sentences]).save(
+        GOLDEN / "tiny-pos-members.snlp")
 
 
 def expected(path: Path) -> str:
     """What a reader must find in the model file at ``path``."""
     from smallnlp import modelfile
+    from smallnlp.spec import embedding_arrays
 
     metadata, arrays, _ = modelfile.load(path)
     lines = [f"task {metadata['task']}",
@@ -71,7 +76,8 @@ def expected(path: Path) -> str:
              f"hidden {metadata['hidden']}",
              f"max_chars {metadata['features'].get('max_chars', 0)}",
              f"temperature {(metadata.get('calibration') or {}).get('temperature', 1.0)!r}",
-             f"labels {len(metadata['labels'])}"]
+             f"labels {len(metadata['labels'])}",
+             f"members {metadata.get('members', 1)}"]
     lines += [f"label {i} {label}" for i, label in enumerate(metadata["labels"])]
     for i, g in enumerate(metadata["features"]["groups"]):
         lines.append(f"group {i} {g['name']} {g['kind']} {g['buckets']} {g['dims']} "
@@ -82,6 +88,12 @@ def expected(path: Path) -> str:
         for row in sorted({0, g["buckets"] // 2, g["buckets"] - 1}):
             values = offset[row] + codes[row].astype(np.float32) * scale[row]
             lines.append(f"row {i} {row} " + " ".join(f"{v:.9g}" for v in values))
+    for member in range(1, metadata.get("members", 1)):  # their first group's rows
+        codes, offset, scale = (arrays[name] for name in embedding_arrays(0, member))
+        for row in sorted({0, len(codes) - 1}):
+            values = offset[row].astype(np.float32) + codes[row].astype(np.float32) * scale[
+                row].astype(np.float32)
+            lines.append(f"member_row {member} 0 {row} " + " ".join(f"{v:.9g}" for v in values))
     if metadata["task"] == "langid":
         lines += _features_and_logits(path)
     else:

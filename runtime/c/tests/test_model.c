@@ -217,6 +217,24 @@ static void check_golden(const char *dir, const char *name) {
                       "expected %.9g", name, a, b, k, values[k], want);
                 cursor = end;
             }
+        } else if (sscanf(line, "members %lu", &a) == 1) {
+            CHECK(snlp_model_member_count(model) == a, "%s: members", name);
+        } else if (sscanf(line, "member_row %lu %lu %lu", &c, &a, &b) == 3) {
+            const snlp_group *g = snlp_model_group(model, a);
+            float values[256];
+            char *cursor = line;
+            CHECK(g && g->dims <= 256, "%s: row of group %lu", name, a);
+            if (!g || g->dims > 256) continue;
+            CHECK(snlp_model_member_row(model, c, a, (uint32_t)b, values) == SNLP_OK,
+                  "%s: member %lu row %lu %lu", name, c, a, b);
+            for (int skip = 0; skip < 4; skip++) cursor = strchr(cursor, ' ') + 1;
+            for (uint32_t k = 0; k < g->dims; k++) {
+                char *end;
+                float want = strtof(cursor, &end);
+                CHECK(end != cursor && values[k] == want, "%s: member %lu row %lu %lu value %u",
+                      name, c, a, b, k);
+                cursor = end;
+            }
         } else if (!strncmp(line, "features ", 9)) {
             CHECK(read_features(line, &in) == 0, "%s: bad features line", name);
         } else if (!strncmp(line, "logits ", 7)) {
@@ -553,6 +571,7 @@ int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/golden";
     check_golden(dir, "tiny-langid");
     check_golden(dir, "tiny-pos");
+    check_golden(dir, "tiny-pos-members");
     check_hostile(dir);
     check_hostile_text(dir);
     check_hostile_tokens(dir);
