@@ -48,10 +48,10 @@ def langid_run(budget: str, epochs: int | None, out: Path) -> tuple[int, object,
 
 
 def pos_run(budget: str, epochs: int | None, out: Path, members: int | None = None,
-            treebank: str = "English-EWT") -> tuple[int, object, dict]:
+            seed: int = 0, treebank: str = "English-EWT") -> tuple[int, object, dict]:
     folder = DATA / "ud" / treebank
     train, dev = read_conllu(folder / "train.conllu"), read_conllu(folder / "dev.conllu")
-    tagger = PosTagger(memory_budget=budget, epochs=epochs, members=members)
+    tagger = PosTagger(memory_budget=budget, epochs=epochs, members=members, seed=seed)
     tagger.fit([s.forms for s in train], [s.tags for s in train],
                [s.forms for s in dev], [s.tags for s in dev])
     size = tagger.save(out)
@@ -69,20 +69,22 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="override the config's epochs")
     parser.add_argument("--members", type=int,
                         help="pos: networks per model (default: as the budget planner decides)")
+    parser.add_argument("--seed", type=int, default=0, help="pos: the training seed")
     parser.add_argument("--out", type=Path, default=Path("/tmp/smallnlp-curve"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.task == "langid":
-        if args.members is not None:
-            parser.error("--members is for pos")
+        if args.members is not None or args.seed:
+            parser.error("--members and --seed are for pos")
         run = langid_run
     else:
         def run(budget: str, epochs: int | None, out: Path) -> tuple[int, object, dict]:
-            return pos_run(budget, epochs, out, args.members)
+            return pos_run(budget, epochs, out, args.members, args.seed)
     rows = []
     for budget in args.budgets.split(","):
         start = time.perf_counter()
-        name = f"{args.task}-{budget}" + (f"-x{args.members}" if args.members else "")
+        name = (f"{args.task}-{budget}" + (f"-x{args.members}" if args.members else "")
+                + (f"-seed{args.seed}" if args.seed else ""))
         size, shape, scores = run(budget, args.epochs, args.out / f"{name}.snlp")
         assert size <= parse_size(budget), (budget, size)
         rows.append((budget, size, shape, scores, time.perf_counter() - start))

@@ -588,14 +588,27 @@ def _pos_output(job: _PosJob, batch: list | corpus.Block) -> bytes:
               help="Networks in the model, their tag probabilities averaged (default: the "
               "config's members, else one per 1 MB of budget, at most 4). Each costs its "
               "share of the budget and of the tagging time.")
+@click.option("--unlabeled", "unlabeled_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Text, one sentence a line, tagged by --teacher and added to the training "
+              "data (uptraining); repeat it for several files.")
+@click.option("--teacher", "teacher_model", type=click.Path(dir_okay=False),
+              help="The model that tags --unlabeled: a bigger one (say, --memory-budget 3MB) "
+              "trained on the same data.")
+@click.option("--unlabeled-licence", help="Licence of the --unlabeled text, recorded in the model.")
+@click.option("--held-out", "held_out_files", multiple=True, type=click.Path(dir_okay=False),
+              help="CoNLL-U whose sentences must never train the model (say, the test split): "
+              "--unlabeled lines equal to one are left out, as those of --dev always are.")
 def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs, seed,
-              licences, lexicon, members) -> None:
+              licences, lexicon, members, unlabeled_files, teacher_model, unlabeled_licence,
+              held_out_files) -> None:
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
     from .pos import PosTagger
 
     if licences and len(licences) != len(train_files):
         raise click.UsageError(f"give --licence once per --train ({len(train_files)}), or "
                                "not at all")
+    if bool(unlabeled_files) != bool(teacher_model):
+        raise click.UsageError("--unlabeled and --teacher go together")
     with _Interrupts() as interrupts:
         _check_output(output)
         tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
@@ -605,15 +618,44 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
         sentences = [s for part in parts for s in part]
         dev = data.read_conllu(dev_file) if dev_file else None
         licences = licences or [data.licence_beside(f) for f in train_files]
-        click.echo(f"training on {len(sentences):,} sentences; featurizing...", err=True)
-        _train_and_save(tagger, output, interrupts, tagger.fit, [s.forms for s in sentences],
-                        [s.tags for s in sentences], [s.forms for s in dev] if dev else None,
+        forms, tags = [s.forms for s in sentences], [s.tags for s in sentences]
+        data_licences = {source: licence for source, licence in
+                         zip(data.treebank_sources(train_files), licences) if licence}
+        provenance = data.treebank_provenance(train_files, [len(p) for p in parts])
+        if unlabeled_files:
+            silver = _silver(teacher_model, unlabeled_files, held_out_files, dev or [],
+                             sentences)
+            forms, tags = forms + silver.sentences, tags + silver.tags
+            provenance["silver"] = silver.record
+            if unlabeled_licence:
+                data_licences["unlabeled text, tagged by the teacher"] = unlabeled_licence
+        click.echo(f"training on {len(forms):,} sentences; featurizing...", err=True)
+        _train_and_save(tagger, output, interrupts, tagger.fit, forms, tags,
+                        [s.forms for s in dev] if dev else None,
                         [s.tags for s in dev] if dev else None,
-                        data_licences={source: licence for source, licence in
-                                       zip(data.treebank_sources(train_files), licences)
-                                       if licence},
-                        provenance=data.treebank_provenance(train_files,
-                                                            [len(p) for p in parts]))
+                        data_licences=data_licences, provenance=provenance)
+
+
+def _silver(teacher_model: str, unlabeled_files, held_out_files, dev: list, training: list):
+    """The --unlabeled lines tagged by the teacher, without held-out sentences
+    and sentences of the training data."""
+    from .pos import PosTagger
+    from .silver import held_out_keys, tag_unlabeled
+
+    held_out = held_out_keys([s for f in held_out_files for s in data.read_conllu(f)] + dev)
+    teacher = PosTagger.load(teacher_model)
+    members = len(teacher.networks_)
+    click.echo(f"tagging {', '.join(unlabeled_files)} with {teacher_model}"
+               + (f" ({members} members)" if members > 1 else "") + "...", err=True)
+    silver = tag_unlabeled(teacher, unlabeled_files, held_out, held_out_keys(training),
+                           teacher_model)
+    left_out = silver.record["left_out"]
+    click.echo(f"{silver.record['sentences']:,} silver sentences "
+               f"({silver.record['tokens']:,} tokens); left out: {left_out['held_out']:,} "
+               f"held-out sentences, {left_out['training']:,} training sentences, "
+               f"{left_out['repeated']:,} repeats, {left_out['no_tokens']:,} lines without "
+               "tokens", err=True)
+    return silver
 
 
 @evaluate_group.command("pos")
