@@ -282,6 +282,34 @@ static snlp_status static_shares(const snlp_model *model, size_t member, snlp_st
     return SNLP_OK;
 }
 
+/* Each member's hidden pre-activations of token t (`pre`: member after
+ * member, hidden apart): its share of the static features (and of the next
+ * tags), plus, in the first pass (`tags` NULL), every tag group's "not known
+ * yet" row (past the ends: 0), else the previous-tag groups' rows of the tags
+ * given so far. */
+static void token_pre(const snlp_model *model, const snlp_state *s, const int *stage,
+                      size_t table_rows, size_t n, size_t t, const uint32_t *tags,
+                      double *pre) {
+    size_t groups = snlp_model_group_count(model), hidden = snlp_model_hidden(model);
+    for (size_t member = 0; member < snlp_model_member_count(model); member++) {
+        const float *tables = s->tables + member * table_rows * hidden;
+        double *member_pre = pre + member * hidden;
+        size_t row = 0;
+        memcpy(member_pre, s->hidden + (member * n + t) * hidden, hidden * sizeof *member_pre);
+        for (size_t g = 0; g < groups; g++) {
+            const snlp_group *group = snlp_model_group(model, g);
+            long p = (long)t + group->offset;
+            if (stage[g] == STATIC) continue;
+            if (!tags)
+                add_row(member_pre, tables + row * hidden,
+                        p < 0 || (size_t)p >= n ? 0 : group->buckets - 1, hidden);
+            else if (stage[g] == PREVIOUS_TAG)
+                add_row(member_pre, tables + row * hidden, p < 0 ? 0 : tags[p] + 1, hidden);
+            row += group->buckets;
+        }
+    }
+}
+
 static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char *const *tokens,
                              const size_t *sizes, size_t n, uint32_t *tags) {
     size_t groups = snlp_model_group_count(model), hidden = snlp_model_hidden(model);
@@ -340,23 +368,9 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
                                            inputs, acc, s->hidden + member * n * hidden);
         if (status != SNLP_OK) return status;
     }
-    if (two_pass) { /* every tag feature "not known yet" (past the ends: 0) */
+    if (two_pass) {
         for (size_t t = 0; t < n; t++) {
-            for (size_t member = 0; member < members; member++) {
-                const float *tables = s->tables + member * table_rows * hidden;
-                double *member_pre = pre + member * hidden;
-                size_t row = 0;
-                memcpy(member_pre, s->hidden + (member * n + t) * hidden,
-                       hidden * sizeof *member_pre);
-                for (size_t g = 0; g < groups; g++) {
-                    const snlp_group *group = snlp_model_group(model, g);
-                    long p = (long)t + group->offset;
-                    if (stage[g] == STATIC) continue;
-                    add_row(member_pre, tables + row * hidden,
-                            p < 0 || (size_t)p >= n ? 0 : group->buckets - 1, hidden);
-                    row += group->buckets;
-                }
-            }
+            token_pre(model, s, stage, table_rows, n, t, NULL, pre);
             s->first[t] = best_tag(model, members, pre, active, logits, sum);
         }
         for (size_t member = 0; member < members; member++) {
@@ -375,20 +389,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
         }
     }
     for (size_t t = 0; t < n; t++) { /* greedy, left to right */
-        for (size_t member = 0; member < members; member++) {
-            const float *tables = s->tables + member * table_rows * hidden;
-            double *member_pre = pre + member * hidden;
-            size_t row = 0;
-            memcpy(member_pre, s->hidden + (member * n + t) * hidden,
-                   hidden * sizeof *member_pre);
-            for (size_t g = 0; g < groups; g++) {
-                const snlp_group *group = snlp_model_group(model, g);
-                long p = (long)t + group->offset;
-                if (stage[g] == PREVIOUS_TAG)
-                    add_row(member_pre, tables + row * hidden, p < 0 ? 0 : tags[p] + 1, hidden);
-                if (stage[g] != STATIC) row += group->buckets;
-            }
-        }
+        token_pre(model, s, stage, table_rows, n, t, tags, pre);
         tags[t] = best_tag(model, members, pre, active, logits, sum);
     }
     return SNLP_OK;
