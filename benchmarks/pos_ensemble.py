@@ -2,8 +2,9 @@
 CoNLL-U file, then the accuracy of averaging their tag probabilities at every
 step of the two decoding passes (``smallnlp.TagDecoder``: the first pass over
 all tokens, then greedy left to right). An ensemble of k models costs k times
-the memory and time, so this measures what the 1 MB limit leaves on the table;
-it is not a product path.
+the memory and time, so this measures what the 1 MB limit leaves on the table.
+The product's way to the same is one file of several members
+(``smallnlp train pos --memory-budget 3MB``); this script averages separate files.
 
     python benchmarks/pos_ensemble.py ../shared/data/ud/English-EWT/dev.conllu \\
         models/pos-en.snlp seed1.snlp seed2.snlp seed3.snlp \\
