@@ -234,7 +234,7 @@ class LanguageIdentifier(TaskModel):
             temperature, calibration_record(*logits_of(held_texts, held_gold), temperature),
             calibration_record(*logits_of(pairs, held_gold), temperature))
 
-    def _widest_task_metadata(self) -> dict:
+    def _widest_task_metadata(self, config) -> dict:
         widest = widest_calibration_record()
         return {"features": {"max_chars": WIDEST_INT},
                 "calibration": _calibration_entry(WIDEST_FLOAT, widest, widest)}

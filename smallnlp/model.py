@@ -215,7 +215,7 @@ class TaskModel:
             training.update(members_record(
                 [TrainResult.widest(epochs)] * (members - 1),
                 [(spec.WIDEST_FLOAT, spec.WIDEST_FLOAT)] * (members - 1), spec.WIDEST_FLOAT))
-        task = self._widest_task_metadata()
+        task = self._widest_task_metadata(config)
         groups = [spec.widest_group(t.name, t.kind) for t in templates]
         widest = {**metadata, **task, "hidden": spec.WIDEST_INT, "training": training,
                   "features": {"groups": groups, **task.get("features", {})},
@@ -281,9 +281,10 @@ class TaskModel:
         """Names of the featurizer arrays a model of ``config`` will have."""
         return []
 
-    def _widest_task_metadata(self) -> dict:
-        """The task's own metadata entries (and ``features`` keys) at their
-        widest, which the plan reserves room for (see ``spec.metadata_bytes``)."""
+    def _widest_task_metadata(self, config) -> dict:
+        """The task's own metadata entries (and ``features`` keys) of a model of
+        ``config`` at their widest, which the plan reserves room for (see
+        ``spec.metadata_bytes``)."""
         return {}
 
     @classmethod

@@ -453,10 +453,13 @@ class PosTagger(TaskModel):
                                            ("lexicon", config.features.lexicon_words))
                  if wanted])
 
-    def _widest_task_metadata(self) -> dict:
-        return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT},
-                             "lexicon": {key: WIDEST_INT for key in (
-                                 "slots", "seed", "clusters", "probes", "words")}}}
+    def _widest_task_metadata(self, config: PosConfig) -> dict:
+        # The lexicon's entry only when the config asks for one, so that a
+        # tagger without it plans as it did before lexicons existed.
+        lexicon = {"lexicon": {key: WIDEST_INT for key in (
+            "slots", "seed", "clusters", "probes", "words")}} if config.features.lexicon_words \
+            else {}
+        return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT}, **lexicon}}
 
     @classmethod
     def _featurizer_from(cls, record: PosMetadata, arrays: dict) -> TokenFeaturizer:

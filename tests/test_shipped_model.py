@@ -1,5 +1,7 @@
 """The shipped language-ID model; tests that need ../shared/data skip without it."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -104,3 +106,30 @@ def test_shipped_model_reads_compatibility_forms(shipped):
     assert shipped.predict(fullwidth) == shipped.predict(bold) == shipped.predict(
         "The weather is lovely today")
     assert shipped.predict(bold).label == "en"
+
+
+def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
+    """Retraining pos-it (the smallest treebank) by benchmarks/pos_shipped.py's
+    command gives the shipped file byte for byte: any change to planning or
+    training that would move the shipped models shows here."""
+    import argparse
+    import importlib.util
+    import sys
+
+    data = require_shared_data()
+    benchmarks = Path(__file__).resolve().parents[1] / "benchmarks"
+    sys.path.insert(0, str(benchmarks))
+    try:
+        spec = importlib.util.spec_from_file_location("pos_shipped", benchmarks / "pos_shipped.py")
+        pos_shipped = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(pos_shipped)
+    finally:
+        sys.path.remove(str(benchmarks))
+    from smallnlp.config import load_toml
+
+    entry = load_toml(shipped_file("configs", "pos_models.toml"))[0]["treebanks"]["Italian-ParTUT"]
+    args = argparse.Namespace(data=data / "ud", models=tmp_path, memory_budget="1MB",
+                              teacher_budget="3MB", teachers=tmp_path)
+    pos_shipped.train("Italian-ParTUT", entry, args)
+    assert (tmp_path / "pos-it.snlp").read_bytes() == shipped_file(
+        "models", "pos-it.snlp").read_bytes()
