@@ -4,6 +4,7 @@ probabilities are averaged, planned within one budget and stored in one file."""
 from __future__ import annotations
 
 import json
+import pickle
 from types import SimpleNamespace
 
 import numpy as np
@@ -71,6 +72,9 @@ def test_members_train_apart_and_decode_by_averaged_probabilities(three, tmp_pat
         assert len(loaded.networks_) == 3
         assert loaded.tag_batch(REFERENCE_SENTENCES) == expected
         assert [loaded.tag(s) for s in REFERENCE_SENTENCES] == expected
+        copy = pickle.loads(pickle.dumps(loaded))  # what a Ray or Dask worker gets
+        assert len(copy.networks_) == 3 and copy.tag_batch(REFERENCE_SENTENCES) == expected
+    assert pickle.loads(pickle.dumps(three)).tag_batch(REFERENCE_SENTENCES) == expected
 
 
 def test_one_member_files_do_not_change(treebank, tmp_path):  # noqa: F811
