@@ -43,9 +43,12 @@ from .features import GroupSpec, KindContext, kind_of
 from .spec import array_count
 
 SMALL_BUDGET = 128_000
-# Past about this many bytes a budget buys a tagger more as one more member
-# (networks averaged) than as a bigger network (the memory-accuracy curve,
-# README; benchmarks/budget_curve.py pos --members).
+# A tagger gets one member (a network; members' tag probabilities are
+# averaged) per this many bytes. Measured (README's memory-accuracy curve,
+# benchmarks/budget_curve.py pos --members): one network gains nothing past
+# about 1 MB, while members of the same budget gain 0.3-0.5 points; two
+# members already win at 1 MB, but tag at half the speed, so budgets under
+# 2 MB (the default 1 MB among them) keep one fast network.
 MEMBER_BYTES = 1_000_000
 # The most members the planner chooses: each costs its share of the time.
 MAX_PLANNED_MEMBERS = 4
