@@ -2,7 +2,8 @@
 that is not already one of its treebank's sentences: the language-ID lines
 (train and dev) of the language, matched against the ``# text`` lines of the
 treebank's train, dev and test splits (or the sentence's words joined where it
-has none), all white space removed. Lines equal to
+has none), all white space removed: ``smallnlp.silver``'s comparison, the one
+``smallnlp train pos --unlabeled`` leaves such lines out by. Lines equal to
 a test or dev sentence must not be used to train that treebank's tagger, and
 lines equal to a train sentence teach it nothing new.
 
@@ -17,45 +18,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _key(line: str) -> str:
-    return "".join(line.split())
-
-
-def sentence_texts(path: Path) -> set[str]:
-    """Each sentence's ``# text`` (some treebanks write ``# text =X``), else its
-    words (Chinese-GSD 1.4 has no ``# text``)."""
-    texts, words, text = set(), [], None
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("# text") and "=" in line:
-                text = line.split("=", 1)[1]
-            elif line[:1].isdigit():
-                number, form = line.split("\t", 2)[:2]
-                if number.isdigit():
-                    words.append(form)
-            elif not line.strip() and (words or text):
-                texts.add(_key(text if text is not None else "".join(words)))
-                words, text = [], None
-    return texts
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     args = parser.parse_args()
     from smallnlp.config import load_toml
+    from smallnlp.data import read_conllu
+    from smallnlp.silver import held_out_keys, sentence_key
 
     treebanks = load_toml(REPO / "configs" / "pos_models.toml")[0]["treebanks"]
     print("| treebank | language-ID lines | in its test | in its dev | in its train | new lines "
           "| their words (split at spaces) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, entry in treebanks.items():
-        splits = {split: sentence_texts(args.data / "ud" / name / f"{split}.conllu")
+        splits = {split: held_out_keys(read_conllu(args.data / "ud" / name / f"{split}.conllu"))
                   for split in ("test", "dev", "train")}
         lines = [line for part in ("train", "dev")
                  for line in (args.data / "langid" / part / f"{entry['code']}.txt").read_text(
                      encoding="utf-8").splitlines() if line.strip()]
-        keys = [_key(line) for line in lines]
+        keys = [sentence_key(line) for line in lines]
         found = {split: sum(key in texts for key in keys) for split, texts in splits.items()}
         new = [line for line, key in zip(lines, keys)
                if not any(key in texts for texts in splits.values())]
