@@ -68,7 +68,6 @@ def train_models() -> None:
 def expected(path: Path) -> str:
     """What a reader must find in the model file at ``path``."""
     from smallnlp import modelfile
-    from smallnlp.spec import embedding_arrays
 
     metadata, arrays, _ = modelfile.load(path)
     lines = [f"task {metadata['task']}",
@@ -82,18 +81,11 @@ def expected(path: Path) -> str:
     for i, g in enumerate(metadata["features"]["groups"]):
         lines.append(f"group {i} {g['name']} {g['kind']} {g['buckets']} {g['dims']} "
                      f"{g['order']} {g['seed']} {g['offset']}")
-        codes = arrays[f"embedding_{i}.codes"]
-        offset = arrays[f"embedding_{i}.offset"].astype(np.float32)
-        scale = arrays[f"embedding_{i}.scale"].astype(np.float32)
         for row in sorted({0, g["buckets"] // 2, g["buckets"] - 1}):
-            values = offset[row] + codes[row].astype(np.float32) * scale[row]
-            lines.append(f"row {i} {row} " + " ".join(f"{v:.9g}" for v in values))
+            lines.append(f"row {i} {row} {_decoded_row(arrays, 0, i, row)}")
     for member in range(1, metadata.get("members", 1)):  # their first group's rows
-        codes, offset, scale = (arrays[name] for name in embedding_arrays(0, member))
-        for row in sorted({0, len(codes) - 1}):
-            values = offset[row].astype(np.float32) + codes[row].astype(np.float32) * scale[
-                row].astype(np.float32)
-            lines.append(f"member_row {member} 0 {row} " + " ".join(f"{v:.9g}" for v in values))
+        for row in sorted({0, metadata["features"]["groups"][0]["buckets"] - 1}):
+            lines.append(f"member_row {member} 0 {row} {_decoded_row(arrays, member, 0, row)}")
     if metadata["task"] == "langid":
         lines += _features_and_logits(path)
     else:
@@ -104,6 +96,17 @@ def expected(path: Path) -> str:
         for data in HASHED:
             lines.append(f"hash {seed} {data.hex() or '-'} {mmh3.hash(data, seed, signed=False)}")
     return "\n".join(lines) + "\n"
+
+
+def _decoded_row(arrays: dict, member: int, group: int, row: int) -> str:
+    """Row ``row`` of a member's table of ``group``, decoded in float32 as the
+    format says, as the text a reader compares with."""
+    from smallnlp.spec import embedding_arrays
+
+    codes, offset, scale = (arrays[name] for name in embedding_arrays(group, member))
+    values = (offset[row].astype(np.float32)
+              + codes[row].astype(np.float32) * scale[row].astype(np.float32))
+    return " ".join(f"{v:.9g}" for v in values)
 
 
 def _features_and_logits(path: Path) -> list[str]:

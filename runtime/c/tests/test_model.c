@@ -158,6 +158,31 @@ static void check_tags(const snlp_model *model, const char *line, const char *se
 }
 
 /* Every line of NAME.expected holds for NAME.snlp. */
+/* A "row" or "member_row" line: member `member`'s row `row` of group `group`
+ * decoded, against the values after the line's first `fields` fields (the
+ * first member's through snlp_model_embedding_row, the others' through
+ * snlp_model_member_row). */
+static void check_row(const snlp_model *model, unsigned long member, unsigned long group,
+                      unsigned long row, const char *line, int fields, const char *name) {
+    const snlp_group *g = snlp_model_group(model, group);
+    float values[256];
+    const char *cursor = line;
+    snlp_status status;
+    CHECK(g && g->dims <= 256, "%s: row of group %lu", name, group);
+    if (!g || g->dims > 256) return;
+    status = member ? snlp_model_member_row(model, member, group, (uint32_t)row, values)
+                    : snlp_model_embedding_row(model, group, (uint32_t)row, values);
+    CHECK(status == SNLP_OK, "%s: member %lu row %lu %lu", name, member, group, row);
+    for (int skip = 0; skip < fields; skip++) cursor = strchr(cursor, ' ') + 1;
+    for (uint32_t k = 0; k < g->dims; k++) {
+        char *end;
+        float want = strtof(cursor, &end);
+        CHECK(end != cursor && values[k] == want, "%s: member %lu row %lu %lu value %u: %.9g, "
+              "expected %.9g", name, member, group, row, k, values[k], want);
+        cursor = end;
+    }
+}
+
 static void check_golden(const char *dir, const char *name) {
     char path[1024], line[65536], message[SNLP_MESSAGE_SIZE];
     snlp_model *model = NULL;
@@ -202,39 +227,11 @@ static void check_golden(const char *dir, const char *name) {
                   g->dims == c && g->order == d && g->seed == e && g->offset == offset,
                   "%s: group %lu", name, a);
         } else if (sscanf(line, "row %lu %lu", &a, &b) == 2) {
-            const snlp_group *g = snlp_model_group(model, a);
-            float values[256];
-            char *cursor = line;
-            CHECK(g && g->dims <= 256, "%s: row of group %lu", name, a);
-            if (!g || g->dims > 256) continue;
-            CHECK(snlp_model_embedding_row(model, a, (uint32_t)b, values) == SNLP_OK,
-                  "%s: row %lu %lu", name, a, b);
-            for (int skip = 0; skip < 3; skip++) cursor = strchr(cursor, ' ') + 1;
-            for (uint32_t k = 0; k < g->dims; k++) {
-                char *end;
-                float want = strtof(cursor, &end);
-                CHECK(end != cursor && values[k] == want, "%s: row %lu %lu value %u: %.9g, "
-                      "expected %.9g", name, a, b, k, values[k], want);
-                cursor = end;
-            }
+            check_row(model, 0, a, b, line, 3, name);
         } else if (sscanf(line, "members %lu", &a) == 1) {
             CHECK(snlp_model_member_count(model) == a, "%s: members", name);
         } else if (sscanf(line, "member_row %lu %lu %lu", &c, &a, &b) == 3) {
-            const snlp_group *g = snlp_model_group(model, a);
-            float values[256];
-            char *cursor = line;
-            CHECK(g && g->dims <= 256, "%s: row of group %lu", name, a);
-            if (!g || g->dims > 256) continue;
-            CHECK(snlp_model_member_row(model, c, a, (uint32_t)b, values) == SNLP_OK,
-                  "%s: member %lu row %lu %lu", name, c, a, b);
-            for (int skip = 0; skip < 4; skip++) cursor = strchr(cursor, ' ') + 1;
-            for (uint32_t k = 0; k < g->dims; k++) {
-                char *end;
-                float want = strtof(cursor, &end);
-                CHECK(end != cursor && values[k] == want, "%s: member %lu row %lu %lu value %u",
-                      name, c, a, b, k);
-                cursor = end;
-            }
+            check_row(model, c, a, b, line, 4, name);
         } else if (!strncmp(line, "features ", 9)) {
             CHECK(read_features(line, &in) == 0, "%s: bad features line", name);
         } else if (!strncmp(line, "logits ", 7)) {
