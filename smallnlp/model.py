@@ -241,14 +241,15 @@ class TaskModel:
         """Record the training run of each member (the float-vs-8-bit dev gap
         is only measurable here, before the float weights are dropped) and of
         their average (``ensemble_dev``), and keep the model."""
-        accuracies = [None if dev is None else (dev(n), dev(n.quantized())) for n in networks]
+        quantized = [n.quantized() for n in networks]
+        accuracies = [None if dev is None else (dev(n), dev(q))
+                      for n, q in zip(networks, quantized)]
         metadata["training"].update(results[0].record(accuracies[0],
                                                       **{self.count_key: count}))
         if len(networks) > 1:
-            ensemble = None if ensemble_dev is None else ensemble_dev(
-                [n.quantized() for n in networks])
+            ensemble = None if ensemble_dev is None else ensemble_dev(quantized)
             metadata["training"].update(members_record(results[1:], accuracies[1:], ensemble))
-        self._set_state(networks, featurizer, metadata["labels"], metadata)
+        self._set_state(quantized, featurizer, metadata["labels"], metadata)
         self.training_result_ = results[0]
         self.float_network_ = networks[0]
 
