@@ -289,7 +289,8 @@ def _langid_parquet(texts, input_path, output_path, batch_size: int, jobs: int,
         raise click.UsageError("Parquet goes from an --input file to an --output file ending "
                                "in .parquet")
     _langid_model(job)
-    schema = corpus.parquet_schema(input_path)
+    reader = corpus.open_parquet(input_path)
+    schema = reader.schema_arrow
     if job.field not in schema.names:
         raise DataError(f"{input_path}: no column {job.field!r} (columns: "
                         f"{', '.join(schema.names)})")
@@ -298,7 +299,8 @@ def _langid_parquet(texts, input_path, output_path, batch_size: int, jobs: int,
     unlabelled = 0
     with corpus.parquet_output(output_path, schema) as write:
         for batch, bad in ordered_map(_langid_output, job,
-                                      corpus.read_parquet(input_path, batch_size), jobs):
+                                      corpus.read_parquet(reader, input_path, batch_size),
+                                      jobs):
             write(batch)
             unlabelled += bad
     if unlabelled:

@@ -71,20 +71,21 @@ class RecordBlock:
     first_row: int
 
 
-def parquet_schema(path: str):
-    """The Arrow schema of the Parquet file ``path``."""
+def open_parquet(path: str):
+    """The Parquet file ``path`` opened (its footer read once: the schema and
+    the row groups), a ``pyarrow.parquet.ParquetFile``; an unreadable file is
+    a DataError naming it."""
     try:
-        return _pyarrow_parquet().ParquetFile(path).schema_arrow
+        return _pyarrow_parquet().ParquetFile(path)
     except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
         raise DataError(f"{path}: cannot read as Parquet: {exc}") from None
 
 
-def read_parquet(path: str, rows: int) -> Iterator[RecordBlock]:
-    """The Parquet file ``path`` in record batches of ``rows`` rows, with a
-    progress bar on stderr; an unreadable file is a DataError naming it."""
-    parquet = _pyarrow_parquet()
+def read_parquet(reader, path: str, rows: int) -> Iterator[RecordBlock]:
+    """The opened Parquet file ``reader`` (``open_parquet(path)``) in record
+    batches of ``rows`` rows, with a progress bar on stderr; a file that turns
+    out unreadable is a DataError naming it."""
     try:
-        reader = parquet.ParquetFile(path)
         with click.progressbar(length=reader.metadata.num_rows, file=sys.stderr,
                                label="reading") as bar:
             row = 1
