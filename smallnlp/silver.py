@@ -63,18 +63,17 @@ def tag_unlabeled(teacher: PosTagger, paths: Sequence[str | os.PathLike],
         files.append({"file": Path(path).name, "lines": len(lines),
                       "sha256": file_digest([Path(path)])})
         for line in lines:
+            # The tokenizer gives every character but white space a token, so
+            # a line has tokens exactly when its key is not empty.
             key = sentence_key(line)
             reason = ("no_tokens" if not key else "held_out" if key in held_out
                       else "training" if key in training
                       else "repeated" if key in seen else None)
-            tokens = tokenize(line) if reason is None else []
-            if reason is None and not tokens:
-                reason = "no_tokens"
             if reason is not None:
                 left_out[reason] += 1
                 continue
             seen.add(key)
-            sentences.append(tokens)
+            sentences.append(tokenize(line))
     if not sentences:
         raise DataError(f"{', '.join(map(str, paths))}: no unlabeled sentences left to tag")
     tags = teacher.tag_batch(sentences)
