@@ -151,20 +151,23 @@ def _langid_output(job: _LangidJob, batch: list[str] | corpus.Block | corpus.Rec
             record[job.label_field] = preds[0].label
             record[job.probability_field] = round(preds[0].probability, 6)
             if job.top_k > 1:
-                record[f"{job.label_field}_top_k"] = [[p.label, round(p.probability, 6)]
-                                                      for p in preds]
+                record[f"{job.label_field}_top_k"] = _top_k_pairs(preds)
         return corpus.jsonl_bytes(records), skipped
     texts, lines = _texts_of(batch), []
     for text, preds in zip(texts, model.top_k_batch(texts, job.top_k, job.threshold)):
         if job.fmt == "json":
             lines.append(json.dumps({"text": text, "label": preds[0].label,
                                      "probability": round(preds[0].probability, 6),
-                                     "top_k": [[p.label, round(p.probability, 6)]
-                                               for p in preds]}, ensure_ascii=False))
+                                     "top_k": _top_k_pairs(preds)}, ensure_ascii=False))
         else:
             fields = [f"{p.label}\t{p.probability:.4f}" for p in preds]
             lines.append("\t".join(fields + [_one_line(text)]))
     return _encoded("".join(line + "\n" for line in lines)), 0
+
+
+def _top_k_pairs(preds) -> list[list]:
+    """[label, probability] of each prediction, as JSON output gives them."""
+    return [[p.label, round(p.probability, 6)] for p in preds]
 
 
 def _label_record_batch(job: _LangidJob, model: LanguageIdentifier,
