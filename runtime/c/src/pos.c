@@ -355,13 +355,13 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
     sum = logits + labels;
     inputs = (float *)(sum + labels);
     acc = inputs + SNLP_INPUTS_AT_ONCE * (static_width + 256);
-    if (s->tables_of != model) {
-        s->tables_of = NULL;
+    if (s->tables_of != snlp_model_serial(model)) {
+        s->tables_of = 0;
         for (size_t member = 0; member < members; member++)
             if (tag_tables(model, member, s->tables + member * table_rows * hidden, stage,
                            inputs, acc))
                 return SNLP_ERR_UNSUPPORTED;
-        s->tables_of = model;
+        s->tables_of = snlp_model_serial(model);
     }
     for (size_t member = 0; member < members; member++) {
         snlp_status status = static_shares(model, member, s, n, kind, stage, static_width,
