@@ -256,7 +256,7 @@ class LanguageIdentifier(TaskModel):
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), len(labels))`` probabilities; all-zero rows for texts
         without letters."""
-        self._check_texts(texts)
+        texts = self._check_texts(texts)
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
         excluded, allowed = self.excluded_, self._allowed()
         for start in range(0, len(texts), _PREDICT_BATCH):
@@ -275,11 +275,14 @@ class LanguageIdentifier(TaskModel):
             out[start:start + len(chunk)] = probs
         return out
 
-    def _check_texts(self, texts: Sequence[str]) -> None:
+    def _check_texts(self, texts: Sequence[str]) -> list[str]:
+        """The texts as a list, iterated once: every count after this is of
+        what was taken (a sequence's len() may lie, or change as it is read)."""
         self._require_fitted()
         if isinstance(texts, (str, bytes)):
             raise TypeError("predict_proba and predict_batch take a list of str; "
                             "use predict() for one text")
+        return list(texts)
 
     def _allowed(self) -> bytes | None:
         """The C runtime's form of set_languages: a flag per label, or None."""
@@ -302,7 +305,7 @@ class LanguageIdentifier(TaskModel):
             raise ValueError(f"k must be at least 1, not {k}")
         _check_threshold(threshold)
         if self._c_model is not None:  # the same pairs, ranked in C
-            self._check_texts(texts)
+            texts = self._check_texts(texts)
             allowed = self._allowed()
             ranked = [pairs for start in range(0, len(texts), _PREDICT_BATCH)
                       for pairs in self._c_model.langid_top_k(

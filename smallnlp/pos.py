@@ -69,12 +69,21 @@ def model_path_for(name: str) -> Path:
     return path
 
 
-def _check_sentences(sentences: Sequence[Sequence[str]]) -> None:
+def _check_sentences(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The sentences as lists, each iterated once: every count after this is
+    of what was taken (a sequence's len() may lie, or change as it is read)."""
     if isinstance(sentences, str) or not isinstance(sentences, Sequence):
         raise TypeError(f"expected a list of token lists, got {type(sentences).__name__}")
+    taken = []
     for sentence in sentences:
-        if isinstance(sentence, str) or not all(map(isinstance, sentence, repeat(str))):
+        try:
+            tokens = None if isinstance(sentence, str) else list(sentence)
+        except TypeError:
+            tokens = None
+        if tokens is None or not all(map(isinstance, tokens, repeat(str))):
             raise TypeError("each sentence must be a list of str tokens")
+        taken.append(tokens)
+    return taken
 
 
 def _check_tagged(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -376,7 +385,7 @@ class PosTagger(TaskModel):
         sentences; empty sentences give []."""
         if self._c_model is None:
             return self.decoder.tag_batch(sentences)
-        _check_sentences(sentences)
+        sentences = _check_sentences(sentences)
         labels, names = self.labels_, []
         for first in range(0, len(sentences), _DECODE_BATCH):
             chunk = sentences[first:first + _DECODE_BATCH]
@@ -513,7 +522,7 @@ class TagDecoder:
         """Tag names for each sentence (a list of tokens). A sentence longer
         than ``MAX_SENTENCE_TOKENS`` is tagged as consecutive pieces of that
         many tokens, so that time and memory stay linear in the input."""
-        _check_sentences(sentences)
+        sentences = _check_sentences(sentences)
         pieces, owners = [], []
         for index, sentence in enumerate(sentences):
             for start in range(0, max(len(sentence), 1), MAX_SENTENCE_TOKENS):

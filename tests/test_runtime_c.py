@@ -5,6 +5,7 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -402,3 +403,83 @@ def test_fuzzing_model_files_finds_nothing(tmp_path):
                              "FUZZ_SECONDS=15"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Done" in result.stderr
+
+
+class _Lying(Sequence):
+    """A sequence whose len() says 1 but which yields all its items."""
+
+    def __init__(self, items):
+        self.items = list(items)
+
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+class _Growing(list):
+    """A list that grows while it is iterated (by one item, once)."""
+
+    def __iter__(self):
+        for index, item in enumerate(list.__iter__(self)):
+            if index == 0:
+                self.append(item)
+            yield item
+
+
+def _lying_inputs(items):
+    """Inputs that misstate or change their length, each with what it yields."""
+    return [(_Lying(items), items), ((item for item in items), items),
+            (_Growing(items), items + items[:1])]
+
+
+def test_the_c_extension_sizes_buffers_from_what_it_iterated():
+    """Its buffers once came from len(): a sequence that says 1 and yields 3
+    was a heap overflow (ASan: module.c). Now it answers what it iterated."""
+    from smallnlp import LanguageIdentifier, PosTagger
+
+    lid, tagger = LanguageIdentifier.load(backend="auto"), PosTagger.load("en", backend="auto")
+    if lid.backend != "c" or tagger.backend != "c":
+        pytest.skip("the C extension is not built here (no compiler at install time)")
+    c_lid, c_tagger = lid._c_model, tagger._c_model
+    texts = ["Das ist gut", "Hello there", "quelle eau"]
+    sentences = [["The", "cat", "sat", "."], ["Hello", "!"], ["a"]]
+    for given, yielded in _lying_inputs(texts):
+        assert c_lid.langid_proba(given, None) == c_lid.langid_proba(yielded, None)
+    for given, yielded in _lying_inputs(texts):
+        assert c_lid.langid_top_k(given, 3, None) == c_lid.langid_top_k(yielded, 3, None)
+    for given, yielded in _lying_inputs(sentences):
+        assert c_tagger.pos_tags(given) == c_tagger.pos_tags(yielded)
+    for given, yielded in _lying_inputs(["The", "cat", "sat", "."]):
+        assert c_tagger.pos_tags([given]) == c_tagger.pos_tags([yielded])
+    with pytest.raises(TypeError):
+        c_tagger.pos_tags([["fine"], 5])
+    with pytest.raises(TypeError):
+        c_lid.langid_proba(["fine", 5], None)
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_every_public_batch_method_takes_what_it_iterates(backend):
+    from smallnlp import LanguageIdentifier, PosTagger
+
+    try:
+        lid = LanguageIdentifier.load(backend=backend)
+        tagger = PosTagger.load("en", backend=backend)
+    except ValueError as exc:  # the C backend is not built here
+        pytest.skip(str(exc))
+    texts = ["Das ist gut", "Hello there", "quelle eau"]
+    sentences = [["The", "cat", "sat", "."], ["Hello", "!"], ["a"]]
+    for given, yielded in _lying_inputs(texts):
+        assert np.array_equal(lid.predict_proba(given), lid.predict_proba(yielded))
+    for given, yielded in _lying_inputs(texts):
+        assert lid.predict_batch(given) == lid.predict_batch(yielded)
+    for given, yielded in _lying_inputs(texts):
+        assert lid.top_k_batch(given, 2) == lid.top_k_batch(yielded, 2)
+    for given, yielded in _lying_inputs(sentences)[::2]:  # a generator is no list of sentences
+        assert tagger.tag_batch(given) == tagger.tag_batch(yielded)
+    for given, yielded in _lying_inputs(["The", "cat", "sat", "."]):
+        assert tagger.tag_batch([given]) == tagger.tag_batch([yielded])

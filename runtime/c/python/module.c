@@ -76,13 +76,19 @@ static int require_open(ModelObject *self) {
     return -1;
 }
 
-/* Texts as UTF-8 bytes objects (a new array of new references), or NULL
- * with the exception set. */
-static PyObject **encode_texts(PyObject *sequence, Py_ssize_t n, Py_ssize_t limit) {
+/* A tuple of every item of `iterable`, taken once: every count and buffer
+ * size comes from it, never from len(), which a sequence may state falsely
+ * (or change while it is iterated). NULL with the exception set. */
+static PyObject *materialise(PyObject *iterable) { return PySequence_Tuple(iterable); }
+
+/* The texts of a tuple as UTF-8 bytes objects (a new array of new
+ * references), or NULL with the exception set. */
+static PyObject **encode_texts(PyObject *texts, Py_ssize_t limit) {
+    Py_ssize_t n = PyTuple_GET_SIZE(texts);
     PyObject **encoded = PyMem_Calloc(n ? (size_t)n : 1, sizeof *encoded);
     if (!encoded) return (PyObject **)PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (!(encoded[i] = encode_text(PySequence_Fast_GET_ITEM(sequence, i), limit))) {
+        if (!(encoded[i] = encode_text(PyTuple_GET_ITEM(texts, i), limit))) {
             while (i-- > 0) Py_DECREF(encoded[i]);
             PyMem_Free(encoded);
             return NULL;
@@ -104,29 +110,26 @@ static int allowed_labels(ModelObject *self, PyObject *allowed, const uint8_t **
     return 0;
 }
 
-/* Calibrated probabilities of n texts, rounded to float32 (the dtype of
- * predict_proba), into rows of `labels` doubles: `each` is called with
- * every row, with the GIL released. */
+/* Calibrated probabilities of the texts of a tuple, rounded to float32 (the
+ * dtype of predict_proba), into rows of `labels` doubles: `each` is called
+ * with every row, with the GIL released. */
 typedef void (*row_action)(const double *row, size_t labels, Py_ssize_t index, void *context);
 
 static int predict_texts(ModelObject *self, PyObject *texts, PyObject *allowed,
-                         row_action each, void *context, Py_ssize_t *count) {
-    PyObject *sequence, **encoded;
+                         row_action each, void *context) {
+    PyObject **encoded;
     const uint8_t *flags;
     size_t labels;
     double *row;
     snlp_state *state;
     snlp_status status = SNLP_OK;
+    Py_ssize_t n = PyTuple_GET_SIZE(texts);
     if (require_open(self) < 0 || allowed_labels(self, allowed, &flags) < 0) return -1;
-    sequence = PySequence_Fast(texts, "texts must be a sequence of str");
-    if (!sequence) return -1;
-    *count = PySequence_Fast_GET_SIZE(sequence);
     labels = snlp_model_label_count(self->model);
-    encoded = encode_texts(sequence, *count, (Py_ssize_t)snlp_model_max_chars(self->model));
+    encoded = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model));
     row = PyMem_Malloc((labels ? labels : 1) * sizeof *row);
     state = snlp_state_new(); /* per call: a kept one would hold memory past the budget */
     if (encoded && row && state) {
-        Py_ssize_t n = *count;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             size_t best;
@@ -144,10 +147,9 @@ static int predict_texts(ModelObject *self, PyObject *texts, PyObject *allowed,
     }
     snlp_state_free(state);
     if (encoded)
-        for (Py_ssize_t i = 0; i < *count; i++) Py_DECREF(encoded[i]);
+        for (Py_ssize_t i = 0; i < n; i++) Py_DECREF(encoded[i]);
     PyMem_Free(encoded);
     PyMem_Free(row);
-    Py_DECREF(sequence);
     return PyErr_Occurred() ? -1 : 0;
 }
 
@@ -159,20 +161,16 @@ static void copy_row(const double *row, size_t labels, Py_ssize_t index, void *c
 /* langid_proba(texts, allowed) -> bytes of float32, a row of probabilities
  * per text (zeros: no letters). */
 static PyObject *model_langid_proba(ModelObject *self, PyObject *args) {
-    PyObject *texts, *allowed, *out;
-    Py_ssize_t n, count;
-    if (!PyArg_ParseTuple(args, "OO", &texts, &allowed)) return NULL;
-    n = PyObject_Length(texts);
-    if (n < 0 || require_open(self) < 0) return NULL;
-    out = PyBytes_FromStringAndSize(
-        NULL, n * (Py_ssize_t)(snlp_model_label_count(self->model) * sizeof(float)));
-    if (!out) return NULL;
-    if (predict_texts(self, texts, allowed, copy_row, PyBytes_AS_STRING(out), &count) < 0 ||
-        count != n) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "texts changed size");
-        Py_DECREF(out);
+    PyObject *texts, *allowed, *out = NULL;
+    if (!PyArg_ParseTuple(args, "OO", &texts, &allowed) || require_open(self) < 0 ||
+        !(texts = materialise(texts)))
         return NULL;
-    }
+    out = PyBytes_FromStringAndSize(NULL, PyTuple_GET_SIZE(texts) *
+                                              (Py_ssize_t)(snlp_model_label_count(self->model) *
+                                                           sizeof(float)));
+    if (out && predict_texts(self, texts, allowed, copy_row, PyBytes_AS_STRING(out)) < 0)
+        Py_CLEAR(out);
+    Py_DECREF(texts);
     return out;
 }
 
@@ -196,15 +194,15 @@ static void keep_top_k(const double *row, size_t labels, Py_ssize_t index, void 
  * (label index, probability) pairs, best first; [] for text without letters. */
 static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
     PyObject *texts, *allowed, *result = NULL;
-    Py_ssize_t n, k, count;
+    Py_ssize_t n, k;
     top_k_rows rows = {0};
     if (!PyArg_ParseTuple(args, "OnO", &texts, &k, &allowed)) return NULL;
     if (k < 1) {
         PyErr_SetString(PyExc_ValueError, "k must be at least 1");
         return NULL;
     }
-    n = PyObject_Length(texts);
-    if (n < 0 || require_open(self) < 0) return NULL;
+    if (require_open(self) < 0 || !(texts = materialise(texts))) return NULL;
+    n = PyTuple_GET_SIZE(texts);
     if ((size_t)k > snlp_model_label_count(self->model))
         k = (Py_ssize_t)snlp_model_label_count(self->model);
     rows.k = (size_t)k;
@@ -212,8 +210,8 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
     rows.top = PyMem_Calloc((size_t)(n * k) + 1, sizeof *rows.top);
     rows.found = PyMem_Calloc((size_t)n + 1, sizeof *rows.found);
     if (!rows.indexes || !rows.top || !rows.found) PyErr_NoMemory();
-    else if (predict_texts(self, texts, allowed, keep_top_k, &rows, &count) == 0 &&
-             count == n && (result = PyList_New(n)) != NULL) {
+    else if (predict_texts(self, texts, allowed, keep_top_k, &rows) == 0 &&
+             (result = PyList_New(n)) != NULL) {
         for (Py_ssize_t i = 0; i < n && result; i++) {
             PyObject *answers = PyList_New((Py_ssize_t)rows.found[i]);
             for (size_t j = 0; answers && j < rows.found[i]; j++) {
@@ -226,9 +224,8 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
             if (!answers) Py_CLEAR(result);
             else PyList_SET_ITEM(result, i, answers);
         }
-    } else if (!PyErr_Occurred()) {
-        PyErr_SetString(PyExc_RuntimeError, "texts changed size");
     }
+    Py_DECREF(texts);
     PyMem_Free(rows.indexes);
     PyMem_Free(rows.top);
     PyMem_Free(rows.found);
@@ -238,27 +235,32 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
 /* pos_tags(sentences) -> bytes of uint32 tag indexes, all sentences' tokens
  * one after another. */
 static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
-    PyObject *outer, *result = NULL, **encoded = NULL;
+    PyObject *given, *outer = NULL, *result = NULL, **encoded = NULL;
     const char **tokens = NULL;
     size_t *sizes = NULL, *lengths = NULL, total = 0, at = 0;
     Py_ssize_t n;
     snlp_state *state = NULL;
     snlp_status status = SNLP_OK;
-    if (require_open(self) < 0) return NULL;
-    outer = PySequence_Fast(sentences, "sentences must be a sequence of token lists");
-    if (!outer) return NULL;
-    n = PySequence_Fast_GET_SIZE(outer);
+    if (require_open(self) < 0 || !(given = materialise(sentences))) return NULL;
+    n = PyTuple_GET_SIZE(given);
+    outer = PyTuple_New(n); /* each sentence as a tuple of its tokens, taken once */
     lengths = PyMem_Calloc(n ? (size_t)n : 1, sizeof *lengths);
-    if (!lengths) {
-        PyErr_NoMemory();
+    if (!outer || !lengths) {
+        Py_DECREF(given);
+        if (outer) PyErr_NoMemory();
         goto done;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_ssize_t count = PyObject_Length(PySequence_Fast_GET_ITEM(outer, i));
-        if (count < 0) goto done;
-        lengths[i] = (size_t)count;
-        total += (size_t)count;
+        PyObject *sentence = materialise(PyTuple_GET_ITEM(given, i));
+        if (!sentence) {
+            Py_DECREF(given);
+            goto done;
+        }
+        PyTuple_SET_ITEM(outer, i, sentence);
+        lengths[i] = (size_t)PyTuple_GET_SIZE(sentence);
+        total += lengths[i];
     }
+    Py_DECREF(given);
     encoded = PyMem_Calloc(total ? total : 1, sizeof *encoded);
     tokens = PyMem_Calloc(total ? total : 1, sizeof *tokens);
     sizes = PyMem_Calloc(total ? total : 1, sizeof *sizes);
@@ -269,19 +271,13 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
         goto fail;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *sentence = PySequence_Fast(PySequence_Fast_GET_ITEM(outer, i),
-                                             "each sentence must be a list of str tokens");
-        if (!sentence) goto fail;
-        for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(sentence); k++, at++) {
-            encoded[at] = encode_text(PySequence_Fast_GET_ITEM(sentence, k), PY_SSIZE_T_MAX);
-            if (!encoded[at]) {
-                Py_DECREF(sentence);
-                goto fail;
-            }
+        PyObject *sentence = PyTuple_GET_ITEM(outer, i);
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sentence); k++, at++) {
+            encoded[at] = encode_text(PyTuple_GET_ITEM(sentence, k), PY_SSIZE_T_MAX);
+            if (!encoded[at]) goto fail;
             tokens[at] = PyBytes_AS_STRING(encoded[at]);
             sizes[at] = (size_t)PyBytes_GET_SIZE(encoded[at]);
         }
-        Py_DECREF(sentence);
     }
     {
         uint32_t *tags = (uint32_t *)PyBytes_AS_STRING(result);
@@ -306,7 +302,7 @@ done:
     PyMem_Free(sizes);
     PyMem_Free(lengths);
     snlp_state_free(state);
-    Py_DECREF(outer);
+    Py_XDECREF(outer);
     return result;
 }
 
