@@ -217,7 +217,7 @@ def output_stream(path: str | None) -> Iterator[BinaryIO]:
     ``.gz``) written under a temporary name and renamed into place only when
     the body finishes without an error."""
     if path in (None, "-"):
-        yield click.get_binary_stream("stdout")
+        yield sys.stdout.buffer
         return
     folder = os.path.dirname(os.path.abspath(path))
     try:

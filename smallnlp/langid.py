@@ -312,8 +312,11 @@ class LanguageIdentifier(TaskModel):
                           texts[start:start + _PREDICT_BATCH], int(k), allowed)]
         else:
             probs = self.predict_proba(texts)
-            order = (probs.argmax(axis=1)[:, None] if k == 1
-                     else np.argsort(-probs, axis=1, kind="stable")[:, :k])
+            # Languages outside set_languages' subset are never listed: ranked last.
+            ranking = probs if self.excluded_ is None else np.where(self.excluded_, -1, probs)
+            k = min(k, len(self.languages))
+            order = (ranking.argmax(axis=1)[:, None] if k == 1
+                     else np.argsort(-ranking, axis=1, kind="stable")[:, :k])
             ranked = [[(i, float(row[i])) for i in best] if row[best[0]] > 0 else []
                       for row, best in zip(probs, order.tolist())]
         labels = self.labels_
@@ -339,11 +342,20 @@ class LanguageIdentifier(TaskModel):
 
     # -- persistence ----------------------------------------------------------------
     def _settings(self) -> dict:
-        return {"languages": None if self.excluded_ is None else
-                [label for label, out in zip(self.labels_, self.excluded_) if not out]}
+        return {"languages": None if self.excluded_ is None else self.languages}
 
     def _apply_settings(self, settings: dict) -> None:
         self.set_languages(settings["languages"])
+
+    @property
+    def languages(self) -> list[str]:
+        """The labels this identifier answers: those of ``set_languages`` (or
+        ``load(languages=...)``), else every label. ``labels`` stays every
+        label the model knows, in the order of ``predict_proba``'s columns."""
+        self._require_fitted()
+        if self.excluded_ is None:
+            return list(self.labels_)
+        return [label for label, out in zip(self.labels_, self.excluded_) if not out]
 
     def set_languages(self, languages: Sequence[str] | None) -> LanguageIdentifier:
         """Only ever answer one of ``languages`` (codes, or one string of

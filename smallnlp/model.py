@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import os
+import platform
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
@@ -46,6 +47,24 @@ LOADED_BYTES_PER_ARRAY = 300
 LOADED_BYTES_PER_GROUP = 600
 LOADED_BYTES_PER_METADATA_BYTE = 2
 LOADED_BYTES_FIXED = 8192
+# The widest training environment a file records: its values are cut to these
+# lengths, and the planner reserves this much, so that a machine's version
+# strings do not move the plan (and with it every weight).
+WIDEST_ENVIRONMENT = {"python": "x" * 16, "numpy": "x" * 24, "blas": "x" * 64}
+
+
+def training_environment() -> dict[str, str]:
+    """What a trained file's bits depend on besides smallnlp, its settings and
+    data: the Python and numpy versions, and the BLAS numpy calls (library,
+    version and the CPU kernels it chose). Files trained where these match are
+    byte-identical; elsewhere they agree in behaviour, not in every bit."""
+    from threadpoolctl import threadpool_info
+
+    blas = next((" ".join(str(info.get(key) or "") for key in
+                          ("internal_api", "version", "architecture")).strip()
+                 for info in threadpool_info() if info.get("user_api") == "blas"), "unknown")
+    found = {"python": platform.python_version(), "numpy": np.__version__, "blas": blas}
+    return {key: found[key][:len(widest)] for key, widest in WIDEST_ENVIRONMENT.items()}
 
 
 def file_arrays(networks: list[FeedForwardNetwork],
@@ -163,6 +182,7 @@ class TaskModel:
                     "data_licences": dict(data_licences),
                     "training": {"memory_budget": self.resolved_budget(config),
                                  "seed": self.seed, "options": dataclasses.asdict(options),
+                                 "environment": training_environment(),
                                  **(provenance or {})}}
         return config, options, np.random.default_rng(self.seed), metadata
 
@@ -210,7 +230,8 @@ class TaskModel:
             (spec.WIDEST_FLOAT, spec.WIDEST_FLOAT), **{self.count_key: spec.WIDEST_INT})
         # The budget at its widest too, so that a budget's digits do not move
         # the minimum that a too-small budget is told.
-        training = {**metadata["training"], "memory_budget": spec.WIDEST_INT, **run}
+        training = {**metadata["training"], "memory_budget": spec.WIDEST_INT,
+                    "environment": WIDEST_ENVIRONMENT, **run}
         if members > 1:
             training.update(members_record(
                 [TrainResult.widest(epochs)] * (members - 1),

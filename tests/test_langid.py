@@ -148,6 +148,21 @@ def test_restricting_languages_renormalises(tiny_model, tmp_path):
         model.set_languages(["aa", "zz"])
 
 
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_a_language_subset_is_all_that_top_k_lists(tiny_model, tmp_path, backend):
+    path = tmp_path / "tiny.snlp"
+    tiny_model.save(path)
+    try:
+        model = LanguageIdentifier.load(path, languages=["bb", "cc"], backend=backend)
+    except ValueError as exc:  # the C extension is not built here
+        pytest.skip(str(exc))
+    assert model.languages == ["bb", "cc"] and model.labels == ["aa", "bb", "cc", "dd"]
+    for answers in model.top_k_batch(["kakiko tonaru", "schein ber", "кона"], k=4):
+        assert len(answers) == 2 and {a.label for a in answers} == {"bb", "cc"}
+    assert [a.label for a in model.top_k("123", k=4)] == ["und"]
+    assert model.set_languages(None).languages == model.labels
+
+
 def test_batch_of_a_string_is_refused(tiny_model):
     with pytest.raises(TypeError, match="list of str"):
         tiny_model.predict_batch("kakiko")

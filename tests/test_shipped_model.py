@@ -1,5 +1,6 @@
 """The shipped language-ID model; tests that need ../shared/data skip without it."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -116,8 +117,12 @@ def test_shipped_model_reads_compatibility_forms(shipped):
 
 def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
     """Retraining pos-it (the smallest treebank) by benchmarks/pos_shipped.py's
-    command gives the shipped file byte for byte: any change to planning or
-    training that would move the shipped models shows here."""
+    command gives the shipped file byte for byte where the training
+    environment it records (Python, numpy, BLAS) is this one: any change to
+    planning or training that would move the shipped models shows here.
+    Elsewhere the arithmetic may round otherwise, so the two must agree in
+    behaviour: the same tag for 99.9% of the dev tokens, and dev accuracy
+    within 0.1 point; a warning says which comparison ran."""
     import argparse
     import importlib.util
     import sys
@@ -137,5 +142,22 @@ def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
     args = argparse.Namespace(data=data / "ud", models=tmp_path, memory_budget="1MB",
                               teacher_budget="3MB", teachers=tmp_path)
     pos_shipped.train("Italian-ParTUT", entry, args)
-    assert (tmp_path / "pos-it.snlp").read_bytes() == shipped_file(
-        "models", "pos-it.snlp").read_bytes()
+    retrained, shipped = tmp_path / "pos-it.snlp", shipped_file("models", "pos-it.snlp")
+    from smallnlp.pos import PosTagger
+
+    new, old = PosTagger.load(retrained), PosTagger.load(shipped)
+    environments = [m.metadata_["training"].get("environment") for m in (new, old)]
+    if environments[0] == environments[1]:
+        assert retrained.read_bytes() == shipped.read_bytes()
+        return
+    warnings.warn(f"pos-it was shipped from another training environment ({environments[1]}; "
+                  f"here {environments[0]}): compared by behaviour, not bytes", stacklevel=1)
+    from smallnlp.data import read_conllu
+
+    sentences = read_conllu(data / "ud" / "Italian-ParTUT" / "dev.conllu")
+    forms = [s.forms for s in sentences]
+    gold = [tag for s in sentences for tag in s.tags]
+    tags = [[tag for tagged in m.tag_batch(forms) for tag in tagged] for m in (new, old)]
+    assert np.mean([a == b for a, b in zip(*tags)]) >= 0.999
+    accuracies = [np.mean([a == b for a, b in zip(t, gold)]) for t in tags]
+    assert abs(accuracies[0] - accuracies[1]) <= 0.001

@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
             if (best == labels) {
                 printf("und\t0.0000\n");
             } else {
-                found = snlp_top_k(probabilities, labels, k, top);
+                found = snlp_top_k_among(probabilities, labels, allowed, k, top);
                 for (size_t j = 0; j < found; j++)
                     printf("%s%s\t%.4f", j ? "\t" : "", snlp_model_label(model, top[j]),
                            probabilities[top[j]]);

@@ -151,6 +151,10 @@ snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state
 /* The indexes of the k largest of count probabilities, largest first (equal
  * ones by index), into indexes; returns how many (k, or count if smaller). */
 size_t snlp_top_k(const double *probabilities, size_t count, size_t k, size_t *indexes);
+/* The same among the labels i with allowed[i] nonzero (NULL: all of them):
+ * at most as many as are allowed, so a subset's top k never lists others. */
+size_t snlp_top_k_among(const double *probabilities, size_t count, const uint8_t *allowed,
+                        size_t k, size_t *indexes);
 /* The same text's logits before calibration; *has_letters 0 for no letters. */
 snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
                                size_t size, double *logits, int *has_letters);

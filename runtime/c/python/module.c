@@ -175,6 +175,7 @@ static PyObject *model_langid_proba(ModelObject *self, PyObject *args) {
 }
 
 typedef struct {
+    const uint8_t *allowed; /* NULL: every label */
     size_t k, *indexes; /* k per text */
     float *top;         /* k per text */
     size_t *found;      /* per text: how many (0: no letters) */
@@ -183,7 +184,7 @@ typedef struct {
 static void keep_top_k(const double *row, size_t labels, Py_ssize_t index, void *context) {
     top_k_rows *rows = context;
     size_t *indexes = rows->indexes + (size_t)index * rows->k, found;
-    found = snlp_top_k(row, labels, rows->k, indexes);
+    found = snlp_top_k_among(row, labels, rows->allowed, rows->k, indexes);
     if (!found || row[indexes[0]] <= 0.0) found = 0; /* no letters */
     for (size_t j = 0; j < found; j++)
         rows->top[(size_t)index * rows->k + j] = (float)row[indexes[j]];
@@ -201,7 +202,9 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "k must be at least 1");
         return NULL;
     }
-    if (require_open(self) < 0 || !(texts = materialise(texts))) return NULL;
+    if (require_open(self) < 0 || allowed_labels(self, allowed, &rows.allowed) < 0 ||
+        !(texts = materialise(texts)))
+        return NULL;
     n = PyTuple_GET_SIZE(texts);
     if ((size_t)k > snlp_model_label_count(self->model))
         k = (Py_ssize_t)snlp_model_label_count(self->model);

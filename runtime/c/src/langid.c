@@ -172,11 +172,17 @@ snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, cons
 }
 
 size_t snlp_top_k(const double *probabilities, size_t count, size_t k, size_t *indexes) {
+    return snlp_top_k_among(probabilities, count, NULL, k, indexes);
+}
+
+size_t snlp_top_k_among(const double *probabilities, size_t count, const uint8_t *allowed,
+                        size_t k, size_t *indexes) {
     size_t taken = 0;
     if (!probabilities || (k && !indexes)) return 0;
     for (; taken < k && taken < count; taken++) { /* the best of those ranked after the last */
         size_t pick = count, last = taken ? indexes[taken - 1] : count;
         for (size_t i = 0; i < count; i++) {
+            if (allowed && !allowed[i]) continue;
             if (last < count && !(probabilities[i] < probabilities[last] ||
                                   (probabilities[i] == probabilities[last] && i > last)))
                 continue;

@@ -542,6 +542,11 @@ static void check_subset_and_top_k(const char *dir) {
     }
     CHECK(snlp_top_k(ranked, 4, 8, top) == 4 && top[0] == 1 && top[1] == 0 && top[2] == 2 &&
               top[3] == 3, "top-k order, ties by index");
+    {
+        static const uint8_t two[] = {0, 0, 1, 1}; /* the two smallest: never the others */
+        CHECK(snlp_top_k_among(ranked, 4, two, 8, top) == 2 && top[0] == 2 && top[1] == 3,
+              "top-k among a subset lists only the subset");
+    }
     snlp_state_free(state);
     snlp_model_free(model);
 }
