@@ -77,6 +77,9 @@ def parse_size(text: str | int) -> int:
     if not match or unit not in _UNITS:
         raise BudgetError(f"cannot read memory budget {text!r}: use e.g. 200KB, 1MB, "
                           "2.5MiB or a number of bytes")
+    if _UNITS[unit] == 1 and "." in match.group(1):  # "1.5" is no typo for 1 byte
+        raise BudgetError(f"memory budget {text!r}: a number of bytes is a whole number "
+                          "(give a unit, e.g. 1.5MB)")
     return int(float(match.group(1)) * _UNITS[unit])
 
 

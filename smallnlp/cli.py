@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import click
@@ -28,11 +29,24 @@ class _UsageProblem(click.ClickException):
     exit_code = 2
 
 
+class _Terminated(BaseException):
+    """SIGTERM (what service managers and `timeout` send), raised where the
+    program is, so that it unwinds as Ctrl-C does: workers stopped, partial
+    output removed."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise _Terminated
+
+
 class _Errors(click.Group):
     """Show smallnlp's own errors as one clean line: exit code 2 for a bad
-    config or budget, 1 for the rest (data, model files)."""
+    config or budget, 1 for the rest (data, model files, output that cannot
+    be written); 130 after Ctrl-C and 143 after SIGTERM, as a shell reports
+    a process those signals ended."""
 
     def invoke(self, ctx: click.Context):
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
             return super().invoke(ctx)
         except (ConfigError, BudgetError) as exc:
@@ -42,6 +56,33 @@ class _Errors(click.Group):
         except MemoryError:
             raise click.ClickException("out of memory: try a smaller --memory-budget, "
                                        "--batch-size or input") from None
+        except BrokenProcessPool:
+            raise click.ClickException("a worker process died (killed, or out of memory?): "
+                                       "the run stopped; --output, if given, was not "
+                                       "written") from None
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+        except _Terminated:
+            click.echo("terminated", err=True)
+            raise click.exceptions.Exit(143) from None
+        except OSError as exc:  # a full disk, a closed pipe, a file that went away
+            if exc.filename is not None:
+                raise click.ClickException(f"{exc.filename}: {exc.strerror or exc}") from None
+            _silence_stdout()
+            raise click.ClickException(f"cannot write the output: "
+                                       f"{exc.strerror or exc}") from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _silence_stdout() -> None:
+    """Drop what stdout still buffers, so that the interpreter's last flush
+    does not fail again (with a traceback) on the same full disk or pipe."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # no real stdout (tests)
+        pass
 
 
 @click.group(cls=_Errors)
@@ -50,8 +91,8 @@ def main() -> None:
     """Tiny feed-forward NLP models: language identification and POS tagging."""
 
 
-def _input_batches(texts: tuple[str, ...], path: str | None, size: int
-                   ) -> Iterator[list[str] | corpus.Block]:
+def _input_batches(texts: tuple[str, ...], path: str | None, size: int,
+                   encoding: str = "utf-8") -> Iterator[list[str] | corpus.Block]:
     """TEXT arguments in lists of ``size``, else blocks of ``size`` lines of
     --input or stdin (decoded by the worker that answers them)."""
     if texts and path is not None:
@@ -59,7 +100,7 @@ def _input_batches(texts: tuple[str, ...], path: str | None, size: int
     if texts:
         yield from _batches(iter(texts), size)
         return
-    yield from corpus.read_blocks(path, size)
+    yield from corpus.read_blocks(path, size, encoding)
 
 
 def _texts_of(batch: list[str] | corpus.Block) -> list[str]:
@@ -75,6 +116,11 @@ def _probability(ctx, param, value: float) -> float:
 _INPUT = click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True),
                       help="Read one text per line from this file ('-': stdin) instead of "
                            "TEXT arguments.")
+_ENCODING = click.option("--encoding", default="utf-8", show_default=True,
+                         help="The encoding of --input or stdin (one that writes ASCII as "
+                              "ASCII: latin-1, cp1252, shift_jis...). Bytes that are not "
+                              "text in it are read as U+FFFD, with a warning naming the "
+                              "first such line.")
 _JOBS = click.option("--jobs", type=click.IntRange(min=0), default=1, show_default=True,
                      help="Processes to run batches in (0: all cores); the output keeps the "
                           "input's order, and memory stays bounded.")
@@ -250,10 +296,11 @@ _OUTPUT = click.option("--output", "output_path", type=click.Path(dir_okay=False
               "counting them on stderr; Parquet: leave rows with a null text unlabelled "
               "(default: stop at the first, naming file and line or row).")
 @_OUTPUT
+@_ENCODING
 @_JOBS
 def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold,
                    backend, input_path, input_format, field, label_field, probability_field,
-                   skip_bad_records, output_path, jobs) -> None:
+                   skip_bad_records, output_path, encoding, jobs) -> None:
     """Identify the language of each TEXT, or of each line of --input or stdin.
 
     Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
@@ -261,6 +308,8 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     JSON Lines input (--input-format, or a .jsonl name) gives back every
     record, in order and with all its fields, plus the label and probability.
     """
+    _refuse_overwriting(output_path, model_path, input_path)
+    corpus.check_encoding(encoding)
     if input_format == "parquet" or (input_format == "auto" and corpus.is_parquet(input_path)):
         return _langid_parquet(texts, input_path, output_path, batch_size, jobs, _LangidJob(
             model_path, backend, languages, top_k, threshold, "parquet", field, label_field,
@@ -274,7 +323,7 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     _langid_model(job)  # bad options are reported here, before any worker starts
     skipped = 0
     with corpus.output_stream(output_path) as out:
-        batches = _input_batches(texts, input_path, batch_size)
+        batches = _input_batches(texts, input_path, batch_size, encoding)
         for output, bad in ordered_map(_langid_output, job, batches, jobs):
             out.write(output)
             if output_path in (None, "-"):
@@ -385,6 +434,21 @@ def _training_options(command):
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _refuse_overwriting(output: str | None, *inputs: str | None) -> None:
+    """--output naming a file the command reads (the model, the input) would
+    replace it with the answers: refused before any work."""
+    if output in (None, "-"):
+        return
+    for given in inputs:
+        if given in (None, "-"):
+            continue
+        same = (os.path.samefile(output, given) if os.path.exists(output) and
+                os.path.exists(given) else os.path.realpath(output) == os.path.realpath(given))
+        if same:
+            raise click.BadParameter(f"{output} is also an input of this command; "
+                                     "write the output elsewhere", param_hint="--output")
 
 
 def _check_output(output: str) -> None:
@@ -515,25 +579,28 @@ def _warn_unknown(gold: list[str], known: list[str], what: str) -> None:
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
               help="Tag with the C runtime, numpy, or C when it can (same tags).")
 @_INPUT
+@_ENCODING
 @_JOBS
-def pos_command(texts, model_name, fmt, batch_size, backend, input_path, jobs) -> None:
+def pos_command(texts, model_name, fmt, batch_size, backend, input_path, encoding,
+                jobs) -> None:
     """Tag each TEXT (or each line of --input or stdin) with universal POS tags."""
+    corpus.check_encoding(encoding)
     job = _PosJob(model_name, backend, fmt)
     _pos_model(job)  # a bad model or backend is reported before any worker starts
     if fmt == "conllu":
         if texts:
             raise click.UsageError("--format conllu reads CoNLL-U from --input or stdin, "
                                    "not TEXT arguments")
-        lines = (raw.decode("utf-8", errors="replace")
-                 for block in corpus.read_blocks(input_path, batch_size)
+        lines = (raw.decode(encoding, errors="replace")
+                 for block in corpus.read_blocks(input_path, batch_size, encoding)
                  for raw in io.BytesIO(block.data))
         source = "<stdin>" if input_path in (None, "-") else input_path
         batches = _batches(data.parse_conllu(lines, source), batch_size)
         for output in ordered_map(_pos_output, job, batches, jobs):
             click.echo(output, nl=False)
         return
-    for output in ordered_map(_pos_output, job, _input_batches(texts, input_path, batch_size),
-                              jobs):
+    for output in ordered_map(_pos_output, job,
+                              _input_batches(texts, input_path, batch_size, encoding), jobs):
         click.echo(output, nl=False)
 
 

@@ -12,6 +12,7 @@ finished.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import io
@@ -42,6 +43,7 @@ class Block:
     data: bytes
     source: str
     first_line: int
+    encoding: str = "utf-8"
 
 
 def is_jsonl(path: str | None) -> bool:
@@ -107,16 +109,49 @@ def parquet_output(path: str, schema):
         yield writer.write_batch
 
 
-def read_blocks(path: str | None, lines: int) -> Iterator[Block]:
+def read_blocks(path: str | None, lines: int, encoding: str = "utf-8") -> Iterator[Block]:
     """The file ``path`` (None or ``-``: stdin) in blocks of ``lines`` lines,
     in constant memory, with a progress bar on stderr when it is a regular
-    file. A truncated or corrupt gzip stream is a DataError naming the file."""
+    file. A truncated or corrupt gzip stream is a DataError naming the file.
+    The first line that is not text in ``encoding`` is named in a warning on
+    stderr (it is read with U+FFFD for the bytes that are not)."""
     source = "<stdin>" if path in (None, "-") else path
+    warned = False
     try:
         with _opened(path) as (handle, raw, size):
-            yield from _blocks(handle, raw, size, lines, source)
+            for block in _blocks(handle, raw, size, lines, source, encoding):
+                if not warned:
+                    warned = _warn_if_undecodable(block)
+                yield block
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DataError(f"{source}: truncated or corrupt gzip data ({exc})") from None
+
+
+def check_encoding(encoding: str) -> str:
+    """``encoding``, if Python knows it and its lines end in byte 0x0A as in
+    ASCII (input is split into lines before it is decoded); DataError
+    otherwise (UTF-16, say)."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(f"unknown encoding {encoding!r}") from None
+    if "a\n".encode(encoding, errors="replace") != b"a\n":
+        raise DataError(f"encoding {encoding!r} does not write ASCII as ASCII (as UTF-16 "
+                        "does not): convert the input to UTF-8")
+    return encoding
+
+
+def _warn_if_undecodable(block: Block) -> bool:
+    """Warn (and return True) if ``block`` is not all text in its encoding:
+    a Latin-1 file read as UTF-8 would otherwise be answered in silence."""
+    try:
+        block.data.decode(block.encoding)
+    except UnicodeDecodeError as exc:
+        line = block.first_line + block.data.count(b"\n", 0, exc.start)
+        click.echo(f"warning: {block.source}:{line}: not {block.encoding} text; bytes that are "
+                   f"not are read as U+FFFD (--encoding names the input's encoding)", err=True)
+        return True
+    return False
 
 
 @contextlib.contextmanager
@@ -147,12 +182,13 @@ def _regular_size(handle) -> int | None:
     return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
-def _blocks(handle, raw, size: int | None, lines: int, source: str) -> Iterator[Block]:
+def _blocks(handle, raw, size: int | None, lines: int, source: str, encoding: str
+            ) -> Iterator[Block]:
     chunks = iter(lambda: list(itertools.islice(handle, lines)), [])
     line = 1
     if size is None:
         for chunk in chunks:
-            yield Block(b"".join(chunk), source, line)
+            yield Block(b"".join(chunk), source, line, encoding)
             line += len(chunk)
         return
     with click.progressbar(length=size, file=sys.stderr, label="reading") as bar:
@@ -161,17 +197,18 @@ def _blocks(handle, raw, size: int | None, lines: int, source: str) -> Iterator[
             position = raw.tell()  # of the file itself: compressed bytes for gzip
             bar.update(position - done)
             done = position
-            yield Block(b"".join(chunk), source, line)
+            yield Block(b"".join(chunk), source, line, encoding)
             line += len(chunk)
 
 
 def lines_of(block: Block) -> list[str]:
     """A block's lines: split at each newline, line ends (``\\r``, ``\\n``)
-    dropped and invalid UTF-8 replaced, never fatal."""
+    dropped and bytes not of its encoding replaced (``read_blocks`` warned),
+    never fatal."""
     lines = block.data.split(b"\n")
     if lines[-1] == b"":  # the block ends with a newline
         lines.pop()
-    return [line.rstrip(b"\r\n").decode("utf-8", errors="replace") for line in lines]
+    return [line.rstrip(b"\r\n").decode(block.encoding, errors="replace") for line in lines]
 
 
 def parse_jsonl(block: Block, field: str, skip_bad: bool
@@ -185,7 +222,7 @@ def parse_jsonl(block: Block, field: str, skip_bad: bool
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line.decode(block.encoding))
             problem = ("is not a JSON object" if not isinstance(record, dict)
                        else f"has no field {field!r}" if field not in record
                        else f"field {field!r} is not a string"

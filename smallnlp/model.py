@@ -27,7 +27,7 @@ from .budget import (
     too_small,
 )
 from .config import Features, GroupTemplate, parse_config
-from .errors import ConfigError, ModelFileError
+from .errors import BudgetError, ConfigError, ModelFileError
 from .features import KindContext
 from .network import FeedForwardNetwork
 from .runtime import use_c_backend
@@ -65,6 +65,11 @@ def training_environment() -> dict[str, str]:
                  for info in threadpool_info() if info.get("user_api") == "blas"), "unknown")
     found = {"python": platform.python_version(), "numpy": np.__version__, "blas": blas}
     return {key: found[key][:len(widest)] for key, widest in WIDEST_ENVIRONMENT.items()}
+
+
+# What each task's files hold, and what reads them (for a file given to the other task).
+_TASK_USES = {"langid": ("language-ID", "smallnlp langid or LanguageIdentifier.load"),
+              "pos": ("POS-tagging", "smallnlp pos or PosTagger.load")}
 
 
 def file_arrays(networks: list[FeedForwardNetwork],
@@ -167,9 +172,20 @@ class TaskModel:
                                                                        epochs=self.epochs)
 
     def resolved_budget(self, config=None) -> int:
-        """Bytes: ``memory_budget``, else the config's, else 1 MB."""
+        """Bytes: ``memory_budget``, else the config's, else 1 MB. BudgetError
+        for a budget no model of this config fits, whatever the data (one
+        of two labels): refused before any data is read. (The data can ask
+        for more: the check after reading it names the real minimum.)"""
         config = config or self.read_config()
-        return parse_size(self.memory_budget or config.memory_budget or DEFAULT_BUDGET)
+        given = next((b for b in (self.memory_budget, config.memory_budget) if b is not None),
+                     DEFAULT_BUDGET)
+        budget = parse_size(given)
+        floor = minimum_budget(config.features.groups, KindContext(2), metadata_bytes=0)
+        if budget < floor:
+            raise BudgetError(f"memory budget of {budget:,} bytes is too small for any model "
+                              f"of this config ({len(config.features.groups)} feature groups): "
+                              f"it needs more than {floor:,} bytes")
+        return budget
 
     def _setup(self, labels: list[str], data_licences: dict[str, str], provenance: dict | None):
         """Config, options, seeded generator and the metadata to fill in."""
@@ -332,6 +348,11 @@ class TaskModel:
         """Take the fitted state of checked model-file ``contents``."""
         metadata = contents.metadata if contents.version > 1 else spec.upgrade_v1(
             contents.metadata)
+        task = metadata.get("task")
+        if task != self.task and {task, self.task} <= _TASK_USES.keys():  # say which task
+            raise ModelFileError(f"{source}: holds a {_TASK_USES[task][0]} model, not a "
+                                 f"{_TASK_USES[self.task][0]} one: use it with "
+                                 f"{_TASK_USES[task][1]}")
         record = spec.check(self.metadata_schema, metadata, contents.arrays, source)
         networks = [FeedForwardNetwork.from_arrays(contents.arrays, len(record.features.groups),
                                                    member)

@@ -89,3 +89,14 @@ def save_unchecked(path: Path, metadata: dict, network, arrays: dict | None = No
     from smallnlp import modelfile
 
     modelfile.save(path, metadata, {**network.to_arrays(), **(arrays or {})})
+
+
+def separate_streams():
+    """A CliRunner whose result has stdout and stderr apart (click 8.1 needs
+    asking for it; 8.2 removed the argument and always keeps them apart)."""
+    from click.testing import CliRunner
+
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()

@@ -1,12 +1,16 @@
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from smallnlp import LanguageIdentifier
 from smallnlp.cli import main
+from smallnlp.config import shipped_file
 
-from .conftest import TINY_CONFIG, synthetic_corpus, write_corpus
+from .conftest import TINY_CONFIG, separate_streams, synthetic_corpus, write_corpus
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +57,12 @@ def test_langid_arguments_and_stdin(trained):
     lines = result.output.splitlines()
     assert lines[0].split("\t")[0] == "aa" and lines[0].endswith("\tkakiko tonaru")
     assert lines[1] == "und\t0.0000\t123"
-    result = runner.invoke(main, ["langid", "--model", str(model), "--format", "json",
-                                  "--top-k", "2"], input=b"kakiko\n\xff\xfe broken\n")
+    result = separate_streams().invoke(main, ["langid", "--model", str(model), "--format",
+                                              "json", "--top-k", "2"],
+                                       input=b"kakiko\n\xff\xfe broken\n")
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert "<stdin>:2: not utf-8 text" in result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 2 and len(rows[0]["top_k"]) == 2
     assert rows[1]["text"] == "\ufffd\ufffd broken"
 
@@ -88,8 +94,71 @@ def test_clear_errors(tmp_path, trained):
     root, _ = trained
     result = runner.invoke(main, ["train", "langid", "--train", str(root / "train"),
                                   "--memory-budget", "5KB", "--output", str(tmp_path / "x")])
-    assert result.exit_code == 2 and "minimum is" in result.output  # a usage problem
+    assert result.exit_code == 2 and "too small" in result.output  # a usage problem
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("budget, says", [("1.5", "whole number"), ("", "cannot read"),
+                                          ("2KB", "too small for any model"),
+                                          ("0", "too small for any model")])
+def test_bad_budgets_are_refused_before_any_data_is_read(tmp_path, budget, says):
+    result = CliRunner().invoke(main, ["train", "langid", "--train", str(tmp_path / "none"),
+                                       "--memory-budget", budget, "--output",
+                                       str(tmp_path / "x.snlp")])
+    assert result.exit_code == 2 and says in result.output, result.output  # not the data's
+
+
+def test_a_model_of_the_other_task_names_the_command_to_use(trained):
+    _, model = trained
+    result = CliRunner().invoke(main, ["pos", "--model", str(model), "hello"])
+    assert result.exit_code == 1 and "holds a language-ID model" in result.output
+    assert "smallnlp langid" in result.output
+    result = CliRunner().invoke(main, ["langid", "--model",
+                                       str(shipped_file("models", "pos-en.snlp")), "hello"])
+    assert result.exit_code == 1 and "holds a POS-tagging model" in result.output
+
+
+def test_output_naming_an_input_is_refused(tmp_path, trained):
+    _, model = trained
+    copy = tmp_path / "model.snlp"
+    copy.write_bytes(model.read_bytes())
+    texts = tmp_path / "texts.txt"
+    texts.write_text("hello\n")
+    for output in (copy, texts):
+        result = CliRunner().invoke(main, ["langid", "--model", str(copy), "--input", str(texts),
+                                           "--output", str(output)])
+        assert result.exit_code == 2 and "also an input" in result.output
+    assert copy.read_bytes() == model.read_bytes() and texts.read_text() == "hello\n"
+
+
+def test_text_in_another_encoding_is_named_and_can_be_read(tmp_path, trained):
+    _, model = trained
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("kakiko tonaru\nschein b\u00e4r\n".encode("latin-1") * 2)
+    result = separate_streams().invoke(main, ["langid", "--model", str(model), "--input",
+                                              str(latin)])
+    assert result.exit_code == 0
+    assert result.stderr.count("latin.txt:2: not utf-8 text") == 1, result.stderr
+    assert "\ufffd" in result.stdout
+    result = separate_streams().invoke(main, ["langid", "--model", str(model), "--input",
+                                              str(latin), "--encoding", "latin-1"])
+    assert result.exit_code == 0 and "not utf-8" not in result.stderr
+    assert "schein b\u00e4r" in result.stdout
+    for encoding, says in (("utf-16", "does not write ASCII"), ("nope", "unknown encoding")):
+        result = CliRunner().invoke(main, ["langid", "--model", str(model), "--input",
+                                           str(latin), "--encoding", encoding])
+        assert result.exit_code == 1 and says in result.output
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+@pytest.mark.parametrize("command", [["langid", "hello"], ["pos", "hello"],
+                                     ["info", str(shipped_file("models", "pos-it.snlp"))]])
+def test_a_full_disk_is_a_clear_error(command):
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([sys.executable, "-m", "smallnlp", *command], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_langid_threshold_answers_und_below_it(trained):

@@ -7,10 +7,11 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from smallnlp.cli import main
 from smallnlp.parallel import IN_FLIGHT_PER_WORKER, ordered_map, resolve_jobs
+
+from .conftest import separate_streams
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_POS = REPO / "runtime" / "c" / "tests" / "golden" / "tiny-pos.snlp"
@@ -76,10 +77,12 @@ LINES = b"\n".join([b"kakiko tonaru", b"", b"hello there\r", b"\xff\xfe broken",
 
 
 def _output(arguments: list[str], stdin: bytes) -> str:
-    """The command's output, its input on stdin (no progress bar: not a file)."""
-    result = CliRunner().invoke(main, arguments, input=stdin)
+    """The command's output, its input on stdin (no progress bar: not a file);
+    its one warning, for the invalid UTF-8, is on stderr."""
+    result = separate_streams().invoke(main, arguments, input=stdin)
     assert result.exit_code == 0, result.output
-    return result.output
+    assert result.stderr.count("<stdin>:4: not utf-8 text") == (stdin == LINES), result.stderr
+    return result.stdout
 
 
 def test_langid_jobs_give_the_one_process_output():

@@ -149,6 +149,29 @@ def _assert_same_answers(demo: Path, lines: list[str]) -> None:
     assert not differ, f"{len(differ)} of {len(lines)} differ, e.g. {differ[:3]}"
 
 
+def test_the_c_demos_report_the_real_cause(tmp_path):
+    demo = _build_demo(tmp_path)
+    models = Path(__file__).resolve().parents[1] / "models"
+
+    def run(program: Path, *arguments: str, stdout=subprocess.PIPE):
+        return subprocess.run([str(program), *arguments], input=b"hello there\n",
+                              stdout=stdout, stderr=subprocess.PIPE, timeout=60)
+
+    for arguments, says in [((str(models),), b"a directory"),
+                            ((str(models / "pos-en.snlp"),), b"not a language identifier"),
+                            (("-l", "", str(models / "langid.snlp")), b"at least one language")]:
+        result = run(demo, *arguments)
+        assert result.returncode == 2 and says in result.stderr, result.stderr
+        assert b"out of memory" not in result.stderr
+    result = run(tmp_path / "tag", str(models / "langid.snlp"))
+    assert result.returncode == 2 and b"not a tagger" in result.stderr
+    if Path("/dev/full").exists():
+        for program, model in ((demo, "langid.snlp"), (tmp_path / "tag", "pos-en.snlp")):
+            with open("/dev/full", "wb") as full:
+                result = run(program, str(models / model), stdout=full)
+            assert result.returncode == 1 and b"No space left" in result.stderr
+
+
 def test_c_language_id_answers_as_python_on_tricky_and_random_text(tmp_path):
     _assert_same_answers(_build_demo(tmp_path), TRICKY + _random_lines(3000, seed=7))
 

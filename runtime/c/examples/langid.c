@@ -8,11 +8,26 @@
 
 #include "smallnlp.h"
 
+/* What a failed call's status means, for the message. */
+static const char *reason(snlp_status status) {
+    switch (status) {
+    case SNLP_ERR_MEMORY: return "out of memory";
+    case SNLP_ERR_ARGUMENT: return "invalid argument";
+    case SNLP_ERR_UNSUPPORTED: return "a model this runtime cannot run";
+    case SNLP_ERR_IO: return "input/output error";
+    default: return "error";
+    }
+}
+
 /* allowed[k] = 1 for the labels named in comma-separated `codes`; 0 if
  * one is unknown (and says which). */
 static int allow(const snlp_model *model, const char *codes, uint8_t *allowed) {
     size_t labels = snlp_model_label_count(model);
     memset(allowed, 0, labels);
+    if (!*codes) {
+        fprintf(stderr, "-l needs at least one language code\n");
+        return 0;
+    }
     while (*codes) {
         size_t length = strcspn(codes, ","), k = 0;
         while (k < labels && (strlen(snlp_model_label(model, k)) != length ||
@@ -52,6 +67,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", message);
         return 2;
     }
+    if (strcmp(snlp_model_task(model), "langid")) {
+        fprintf(stderr, "%s: a %s model, not a language identifier\n", argv[arg],
+                snlp_model_task(model));
+        snlp_model_free(model);
+        return 2;
+    }
     labels = snlp_model_label_count(model);
     state = snlp_state_new();
     probabilities = malloc(labels * sizeof *probabilities);
@@ -61,7 +82,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    if (codes && !allow(model, codes, allowed)) return 2;
+    if (codes && !allow(model, codes, allowed)) {
+        free(probabilities);
+        free(top);
+        free(allowed);
+        snlp_state_free(state);
+        snlp_model_free(model);
+        return 2;
+    }
     do { /* lines of any length, NUL bytes included */
         c = getchar();
         if (c != EOF && c != '\n') {
@@ -77,10 +105,12 @@ int main(int argc, char **argv) {
         if (c == EOF && length == 0) break;
         {
             size_t best, found;
+            snlp_status predicted;
             if (length && line[length - 1] == '\r') length--;
-            if (snlp_langid_predict_among(model, state, line, length, allowed, probabilities,
-                                          &best) != SNLP_OK) {
-                fprintf(stderr, "out of memory\n");
+            predicted = snlp_langid_predict_among(model, state, line, length, allowed,
+                                                  probabilities, &best);
+            if (predicted != SNLP_OK) {
+                fprintf(stderr, "%s\n", reason(predicted));
                 status = 1;
                 break;
             }
@@ -96,6 +126,10 @@ int main(int argc, char **argv) {
         }
         length = 0;
     } while (c != EOF);
+    if (fflush(stdout) || ferror(stdout)) { /* a full disk, a closed pipe */
+        perror("writing the output");
+        status = 1;
+    }
     free(line);
     free(probabilities);
     free(top);

@@ -22,6 +22,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", message);
         return 2;
     }
+    if (strcmp(snlp_model_task(model), "pos")) {
+        fprintf(stderr, "%s: a %s model, not a tagger\n", argv[1], snlp_model_task(model));
+        snlp_model_free(model);
+        return 2;
+    }
     state = snlp_state_new();
     if (!state) return 1;
     for (;;) {
@@ -64,6 +69,10 @@ int main(int argc, char **argv) {
         free(sizes);
         free(tags);
         if (status || c == EOF) break;
+    }
+    if (fflush(stdout) || ferror(stdout)) { /* a full disk, a closed pipe */
+        perror("writing the output");
+        status = 1;
     }
     free(line);
     snlp_state_free(state);

@@ -653,6 +653,10 @@ snlp_status snlp_model_open_file(const char *path, snlp_model **out, char *messa
     *out = NULL;
     file = fopen(path, "rb");
     if (!file) return failf(&l, SNLP_ERR_IO, "%s: cannot open", path);
+    if (getc(file) == EOF && ferror(file)) { /* a directory opens, but does not read */
+        fclose(file);
+        return failf(&l, SNLP_ERR_IO, "%s: cannot read (a directory?)", path);
+    }
     if (fseek(file, 0, SEEK_END) || (length = ftell(file)) < 0 || fseek(file, 0, SEEK_SET)) {
         fclose(file);
         return failf(&l, SNLP_ERR_IO, "%s: cannot read", path);
