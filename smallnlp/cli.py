@@ -498,7 +498,7 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
         _check_output(output)
         model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
                                    epochs=epochs, seed=seed)
-        model.resolved_budget()  # a bad config or budget stops here, before reading data
+        model.check_budget()  # a bad config or budget stops here, before reading data
         texts, labels = data.read_labelled_dir(train_dir)
         dev_texts, dev_labels = data.read_labelled_dir(dev_dir) if dev_dir else (None, None)
         sources = sources or data.sources_beside(train_dir)
@@ -685,7 +685,7 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
         _check_output(output)
         tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
                            seed=seed, lexicon=lexicon, members=members)
-        tagger.resolved_budget()  # a bad config or budget stops here, before reading data
+        tagger.check_budget()  # a bad config or budget stops here, before reading data
         parts = [data.read_conllu(f) for f in train_files]
         sentences = [s for part in parts for s in part]
         dev = data.read_conllu(dev_file) if dev_file else None

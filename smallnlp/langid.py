@@ -114,7 +114,7 @@ class LangidConfig(TaskConfig):
 
 @dataclasses.dataclass(frozen=True)
 class TextFeatureRecord(FeatureRecord):
-    max_chars: int = option(minimum=1)
+    max_chars: int = option(minimum=1, maximum=2**32 - 1)  # as the C runtime reads it
     task_input: ClassVar[str] = TEXT
 
 
@@ -170,9 +170,11 @@ class LanguageIdentifier(TaskModel):
                                                      provenance)
         augment = config.augment
         metadata["training"]["augment"] = dataclasses.asdict(augment)
+        context = KindContext(len(label_names))
+        self._refuse_too_small(config, metadata, context)  # before featurizing anything
         unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
         distinct = TextFeaturizer(unsized, config.features.max_chars).distinct_features(texts)
-        shape = self._plan(config, metadata, KindContext(len(label_names)), distinct)
+        shape = self._plan(config, metadata, context, distinct)
         featurizer = TextFeaturizer(shape.groups, max_chars=config.features.max_chars)
 
         train_texts, train_labels = list(texts), [label_index[x] for x in labels]

@@ -117,7 +117,7 @@ class Lexicon:
             lower = self.find([tokens[i].lower() for i in missing])
             cluster[missing] = (lower >> 16) & (MAX_CLUSTERS - 1)
         capital = np.array([t[:1].isupper() for t in tokens], dtype=bool)
-        code = (exact >> (16 + CLUSTER_BITS)).astype(np.int64)
+        code = ((exact >> (16 + CLUSTER_BITS)) & ((1 << RATIO_BITS) - 1)).astype(np.int64)
         ratio = np.where(capital, 1 + code, 0)
         return cluster, ratio
 

@@ -172,14 +172,20 @@ class TaskModel:
                                                                        epochs=self.epochs)
 
     def resolved_budget(self, config=None) -> int:
-        """Bytes: ``memory_budget``, else the config's, else 1 MB. BudgetError
-        for a budget no model of this config fits, whatever the data (one
-        of two labels): refused before any data is read. (The data can ask
-        for more: the check after reading it names the real minimum.)"""
+        """Bytes: ``memory_budget``, else the config's, else 1 MB."""
         config = config or self.read_config()
         given = next((b for b in (self.memory_budget, config.memory_budget) if b is not None),
                      DEFAULT_BUDGET)
-        budget = parse_size(given)
+        return parse_size(given)
+
+    def check_budget(self) -> int:
+        """The budget in bytes, or BudgetError if it is malformed or no model of
+        this config fits it whatever the data (two labels): for a command to
+        call before reading any data. (A budget that passes can still be too
+        small for the data's labels: ``fit`` says so, naming the minimum,
+        before it featurizes anything.)"""
+        config = self.read_config()
+        budget = self.resolved_budget(config)
         floor = minimum_budget(config.features.groups, KindContext(2), metadata_bytes=0)
         if budget < floor:
             raise BudgetError(f"memory budget of {budget:,} bytes is too small for any model "
@@ -204,12 +210,29 @@ class TaskModel:
 
     def _plan(self, config, metadata: dict, context: KindContext,
               distinct: dict[str, int], members: int = 1) -> Plan:
-        """Plan the shape of each of ``members`` networks within the budget,
-        or refuse the budget stating the smallest one that is accepted. The
+        """Plan the shape of each of ``members`` networks within the budget
+        (which ``_refuse_too_small`` has checked). The
         members share the featurizer, the metadata and its reserve, and
         split the rest evenly. No hashed group gets more buckets than it has
         ``distinct`` features in the training data (they would stay empty),
         nor a network too big to train in the memory there is."""
+        budget, groups = metadata["training"]["memory_budget"], config.features.groups
+        capped = tuple(t if t.name not in distinct else dataclasses.replace(
+            t, max_buckets=max(MIN_BUCKETS, min(t.max_buckets or distinct[t.name],
+                                                distinct[t.name])))
+            for t in groups)
+        reserve = self._reserve(config, metadata, budget, members)
+        member_budget = reserve + FILE_OVERHEAD + (budget - reserve - FILE_OVERHEAD) // members
+        self.plan_ = plan(member_budget, capped, context, dims=config.features.dims,
+                          metadata_bytes=reserve)
+        check_training_memory(self.plan_)
+        return self.plan_
+
+    def _refuse_too_small(self, config, metadata: dict, context: KindContext,
+                          members: int = 1) -> None:
+        """BudgetError, stating the smallest budget accepted, when the budget is
+        below it: it depends on the config and the labels, not on the data's
+        features, so a fit calls this before featurizing anything."""
         budget, groups = metadata["training"]["memory_budget"], config.features.groups
         # The smallest network (minimum_budget is linear in the reserve), once per member.
         network_minimum = minimum_budget(groups, context, metadata_bytes=0) - FILE_OVERHEAD
@@ -222,16 +245,6 @@ class TaskModel:
             minimum = needed
         if budget < minimum:
             raise too_small(budget, minimum, context.n_labels, len(groups), members)
-        capped = tuple(t if t.name not in distinct else dataclasses.replace(
-            t, max_buckets=max(MIN_BUCKETS, min(t.max_buckets or distinct[t.name],
-                                                distinct[t.name])))
-            for t in groups)
-        reserve = self._reserve(config, metadata, budget, members)
-        member_budget = reserve + FILE_OVERHEAD + (budget - reserve - FILE_OVERHEAD) // members
-        self.plan_ = plan(member_budget, capped, context, dims=config.features.dims,
-                          metadata_bytes=reserve)
-        check_training_memory(self.plan_)
-        return self.plan_
 
     def _reserve(self, config, metadata: dict, budget: int, members: int = 1) -> int:
         """What a model of ``budget`` needs besides its networks' arrays. The

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 import tempfile
 import zlib
@@ -156,13 +157,18 @@ def decode(payload: bytes, source: str = "<bytes>") -> Contents:
     if meta_end > body_end:
         raise fail("metadata length exceeds the file size")
     try:
-        metadata = json.loads(payload[_PREFIX.size:meta_end].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        metadata = json.loads(payload[_PREFIX.size:meta_end].decode("utf-8"),
+                              object_pairs_hook=_object_without_repeats,
+                              parse_constant=_no_constant)
+    except ValueError as exc:  # bad UTF-8 or JSON, a repeated key, an integer too long
         raise fail(f"metadata is not valid JSON ({exc})") from None
     except RecursionError:
         raise fail("metadata is nested too deeply") from None
     if not isinstance(metadata, dict) or not isinstance(metadata.get("arrays"), list):
         raise fail("metadata has no array table")
+    odd = _odd_string(metadata)
+    if odd is not None:
+        raise fail(f"the string {odd!r} holds a NUL or a lone surrogate")
     data_start = meta_end + _pad(meta_end)
     data_size = body_end - data_start
     arrays, spans = {}, []
@@ -177,6 +183,34 @@ def decode(payload: bytes, source: str = "<bytes>") -> Contents:
         if start < end:
             raise fail(f"arrays {name!r} and {other!r} overlap")
     return Contents(metadata, arrays, version)
+
+
+def _object_without_repeats(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object, refused if it repeats a key: readers that kept the
+    first or the last of two would read one file as two models."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        repeated = next(key for key, _ in pairs if [k for k, _ in pairs].count(key) > 1)
+        raise ValueError(f"the key {repeated!r} appears twice in one object")
+    return found
+
+
+_ODD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def _odd_string(value: object) -> str | None:
+    """The first string (key or value) holding a NUL or a lone surrogate:
+    JSON can escape them, C strings and UTF-8 cannot hold them."""
+    if isinstance(value, str):
+        return value if _ODD_CHARACTER.search(value) else None
+    children = (list(value) + list(value.values()) if isinstance(value, dict)
+                else value if isinstance(value, list) else ())
+    return next((odd for child in children if (odd := _odd_string(child)) is not None), None)
+
+
+def _no_constant(name: str) -> float:
+    """NaN and Infinity are not JSON (Python's parser takes them; C's does not)."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _entry_name(entry: object, fail) -> str:

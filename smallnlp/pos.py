@@ -20,7 +20,7 @@ from .data import check_label_names, check_labelled
 from .errors import ConfigError, DataError, ModelFileError
 from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of, one_per_row
 from .features.kinds import MAX_SEED, two_pass
-from .lexicon import MAX_CLUSTERS, Lexicon, bytes_for
+from .lexicon import CLUSTER_BITS, LOWER_UNKNOWN, MAX_CLUSTERS, Lexicon, bytes_for
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
 from .runtime import check_backend, use_c_backend
@@ -173,11 +173,15 @@ class KnownWords:
 class LexiconRecord:
     """The word lexicon's table: its slots, hash seed, cluster ids and probes."""
 
-    slots: int = option(minimum=1)
+    slots: int = option(minimum=1, maximum=2**32 - 1)
     seed: int = option(minimum=0, maximum=MAX_SEED)
     clusters: int = option(minimum=1, maximum=MAX_CLUSTERS)
     probes: int = option(minimum=1)
-    words: int = option(minimum=0)
+    words: int = option(minimum=0, maximum=2**63 - 1)
+
+    def validate(self) -> None:
+        if self.probes > self.slots:  # a lookup never needs more: a bound on its time
+            raise ValueError(f"lexicon: probes {self.probes} exceeds its {self.slots} slots")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -214,6 +218,21 @@ class PosMetadata(ModelMetadata):
         lexicon = self.features.lexicon
         return dataclasses.replace(super().kind_context(),
                                    lexicon_clusters=lexicon.clusters if lexicon else 0)
+
+    def check_contents(self, arrays: dict[str, np.ndarray]) -> None:
+        """Every filled slot of the word lexicon names a cluster the model has
+        rows for and a ratio code that exists (docs/FORMAT.md)."""
+        lexicon = self.features.lexicon
+        if lexicon is None:
+            return
+        filled = arrays["lexicon"].view(np.uint32)
+        filled = filled[filled != 0]
+        bad = ((filled >> 16) & (MAX_CLUSTERS - 1)) >= lexicon.clusters
+        bad |= ((filled >> (16 + CLUSTER_BITS)) & 0xF) > LOWER_UNKNOWN
+        bad |= (filled >> 30) != 0
+        if bad.any():
+            raise ValueError(f"lexicon slot value {int(filled[bad][0]):#010x} names a cluster, "
+                             "ratio code or bits that do not exist")
 
 
 def _known_word_bytes(config: PosConfig, budget: int) -> int:
@@ -272,10 +291,11 @@ class PosTagger(TaskModel):
         metadata["training"]["tagging"] = dataclasses.asdict(config.tagging)
         two_pass = config.features.two_pass()
         lexicon = self._build_lexicon(config, metadata)
-        unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
-        distinct = TokenFeaturizer(unsized).distinct_features(sentences)
         context = KindContext(len(labels), two_pass, lexicon.clusters if lexicon else 0)
         members = self._member_count(config, metadata["training"]["memory_budget"])
+        self._refuse_too_small(config, metadata, context, members)  # before featurizing
+        unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
+        distinct = TokenFeaturizer(unsized).distinct_features(sentences)
         shape = self._plan(config, metadata, context, distinct, members)
         bits = 8 * _known_word_bytes(config, metadata["training"]["memory_budget"])
         featurizer = TokenFeaturizer(shape.groups, lexicon=lexicon)

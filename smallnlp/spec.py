@@ -178,6 +178,10 @@ class ModelMetadata:
     def kind_context(self) -> KindContext:
         return KindContext(len(self.labels), two_pass(self.features.groups))
 
+    def check_contents(self, arrays: dict[str, np.ndarray]) -> None:
+        """Raise ValueError if an array holds what the metadata rules out (a
+        task with such arrays says what; shapes and dtypes are checked)."""
+
     def member_count(self) -> int:
         """How many networks the file holds (a task may allow several)."""
         return 1
@@ -243,4 +247,8 @@ def check(schema: type[ModelMetadata], metadata: dict, arrays: dict[str, np.ndar
                        f"{np.dtype(dtype)} {shape}")
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             raise fail(f"array {name!r} holds values that are not finite")
+    try:
+        record.check_contents(arrays)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     return record

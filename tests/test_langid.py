@@ -92,7 +92,7 @@ def test_loading_another_task_is_refused(tmp_path):
     from smallnlp import modelfile
     path = tmp_path / "other.snlp"
     modelfile.save(path, {"task": "pos"}, {})
-    with pytest.raises(ModelFileError, match="not a valid langid model"):
+    with pytest.raises(ModelFileError, match="holds a POS-tagging model, not a language-ID one"):
         LanguageIdentifier.load(path)
 
 

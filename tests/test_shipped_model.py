@@ -120,9 +120,12 @@ def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
     command gives the shipped file byte for byte where the training
     environment it records (Python, numpy, BLAS) is this one: any change to
     planning or training that would move the shipped models shows here.
-    Elsewhere the arithmetic may round otherwise, so the two must agree in
-    behaviour: the same tag for 99.9% of the dev tokens, and dev accuracy
-    within 0.1 point; a warning says which comparison ran."""
+    Elsewhere the arithmetic rounds otherwise and training takes another
+    path, so the two must agree in behaviour; a warning says which comparison
+    ran. Measured (README): numpy 1.24.0 with OpenBLAS 0.3.21 against numpy
+    2.4.6 with OpenBLAS 0.3.31 tag 98.63% of the dev tokens alike, dev UPOS
+    95.11 against 95.01%; a change of plan (120 bytes more reserved) gave
+    96.2% and 0.47 point. So: 98% of the tags alike, accuracy within 0.3."""
     import argparse
     import importlib.util
     import sys
@@ -158,6 +161,6 @@ def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
     forms = [s.forms for s in sentences]
     gold = [tag for s in sentences for tag in s.tags]
     tags = [[tag for tagged in m.tag_batch(forms) for tag in tagged] for m in (new, old)]
-    assert np.mean([a == b for a, b in zip(*tags)]) >= 0.999
+    assert np.mean([a == b for a, b in zip(*tags)]) >= 0.98
     accuracies = [np.mean([a == b for a, b in zip(t, gold)]) for t in tags]
-    assert abs(accuracies[0] - accuracies[1]) <= 0.001
+    assert abs(accuracies[0] - accuracies[1]) <= 0.003

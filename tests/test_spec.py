@@ -146,7 +146,7 @@ LANGID_CASES = [
     ("a tagger's kind", _set("features.groups.0.kind", "prefix"), "kind prefix is for token"),
     ("script rows", _set("features.groups.3.buckets", 7), "'script' has 7 rows"),
     ("negative temperature", _set("calibration.temperature", -1.0), "temperature: -1.0 is out"),
-    ("NaN temperature", _set("calibration.temperature", float("nan")), "not a finite number"),
+    ("NaN temperature", _set("calibration.temperature", float("nan")), "NaN is not a JSON number"),
     ("huge temperature", _set("calibration.temperature", 10**400), "not a finite number"),
     ("no max_chars", _drop("features.max_chars"), "missing key 'max_chars'"),
 ]

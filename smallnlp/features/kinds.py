@@ -29,6 +29,10 @@ STATIC, NEXT_TAGS, PREVIOUS_TAGS = 0, 1, 2
 MAX_ORDER = 8
 MAX_OFFSET = 16
 MAX_SEED = 2**32 - 1
+# A group's rows and width, as both readers accept them (runtime/c/src/model.c
+# has the same numbers): the C runtime pools a group in a buffer of MAX_DIMS.
+MAX_BUCKETS = 2**31 - 1
+MAX_DIMS = 256
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,14 @@ class GroupSpec:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValueError(f"feature group {self.name!r}: {field} must be an integer, "
                                  f"not {value!r}")
-        if not 1 <= self.buckets < 2**31 or not 1 <= self.dims <= 1024:
-            raise ValueError(f"feature group {self.name!r}: buckets must be 1..2^31-1 and "
-                             "dims 1..1024")
-        kind_of(self.kind, self.name).check(self)
+        if not 1 <= self.buckets <= MAX_BUCKETS or not 1 <= self.dims <= MAX_DIMS:
+            raise ValueError(f"feature group {self.name!r}: buckets must be 1..{MAX_BUCKETS} "
+                             f"and dims 1..{MAX_DIMS}")
+        kind = kind_of(self.kind, self.name)
+        kind.check(self)
+        if kind.unknown_row and self.buckets < 2:
+            raise ValueError(f"feature group {self.name!r}: a {self.kind} group needs 2 rows "
+                             "at least (its last stands for unknown words)")
 
     @property
     def feature_kind(self) -> FeatureKind:

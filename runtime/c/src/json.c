@@ -95,9 +95,18 @@ static int parse_string(parser *p, uint32_t *index) {
             case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
                 p->at += 2;
                 continue;
-            case 'u':
+            case 'u': /* a NUL or a lone surrogate is refused here, as by the Python reader */
                 if (n - p->at < 6 || hex4(t + p->at + 2, &unit)) return fail(p, "bad \\u escape");
                 p->at += 6;
+                if (unit == 0) return fail(p, "a NUL character in a string");
+                if (unit >= 0xDC00 && unit <= 0xDFFF) return fail(p, "a lone surrogate");
+                if (unit >= 0xD800 && unit <= 0xDBFF) {
+                    uint32_t low;
+                    if (n - p->at < 6 || t[p->at] != '\\' || t[p->at + 1] != 'u' ||
+                        hex4(t + p->at + 2, &low) || low < 0xDC00 || low > 0xDFFF)
+                        return fail(p, "a lone surrogate");
+                    p->at += 6;
+                }
                 continue;
             default:
                 return fail(p, "bad escape");
@@ -141,6 +150,26 @@ static int parse_number(parser *p, uint32_t *index) {
 }
 
 static int parse_value(parser *p, int depth, uint32_t *index);
+static long unescape(const json_doc *doc, const json_node *node, char *out, size_t out_size);
+
+/* Whether two key strings are the same once unescaped ("a" and "\u0061" are). */
+static int same_key(const json_doc *doc, const json_node *a, const json_node *b) {
+    const char *x = doc->text + a->start, *y = doc->text + b->start;
+    long length;
+    char *first, *second;
+    int same;
+    if (a->length == b->length && !memcmp(x, y, a->length)) return 1;
+    if (!memchr(x, '\\', a->length) && !memchr(y, '\\', b->length)) return 0;
+    length = unescape(doc, a, NULL, 0);
+    if (length < 0 || length != unescape(doc, b, NULL, 0)) return 0;
+    first = malloc((size_t)length + 1);
+    second = malloc((size_t)length + 1);
+    same = first && second && unescape(doc, a, first, (size_t)length + 1) >= 0 &&
+           unescape(doc, b, second, (size_t)length + 1) >= 0 && !strcmp(first, second);
+    free(first);
+    free(second);
+    return same;
+}
 
 static int parse_container(parser *p, int depth, uint32_t *index) {
     int object = p->doc->text[p->at] == '{';
@@ -162,6 +191,10 @@ static int parse_container(parser *p, int depth, uint32_t *index) {
             if (p->at >= p->doc->size || p->doc->text[p->at] != '"')
                 return fail(p, "expected a key");
             if (parse_string(p, &first)) return -1;
+            for (uint32_t k = p->doc->nodes[node].first_child; k != JSON_NONE;
+                 k = p->doc->nodes[p->doc->nodes[k].next].next) /* a key given twice */
+                if (same_key(p->doc, &p->doc->nodes[k], &p->doc->nodes[first]))
+                    return fail(p, "a key appears twice in one object");
             skip_space(p);
             if (p->at >= p->doc->size || p->doc->text[p->at] != ':')
                 return fail(p, "expected ':'");

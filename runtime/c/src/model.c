@@ -20,6 +20,10 @@
 #define MAX_ARRAY_DIMS 4
 #define FEATURIZER_VERSION 2
 #define MAX_MEMBERS 16
+/* A group's rows and width (smallnlp/features/kinds.py has the same numbers):
+ * snlp_pool_group sums a group in a buffer of MAX_DIMS floats. */
+#define MAX_BUCKETS 2147483647
+#define MAX_DIMS 256
 
 /* Models opened so far in this process; atomic, since threads may open models. */
 #ifdef __STDC_NO_ATOMICS__
@@ -198,8 +202,8 @@ static snlp_status read_group(loader *l, const json_node *node, size_t index, in
         return failf(l, SNLP_ERR_FORMAT, "%s: kind '%s' is not one of a %s model", where,
                      g->kind, pos ? "pos" : "langid");
     l->model->kinds[index] = (snlp_kind)(rule - KINDS);
-    if (!get_int(l, node, "buckets", 1, UINT32_MAX, &buckets, where) ||
-        !get_int(l, node, "dims", 1, 65535, &dims, where) ||
+    if (!get_int(l, node, "buckets", 1, MAX_BUCKETS, &buckets, where) ||
+        !get_int(l, node, "dims", 1, MAX_DIMS, &dims, where) ||
         !get_int(l, node, "order", 0, MAX_ORDER, &order, where) ||
         !get_int(l, node, "seed", 0, UINT32_MAX, &seed, where) ||
         !get_int(l, node, "offset", -MAX_OFFSET, MAX_OFFSET, &offset, where))
@@ -207,6 +211,8 @@ static snlp_status read_group(loader *l, const json_node *node, size_t index, in
     if ((rule->has_order ? order < 1 : order != 0) || (!rule->has_seed && seed != 0) ||
         (!rule->has_offset && offset != 0) || (!pos && offset != 0))
         return failf(l, SNLP_ERR_FORMAT, "%s: parameters do not fit kind %s", where, g->kind);
+    if (l->model->kinds[index] == SNLP_WORD && buckets < 2) /* its last row: unknown words */
+        return failf(l, SNLP_ERR_FORMAT, "%s: a word group needs 2 rows at least", where);
     if ((l->model->kinds[index] == SNLP_PREV_TAG && offset >= 0) ||
         (l->model->kinds[index] == SNLP_NEXT_TAG && offset <= 0))
         return failf(l, SNLP_ERR_FORMAT, "%s: %s offset has the wrong sign", where, g->kind);
@@ -299,6 +305,9 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
             !get_int(l, lexicon, "probes", 1, UINT32_MAX, &probes, "lexicon") ||
             !get_int(l, lexicon, "words", 0, INT64_MAX, &words, "lexicon"))
             return SNLP_ERR_FORMAT;
+        if (probes > slots) /* a lookup never needs more: a bound on its time */
+            return failf(l, SNLP_ERR_FORMAT, "lexicon: probes %lld exceeds its %lld slots",
+                         (long long)probes, (long long)slots);
         m->lexicon.count = (uint32_t)slots;
         m->lexicon.seed = (uint32_t)seed;
         m->lexicon.clusters = (uint32_t)clusters;
@@ -485,6 +494,13 @@ static snlp_status check_arrays(loader *l) {
             return failf(l, SNLP_ERR_FORMAT, "array 'lexicon' is missing or has the wrong "
                          "dtype or shape");
         m->lexicon.slots = a->view.data;
+        for (uint32_t k = 0; k < m->lexicon.count; k++) { /* names what exists */
+            uint32_t v = snlp_read_u32(m->lexicon.slots + 4 * (size_t)k);
+            if (v && (((v >> 16) & 0x3FF) >= m->lexicon.clusters || ((v >> 26) & 0xF) > 10 ||
+                      (v >> 30)))
+                return failf(l, SNLP_ERR_FORMAT, "lexicon slot value 0x%08x names a cluster, "
+                             "ratio code or bits that do not exist", (unsigned)v);
+        }
         expected++;
     }
     if (expected != m->array_count)
