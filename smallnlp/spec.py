@@ -162,7 +162,7 @@ class ModelMetadata:
             raise ValueError(f"its features were made by featurizer version "
                              f"{self.featurizer.version}; this smallnlp reads versions "
                              f"{', '.join(map(str, READABLE_FEATURIZER_VERSIONS))}")
-        for key, low, high in (("seed", 0, MAX_SEED), ("memory_budget", 0, None)):
+        for key, low, high in (("seed", 0, MAX_SEED), ("memory_budget", 0, 2**63 - 1)):
             value = self.training.get(key)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)
                                       or value < low or (high is not None and value > high)):

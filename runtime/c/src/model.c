@@ -595,6 +595,17 @@ static snlp_status read_metadata(loader *l) {
     if (json_member(&l->doc, root, "data_licences")->type != JSON_OBJECT ||
         json_member(&l->doc, root, "training")->type != JSON_OBJECT)
         return failf(l, SNLP_ERR_FORMAT, "data_licences and training must be objects");
+    { /* the training record is free-form but for these two, checked as the Python reader does */
+        const json_node *training = json_member(&l->doc, root, "training");
+        node = json_member(&l->doc, training, "seed");
+        if (node && node->type != JSON_NULL &&
+            !get_int(l, training, "seed", 0, UINT32_MAX, &value, "training"))
+            return SNLP_ERR_FORMAT;
+        node = json_member(&l->doc, training, "memory_budget");
+        if (node && node->type != JSON_NULL &&
+            !get_int(l, training, "memory_budget", 0, INT64_MAX, &value, "training"))
+            return SNLP_ERR_FORMAT;
+    }
     m->temperature = 1.0;
     node = json_member(&l->doc, root, "calibration");
     if (node && node->type != JSON_NULL) {
