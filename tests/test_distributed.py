@@ -137,3 +137,61 @@ def test_spark_labels_every_row(tmp_path):
     assert [(r["id"], r["text"], r["source"]) for r in rows] == \
         [(r["id"], r["text"], r["source"]) for r in records]
     assert [r["language"] for r in rows] == [p.label for p in expected] + [None]
+
+
+def test_dask_answers_every_row_once_when_a_worker_is_killed(dask_client):
+    """A worker killed mid-job (SIGKILL, as the OOM killer does): its nanny
+    starts another and the scheduler runs its tasks again; the result still
+    has every row once, in order."""
+    import os
+    import signal
+    import time
+
+    import dask.dataframe
+    import pandas as pd
+
+    from smallnlp.distributed.dask import identify_frame
+
+    texts = [f"{text} {i}" for i, text in enumerate(TEXTS * 400)]  # 840,000 rows
+    frame = pd.DataFrame({"text": texts})
+    future = dask_client.compute(identify_frame(
+        dask.dataframe.from_pandas(frame, npartitions=400), model=TINY))
+    victim = next(iter(dask_client.run(os.getpid).values()))
+    time.sleep(1.0)
+    assert not future.done(), "the job ended before the kill: give it more rows"
+    os.kill(victim, signal.SIGKILL)
+    labelled = future.result(timeout=300)
+    assert labelled["text"].tolist() == texts
+    expected = LanguageIdentifier.load(TINY).predict_batch(texts[:2000])
+    assert labelled["language"].tolist()[:2000] == [p.label for p in expected]
+
+
+def test_ray_answers_every_row_once_when_an_actor_is_killed(ray_cluster):
+    """An actor's process killed mid-job (SIGKILL): Ray Data starts another
+    and runs its batches again; every row comes back once, in order."""
+    import os
+    import signal
+    import threading
+    import time
+
+    import psutil
+
+    from smallnlp.distributed.ray import identify
+
+    texts = [f"kakiko tonaru {i}" for i in range(1_000_000)]
+    dataset = ray_cluster.data.from_items([{"text": t} for t in texts], override_num_blocks=400)
+    result = {}
+    job = threading.Thread(target=lambda: result.setdefault(
+        "rows", identify(dataset, model=TINY, workers=2, batch_size=500).take_all()))
+    job.start()
+    actors = []
+    deadline = time.monotonic() + 120
+    while not actors and time.monotonic() < deadline and job.is_alive():
+        time.sleep(0.2)
+        actors = [p.pid for p in psutil.process_iter(["name"])
+                  if (p.info["name"] or "").startswith("ray::MapWorker")]
+    time.sleep(0.5)
+    assert actors and job.is_alive(), "the job ended before the kill: give it more rows"
+    os.kill(actors[0], signal.SIGKILL)
+    job.join(timeout=600)
+    assert [row["text"] for row in result["rows"]] == texts
