@@ -816,6 +816,10 @@ def info(path) -> None:
     if training:
         click.echo(f"\ntraining: budget {training.get('memory_budget', 0):,} bytes, seed "
                    f"{training.get('seed')}, best epoch {training.get('best_epoch')}")
+        environment = training.get("environment")
+        if isinstance(environment, dict):  # what the bits depend on (README: reproducible)
+            click.echo("  trained with " + ", ".join(f"{key} {value}" for key, value
+                                                      in sorted(environment.items())))
         for key in ("dev_accuracy_float32", "dev_accuracy_8bit"):
             if key in training:
                 click.echo(f"  {key}: {100 * training[key]:.2f}%")

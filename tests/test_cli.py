@@ -79,6 +79,9 @@ def test_eval_and_info(trained):
     result = runner.invoke(main, ["info", str(model)])
     assert result.exit_code == 0, result.output
     assert "char3" in result.output and "total" in result.output
+    import numpy as np
+
+    assert f"numpy {np.__version__}" in result.output  # the training environment
 
 
 def test_clear_errors(tmp_path, trained):
