@@ -127,10 +127,10 @@ def read_blocks(path: str | None, lines: int, encoding: str = "utf-8") -> Iterat
         raise DataError(f"{source}: truncated or corrupt gzip data ({exc})") from None
 
 
-def check_encoding(encoding: str) -> str:
-    """``encoding``, if Python knows it and its lines end in byte 0x0A as in
-    ASCII (input is split into lines before it is decoded); DataError
-    otherwise (UTF-16, say)."""
+def check_encoding(encoding: str) -> None:
+    """DataError unless Python knows ``encoding`` and its lines end in byte
+    0x0A as in ASCII (input is split into lines before it is decoded; UTF-16's
+    do not)."""
     try:
         codecs.lookup(encoding)
     except LookupError:
@@ -138,7 +138,6 @@ def check_encoding(encoding: str) -> str:
     if "a\n".encode(encoding, errors="replace") != b"a\n":
         raise DataError(f"encoding {encoding!r} does not write ASCII as ASCII (as UTF-16 "
                         "does not): convert the input to UTF-8")
-    return encoding
 
 
 def _warn_if_undecodable(block: Block) -> bool:

@@ -29,8 +29,6 @@ from typing import TypeVar
 Batch = TypeVar("Batch")
 Result = TypeVar("Result")
 
-IN_FLIGHT_PER_WORKER = 1  # a second would let a pipe fill both ways: a deadlock
-
 
 def available_cores() -> int:
     """The cores this process may run on (its affinity, where the OS says)."""
@@ -84,7 +82,9 @@ def ordered_map(function: Callable[[Hashable, Batch], Result], settings: Hashabl
 
 
 class _Worker:
-    """One worker process and its pipe: one batch in, its result out."""
+    """One worker process and its pipe: one batch in, its result out. Never a
+    second batch before the result: with a big batch and a big result, the
+    pipe would fill both ways, each side waiting on the other."""
 
     def __init__(self, function: Callable, settings: Hashable):
         self.connection, theirs = multiprocessing.Pipe()

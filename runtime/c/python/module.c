@@ -110,22 +110,20 @@ static int allowed_labels(ModelObject *self, PyObject *allowed, const uint8_t **
     return 0;
 }
 
-/* Calibrated probabilities of the texts of a tuple, rounded to float32 (the
- * dtype of predict_proba), into rows of `labels` doubles: `each` is called
- * with every row, with the GIL released. */
+/* Calibrated probabilities of the texts of a tuple, among the labels of
+ * `flags` (allowed_labels; NULL: all), rounded to float32 (the dtype of
+ * predict_proba), into rows of `labels` doubles: `each` is called with every
+ * row, with the GIL released. The caller has checked the model is open. */
 typedef void (*row_action)(const double *row, size_t labels, Py_ssize_t index, void *context);
 
-static int predict_texts(ModelObject *self, PyObject *texts, PyObject *allowed,
+static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flags,
                          row_action each, void *context) {
     PyObject **encoded;
-    const uint8_t *flags;
-    size_t labels;
+    size_t labels = snlp_model_label_count(self->model);
     double *row;
     snlp_state *state;
     snlp_status status = SNLP_OK;
     Py_ssize_t n = PyTuple_GET_SIZE(texts);
-    if (require_open(self) < 0 || allowed_labels(self, allowed, &flags) < 0) return -1;
-    labels = snlp_model_label_count(self->model);
     encoded = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model));
     row = PyMem_Malloc((labels ? labels : 1) * sizeof *row);
     state = snlp_state_new(); /* per call: a kept one would hold memory past the budget */
@@ -162,13 +160,14 @@ static void copy_row(const double *row, size_t labels, Py_ssize_t index, void *c
  * per text (zeros: no letters). */
 static PyObject *model_langid_proba(ModelObject *self, PyObject *args) {
     PyObject *texts, *allowed, *out = NULL;
+    const uint8_t *flags;
     if (!PyArg_ParseTuple(args, "OO", &texts, &allowed) || require_open(self) < 0 ||
-        !(texts = materialise(texts)))
+        allowed_labels(self, allowed, &flags) < 0 || !(texts = materialise(texts)))
         return NULL;
     out = PyBytes_FromStringAndSize(NULL, PyTuple_GET_SIZE(texts) *
                                               (Py_ssize_t)(snlp_model_label_count(self->model) *
                                                            sizeof(float)));
-    if (out && predict_texts(self, texts, allowed, copy_row, PyBytes_AS_STRING(out)) < 0)
+    if (out && predict_texts(self, texts, flags, copy_row, PyBytes_AS_STRING(out)) < 0)
         Py_CLEAR(out);
     Py_DECREF(texts);
     return out;
@@ -213,7 +212,7 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
     rows.top = PyMem_Calloc((size_t)(n * k) + 1, sizeof *rows.top);
     rows.found = PyMem_Calloc((size_t)n + 1, sizeof *rows.found);
     if (!rows.indexes || !rows.top || !rows.found) PyErr_NoMemory();
-    else if (predict_texts(self, texts, allowed, keep_top_k, &rows) == 0 &&
+    else if (predict_texts(self, texts, rows.allowed, keep_top_k, &rows) == 0 &&
              (result = PyList_New(n)) != NULL) {
         for (Py_ssize_t i = 0; i < n && result; i++) {
             PyObject *answers = PyList_New((Py_ssize_t)rows.found[i]);
