@@ -109,11 +109,13 @@ def dense_bytes(input_dims: int, hidden: int, n_labels: int) -> int:
 
 
 def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, *,
-         dims: int = 16, metadata_bytes: int = 4096) -> Plan:
+         dims: int = 16, metadata_bytes: int = 4096, hidden: int | None = None) -> Plan:
     """Choose buckets, dims and hidden size so the model file fits ``budget``;
     the kinds fix some groups' buckets (``context``: the labels, two passes).
     ``metadata_bytes``: the metadata section with its array table, at its
-    widest (``spec.metadata_bytes``), plus any arrays beside the network's."""
+    widest (``spec.metadata_bytes``), plus any arrays beside the network's.
+    ``hidden`` fixes the hidden size the plan starts from (rule 2's choice
+    otherwise); the fallbacks of rule 4 may still go below it."""
     if dims < 8:
         raise BudgetError("embedding dims must be at least 8")
     n_labels = context.n_labels
@@ -121,10 +123,10 @@ def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, 
     if budget < minimum:
         raise too_small(budget, minimum, n_labels, len(templates))
     width = 8 if budget < SMALL_BUDGET else dims
-    hidden = next((h for h in HIDDEN_LADDER
-                   if dense_bytes(_input_dims(templates, width), h, n_labels)
-                   <= DENSE_SHARE * budget),
-                  HIDDEN_LADDER[-1])
+    hidden = hidden or next((h for h in HIDDEN_LADDER
+                             if dense_bytes(_input_dims(templates, width), h, n_labels)
+                             <= DENSE_SHARE * budget),
+                            HIDDEN_LADDER[-1])
     # Fall back to narrower rows, then smaller hidden layers, until every hashed
     # group's share gives it MIN_BUCKETS rows; failing that, give each hashed
     # group MIN_BUCKETS first and share the rest (this fits any budget >= minimum).

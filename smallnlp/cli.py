@@ -8,6 +8,7 @@ import math
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -298,9 +299,12 @@ _OUTPUT = click.option("--output", "output_path", type=click.Path(dir_okay=False
 @_OUTPUT
 @_ENCODING
 @_JOBS
+@click.option("--list-languages", is_flag=True,
+              help="Print the model's languages (those of --languages, if given): code, "
+              "English name, scripts, training lines and the licence of the training text.")
 def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold,
                    backend, input_path, input_format, field, label_field, probability_field,
-                   skip_bad_records, output_path, encoding, jobs) -> None:
+                   skip_bad_records, output_path, encoding, jobs, list_languages) -> None:
     """Identify the language of each TEXT, or of each line of --input or stdin.
 
     Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
@@ -308,6 +312,11 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     JSON Lines input (--input-format, or a .jsonl name) gives back every
     record, in order and with all its fields, plus the label and probability.
     """
+    if list_languages:
+        if texts or input_path:
+            raise click.UsageError("--list-languages reads no texts")
+        return _list_languages(_langid_model(_LangidJob(model_path, backend, languages, top_k,
+                                                        threshold, fmt)), fmt)
     _refuse_overwriting(output_path, model_path, input_path)
     corpus.check_encoding(encoding)
     if input_format == "parquet" or (input_format == "auto" and corpus.is_parquet(input_path)):
@@ -332,6 +341,20 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     if skipped:
         click.echo(f"skipped {skipped:,} bad line(s) (not a JSON object with a string "
                    f"{field!r} field)", err=True)
+
+
+def _list_languages(model: LanguageIdentifier, fmt: str) -> None:
+    """``--list-languages``: a TSV line (or JSON object) per language."""
+    chosen = set(model.languages)
+    for info in model.language_info():
+        if info.code not in chosen:
+            continue
+        if fmt == "json":
+            click.echo(json.dumps(info._asdict(), ensure_ascii=False))
+            continue
+        click.echo("\t".join(["-" if value is None else str(value) for value in (
+            info.code, info.name, ",".join(info.scripts) or None, info.training_lines,
+            info.licence)]))
 
 
 def _langid_parquet(texts, input_path, output_path, batch_size: int, jobs: int,
@@ -392,29 +415,74 @@ class _Interrupts:
 
 
 class _TrainingBar:
-    """A click progress bar fed by the training loop's Progress reports."""
+    """A click progress bar fed by the training loop's Progress reports (and
+    one for each phase before it); when stderr is no terminal (a log, CI), a
+    line at each epoch's end and every ``LOG_SECONDS`` within one instead."""
+
+    LOG_SECONDS = 60
 
     def __init__(self, epochs: int, interrupts: _Interrupts):
         self.epochs = epochs
         self.interrupts = interrupts
         self.bar = None
+        self.stage_bar = None
+        self.terminal = sys.stderr.isatty()
+        self.logged = time.monotonic()
 
     def __call__(self, report: Progress) -> None:
         self.interrupts.check()
+        if report.stage:
+            self._stage(report)
+            return
+        if self.stage_bar is not None:
+            self.stage_bar.render_finish()
+            self.stage_bar = None
+        dev = "-" if report.dev_accuracy is None else f"{100 * report.dev_accuracy:.2f}%"
+        member = f"member {report.member}/{report.members} " if report.members > 1 else ""
+        if not self.terminal:
+            self._log(report, member, dev)
+            return
         if self.bar is None:  # a model of several members trains them one after another
             self.bar = click.progressbar(
                 length=report.members * self.epochs * report.steps_in_epoch,
                 file=sys.stderr, show_eta=True, item_show_func=lambda r: r)
             self.bar.__enter__()
-        dev = "-" if report.dev_accuracy is None else f"{100 * report.dev_accuracy:.2f}%"
-        member = f"member {report.member}/{report.members} " if report.members > 1 else ""
         self.bar.update(0 if report.epoch_end else 1,
                         f"{member}epoch {report.epoch}/{self.epochs} loss {report.loss:.3f} "
                         f"dev {dev}")
 
+    def _stage(self, report: Progress) -> None:
+        if not self.terminal:
+            finished = report.step >= report.steps_in_epoch
+            if finished or time.monotonic() - self.logged >= self.LOG_SECONDS:
+                click.echo(f"{report.stage}: {report.step:,} of {report.steps_in_epoch:,}",
+                           err=True)
+                self.logged = time.monotonic()
+            return
+        if self.stage_bar is None or self.stage_bar.label != report.stage:
+            if self.stage_bar is not None:
+                self.stage_bar.render_finish()
+            self.stage_bar = click.progressbar(length=report.steps_in_epoch, label=report.stage,
+                                               file=sys.stderr, show_eta=True)
+            self.stage_bar.__enter__()
+        self.stage_bar.update(report.step - self.stage_bar.pos)
+
+    def _log(self, report: Progress, member: str, dev: str) -> None:
+        now = time.monotonic()
+        if report.epoch_end:
+            click.echo(f"{member}epoch {report.epoch}/{self.epochs} done: loss "
+                       f"{report.loss:.3f}, dev accuracy {dev}", err=True)
+        elif now - self.logged >= self.LOG_SECONDS:
+            click.echo(f"{member}epoch {report.epoch}/{self.epochs}: step {report.step:,}/"
+                       f"{report.steps_in_epoch:,}, loss {report.loss:.3f}", err=True)
+        else:
+            return
+        self.logged = now
+
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.render_finish()
+        for bar in (self.stage_bar, self.bar):
+            if bar is not None:
+                bar.render_finish()
 
 
 def _training_options(command):
@@ -489,8 +557,9 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
               help="Directory like --train, for early stopping.")
 @_training_options
 @click.option("--sources", type=click.Path(dir_okay=False),
-              help="TSV with code and license columns recorded as the data's licences "
-                   "(default: SOURCES.tsv beside the train directory, if present).")
+              help="TSV with code and license columns (and optionally language, the "
+                   "English name) recorded in the model (default: SOURCES.tsv beside the "
+                   "train directory, if present).")
 def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs, seed,
                  sources) -> None:
     """Train a language identifier."""
@@ -502,14 +571,17 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
         texts, labels = data.read_labelled_dir(train_dir)
         dev_texts, dev_labels = data.read_labelled_dir(dev_dir) if dev_dir else (None, None)
         sources = sources or data.sources_beside(train_dir)
-        licences = data.read_licences(sources) if sources else {}
+        table = data.read_sources(sources) if sources else {}
+        known = {code: row for code, row in table.items() if code in set(labels)}
         click.echo(f"training on {len(texts):,} lines in {len(set(labels))} languages; "
-                   "featurizing...", err=True)
+                   "counting their features...", err=True)
         _train_and_save(model, output, interrupts, model.fit, texts, labels, dev_texts,
                         dev_labels,
-                        data_licences={k: v for k, v in licences.items() if k in set(labels)},
+                        data_licences={code: row["license"] for code, row in known.items()},
                         provenance=data.langid_provenance(train_dir, len(texts),
-                                                          len(dev_texts or [])))
+                                                          len(dev_texts or [])),
+                        language_names={code: row["language"] for code, row in known.items()
+                                        if row.get("language")})
 
 
 @main.group("eval")

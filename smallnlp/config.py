@@ -96,6 +96,8 @@ class Features:
 
     groups: tuple[GroupTemplate, ...]
     dims: int = option(16, minimum=8, maximum=1024)
+    # The hidden layer's size, instead of the planner's choice (budget.plan).
+    hidden: int | None = option(None, minimum=1, maximum=4096)
     task_input: typing.ClassVar[str] = TEXT
 
     def validate(self) -> None:

@@ -64,9 +64,10 @@ def read_labelled_dir(directory: str | os.PathLike) -> tuple[list[str], list[str
     return texts, labels
 
 
-def read_licences(path: str | os.PathLike) -> dict[str, str]:
-    """``label -> licence`` from a TSV with ``code`` and ``license`` columns
-    (the layout of ``langid/SOURCES.tsv``)."""
+def read_sources(path: str | os.PathLike) -> dict[str, dict[str, str]]:
+    """``label -> {column: value}`` from a TSV with ``code`` and ``license``
+    columns and any others (the layout of ``langid/SOURCES.tsv``, whose
+    ``language`` column is the language's English name)."""
     path = Path(path)
     # Keep real line numbers for errors, and trailing empty fields (no strip).
     rows = [(number, line.rstrip("\r\n")) for number, line
@@ -74,14 +75,14 @@ def read_licences(path: str | os.PathLike) -> dict[str, str]:
     header = rows[0][1].split("\t") if rows else []
     if "code" not in header or "license" not in header:
         raise DataError(f"{path}:1: expected a header with 'code' and 'license' columns")
-    code, licence = header.index("code"), header.index("license")
-    licences = {}
+    code = header.index("code")
+    sources = {}
     for number, row in rows[1:]:
         fields = row.split("\t")
         if len(fields) != len(header):
             raise DataError(f"{path}:{number}: expected {len(header)} tab-separated fields")
-        licences[fields[code]] = fields[licence]
-    return licences
+        sources[fields[code]] = dict(zip(header, fields))
+    return sources
 
 
 def file_digest(paths: Sequence[Path]) -> str:

@@ -10,24 +10,23 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
+from .augment import Augment, AugmentedLines, cut_spans, has_features
 from .budget import MIN_BUCKETS
 from .calibration import calibration_record, fit_temperature, widest_calibration_record
 from .config import Features, shipped_file
 from .data import check_label_names, check_labelled
 from .errors import DataError
-from .features import TEXT, KindContext, SparseGroup, TextFeaturizer
+from .features import TEXT, KindContext, TextFeaturizer
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
 from .runtime import check_backend, use_c_backend
-from .schema import option
+from .schema import option, read
 from .spec import WIDEST_FLOAT, WIDEST_INT, FeatureRecord, ModelMetadata
-from .text import strip_diacritics
-from .train import Progress, accuracy, fit
+from .text import main_scripts
+from .train import Progress, TrainOptions, accuracy, fit
 
 TASK = "langid"
 UNDETERMINED = "und"
-# Training label of gibberish: its target is a uniform distribution (train.py).
-NONE_OF_THESE = -1
 DEFAULT_MODEL = "langid.snlp"
 _PREDICT_BATCH = 512  # texts featurized together: big enough to amortise numpy calls,
 # small enough that the per-feature arrays stay in cache (measured: benchmarks/scaling.py)
@@ -38,47 +37,36 @@ class Prediction(NamedTuple):
     probability: float
 
 
-def cut_spans(texts: Sequence[str], rng: np.random.Generator, min_words: int,
-              max_words: int, min_letters: int = 0) -> list[str | None]:
-    """One random span of ``min_words..max_words`` words from each text.
+class LanguageInfo(NamedTuple):
+    """What a model file records of one of its languages (None or empty where
+    it does not: files from older versions, data without a SOURCES.tsv)."""
 
-    Texts written without spaces (Chinese, Japanese) get a span of 2 to
-    ``2 * max_words`` characters instead. ``None`` where no span qualifies.
-    """
-    spans: list[str | None] = []
-    for text in texts:
-        words = text.split()
-        if len(words) == 1 and len(text) > 2 * max_words:
-            size = int(rng.integers(2, 2 * max_words + 1))
-            start = int(rng.integers(0, len(text) - size + 1))
-            spans.append(text[start:start + size])
-            continue
-        if min_letters:
-            words = [w for w in words if sum(c.isalpha() for c in w) >= min_letters]
-        if len(words) < min_words:
-            spans.append(None)
-            continue
-        size = int(rng.integers(min_words, min(max_words, len(words)) + 1))
-        start = int(rng.integers(0, len(words) - size + 1))
-        spans.append(" ".join(words[start:start + size]))
-    return spans
+    code: str
+    name: str | None  # English name, from the data's SOURCES.tsv
+    scripts: tuple[str, ...]  # the scripts of at least a tenth of its training letters
+    training_lines: int | None
+    licence: str | None  # of its training text
 
 
-def gibberish(texts: Sequence[str], rng: np.random.Generator, count: int) -> list[str]:
-    """``count`` strings of 1-8 random "words" whose letters are drawn uniformly
-    from the distinct letters of a random line of ``texts``: the line's script,
-    none of its language's letter sequences."""
-    out = []
-    for line in rng.choice(len(texts), size=count) if count else []:
-        letters = sorted({c for c in texts[line] if c.isalpha()})
-        if not letters:
-            continue
-        # Indexes drawn as rng.choice(letters) draws them, without making a numpy
-        # string array: iterating one can swallow a Ctrl-C.
-        words = [rng.integers(0, len(letters), size=int(rng.integers(1, 13))).tolist()
-                 for _ in range(int(rng.integers(1, 9)))]
-        out.append(" ".join("".join(letters[i] for i in w) for w in words))
-    return out
+@dataclasses.dataclass(frozen=True)
+class LanguageRecord:
+    """``training.languages.<code>`` in a model file."""
+
+    scripts: tuple[str, ...]
+    lines: int = option(minimum=0, maximum=2**53)
+    name: str | None = None
+
+
+def language_records(texts: Sequence[str], labels: Sequence[str],
+                     names: dict[str, str]) -> dict[str, dict]:
+    """``training.languages``: each label's training lines, main scripts and
+    (when ``names`` has it) English name."""
+    by_label: dict[str, list[str]] = {}
+    for text, label in zip(texts, labels):
+        by_label.setdefault(label, []).append(text)
+    return {label: {"scripts": main_scripts("\n".join(lines)), "lines": len(lines),
+                    **({"name": names[label]} if label in names else {})}
+            for label, lines in sorted(by_label.items())}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,25 +78,18 @@ class LangidFeatures(Features):
 
 
 @dataclasses.dataclass(frozen=True)
-class Augment:
-    """``[augment]``: extra training examples made from the training lines."""
+class LangidTraining(TrainOptions):
+    """``[training]`` of a language identifier."""
 
-    spans_per_line: int = option(0, minimum=0)  # random short spans cut from each line
-    min_words: int = option(1, minimum=1)  # a span's length, in words
-    max_words: int = option(4, minimum=1)
-    gibberish_lines: int = option(0, minimum=0)  # random letters, trained towards "unsure"
-    # Share of the lines and spans trained without their diacritics
-    # (text.strip_diacritics), as people often type them.
-    stripped_share: float = option(0.0, minimum=0.0, maximum=1.0)
-
-    def validate(self) -> None:
-        if self.max_words < self.min_words:
-            raise ValueError(f"max_words {self.max_words} is below min_words {self.min_words}")
+    # Update only the embedding rows a batch touches (lazy Adam): several
+    # times faster steps over tables of many rows, each batch touching few.
+    lazy_embeddings: bool = option(False)
 
 
 @dataclasses.dataclass(frozen=True)
 class LangidConfig(TaskConfig):
     features: LangidFeatures
+    training: LangidTraining = LangidTraining()
     augment: Augment = Augment()
 
 
@@ -134,6 +115,16 @@ class LangidMetadata(ModelMetadata):
     calibration: Calibration | None = None
     task_name: ClassVar[str] = TASK
 
+    def validate(self) -> None:
+        super().validate()
+        languages = self.training.get("languages")
+        if languages is None:
+            return
+        if not isinstance(languages, dict) or set(languages) != set(self.labels):
+            raise ValueError("training languages must be a table of the labels")
+        for code, record in languages.items():
+            read(LanguageRecord, record, f"training.languages.{code}")
+
 
 class LanguageIdentifier(TaskModel):
     """Identify the language of text.
@@ -153,10 +144,13 @@ class LanguageIdentifier(TaskModel):
             dev_texts: Sequence[str] | None = None, dev_labels: Sequence[str] | None = None,
             *, progress: Callable[[Progress], None] | None = None,
             data_licences: dict[str, str] | None = None,
-            provenance: dict | None = None) -> LanguageIdentifier:
+            provenance: dict | None = None,
+            language_names: dict[str, str] | None = None) -> LanguageIdentifier:
         """Train on ``texts`` and their ``labels``; with dev data, stop early on
         its accuracy and fit the confidence calibration on it. ``data_licences``
-        (label -> licence) and ``provenance`` are recorded in the model."""
+        (label -> licence), ``provenance`` and ``language_names`` (label ->
+        English name) are recorded in the model, with each label's training
+        lines and scripts (``language_info``)."""
         check_labelled(texts, labels, "training data")
         label_names = sorted(set(labels))
         check_label_names(label_names, "training data", reserved=[UNDETERMINED])
@@ -170,32 +164,19 @@ class LanguageIdentifier(TaskModel):
                                                      provenance)
         augment = config.augment
         metadata["training"]["augment"] = dataclasses.asdict(augment)
+        metadata["training"]["languages"] = language_records(texts, labels,
+                                                             language_names or {})
         context = KindContext(len(label_names))
         self._refuse_too_small(config, metadata, context)  # before featurizing anything
         unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
-        distinct = TextFeaturizer(unsized, config.features.max_chars).distinct_features(texts)
+        distinct = TextFeaturizer(unsized, config.features.max_chars).distinct_features(
+            texts, progress and (lambda done, total: progress(Progress(
+                0, done, total, 0.0, None, stage="counting features (lines)"))))
         shape = self._plan(config, metadata, context, distinct)
         featurizer = TextFeaturizer(shape.groups, max_chars=config.features.max_chars)
 
-        train_texts, train_labels = list(texts), [label_index[x] for x in labels]
-        for _ in range(augment.spans_per_line):
-            spans = cut_spans(texts, rng, augment.min_words, augment.max_words)
-            for span, label in zip(spans, labels):
-                if span is not None:
-                    train_texts.append(span)
-                    train_labels.append(label_index[label])
-        if augment.stripped_share:
-            chosen = rng.random(len(train_texts)) < augment.stripped_share
-            for i in np.flatnonzero(chosen).tolist():
-                train_texts[i] = strip_diacritics(train_texts[i])
-        noise = gibberish(texts, rng, augment.gibberish_lines)
-        train_texts += noise
-        train_labels += [NONE_OF_THESE] * len(noise)
-        groups = featurizer.transform(train_texts)
-        y = np.array(train_labels, dtype=np.int64)
-        keep = _has_features(groups)
-        groups, y = [g.take(np.flatnonzero(keep)) for g in groups], y[keep]
-
+        examples = AugmentedLines(texts, np.array([label_index[x] for x in labels]), augment,
+                                  featurizer, rng)
         dev = None
         if dev_texts is not None:
             unknown = sorted(set(dev_labels) - set(label_index))
@@ -209,8 +190,9 @@ class LanguageIdentifier(TaskModel):
 
         network = FeedForwardNetwork.initialise(
             [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(label_names), rng)
-        result = fit(network, groups, y, options, rng, progress=progress, dev=dev)
-        self._finish([network], featurizer, metadata, [result], dev, int(len(y)))
+        result = fit(network, examples, options, rng, progress=progress, dev=dev,
+                     lazy_embeddings=options.lazy_embeddings)
+        self._finish([network], featurizer, metadata, [result], dev, len(examples))
         if dev_texts is not None:
             self._calibrate(dev_texts, [label_index[x] for x in dev_labels], rng)
         return self
@@ -294,7 +276,7 @@ class LanguageIdentifier(TaskModel):
                 ) -> tuple[np.ndarray, np.ndarray]:
         """Logits before the temperature, and which texts have letters at all."""
         groups = self.featurizer_.transform(texts, merge_repeats=False)
-        return network.exact_logits(groups), _has_features(groups)
+        return network.exact_logits(groups), has_features(groups)
 
     def top_k_batch(self, texts: Sequence[str], k: int = 3, threshold: float = 0.0
                     ) -> list[list[Prediction]]:
@@ -359,6 +341,17 @@ class LanguageIdentifier(TaskModel):
             return list(self.labels_)
         return [label for label, out in zip(self.labels_, self.excluded_) if not out]
 
+    def language_info(self) -> list[LanguageInfo]:
+        """Every label the model knows, with what its file records of it: the
+        English name, scripts, training lines and licence of its text."""
+        self._require_fitted()
+        records = self.metadata_["training"].get("languages") or {}
+        licences = self.metadata_.get("data_licences", {})
+        return [LanguageInfo(code, records.get(code, {}).get("name"),
+                             tuple(records.get(code, {}).get("scripts", ())),
+                             records.get(code, {}).get("lines"), licences.get(code))
+                for code in self.labels_]
+
     def set_languages(self, languages: Sequence[str] | None) -> LanguageIdentifier:
         """Only ever answer one of ``languages`` (codes, or one string of
         comma-separated codes; probabilities renormalised over them, as
@@ -409,11 +402,3 @@ def _calibration_entry(temperature: float, held_out_lines: dict,
     return {"temperature": temperature,
             "fitted_on": "even dev lines and a 1-3 word span of each",
             "held_out_lines": held_out_lines, "held_out_word_pairs": held_out_word_pairs}
-
-
-def _has_features(groups: Sequence[SparseGroup]) -> np.ndarray:
-    """Rows with at least one feature in some group (i.e. text with letters)."""
-    total = groups[0].indptr.copy()
-    for group in groups[1:]:
-        total += group.indptr
-    return total[1:] > total[:-1]

@@ -224,7 +224,7 @@ class TaskModel:
         reserve = self._reserve(config, metadata, budget, members)
         member_budget = reserve + FILE_OVERHEAD + (budget - reserve - FILE_OVERHEAD) // members
         self.plan_ = plan(member_budget, capped, context, dims=config.features.dims,
-                          metadata_bytes=reserve)
+                          metadata_bytes=reserve, hidden=config.features.hidden)
         check_training_memory(self.plan_)
         return self.plan_
 

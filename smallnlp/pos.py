@@ -26,7 +26,7 @@ from .network import FeedForwardNetwork, softmax
 from .runtime import check_backend, use_c_backend
 from .schema import option
 from .spec import MAX_MEMBERS, WIDEST_INT, FeatureRecord, ModelMetadata
-from .train import Progress, TrainResult, fit
+from .train import ArrayExamples, Progress, TrainResult, fit
 
 TASK = "pos"
 _DECODE_BATCH = 512  # sentences decoded together at most,
@@ -389,8 +389,8 @@ class PosTagger(TaskModel):
                 groups[len(static):] = _tag_groups(featurizer, y, previous, lengths,
                                                    not_known_yet)
 
-        return fit(network, groups, y, config.training, rng, dev=dev, progress=progress,
-                   before_epoch=before_epoch)
+        return fit(network, ArrayExamples(groups, y), config.training, rng, dev=dev,
+                   progress=progress, before_epoch=before_epoch)
 
     # -- tagging --------------------------------------------------------------------
     @property

@@ -151,3 +151,16 @@ def script_ids(code_points: np.ndarray) -> np.ndarray:
     """Index into ``SCRIPTS`` for every code point (vectorised)."""
     positions = np.searchsorted(_RANGE_STARTS, code_points, side="right") - 1
     return _RANGE_SCRIPT_IDS[positions]
+
+
+def main_scripts(text: str, min_share: float = 0.1) -> list[str]:
+    """The scripts (``SCRIPTS``, not "Other") of at least ``min_share`` of the
+    script-bearing characters of ``text``, most frequent first."""
+    ids = script_ids(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+    counts = np.bincount(ids, minlength=len(SCRIPTS))
+    counts[SCRIPTS.index("Other")] = 0
+    total = counts.sum()
+    if not total:
+        return []
+    return [SCRIPTS[i] for i in np.argsort(-counts, kind="stable")
+            if counts[i] >= min_share * total]

@@ -4,13 +4,14 @@ own randomness, so the same seed and data give the same model."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from .features import SparseGroup
-from .network import FeedForwardNetwork, softmax
+from .network import FeedForwardNetwork, RowGradient, softmax
 from .schema import option
 from .spec import WIDEST_FLOAT, WIDEST_INT
 
@@ -41,6 +42,9 @@ class Progress:
     epoch_end: bool = False  # the epoch's summary: mean loss and new dev accuracy
     member: int = 1  # which of a model's members is training (of ``members``)
     members: int = 1
+    # A phase before training (e.g. "counting features"): ``step`` of
+    # ``steps_in_epoch`` items done; the other fields are unused.
+    stage: str = ""
 
 
 @dataclass
@@ -86,10 +90,16 @@ class Adam:
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
         self.t = 0
 
-    def step(self, grads: dict[str, np.ndarray], lr: float, weight_decay: float) -> None:
+    def step(self, grads: dict[str, np.ndarray | RowGradient], lr: float,
+             weight_decay: float) -> None:
+        """One update; a ``RowGradient`` updates just its rows and their moments
+        (lazy Adam: rows a batch does not touch keep their values)."""
         self.t += 1
         correction = np.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
         for name, grad in grads.items():
+            if isinstance(grad, RowGradient):
+                self._step_rows(name, grad, lr * correction)
+                continue
             param, m, v = self.params[name], self.m[name], self.v[name]
             m *= self.beta1
             m += (1 - self.beta1) * grad
@@ -98,6 +108,62 @@ class Adam:
             if name in self.decayed and weight_decay:
                 param *= 1 - lr * weight_decay
             param -= (lr * correction) * m / (np.sqrt(v) + self.eps)
+
+    def _step_rows(self, name: str, grad: RowGradient, rate: float) -> None:
+        """The dense update's arithmetic, in place on the gathered rows."""
+        rows, values = grad.rows, grad.values
+        m = self.m[name][rows]
+        m *= self.beta1
+        m += (1 - self.beta1) * values
+        v = self.v[name][rows]
+        v *= self.beta2
+        squares = (1 - self.beta2) * values
+        squares *= values
+        v += squares
+        self.m[name][rows], self.v[name][rows] = m, v
+        step = np.float32(rate) * m  # float32 throughout: a float64 rate would widen it
+        root = np.sqrt(v)
+        root += self.eps
+        step /= root
+        self.params[name][rows] -= step
+
+
+class Batch(NamedTuple):
+    groups: list[SparseGroup]
+    labels: np.ndarray
+
+
+class Examples(Protocol):
+    """Where the training loop's batches come from, epoch by epoch."""
+
+    def epoch(self, batch_size: int, per_class_cap: int | None, rng: np.random.Generator
+              ) -> tuple[int, Iterator[Batch]]:
+        """The epoch's number of steps, and its batches."""
+
+
+class ArrayExamples:
+    """Featurized examples held in memory (``groups`` row ``i`` has label
+    ``labels[i]``); each epoch shuffles them, ``epoch_order`` capping each
+    label. ``groups`` is read at each step: a caller may replace its items
+    between epochs (``fit``'s ``before_epoch``)."""
+
+    def __init__(self, groups: list[SparseGroup], labels: np.ndarray):
+        self.groups = groups
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def epoch(self, batch_size: int, per_class_cap: int | None, rng: np.random.Generator
+              ) -> tuple[int, Iterator[Batch]]:
+        order = epoch_order(self.labels, per_class_cap, rng)
+        steps = -(-len(order) // batch_size)
+
+        def batches() -> Iterator[Batch]:
+            for step in range(steps):
+                rows = order[step * batch_size:(step + 1) * batch_size]
+                yield Batch(take_rows(self.groups, rows), self.labels[rows])
+        return steps, batches()
 
 
 def take_rows(groups: Sequence[SparseGroup], rows: np.ndarray) -> list[SparseGroup]:
@@ -144,15 +210,19 @@ def _cross_entropy_gradient(probs: np.ndarray, target: np.ndarray) -> float:
     return float(losses.mean())
 
 
-def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.ndarray,
-        options: TrainOptions, rng: np.random.Generator,
+def fit(network: FeedForwardNetwork, examples: Examples, options: TrainOptions,
+        rng: np.random.Generator,
         dev: Callable[[FeedForwardNetwork], float] | None = None,
         progress: Callable[[Progress], None] | None = None,
-        before_epoch: Callable[[int, FeedForwardNetwork], None] | None = None) -> TrainResult:
-    """Train ``network`` in place; with ``dev`` (network -> dev accuracy), keep
-    the best epoch's weights and stop after ``patience`` epochs without gain.
-    ``before_epoch(epoch, network)`` may update ``groups`` in place (a tagger
-    swaps in its own predicted previous tags for scheduled sampling).
+        before_epoch: Callable[[int, FeedForwardNetwork], None] | None = None,
+        lazy_embeddings: bool = False) -> TrainResult:
+    """Train ``network`` in place on ``examples``; with ``dev`` (network -> dev
+    accuracy), keep the best epoch's weights and stop after ``patience``
+    epochs without gain. ``before_epoch(epoch, network)`` may update the
+    examples in place (a tagger swaps in its own predicted previous tags for
+    scheduled sampling). ``lazy_embeddings``: each step updates only the
+    embedding rows its batch touches (lazy Adam), which is several times
+    faster on big tables than updating all of them.
 
     BLAS runs on one thread: these matrices are small enough that threads only
     add overhead, and one thread keeps results bit-for-bit reproducible.
@@ -160,14 +230,15 @@ def fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.n
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit(network, groups, labels, options, rng, dev, progress, before_epoch)
+        return _fit(network, examples, options, rng, dev, progress, before_epoch,
+                    lazy_embeddings)
 
 
-def _fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.ndarray,
-         options: TrainOptions, rng: np.random.Generator,
-         dev: Callable[[FeedForwardNetwork], float] | None,
+def _fit(network: FeedForwardNetwork, examples: Examples, options: TrainOptions,
+         rng: np.random.Generator, dev: Callable[[FeedForwardNetwork], float] | None,
          progress: Callable[[Progress], None] | None,
-         before_epoch: Callable[[int, FeedForwardNetwork], None] | None) -> TrainResult:
+         before_epoch: Callable[[int, FeedForwardNetwork], None] | None,
+         lazy_embeddings: bool) -> TrainResult:
     params = network.parameters()
     optimiser = Adam(params, decayed=("hidden_weights", "output_weights"))
     best = {k: v.copy() for k, v in params.items()}
@@ -177,17 +248,16 @@ def _fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.
     for epoch in range(1, options.epochs + 1):
         if before_epoch:
             before_epoch(epoch, network)
-        order = epoch_order(labels, options.per_class_cap, rng)
-        steps = -(-len(order) // options.batch_size)
+        steps, batches = examples.epoch(options.batch_size, options.per_class_cap, rng)
         dev_acc = result.best_dev_accuracy
         total_loss = 0.0
-        for step in range(steps):
-            rows = order[step * options.batch_size:(step + 1) * options.batch_size]
-            logits, cache = network.forward(take_rows(groups, rows), options.dropout, rng)
+        for step, batch in enumerate(batches):
+            logits, cache = network.forward(batch.groups, options.dropout, rng)
             probs = softmax(logits)
-            loss = _cross_entropy_gradient(probs, labels[rows])
+            loss = _cross_entropy_gradient(probs, batch.labels)
             total_loss += loss
-            optimiser.step(network.backward(cache, probs), lr, options.weight_decay)
+            optimiser.step(network.backward(cache, probs, lazy_embeddings), lr,
+                           options.weight_decay)
             if progress:
                 progress(Progress(epoch, step + 1, steps, loss, dev_acc))
         dev_acc = None if dev is None else dev(network)
@@ -203,8 +273,8 @@ def _fit(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels: np.
                 stale = 0
             else:
                 stale += 1
-            if progress:
-                progress(Progress(epoch, steps, steps, record["loss"], dev_acc, epoch_end=True))
+        if progress:
+            progress(Progress(epoch, steps, steps, record["loss"], dev_acc, epoch_end=True))
         result.history.append(record)
         if stale >= options.patience:
             break

@@ -69,6 +69,17 @@ def test_bigger_budgets_buy_more_buckets():
     assert sizes == sorted(sizes) and sizes[0] < sizes[-1] / 10
 
 
+def test_a_fixed_hidden_size_gives_its_bytes_to_the_rows():
+    context = KindContext(115)
+    planned, fixed = plan(1_000_000, TEMPLATES, context), plan(1_000_000, TEMPLATES, context,
+                                                               hidden=128)
+    assert planned.hidden == 256 and fixed.hidden == 128
+    # (80 + 1 + 115) float32 weights per hidden unit freed, 20 bytes a 16-dim 8-bit row.
+    gained = sum(g.buckets for g in fixed.groups) - sum(g.buckets for g in planned.groups)
+    assert abs(gained - 128 * 196 * 4 // 20) <= len(TEMPLATES)
+    assert _file_size(fixed, 115, {}) <= 1_000_000
+
+
 def test_known_word_bitmap_takes_at_most_its_share_of_the_budget():
     assert known_word_bits(1_000_000, 262_144) == 262_144  # 32 KB fits in 4% of 1 MB
     assert known_word_bits(100_000, 262_144) == 8 * 4_000  # capped at 4% of 100 KB

@@ -3,8 +3,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smallnlp import LanguageIdentifier
+from smallnlp.augment import gibberish
 from smallnlp.calibration import expected_calibration_error, fit_temperature
-from smallnlp.langid import gibberish
 from smallnlp.network import softmax
 from smallnlp.train import _cross_entropy_gradient
 

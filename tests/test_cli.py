@@ -167,8 +167,10 @@ def test_a_full_disk_is_a_clear_error(command):
 def test_langid_threshold_answers_und_below_it(trained):
     _, model = trained
     runner = CliRunner()
-    # The least sure answer among a few inputs that mix the made-up languages' letters.
-    candidates = ["a", "e", "o", "u", "r", "q", "kas", "ouki", "ichko", "xyz", "ter ou"]
+    # The least sure answer among a few inputs that mix the made-up languages'
+    # letters and syllables.
+    candidates = ["a", "e", "o", "u", "r", "q", "kas", "ouki", "ichko", "xyz", "ter ou",
+                  "kaich ouki", "naeau ко"]
     probabilities = LanguageIdentifier.load(model).predict_proba(candidates).max(axis=1)
     text, probability = candidates[int(probabilities.argmin())], float(probabilities.min())
     assert probability < 1.0
@@ -181,3 +183,32 @@ def test_langid_threshold_answers_und_below_it(trained):
                                   str(probability / 2), text])
     assert not result.output.startswith("und")
     assert runner.invoke(main, ["langid", "--threshold", "2", "x"]).exit_code != 0
+
+
+def test_list_languages_shows_what_the_model_records(tmp_path):
+    write_corpus(tmp_path / "train", *synthetic_corpus(40))
+    (tmp_path / "SOURCES.tsv").write_text(
+        "code\tlanguage\tlines\tlicense\naa\tAlpha\t40\tCC0\nbb\tBeta\t40\tCC BY 4.0\n"
+        "cc\t\t40\tCC BY-SA 4.0\nzz\tUnused\t1\tnone\n", encoding="utf-8")
+    config = tmp_path / "tiny.toml"
+    config.write_text(_toml(TINY_CONFIG))
+    model = tmp_path / "model.snlp"
+    result = CliRunner().invoke(main, [
+        "train", "langid", "--train", str(tmp_path / "train"), "--memory-budget", "60KB",
+        "--output", str(model), "--config", str(config), "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    # Not a terminal: progress comes as lines, one per phase's end and epoch.
+    assert "counting features (lines): 160 of 160" in result.output
+    assert "epoch 1/1 done: loss" in result.output
+    listed = CliRunner().invoke(main, ["langid", "--model", str(model), "--list-languages"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines() == ["aa\tAlpha\tLatin\t40\tCC0",
+                                          "bb\tBeta\tLatin\t40\tCC BY 4.0",
+                                          "cc\t-\tLatin\t40\tCC BY-SA 4.0",
+                                          "dd\t-\tCyrillic\t40\t-"]
+    subset = CliRunner().invoke(main, ["langid", "--model", str(model), "--list-languages",
+                                       "--languages", "dd", "--format", "json"])
+    assert json.loads(subset.output) == {"code": "dd", "name": None, "scripts": ["Cyrillic"],
+                                         "training_lines": 40, "licence": None}
+    bad = CliRunner().invoke(main, ["langid", "--model", str(model), "--list-languages", "hi"])
+    assert bad.exit_code == 2 and "reads no texts" in bad.output

@@ -191,14 +191,15 @@ def test_one_model_shared_by_eight_threads_gives_single_threaded_answers(tiny_mo
             assert answers == expected
 
 
-def test_read_licences_reports_real_line_numbers(tmp_path):
-    from smallnlp.data import read_licences
+def test_read_sources_reports_real_line_numbers(tmp_path):
+    from smallnlp.data import read_sources
     path = tmp_path / "SOURCES.tsv"
     path.write_text("code\tlanguage\tlicense\n\nde\tGerman\tCC BY-SA 4.0\n\nen\tEnglish\n")
     with pytest.raises(DataError, match=r"SOURCES\.tsv:5: expected 3 tab-separated fields"):
-        read_licences(path)
+        read_sources(path)
     path.write_text("code\tlanguage\tlicense\nde\tGerman\tCC BY-SA 4.0\n")
-    assert read_licences(path) == {"de": "CC BY-SA 4.0"}
+    assert read_sources(path) == {"de": {"code": "de", "language": "German",
+                                         "license": "CC BY-SA 4.0"}}
 
 
 @given(st.text(ANY_CHARACTER, max_size=300))
@@ -244,11 +245,11 @@ def test_model_with_a_bad_temperature_is_refused(tiny_model, tmp_path):
 
 @pytest.mark.parametrize("share", [0.0, 0.5])
 def test_a_share_of_training_examples_is_stripped_of_diacritics(share, monkeypatch):
-    import smallnlp.langid
+    import smallnlp.augment
 
     texts, labels = synthetic_corpus(40, seed=17)
     stripped = []
-    monkeypatch.setattr(smallnlp.langid, "strip_diacritics",
+    monkeypatch.setattr(smallnlp.augment, "strip_diacritics",
                         lambda text: stripped.append(text) or text)
     config = {**TINY_CONFIG, "augment": {**TINY_CONFIG["augment"], "stripped_share": share}}
     model = LanguageIdentifier(memory_budget="60KB", config=config, epochs=1).fit(texts, labels)
@@ -261,3 +262,31 @@ def test_stripped_share_is_a_share():
     config = {**TINY_CONFIG, "augment": {"stripped_share": 1.5}}
     with pytest.raises(ConfigError, match=r"\[augment\].*stripped_share"):
         LanguageIdentifier(config=config).fit(*synthetic_corpus(5))
+
+
+def test_a_model_records_its_languages(tiny_model):
+    info = {i.code: i for i in tiny_model.language_info()}
+    assert sorted(info) == tiny_model.labels
+    assert info["dd"].scripts == ("Cyrillic",) and info["aa"].scripts == ("Latin",)
+    assert info["aa"].training_lines == 150 and info["aa"].name is None
+
+
+def _every_label(labels, **changes):
+    table = {code: {"scripts": ["Latin"], "lines": 1} for code in labels}
+    return {**table, **changes}
+
+
+@pytest.mark.parametrize("make_table, says", [
+    (lambda labels: {"aa": {"scripts": ["Latin"], "lines": 3}}, "table of the labels"),
+    (lambda labels: "dd", "table of the labels"),
+    (lambda labels: _every_label(labels, bb={"scripts": ["Latin"], "lines": -1}),
+     "training.languages.bb"),
+    (lambda labels: _every_label(labels, bb={"scripts": ["Latin"], "lines": 1, "x": 2}),
+     "training.languages.bb"),
+])
+def test_a_bad_language_table_is_refused(tiny_model, tmp_path, make_table, says):
+    metadata = {**tiny_model.metadata_, "training": {
+        **tiny_model.metadata_["training"], "languages": make_table(tiny_model.labels)}}
+    save_unchecked(tmp_path / "bad.snlp", metadata, tiny_model.network_)
+    with pytest.raises(ModelFileError, match=says):
+        LanguageIdentifier.load(tmp_path / "bad.snlp")

@@ -1,7 +1,8 @@
 import numpy as np
 
 from smallnlp.features import SparseGroup
-from smallnlp.network import FeedForwardNetwork, softmax
+from smallnlp.network import FeedForwardNetwork, RowGradient, softmax
+from smallnlp.train import Adam
 
 
 def _loss(network, groups, labels):
@@ -34,6 +35,37 @@ def test_gradients_match_finite_differences():
             numeric = (up - down) / (2 * eps)
             analytic = grads[name].reshape(-1)[index]
             assert abs(numeric - analytic) < 2e-3 + 2e-2 * abs(numeric), (name, index)
+
+
+def test_row_gradients_are_the_touched_rows_of_the_dense_ones():
+    rng = np.random.default_rng(1)
+    network = FeedForwardNetwork.initialise([(50, 4), (9, 2)], hidden=5, n_labels=3, rng=rng)
+    ids = rng.integers(0, 20, size=40)  # repeats within and across rows; rows 20-49 untouched
+    groups = [SparseGroup(np.arange(0, 41, 5), ids, rng.random(40, dtype=np.float32)),
+              SparseGroup(np.array([0, 0, 1, 1, 2, 2, 3, 3, 4]), np.array([8, 8, 2, 8]),
+                          np.ones(4, dtype=np.float32))]
+    logits, cache = network.forward(groups)
+    d_logits = softmax(logits) / 8
+    dense, sparse = network.backward(cache, d_logits), network.backward(cache, d_logits, True)
+    for index, group in enumerate(groups):
+        rows = sparse[f"embedding_{index}"]
+        assert isinstance(rows, RowGradient)
+        np.testing.assert_array_equal(rows.rows, np.unique(group.ids))
+        np.testing.assert_allclose(rows.values, dense[f"embedding_{index}"][rows.rows],
+                                   rtol=1e-5, atol=1e-7)
+        untouched = np.setdiff1d(np.arange(network.embeddings[index].shape[0]), rows.rows)
+        assert not dense[f"embedding_{index}"][untouched].any()
+    assert np.array_equal(sparse["hidden_weights"], dense["hidden_weights"])
+
+
+def test_lazy_adam_moves_only_the_rows_it_is_given():
+    table = np.ones((6, 2), dtype=np.float32)
+    adam = Adam({"table": table}, decayed=())
+    adam.step({"table": RowGradient(np.array([1, 4]), np.full((2, 2), 0.5, np.float32))},
+              lr=0.1, weight_decay=0.0)
+    moved = np.flatnonzero((table != 1).any(axis=1))
+    assert moved.tolist() == [1, 4]
+    np.testing.assert_allclose(table[[1, 4]], 0.9, rtol=1e-5)  # Adam's first step: lr
 
 
 def test_quantized_copy_predicts_like_float():

@@ -6,7 +6,7 @@ the groups ask for in one vectorised pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -29,6 +29,8 @@ from .sparse import SparseGroup, pooled_group
 _CHUNK_CHARS = 1 << 20
 # Sentences whose distinct features are counted together.
 _COUNT_SENTENCES = 4096
+# Chunks whose distinct hashes are kept apart before they are merged.
+_MERGE_CHUNKS = 16
 
 
 def _chunks(framed: list[str]) -> Iterator[list[str]]:
@@ -84,17 +86,30 @@ class TextFeaturizer:
             return chunks[0]
         return [SparseGroup.concatenate([c[g] for c in chunks]) for g in range(len(self.groups))]
 
-    def distinct_features(self, texts: Sequence[str]) -> dict[str, int]:
+    def distinct_features(self, texts: Sequence[str],
+                          progress: Callable[[int, int], None] | None = None
+                          ) -> dict[str, int]:
         """How many distinct features (32-bit hashes) each hashed group has in
-        ``texts``: more buckets than that would stay empty."""
-        seen: dict[int, np.ndarray] = {}
+        ``texts``: more buckets than that would stay empty. ``progress(done,
+        total)`` is told the texts counted after each chunk."""
+        seen: dict[int, list[np.ndarray]] = {}
+        done = 0
         for chunk in _chunks([self.framed(t) for t in texts]):
             batch = FramedBatch(chunk)
             requests = self._requests(batch)
             raw = batch.bucket_ids([r._replace(buckets=None) for r in requests.values()])
             for index, hashes in zip(requests, raw):
-                seen[index] = np.union1d(seen.get(index, hashes[:0]), hashes)
-        return {self.groups[index].name: len(hashes) for index, hashes in seen.items()}
+                # Each chunk's distinct hashes, merged a few chunks at a time: a
+                # merge into one growing set per chunk re-sorts all of it each time.
+                parts = seen.setdefault(index, [])
+                parts.append(np.unique(hashes))
+                if len(parts) >= _MERGE_CHUNKS:
+                    parts[:] = [np.unique(np.concatenate(parts))]
+            done += len(chunk)
+            if progress:
+                progress(done, len(texts))
+        return {self.groups[index].name: len(np.unique(np.concatenate(parts)))
+                for index, parts in seen.items()}
 
     def _requests(self, batch: FramedBatch) -> dict:
         """The spans each hashing group asks for, by the group's index."""
