@@ -427,7 +427,7 @@ class _TrainingBar:
         self.bar = None
         self.stage_bar = None
         self.terminal = sys.stderr.isatty()
-        self.logged = time.monotonic()
+        self.logged = self.epoch_started = time.monotonic()
 
     def __call__(self, report: Progress) -> None:
         self.interrupts.check()
@@ -437,6 +437,8 @@ class _TrainingBar:
         if self.stage_bar is not None:
             self.stage_bar.render_finish()
             self.stage_bar = None
+        if report.step == 1 and report.epoch == 1:
+            self.epoch_started = time.monotonic()
         dev = "-" if report.dev_accuracy is None else f"{100 * report.dev_accuracy:.2f}%"
         member = f"member {report.member}/{report.members} " if report.members > 1 else ""
         if not self.terminal:
@@ -471,7 +473,9 @@ class _TrainingBar:
         now = time.monotonic()
         if report.epoch_end:
             click.echo(f"{member}epoch {report.epoch}/{self.epochs} done: loss "
-                       f"{report.loss:.3f}, dev accuracy {dev}", err=True)
+                       f"{report.loss:.3f}, dev accuracy {dev} "
+                       f"({now - self.epoch_started:.0f} s)", err=True)
+            self.epoch_started = now
         elif now - self.logged >= self.LOG_SECONDS:
             click.echo(f"{member}epoch {report.epoch}/{self.epochs}: step {report.step:,}/"
                        f"{report.steps_in_epoch:,}, loss {report.loss:.3f}", err=True)
@@ -537,8 +541,9 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
     interrupts.check()
     size = model.save(output)
     result = model.training_result_
-    dev = ("" if result.best_dev_accuracy is None
-           else f", dev accuracy {100 * result.best_dev_accuracy:.2f}%")
+    # The saved (8-bit) network's, after anything done past the best epoch.
+    saved = model.metadata_["training"].get("dev_accuracy_8bit", result.best_dev_accuracy)
+    dev = "" if saved is None else f", dev accuracy {100 * saved:.2f}%"
     ensemble = model.metadata_["training"].get("ensemble_dev_accuracy")
     if ensemble is not None:
         dev += (f"; {len(model.networks_)} members averaged: dev accuracy "

@@ -84,6 +84,11 @@ class LangidTraining(TrainOptions):
     # Update only the embedding rows a batch touches (lazy Adam): several
     # times faster steps over tables of many rows, each batch touching few.
     lazy_embeddings: bool = option(False)
+    # Training samples the languages evenly; this much of log(a language's
+    # training lines / their geometric mean) is then added to its output bias:
+    # a prior that text is likelier in a language with more text, which
+    # decides inputs too short to tell close languages apart (0: none).
+    line_prior: float = option(0.0, minimum=0.0, maximum=10.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,6 +197,10 @@ class LanguageIdentifier(TaskModel):
             [(g.buckets, g.dims) for g in shape.groups], shape.hidden, len(label_names), rng)
         result = fit(network, examples, options, rng, progress=progress, dev=dev,
                      lazy_embeddings=options.lazy_embeddings)
+        if options.line_prior:
+            lines = np.log([metadata["training"]["languages"][x]["lines"] for x in label_names])
+            network.output_bias += np.float32(options.line_prior) * (lines - lines.mean()
+                                                                      ).astype(np.float32)
         self._finish([network], featurizer, metadata, [result], dev, len(examples))
         if dev_texts is not None:
             self._calibrate(dev_texts, [label_index[x] for x in dev_labels], rng)

@@ -290,3 +290,17 @@ def test_a_bad_language_table_is_refused(tiny_model, tmp_path, make_table, says)
     save_unchecked(tmp_path / "bad.snlp", metadata, tiny_model.network_)
     with pytest.raises(ModelFileError, match=says):
         LanguageIdentifier.load(tmp_path / "bad.snlp")
+
+
+def test_the_line_prior_shifts_each_bias_by_its_share_of_the_lines():
+    texts, labels = synthetic_corpus(60)
+    keep = [i for i, y in enumerate(labels) if y != "bb" or i % 4 == 0]  # bb: 15 lines
+    texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    biases = []
+    for prior in (0.0, 0.5):
+        config = {**TINY_CONFIG, "training": {**TINY_CONFIG["training"], "line_prior": prior}}
+        model = LanguageIdentifier(memory_budget="60KB", config=config, epochs=1).fit(texts,
+                                                                                      labels)
+        biases.append(model.network_.output_bias.astype(np.float64))
+    lines = np.log([60, 15, 60, 60])
+    np.testing.assert_allclose(biases[1] - biases[0], 0.5 * (lines - lines.mean()), atol=1e-5)
