@@ -117,8 +117,8 @@ size_t snlp_workspace_doubles(const snlp_model *model);
 
 /* Logits (label_count doubles) for one input, from its features in every
  * group (`groups` has snlp_model_group_count entries): pooled 8-bit rows,
- * concatenated, hidden ReLU, output layer (dense layers in double, as the
- * Python reference computes them, docs/FORMAT.md), of the first member. Divide
+ * concatenated, hidden ReLU, output layer (dense layers in float32; the
+ * Python reference uses float64, docs/FORMAT.md), of the first member. Divide
  * by the temperature before a softmax.
  * SNLP_ERR_ARGUMENT if an id is outside its group. */
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,

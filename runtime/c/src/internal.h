@@ -138,11 +138,13 @@ snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group
                             const snlp_features *features, float *out);
 
 /* Products with a row-major float32 matrix in the file: out[c] += sum_i
- * x[i] * matrix[i][c] in double; and out[t][c] = sum_i
+ * x[i] * matrix[i][c] in double and in float; and out[t][c] = sum_i
  * x[t][i] * matrix[i][c] for SNLP_INPUTS_AT_ONCE inputs x[t] of `rows`
  * floats (out: `columns` apart), which reads the matrix once for all. */
 void snlp_add_product(const double *x, size_t rows, const uint8_t *matrix, size_t columns,
                       double *out);
+void snlp_add_product_f32(const float *x, size_t rows, const uint8_t *matrix, size_t columns,
+                          float *out);
 #define SNLP_INPUTS_AT_ONCE 4
 void snlp_product_f32(const float *x, size_t rows, const uint8_t *matrix, size_t columns,
                       float *out);

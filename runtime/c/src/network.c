@@ -9,8 +9,7 @@ size_t snlp_workspace_doubles(const snlp_model *model) {
     if (!model) return 0;
     for (size_t g = 0; g < snlp_model_group_count(model); g++)
         width += snlp_model_group(model, g)->dims;
-    /* the pooled floats, then the same in doubles, then the hidden layer */
-    return (width + 1) / 2 + width + snlp_model_hidden(model);
+    return width + snlp_model_hidden(model) + snlp_model_label_count(model); /* as floats */
 }
 
 /* sums[d] = sum((w * scale) * codes[d]) and *shift = sum(w * offset) over
@@ -82,36 +81,40 @@ snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group
 }
 
 /* out[c] += sum_i x[i] * matrix[i][c] over a row-major float32 matrix of
- * `rows` x `columns`, in double; four rows at a time, so that out is read
- * and written once per four rows, and zero inputs (ReLU's) skipped. */
-static inline void add_product(const double *x, size_t rows, const uint8_t *matrix,
-                               size_t columns, double *out) {
-    size_t i = 0, stride = 4 * columns;
-    while (i < rows) {
-        size_t picked[4], count = 0;
-        for (; i < rows && count < 4; i++) { /* without a branch: ReLU's zeros are */
-            picked[count] = i;               /* unpredictable */
-            count += x[i] != 0;
-        }
-        if (count == 4) {
-            const uint8_t *r0 = matrix + picked[0] * stride,
-                          *r1 = matrix + picked[1] * stride,
-                          *r2 = matrix + picked[2] * stride,
-                          *r3 = matrix + picked[3] * stride;
-            double x0 = x[picked[0]], x1 = x[picked[1]], x2 = x[picked[2]],
-                   x3 = x[picked[3]];
-            for (size_t c = 0; c < columns; c++)
-                out[c] += x0 * snlp_read_f32(r0 + 4 * c) + x1 * snlp_read_f32(r1 + 4 * c) +
-                          x2 * snlp_read_f32(r2 + 4 * c) + x3 * snlp_read_f32(r3 + 4 * c);
-        } else {
-            for (size_t k = 0; k < count; k++) {
-                const uint8_t *row = matrix + picked[k] * stride;
-                for (size_t c = 0; c < columns; c++)
-                    out[c] += x[picked[k]] * snlp_read_f32(row + 4 * c);
-            }
-        }
+ * `rows` x `columns`, in `real` (double or float); four rows at a time, so
+ * that out is read and written once per four rows, and zero inputs (ReLU's)
+ * skipped. One definition for both types. */
+#define DEFINE_ADD_PRODUCT(name, real)                                                       \
+    static inline void name(const real *x, size_t rows, const uint8_t *matrix, size_t columns, \
+                            real *out) {                                                       \
+        size_t i = 0, stride = 4 * columns;                                                    \
+        while (i < rows) {                                                                     \
+            size_t picked[4], count = 0;                                                       \
+            for (; i < rows && count < 4; i++) { /* without a branch: ReLU's zeros are */  \
+                picked[count] = i;                   /* unpredictable */                       \
+                count += x[i] != 0;                                                            \
+            }                                                                                  \
+            if (count == 4) {                                                                  \
+                const uint8_t *r0 = matrix + picked[0] * stride,                               \
+                              *r1 = matrix + picked[1] * stride,                               \
+                              *r2 = matrix + picked[2] * stride,                               \
+                              *r3 = matrix + picked[3] * stride;                               \
+                real x0 = x[picked[0]], x1 = x[picked[1]], x2 = x[picked[2]],                  \
+                     x3 = x[picked[3]];                                                        \
+                for (size_t c = 0; c < columns; c++)                                           \
+                    out[c] += x0 * snlp_read_f32(r0 + 4 * c) + x1 * snlp_read_f32(r1 + 4 * c) + \
+                              x2 * snlp_read_f32(r2 + 4 * c) + x3 * snlp_read_f32(r3 + 4 * c); \
+            } else {                                                                           \
+                for (size_t k = 0; k < count; k++) {                                           \
+                    const uint8_t *row = matrix + picked[k] * stride;                          \
+                    for (size_t c = 0; c < columns; c++)                                       \
+                        out[c] += x[picked[k]] * snlp_read_f32(row + 4 * c);                   \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
     }
-}
+DEFINE_ADD_PRODUCT(add_product, double)
+DEFINE_ADD_PRODUCT(add_product_f32, float)
 
 /* out[t][c] = sum_i x[t][i] * matrix[i][c] for SNLP_INPUTS_AT_ONCE inputs,
  * each of `rows` floats, in float32, summed in row order. Each weight is read
@@ -168,14 +171,14 @@ static inline void product_f32(const float *x, size_t rows, const uint8_t *matri
     }
 #endif
 DISPATCH(snlp_add_product, add_product, double)
+DISPATCH(snlp_add_product_f32, add_product_f32, float)
 DISPATCH(snlp_product_f32, product_f32, float)
 
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
                               double *workspace, double *logits) {
     const snlp_matrix *w1, *b1, *w2, *b2;
     size_t width = 0, hidden, labels;
-    float *input = (float *)workspace;
-    double *x, *activation;
+    float *input = (float *)workspace, *activation, *out;
     if (!model || !groups || !workspace || !logits) return SNLP_ERR_ARGUMENT;
     for (size_t g = 0; g < snlp_model_group_count(model); g++) {
         snlp_status status = snlp_pool_group(model, 0, g, &groups[g], input + width);
@@ -188,17 +191,14 @@ snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *grou
     b2 = snlp_model_dense(model, 0, SNLP_OUTPUT_BIAS);
     hidden = snlp_model_hidden(model);
     labels = snlp_model_label_count(model);
-    /* The dense layers in double, as the Python reference computes them: in
-     * float32 the probabilities moved by up to 4.3e-5 (benchmarks/
-     * backend_agreement.py); the pooled inputs stay float32 in both. */
-    x = workspace + (width + 1) / 2;
-    activation = x + width;
-    for (size_t i = 0; i < width; i++) x[i] = input[i];
+    activation = input + width;
+    out = activation + hidden;
     for (size_t h = 0; h < hidden; h++) activation[h] = snlp_read_f32(b1->data + 4 * h);
-    snlp_add_product(x, width, w1->data, hidden, activation);
+    snlp_add_product_f32(input, width, w1->data, hidden, activation);
     for (size_t h = 0; h < hidden; h++)
-        if (activation[h] < 0.0) activation[h] = 0.0;
-    for (size_t k = 0; k < labels; k++) logits[k] = snlp_read_f32(b2->data + 4 * k);
-    snlp_add_product(activation, hidden, w2->data, labels, logits);
+        if (activation[h] < 0.0f) activation[h] = 0.0f;
+    for (size_t k = 0; k < labels; k++) out[k] = snlp_read_f32(b2->data + 4 * k);
+    snlp_add_product_f32(activation, hidden, w2->data, labels, out);
+    for (size_t k = 0; k < labels; k++) logits[k] = (double)out[k];
     return SNLP_OK;
 }
