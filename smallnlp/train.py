@@ -151,9 +151,6 @@ class ArrayExamples:
         self.groups = groups
         self.labels = labels
 
-    def __len__(self) -> int:
-        return len(self.labels)
-
     def epoch(self, batch_size: int, per_class_cap: int | None, rng: np.random.Generator
               ) -> tuple[int, Iterator[Batch]]:
         order = epoch_order(self.labels, per_class_cap, rng)
