@@ -44,7 +44,7 @@ def slow_training(tmp_path_factory):
 
 @pytest.mark.parametrize("delay", [0.0, 0.5, 2.0, 5.0])
 def test_ctrl_c_stops_training_and_keeps_the_existing_output(slow_training, tmp_path, delay):
-    """Signals from the moment training starts (featurizing, gibberish, epochs)."""
+    """Signals from the moment training starts (counting features, gibberish, epochs)."""
     output = tmp_path / "model.snlp"
     output.write_bytes(b"the user's previous model")
     process = subprocess.Popen(
@@ -52,8 +52,8 @@ def test_ctrl_c_stops_training_and_keeps_the_existing_output(slow_training, tmp_
          str(slow_training / "train"), "--config", str(slow_training / "slow.toml"),
          "--memory-budget", "150KB", "--output", str(output)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    started = process.stderr.readline()  # "training on ... featurizing..."
-    assert "featurizing" in started, started
+    started = process.stderr.readline()  # "training on ... counting their features..."
+    assert "counting their features" in started, started
     time.sleep(delay)
     assert process.poll() is None, "training ended before the signal"
     process.send_signal(signal.SIGINT)
