@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .features import SparseGroup, TextFeaturizer
+from .features import SparseGroup, TextFeaturizer, has_features
 from .schema import option
 from .text import strip_diacritics
 from .train import Batch, take_rows
@@ -85,14 +85,6 @@ def gibberish(texts: Sequence[str], rng: np.random.Generator, count: int) -> lis
                  for _ in range(int(rng.integers(1, 9)))]
         out.append(" ".join("".join(letters[i] for i in w) for w in words))
     return out
-
-
-def has_features(groups: Sequence[SparseGroup]) -> np.ndarray:
-    """Rows with at least one feature in some group (i.e. text with letters)."""
-    total = groups[0].indptr.copy()
-    for group in groups[1:]:
-        total += group.indptr
-    return total[1:] > total[:-1]
 
 
 class AugmentedLines:

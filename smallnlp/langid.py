@@ -10,13 +10,13 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from .augment import Augment, AugmentedLines, cut_spans, has_features
+from .augment import Augment, AugmentedLines, cut_spans
 from .budget import MIN_BUCKETS
 from .calibration import calibration_record, fit_temperature, widest_calibration_record
 from .config import Features, shipped_file
 from .data import check_label_names, check_labelled
 from .errors import DataError
-from .features import TEXT, KindContext, TextFeaturizer
+from .features import TEXT, KindContext, TextFeaturizer, has_features
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
 from .runtime import check_backend, use_c_backend
@@ -356,10 +356,12 @@ class LanguageIdentifier(TaskModel):
         self._require_fitted()
         records = self.metadata_["training"].get("languages") or {}
         licences = self.metadata_.get("data_licences", {})
-        return [LanguageInfo(code, records.get(code, {}).get("name"),
-                             tuple(records.get(code, {}).get("scripts", ())),
-                             records.get(code, {}).get("lines"), licences.get(code))
-                for code in self.labels_]
+        out = []
+        for code in self.labels_:
+            record = records.get(code, {})
+            out.append(LanguageInfo(code, record.get("name"), tuple(record.get("scripts", ())),
+                                    record.get("lines"), licences.get(code)))
+        return out
 
     def set_languages(self, languages: Sequence[str] | None) -> LanguageIdentifier:
         """Only ever answer one of ``languages`` (codes, or one string of

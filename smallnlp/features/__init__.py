@@ -9,8 +9,8 @@ A featurizer turns a batch of input into one sparse matrix per group
 from .batch import FEATURIZER_VERSION, READABLE_FEATURIZER_VERSIONS
 from .featurizers import TextFeaturizer, TokenFeaturizer
 from .kinds import KINDS, TEXT, TOKEN, GroupSpec, KindContext, check_groups, kind_of
-from .sparse import SparseGroup, one_per_row
+from .sparse import SparseGroup, has_features, one_per_row
 
 __all__ = ["FEATURIZER_VERSION", "KINDS", "READABLE_FEATURIZER_VERSIONS", "TEXT", "TOKEN",
            "GroupSpec", "KindContext", "SparseGroup", "TextFeaturizer", "TokenFeaturizer",
-           "check_groups", "kind_of", "one_per_row"]
+           "check_groups", "has_features", "kind_of", "one_per_row"]

@@ -94,6 +94,14 @@ def pooled_group(rows: np.ndarray, ids: np.ndarray, n_rows: int, buckets: int,
         if merge_repeats or buckets <= SMALL_GROUP_BUCKETS else occurrences(rows, ids, n_rows)
 
 
+def has_features(groups: Sequence[SparseGroup]) -> np.ndarray:
+    """Rows with at least one feature in some group (i.e. text with letters)."""
+    total = groups[0].indptr.copy()
+    for group in groups[1:]:
+        total += group.indptr
+    return total[1:] > total[:-1]
+
+
 def one_per_row(ids: np.ndarray) -> SparseGroup:
     """A group with exactly one feature (weight 1) per row."""
     return SparseGroup(np.arange(len(ids) + 1, dtype=np.int64), ids.astype(np.int64),
