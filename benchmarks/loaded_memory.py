@@ -39,7 +39,7 @@ def worker(path: str) -> dict:
     gc.collect()
     after_call = tracemalloc.get_traced_memory()[0]
     # The C runtime's own tables live outside what tracemalloc sees.
-    c_heap = model._c_model.heap_bytes() if getattr(model, "_c_model", None) else 0
+    c_heap = model.predictor_.heap_bytes()
     return {"file": Path(path).stat().st_size, "after_load": after_load + c_heap,
             "after_call": after_call + c_heap, "backend": model.backend,
             "budget": model.metadata_["training"]["memory_budget"]}

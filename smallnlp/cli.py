@@ -17,10 +17,10 @@ import click
 import numpy as np
 
 from . import corpus, data, modelfile, spec
+from .backends import BACKENDS
 from .errors import BudgetError, ConfigError, DataError, ModelFileError, SmallNLPError
 from .langid import LanguageIdentifier, cut_spans
 from .parallel import cached, ordered_map
-from .runtime import BACKENDS, open_c_model
 from .train import Progress
 
 
@@ -842,10 +842,15 @@ def eval_pos(model_name, data_file, train_file, as_json) -> None:
                    f"{100 * extra['unseen_accuracy']:.2f}%")
 
 
-def _backend_of(model) -> str:
+def _backend_of(model, path) -> str:
+    """The C runtime, or numpy and why the C runtime cannot read the file."""
     if model.backend == "c":
         return "the C runtime"
-    return f"numpy (the C runtime: {open_c_model(model.network_.output_bias)[1]})"
+    try:
+        type(model).load(path, backend="c")
+    except ValueError as exc:
+        return f"numpy ({exc})"
+    return "numpy"
 
 
 @main.command()
@@ -865,7 +870,7 @@ def info(path) -> None:
     click.echo(f"{path}: {task} model, format version {contents.version}, {size:,} bytes")
     click.echo(f"features made by featurizer version {featurizer.get('version', 1)}, "
                f"Unicode {featurizer.get('unicode', 'unrecorded')}; predicts with "
-               f"{_backend_of(model)}")
+               f"{_backend_of(model, path)}")
     click.echo(f"labels ({len(model.labels)}): {' '.join(model.labels)}")
     click.echo("\nfeature groups:")
     for index, group in enumerate(model.featurizer_.groups):

@@ -11,6 +11,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from .augment import Augment, AugmentedLines, cut_spans
+from .backends import CLangid, check_backend
 from .budget import MIN_BUCKETS
 from .calibration import calibration_record, fit_temperature, widest_calibration_record
 from .config import Features, shipped_file
@@ -19,7 +20,6 @@ from .errors import DataError
 from .features import TEXT, KindContext, TextFeaturizer, has_features
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
-from .runtime import check_backend, use_c_backend
 from .schema import option, read
 from .spec import WIDEST_FLOAT, WIDEST_INT, FeatureRecord, ModelMetadata
 from .text import main_scripts
@@ -204,6 +204,7 @@ class LanguageIdentifier(TaskModel):
         self._finish([network], featurizer, metadata, [result], dev, len(examples))
         if dev_texts is not None:
             self._calibrate(dev_texts, [label_index[x] for x in dev_labels], rng)
+            self.predictor_ = self._numpy_predictor()  # with the fitted temperature
         return self
 
     def _calibrate(self, texts: Sequence[str], gold: Sequence[int],
@@ -213,7 +214,7 @@ class LanguageIdentifier(TaskModel):
         and on two-word spans of them, which the fit never saw."""
         def logits_of(texts: Sequence[str], gold: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
             pairs = [(t, y) for t, y in zip(texts, gold) if t is not None]
-            logits, keep = self._logits([t for t, _ in pairs], self.network_)
+            logits, keep = _logits([t for t, _ in pairs], self.network_, self.featurizer_)
             return logits[keep], np.array([y for _, y in pairs], dtype=np.int64)[keep]
 
         fit_texts, fit_gold = list(texts[0::2]), list(gold[0::2])
@@ -234,8 +235,14 @@ class LanguageIdentifier(TaskModel):
 
     def _set_state(self, networks: list[FeedForwardNetwork], featurizer, labels: list[str],
                    metadata: dict) -> None:
-        super()._set_state(networks, featurizer, labels, metadata)
         self.temperature_ = float((metadata.get("calibration") or {}).get("temperature", 1.0))
+        super()._set_state(networks, featurizer, labels, metadata)
+
+    def _numpy_predictor(self) -> NumpyLangid:
+        return NumpyLangid(self.network_, self.featurizer_, self.temperature_)
+
+    def _c_predictor(self, c_model) -> CLangid:
+        return CLangid(c_model, len(self.labels_))
 
     def _describe_features(self, featurizer: TextFeaturizer) -> dict:
         return {**super()._describe_features(featurizer), "max_chars": featurizer.max_chars}
@@ -251,21 +258,9 @@ class LanguageIdentifier(TaskModel):
         without letters."""
         texts = self._check_texts(texts)
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
-        excluded, allowed = self.excluded_, self._allowed()
         for start in range(0, len(texts), _PREDICT_BATCH):
             chunk = texts[start:start + _PREDICT_BATCH]
-            if self._c_model is not None:
-                probs = self._c_model.langid_proba(chunk, allowed)
-                out[start:start + len(chunk)] = np.frombuffer(probs, dtype=np.float32).reshape(
-                    len(chunk), -1)
-                continue
-            logits, has_letters = self._logits(chunk, self.network_)
-            logits /= self.temperature_
-            if excluded is not None:
-                logits[:, excluded] = -np.inf
-            probs = softmax(logits)
-            probs[~has_letters] = 0.0
-            out[start:start + len(chunk)] = probs
+            out[start:start + len(chunk)] = self.predictor_.proba(chunk, self._allowed())
         return out
 
     def _check_texts(self, texts: Sequence[str]) -> list[str]:
@@ -277,15 +272,9 @@ class LanguageIdentifier(TaskModel):
                             "use predict() for one text")
         return list(texts)
 
-    def _allowed(self) -> bytes | None:
-        """The C runtime's form of set_languages: a flag per label, or None."""
-        return None if self.excluded_ is None else (~self.excluded_).astype(np.uint8).tobytes()
-
-    def _logits(self, texts: Sequence[str], network: FeedForwardNetwork
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """Logits before the temperature, and which texts have letters at all."""
-        groups = self.featurizer_.transform(texts, merge_repeats=False)
-        return network.exact_logits(groups), has_features(groups)
+    def _allowed(self) -> np.ndarray | None:
+        """set_languages' subset as a flag per label, or None for all."""
+        return None if self.excluded_ is None else ~self.excluded_
 
     def top_k_batch(self, texts: Sequence[str], k: int = 3, threshold: float = 0.0
                     ) -> list[list[Prediction]]:
@@ -297,21 +286,10 @@ class LanguageIdentifier(TaskModel):
         if k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
         _check_threshold(threshold)
-        if self._c_model is not None:  # the same pairs, ranked in C
-            texts = self._check_texts(texts)
-            allowed = self._allowed()
-            ranked = [pairs for start in range(0, len(texts), _PREDICT_BATCH)
-                      for pairs in self._c_model.langid_top_k(
-                          texts[start:start + _PREDICT_BATCH], int(k), allowed)]
-        else:
-            probs = self.predict_proba(texts)
-            # Languages outside set_languages' subset are never listed: ranked last.
-            ranking = probs if self.excluded_ is None else np.where(self.excluded_, -1, probs)
-            k = min(k, len(self.languages))
-            order = (ranking.argmax(axis=1)[:, None] if k == 1
-                     else np.argsort(-ranking, axis=1, kind="stable")[:, :k])
-            ranked = [[(i, float(row[i])) for i in best] if row[best[0]] > 0 else []
-                      for row, best in zip(probs, order.tolist())]
+        texts = self._check_texts(texts)
+        ranked = [pairs for start in range(0, len(texts), _PREDICT_BATCH)
+                  for pairs in self.predictor_.top_k(texts[start:start + _PREDICT_BATCH],
+                                                     int(k), self._allowed())]
         labels = self.labels_
         return [[Prediction(UNDETERMINED, pairs[0][1] if pairs else 0.0)]
                 if not pairs or pairs[0][1] < threshold
@@ -384,7 +362,7 @@ class LanguageIdentifier(TaskModel):
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None,
-             languages: Sequence[str] | None = None, backend: str = "auto"
+             languages: Sequence[str] | None = None, *, backend: str = "auto"
              ) -> LanguageIdentifier:
         """Load a model file; without ``path``, the shipped model. ``languages``
         restricts the answers to those codes (see ``set_languages``).
@@ -396,8 +374,49 @@ class LanguageIdentifier(TaskModel):
         check_backend(backend)
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
         model = cls._from_file(path).set_languages(languages)
-        use_c_backend(model, path, backend)
+        model._use_backend(backend, path)
         return model
+
+
+def _logits(texts: Sequence[str], network: FeedForwardNetwork, featurizer: TextFeaturizer
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Logits before the temperature, and which texts have letters at all."""
+    groups = featurizer.transform(texts, merge_repeats=False)
+    return network.exact_logits(groups), has_features(groups)
+
+
+class NumpyLangid:
+    """The numpy reference predictor (backends.LangidPredictor): the float64
+    forward pass of docs/FORMAT.md."""
+
+    name = "numpy"
+
+    def __init__(self, network: FeedForwardNetwork, featurizer: TextFeaturizer,
+                 temperature: float):
+        self._network, self._featurizer, self._temperature = network, featurizer, temperature
+
+    def proba(self, texts: Sequence[str], allowed: np.ndarray | None) -> np.ndarray:
+        logits, has_letters = _logits(texts, self._network, self._featurizer)
+        logits /= self._temperature
+        if allowed is not None:
+            logits[:, ~allowed] = -np.inf
+        probs = softmax(logits)
+        probs[~has_letters] = 0.0
+        return probs.astype(np.float32)
+
+    def top_k(self, texts: Sequence[str], k: int, allowed: np.ndarray | None
+              ) -> list[list[tuple[int, float]]]:
+        probs = self.proba(texts, allowed)
+        # Languages outside the subset are never listed: ranked last.
+        ranking = probs if allowed is None else np.where(allowed, probs, -1)
+        k = min(k, probs.shape[1] if allowed is None else int(allowed.sum()))
+        order = (ranking.argmax(axis=1)[:, None] if k == 1
+                 else np.argsort(-ranking, axis=1, kind="stable")[:, :k])
+        return [[(i, float(row[i])) for i in best] if row[best[0]] > 0 else []
+                for row, best in zip(probs, order.tolist())]
+
+    def heap_bytes(self) -> int:
+        return 0
 
 
 def _check_threshold(threshold: float) -> None:

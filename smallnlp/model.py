@@ -16,6 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import __version__, modelfile, spec
+from .backends import choose_c_model
 from .budget import (
     FILE_OVERHEAD,
     MIN_BUCKETS,
@@ -30,7 +31,6 @@ from .config import Features, GroupTemplate, parse_config
 from .errors import BudgetError, ConfigError, ModelFileError
 from .features import KindContext
 from .network import FeedForwardNetwork
-from .runtime import use_c_backend
 from .schema import option
 from .train import TrainOptions, TrainResult
 
@@ -134,11 +134,6 @@ class TaskModel:
     metadata_schema: ClassVar[type[spec.ModelMetadata]] = spec.ModelMetadata
     # The training record's name for what was counted: examples, tokens.
     count_key: ClassVar[str] = "examples"
-    # What predicts: "numpy", or "c" when a loaded model uses the C runtime
-    # (its model, ``_c_model``, opened over the loaded file's bytes).
-    backend = "numpy"
-    _c_model = None
-
     def __init__(self, memory_budget: str | int | None = None,
                  config: str | os.PathLike | dict | None = None,
                  epochs: int | None = None, seed: int = 0):
@@ -151,10 +146,18 @@ class TaskModel:
         self.featurizer_ = None
         self.labels_: list[str] = []
         self.metadata_: dict = {}
+        # What predicts (backends.py): numpy, or the C runtime over _file_bytes.
+        self.predictor_ = None
+        self._file_bytes: bytes | None = None  # the file a loaded model was read from
 
     @property
     def labels(self) -> list[str]:
         return list(self.labels_)
+
+    @property
+    def backend(self) -> str:
+        """What predicts: ``"c"`` (the C runtime) or ``"numpy"``."""
+        return "numpy" if self.predictor_ is None else self.predictor_.name
 
     def _require_fitted(self) -> None:
         if self.network_ is None:
@@ -307,15 +310,32 @@ class TaskModel:
                    metadata: dict) -> None:
         self.networks_ = [n if n.is_quantized() else n.quantized() for n in networks]
         self.network_ = self.networks_[0]
-        self._c_model, self.backend = None, "numpy"  # new weights: not the file's any more
         self.featurizer_ = featurizer
         self.labels_ = [str(label) for label in labels]
         self.metadata_ = {**{k: v for k, v in metadata.items() if k != "members"},
                           "features": self._describe_features(featurizer),
                           "hidden": self.network_.hidden_size,
                           **({"members": len(networks)} if len(networks) > 1 else {})}
+        # New weights are no file's: numpy predicts them until they are saved and loaded.
+        self._file_bytes = None
+        self.predictor_ = self._numpy_predictor()
+
+    def _use_backend(self, backend: str, source: str | os.PathLike) -> None:
+        """Predict with the C runtime if ``backend`` asks for it and it reads
+        this model's file (see ``backends.choose_c_model``)."""
+        c_model = choose_c_model(backend, self._file_bytes, str(source))
+        if c_model is not None:
+            self.predictor_ = self._c_predictor(c_model)
 
     # -- what a task defines --------------------------------------------------------
+    def _numpy_predictor(self):
+        """The numpy reference predictor of the fitted state (backends.py)."""
+        raise NotImplementedError
+
+    def _c_predictor(self, c_model):
+        """The C runtime's predictor over ``c_model`` (backends.py)."""
+        raise NotImplementedError
+
     def _describe_features(self, featurizer) -> dict:
         """The ``features`` metadata of a featurizer."""
         return {"groups": [g.to_dict() for g in featurizer.groups]}
@@ -373,6 +393,7 @@ class TaskModel:
         self.memory_budget = record.training.get("memory_budget")
         self._set_state(networks, self._featurizer_from(record, contents.arrays),
                         list(record.labels), metadata)
+        self._file_bytes = contents.payload
 
     # -- pickling -------------------------------------------------------------------
     def __getstate__(self) -> dict:
@@ -382,7 +403,7 @@ class TaskModel:
         the same bytes every time, and what a Ray or Dask worker needs."""
         if self.network_ is None:
             return dict(self.__dict__)
-        payload = modelfile.source_bytes(self.network_.output_bias)
+        payload = self._file_bytes
         if payload is None:
             payload = modelfile.encode(self.metadata_, file_arrays(self.networks_,
                                                                    self._featurizer_arrays()))
@@ -399,7 +420,7 @@ class TaskModel:
         self.__init__(**state["arguments"])
         self._read(modelfile.decode(state["model file"], "<pickled model>"), "<pickled model>")
         # The C runtime where the unpickling process has it, as "auto" would.
-        use_c_backend(self, "<pickled model>", "auto" if state["backend"] == "c" else "numpy")
+        self._use_backend("auto" if state["backend"] == "c" else "numpy", "<pickled model>")
         self._apply_settings(state["settings"])
 
     def _settings(self) -> dict:

@@ -45,12 +45,13 @@ MAX_DIMS = 4
 
 
 class Contents(NamedTuple):
-    """A model file's parts: its metadata, its arrays (read-only views) and
-    the format version it was written in."""
+    """A model file's parts: its metadata, its arrays (read-only views of
+    ``payload``, the file's bytes) and the format version it was written in."""
 
     metadata: dict
     arrays: dict[str, np.ndarray]
     version: int
+    payload: bytes
 
 
 def _pad(n: int) -> int:
@@ -182,7 +183,7 @@ def decode(payload: bytes, source: str = "<bytes>") -> Contents:
     for (_, end, name), (start, _, other) in zip(spans, spans[1:]):
         if start < end:
             raise fail(f"arrays {name!r} and {other!r} overlap")
-    return Contents(metadata, arrays, version)
+    return Contents(metadata, arrays, version, payload)
 
 
 def _object_without_repeats(pairs: list[tuple[str, object]]) -> dict:
@@ -234,15 +235,6 @@ def _view(payload: bytes, entry: dict, data_start: int, data_size: int, fail) ->
         raise fail(f"array {name!r} of shape {shape} runs past the end of the file")
     array = np.frombuffer(payload, dtype=dtype, count=count, offset=data_start + offset)
     return array.reshape(shape)
-
-
-def source_bytes(array: np.ndarray) -> bytes | bytearray | memoryview | None:
-    """The model-file bytes a loaded array is a view of (not copied), or None
-    for an array made in memory, as by training."""
-    data = array
-    while data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
-        data = data.base
-    return data
 
 
 def load(path: str | os.PathLike) -> Contents:

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from .backends import CTagger, check_backend
 from .budget import MIN_BUCKETS, known_word_bits, members_for
 from .config import Features, shipped_file
 from .data import check_label_names, check_labelled
@@ -23,7 +24,6 @@ from .features.kinds import MAX_SEED, two_pass
 from .lexicon import CLUSTER_BITS, LOWER_UNKNOWN, MAX_CLUSTERS, Lexicon, bytes_for
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
-from .runtime import check_backend, use_c_backend
 from .schema import option
 from .spec import MAX_MEMBERS, WIDEST_INT, FeatureRecord, ModelMetadata
 from .train import ArrayExamples, Progress, TrainResult, fit
@@ -393,28 +393,15 @@ class PosTagger(TaskModel):
                    progress=progress, before_epoch=before_epoch)
 
     # -- tagging --------------------------------------------------------------------
-    @property
-    def decoder(self) -> TagDecoder:
-        """This tagger's decoder (see ``TagDecoder``; ``TagDecoder.of`` makes
-        one for several taggers)."""
-        self._require_fitted()
-        return TagDecoder([(net, self.featurizer_) for net in self.networks_], self.labels_)
-
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tags for each sentence (a list of tokens), vectorised across
         sentences; empty sentences give []."""
-        if self._c_model is None:
-            return self.decoder.tag_batch(sentences)
+        self._require_fitted()
         sentences = _check_sentences(sentences)
-        labels, names = self.labels_, []
-        for first in range(0, len(sentences), _DECODE_BATCH):
-            chunk = sentences[first:first + _DECODE_BATCH]
-            tags = np.frombuffer(self._c_model.pos_tags(chunk), dtype=np.uint32).tolist()
-            start = 0
-            for sentence in chunk:
-                names.append([labels[t] for t in tags[start:start + len(sentence)]])
-                start += len(sentence)
-        return names
+        labels = self.labels_
+        return [[labels[t] for t in tags]
+                for first in range(0, len(sentences), _DECODE_BATCH)
+                for tags in self.predictor_.tags(sentences[first:first + _DECODE_BATCH])]
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         """One UPOS tag per token of one sentence (a list of str)."""
@@ -427,7 +414,7 @@ class PosTagger(TaskModel):
 
     # -- persistence ----------------------------------------------------------------
     @classmethod
-    def load(cls, name_or_path: str | os.PathLike, backend: str = "auto") -> PosTagger:
+    def load(cls, name_or_path: str | os.PathLike, *, backend: str = "auto") -> PosTagger:
         """A model file, or a shipped model by language code or treebank name.
 
         ``backend="auto"`` (default) tags with the C runtime when the C
@@ -440,8 +427,14 @@ class PosTagger(TaskModel):
         if not path.exists() and not path.suffix:
             path = model_path_for(str(name_or_path))
         model = cls._from_file(path)
-        use_c_backend(model, path, backend)
+        model._use_backend(backend, path)
         return model
+
+    def _numpy_predictor(self) -> TagDecoder:
+        return TagDecoder([(net, self.featurizer_) for net in self.networks_], self.labels_)
+
+    def _c_predictor(self, c_model) -> CTagger:
+        return CTagger(c_model)
 
     def _build_lexicon(self, config: PosConfig, metadata: dict) -> Lexicon | None:
         """The word lexicon the config asks for, from the ``lexicon`` folder
@@ -509,13 +502,16 @@ class TagDecoder:
     With next_tag groups, a first pass tags every token at once, all its tag
     features "not known yet"; the greedy pass then tags left to right and sees
     those tags as the tags of the tokens that follow. Each member is a
-    ``(network, featurizer)`` pair; one member decodes by its logits.
+    ``(network, featurizer)`` pair; one member decodes by its logits. It is
+    the numpy reference predictor of a tagger (backends.TagPredictor).
 
     The hidden layer is linear in its inputs, so the static features' share
     of it is computed once for all tokens, and each tag group's share is a row
     of a small table (one row per tag id) made for each batch: nothing that
     grows with the number of tags is kept between calls.
     """
+
+    name = "numpy"
 
     def __init__(self, members: Sequence[tuple[FeedForwardNetwork, TokenFeaturizer]],
                  labels: Sequence[str] = ()):
@@ -528,6 +524,9 @@ class TagDecoder:
             raise ValueError("the members must have the same labels and the same passes")
         self.two_pass = bool(self.members[0][1].next_tag_groups)
 
+    def heap_bytes(self) -> int:
+        return 0
+
     @classmethod
     def of(cls, taggers: Sequence[PosTagger]) -> TagDecoder:
         """A decoder averaging ``taggers``, which must share their labels."""
@@ -539,7 +538,11 @@ class TagDecoder:
                    taggers[0].labels_)
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        """Tag names for each sentence (a list of tokens). A sentence longer
+        """Tag names for each sentence (a list of tokens)."""
+        return [[self.labels[t] for t in tags] for tags in self.tags(sentences)]
+
+    def tags(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
+        """Tag ids for each sentence (a list of tokens). A sentence longer
         than ``MAX_SENTENCE_TOKENS`` is tagged as consecutive pieces of that
         many tokens, so that time and memory stay linear in the input."""
         sentences = _check_sentences(sentences)
@@ -548,18 +551,17 @@ class TagDecoder:
             for start in range(0, max(len(sentence), 1), MAX_SENTENCE_TOKENS):
                 pieces.append(sentence[start:start + MAX_SENTENCE_TOKENS])
                 owners.append(index)
-        out: list[list[str]] = [[] for _ in sentences]
+        out: list[list[int]] = [[] for _ in sentences]
         for chunk, chunk_owners in _decode_batches(pieces, owners):
             lengths = np.array([len(s) for s in chunk], dtype=np.int64)
             features = {}  # members sharing a featurizer (one file's) share its features
             for _, f in self.members:
                 if id(f) not in features:
                     features[id(f)] = f.transform(chunk, merge_repeats=False)
-            tags = self.decode([features[id(f)] for _, f in self.members], lengths)
-            names = [self.labels[t] for t in tags]
+            tags = self.decode([features[id(f)] for _, f in self.members], lengths).tolist()
             bounds = np.concatenate([[0], np.cumsum(lengths)])
             for owner, a, b in zip(chunk_owners, bounds[:-1], bounds[1:]):
-                out[owner] += names[a:b]
+                out[owner] += tags[a:b]
         return out
 
     def decode(self, static: list[SparseGroup] | list[list[SparseGroup]],

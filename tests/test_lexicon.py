@@ -102,7 +102,7 @@ def test_a_tagger_trains_and_reloads_with_its_lexicon(tmp_path, source):
     assert clusters[0] != 0 and clusters[2] == 0
     assert np.array_equal(PosTagger.load(model).featurizer_.lexicon.slots,
                           tagger.featurizer_.lexicon.slots)
-    metadata, arrays, _ = modelfile.load(model)
+    metadata, arrays, *_ = modelfile.load(model)
     del metadata["features"]["lexicon"]
     modelfile.save(tmp_path / "bare.snlp", metadata,
                    {k: np.array(a) for k, a in arrays.items() if k != "lexicon"})

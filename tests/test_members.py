@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -12,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from smallnlp import data, modelfile
+from smallnlp.backends import open_c_model
 from smallnlp.budget import MAX_PLANNED_MEMBERS, MEMBER_BYTES, members_for
 from smallnlp.cli import main
 from smallnlp.errors import BudgetError, ModelFileError
 from smallnlp.langid import LanguageIdentifier
 from smallnlp.pos import PosTagger
-from smallnlp.runtime import open_c_model
 
 from .test_pos import (  # noqa: F401 (treebank: a fixture)
     REFERENCE_SENTENCES,
@@ -125,7 +126,7 @@ def test_files_whose_members_do_not_match_their_arrays_are_refused(three, tmp_pa
         bad = _rewritten(path, tmp_path, change)
         with pytest.raises(ModelFileError, match=reason):
             PosTagger.load(bad, backend="numpy")
-        c_model, message = open_c_model(modelfile.load(bad).arrays["output_bias"])
+        c_model, message = open_c_model(Path(bad).read_bytes())
         if not message.startswith("the C extension is not built"):
             assert c_model is None and "member" in message, message
 
@@ -136,8 +137,8 @@ def test_a_language_identifier_has_no_members(tiny_model, tmp_path):
     bad = _rewritten(path, tmp_path, lambda metadata, arrays: metadata.update(members=1))
     with pytest.raises(ModelFileError, match="members"):
         LanguageIdentifier.load(bad)
-    c_model, message = open_c_model(modelfile.load(bad).arrays["output_bias"])
-    if message != "the C extension is not built":
+    c_model, message = open_c_model(Path(bad).read_bytes())
+    if not message.startswith("the C extension is not built"):
         assert c_model is None and "only a pos model has members" in message
 
 

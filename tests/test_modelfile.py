@@ -19,7 +19,7 @@ def saved(tmp_path):
 
 
 def test_round_trip(saved):
-    metadata, arrays, version = modelfile.load(saved)
+    metadata, arrays, version, _ = modelfile.load(saved)
     assert version == modelfile.FORMAT_VERSION
     assert metadata == {"task": "test", "labels": ["a", "b"]}
     for name, array in ARRAYS.items():

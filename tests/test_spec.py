@@ -29,7 +29,7 @@ def tiny_tagger(tmp_path_factory):
 def _contents(model, tmp_path):
     path = tmp_path / "good.snlp"
     model.save(path)
-    metadata, arrays, version = modelfile.load(path)
+    metadata, arrays, version, _ = modelfile.load(path)
     assert version == modelfile.FORMAT_VERSION
     return copy.deepcopy(metadata), {name: np.array(a) for name, a in arrays.items()}
 

@@ -87,7 +87,7 @@ def expected(path: Path) -> str:
     """What a reader must find in the model file at ``path``."""
     from smallnlp import modelfile
 
-    metadata, arrays, _ = modelfile.load(path)
+    metadata, arrays, *_ = modelfile.load(path)
     lines = [f"task {metadata['task']}",
              f"featurizer {metadata['featurizer']['version']}",
              f"hidden {metadata['hidden']}",
