@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--model", help="a model file (default: the shipped one)")
     args = parser.parse_args()
     from smallnlp import LanguageIdentifier
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     c = LanguageIdentifier.load(args.model, backend="c")
     reference = LanguageIdentifier.load(args.model, backend="numpy")

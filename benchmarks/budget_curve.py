@@ -19,7 +19,7 @@ import numpy as np
 
 from smallnlp import LanguageIdentifier
 from smallnlp.budget import parse_size
-from smallnlp.data import read_conllu, read_labelled_dir
+from smallnlp.datasets import read_conllu, read_labelled_dir
 from smallnlp.langid import cut_spans
 from smallnlp.pos import PosTagger
 

@@ -20,7 +20,7 @@ from common import DATA, REPO, best_of, machine, single_core
 def texts_of_100_chars(count: int) -> list[str]:
     import numpy as np
 
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     texts, _ = read_labelled_dir(DATA / "langid" / "dev")
     long_enough = [t[:100] for t in texts if len(t) >= 100]
@@ -88,7 +88,7 @@ def main() -> None:
 
 
 def tagging_rates() -> None:
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
     from smallnlp.pos import PosTagger
 
     sentences = [s.forms for s in read_conllu(DATA / "ud" / "English-EWT" / "test.conllu")]

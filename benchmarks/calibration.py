@@ -62,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     from smallnlp import LanguageIdentifier
     from smallnlp.calibration import expected_calibration_error
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
     from smallnlp.langid import cut_spans
 
     model = LanguageIdentifier.load(args.model)

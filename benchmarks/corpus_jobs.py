@@ -23,7 +23,7 @@ COMMAND = [sys.executable, "-m", "smallnlp.cli", "langid"]
 
 
 def write_corpus(path: Path, lines: int) -> None:
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     texts, _ = read_labelled_dir(DATA / "langid" / "dev")
     texts = [t for t in texts if "\n" not in t and "\r" not in t]
@@ -57,7 +57,7 @@ def main() -> None:
         rows.append(("two independent processes, half the file each", best_of(lambda: run(
             COMMAND + ["--input", str(first)], COMMAND + ["--input", str(second)]))))
         from smallnlp import LanguageIdentifier
-        from smallnlp.data import read_conllu
+        from smallnlp.datasets import read_conllu
 
         texts = corpus.read_text(encoding="utf-8").splitlines()
         model = LanguageIdentifier.load()

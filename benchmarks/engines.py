@@ -22,7 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     one_blas_thread()
     from smallnlp import LanguageIdentifier
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     dev, _ = read_labelled_dir(DATA / "langid" / "dev")
     texts = list(itertools.islice(itertools.cycle(dev), args.texts))

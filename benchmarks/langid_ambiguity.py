@@ -36,7 +36,7 @@ def main() -> None:
     import numpy as np
 
     from smallnlp import LanguageIdentifier
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     old = sorted(LanguageIdentifier.load(args.old).labels)
     counts: dict[str, Counter] = {}

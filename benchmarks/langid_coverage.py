@@ -122,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     one_blas_thread()
     from smallnlp import LanguageIdentifier
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     old, new = LanguageIdentifier.load(args.old), LanguageIdentifier.load(args.new)
     texts, labels = read_labelled_dir(args.data)

@@ -22,7 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     single_core()
     from smallnlp import PosTagger
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
 
     tagger = PosTagger.load("en")
     words = [f for s in read_conllu(DATA / "ud" / "English-EWT" / "test.conllu")

@@ -33,7 +33,7 @@ def langid_digests() -> dict[str, str]:
     import numpy as np
 
     from smallnlp import LanguageIdentifier
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     texts, _ = read_labelled_dir(DATA / "langid" / "dev")
     model = LanguageIdentifier.load()
@@ -55,7 +55,7 @@ def pos_digests() -> dict[str, str]:
     import tomllib
 
     from smallnlp import PosTagger
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
 
     shipped = tomllib.loads((REPO / "configs" / "pos_models.toml").read_text())["treebanks"]
     out = {}
@@ -68,7 +68,7 @@ def pos_digests() -> dict[str, str]:
 
 def training_digests() -> dict[str, str]:
     from smallnlp import LanguageIdentifier, PosTagger, modelfile
-    from smallnlp.data import read_conllu, read_labelled_dir
+    from smallnlp.datasets import read_conllu, read_labelled_dir
 
     texts, labels = read_labelled_dir(DATA / "langid" / "dev")
     keep = [i for i, y in enumerate(labels) if y in {"en", "de", "fr", "ru", "zh"}][::3]

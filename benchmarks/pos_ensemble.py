@@ -32,7 +32,7 @@ def main() -> None:
     one_blas_thread()
     import numpy as np
 
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
     from smallnlp.pos import PosTagger, TagDecoder
 
     sentences = read_conllu(args.data)

@@ -33,7 +33,7 @@ from common import REPO, best_of, one_blas_thread, single_core
 def measure(model_path: Path, train: Path, test: Path) -> dict:
     import numpy as np
 
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
     from smallnlp.pos import PosTagger
 
     tagger = PosTagger.load(model_path)

@@ -40,7 +40,7 @@ def main() -> None:
     single_core()
     from nltk.tag.perceptron import PerceptronTagger
 
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
     from smallnlp.pos import PosTagger
 
     folder = args.data / args.treebank

@@ -81,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     single_core()
     from smallnlp import LanguageIdentifier, PosTagger
-    from smallnlp.data import read_conllu, read_labelled_dir
+    from smallnlp.datasets import read_conllu, read_labelled_dir
 
     identifier = LanguageIdentifier.load()
     texts, labels = read_labelled_dir(DATA / "langid" / "dev")

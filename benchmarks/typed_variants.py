@@ -47,7 +47,7 @@ def main() -> None:
     import numpy as np
 
     from smallnlp import LanguageIdentifier
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     texts, labels = read_labelled_dir(args.data)
     gold = np.array(labels)

@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     args = parser.parse_args()
     from smallnlp.config import load_toml
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
     from smallnlp.silver import held_out_keys, sentence_key
 
     treebanks = load_toml(REPO / "configs" / "pos_models.toml")[0]["treebanks"]

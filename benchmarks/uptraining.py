@@ -34,7 +34,7 @@ def main() -> None:
     import numpy as np
 
     from smallnlp.config import load_toml
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
     from smallnlp.pos import PosTagger
     from smallnlp.silver import held_out_keys, tag_unlabeled
 

@@ -1,16 +1,15 @@
 """smallnlp: tiny feed-forward NLP models (language ID, POS tagging) under a memory budget."""
 
-__version__ = "0.1.0"
-
-from .errors import (  # noqa: E402
+from .errors import (
     BudgetError,
     ConfigError,
     DataError,
     ModelFileError,
     SmallNLPError,
 )
-from .langid import LanguageIdentifier, Prediction  # noqa: E402
-from .pos import PosTagger, TagDecoder  # noqa: E402
+from .langid import LanguageIdentifier, Prediction
+from .pos import PosTagger, TagDecoder
+from .version import __version__
 
 # Every task, by the name its model files carry (see docs/DEVELOPING.md, "Adding a task").
 TASKS = {LanguageIdentifier.task: LanguageIdentifier, PosTagger.task: PosTagger}

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from .features import SparseGroup, TextFeaturizer, has_features
-from .schema import option
+from .records import option
 from .text import strip_diacritics
 from .train import Batch, take_rows
 

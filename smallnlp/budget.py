@@ -40,7 +40,7 @@ from .config import GroupTemplate
 from .embeddings import QUANT_ROW_OVERHEAD
 from .errors import BudgetError
 from .features import GroupSpec, KindContext, kind_of
-from .spec import array_count
+from .fileformat import array_count
 
 SMALL_BUDGET = 128_000
 # A tagger gets one member (a network; members' tag probabilities are
@@ -113,7 +113,7 @@ def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, 
     """Choose buckets, dims and hidden size so the model file fits ``budget``;
     the kinds fix some groups' buckets (``context``: the labels, two passes).
     ``metadata_bytes``: the metadata section with its array table, at its
-    widest (``spec.metadata_bytes``), plus any arrays beside the network's.
+    widest (``fileformat.metadata_bytes``), plus any arrays beside the network's.
     ``hidden`` fixes the hidden size the plan starts from (rule 2's choice
     otherwise); the fallbacks of rule 4 may still go below it."""
     if dims < 8:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from .network import softmax
-from .spec import WIDEST_FLOAT, WIDEST_INT
 
 ECE_BINS = 15
 # log-temperature search interval: temperatures from 1/20 to 20
@@ -77,6 +76,7 @@ def calibration_record(logits: np.ndarray, gold: np.ndarray, temperature: float)
     return {"examples": int(len(gold)), **{k: round(v, 5) for k, v in zip(RECORD_KEYS, values)}}
 
 
-def widest_calibration_record() -> dict:
-    """A ``calibration_record`` at its widest (see ``spec.metadata_bytes``)."""
-    return {"examples": WIDEST_INT, **dict.fromkeys(RECORD_KEYS, WIDEST_FLOAT)}
+def filled_calibration_record(integer: int, real: float) -> dict:
+    """A ``calibration_record`` whose every number is ``integer`` or ``real``:
+    the planner's widest (``fileformat.metadata_bytes``)."""
+    return {"examples": integer, **dict.fromkeys(RECORD_KEYS, real)}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import click
 import numpy as np
 
-from . import corpus, data, modelfile, spec
+from . import datasets, fileformat, modelfile, streams
 from .backends import BACKENDS
 from .errors import BudgetError, ConfigError, DataError, ModelFileError, SmallNLPError
 from .langid import LanguageIdentifier, cut_spans
@@ -93,7 +93,7 @@ def main() -> None:
 
 
 def _input_batches(texts: tuple[str, ...], path: str | None, size: int,
-                   encoding: str = "utf-8") -> Iterator[list[str] | corpus.Block]:
+                   encoding: str = "utf-8") -> Iterator[list[str] | streams.Block]:
     """TEXT arguments in lists of ``size``, else blocks of ``size`` lines of
     --input or stdin (decoded by the worker that answers them)."""
     if texts and path is not None:
@@ -101,11 +101,11 @@ def _input_batches(texts: tuple[str, ...], path: str | None, size: int,
     if texts:
         yield from _batches(iter(texts), size)
         return
-    yield from corpus.read_blocks(path, size, encoding)
+    yield from streams.read_blocks(path, size, encoding)
 
 
-def _texts_of(batch: list[str] | corpus.Block) -> list[str]:
-    return batch if isinstance(batch, list) else corpus.lines_of(batch)
+def _texts_of(batch: list[str] | streams.Block) -> list[str]:
+    return batch if isinstance(batch, list) else streams.lines_of(batch)
 
 
 def _probability(ctx, param, value: float) -> float:
@@ -185,7 +185,7 @@ def _encoded(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _langid_output(job: _LangidJob, batch: list[str] | corpus.Block | corpus.RecordBlock
+def _langid_output(job: _LangidJob, batch: list[str] | streams.Block | streams.RecordBlock
                    ) -> tuple[object, int]:
     """One batch's output (bytes; a record batch for Parquet), and how many
     of its records were bad (skipped lines; for Parquet, rows left unlabelled)."""
@@ -193,13 +193,13 @@ def _langid_output(job: _LangidJob, batch: list[str] | corpus.Block | corpus.Rec
     if job.fmt == "parquet":
         return _label_record_batch(job, model, batch)
     if job.fmt == "jsonl":
-        records, texts, skipped = corpus.parse_jsonl(batch, job.field, job.skip_bad)
+        records, texts, skipped = streams.parse_jsonl(batch, job.field, job.skip_bad)
         for record, preds in zip(records, model.top_k_batch(texts, job.top_k, job.threshold)):
             record[job.label_field] = preds[0].label
             record[job.probability_field] = round(preds[0].probability, 6)
             if job.top_k > 1:
                 record[f"{job.label_field}_top_k"] = _top_k_pairs(preds)
-        return corpus.jsonl_bytes(records), skipped
+        return streams.jsonl_bytes(records), skipped
     texts, lines = _texts_of(batch), []
     for text, preds in zip(texts, model.top_k_batch(texts, job.top_k, job.threshold)):
         if job.fmt == "json":
@@ -218,7 +218,7 @@ def _top_k_pairs(preds) -> list[list]:
 
 
 def _label_record_batch(job: _LangidJob, model: LanguageIdentifier,
-                        block: corpus.RecordBlock) -> tuple[object, int]:
+                        block: streams.RecordBlock) -> tuple[object, int]:
     """A Parquet record batch with the label columns added. A row whose text
     is not a string (a null) is an error naming its row, or with
     --skip-bad-records keeps null labels: columnar output drops no row."""
@@ -318,12 +318,12 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
         return _list_languages(_langid_model(_LangidJob(model_path, backend, languages, top_k,
                                                         threshold, fmt)), fmt)
     _refuse_overwriting(output_path, model_path, input_path)
-    corpus.check_encoding(encoding)
-    if input_format == "parquet" or (input_format == "auto" and corpus.is_parquet(input_path)):
+    streams.check_encoding(encoding)
+    if input_format == "parquet" or (input_format == "auto" and streams.is_parquet(input_path)):
         return _langid_parquet(texts, input_path, output_path, batch_size, jobs, _LangidJob(
             model_path, backend, languages, top_k, threshold, "parquet", field, label_field,
             probability_field, skip_bad_records))
-    jsonl = input_format == "jsonl" or (input_format == "auto" and corpus.is_jsonl(input_path))
+    jsonl = input_format == "jsonl" or (input_format == "auto" and streams.is_jsonl(input_path))
     if jsonl and texts:
         raise click.UsageError("JSON Lines come from --input or stdin, not TEXT arguments")
     job = _LangidJob(model_path, backend, languages, top_k, threshold,
@@ -331,7 +331,7 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
                      skip_bad_records)
     _langid_model(job)  # bad options are reported here, before any worker starts
     skipped = 0
-    with corpus.output_stream(output_path) as out:
+    with streams.output_stream(output_path) as out:
         batches = _input_batches(texts, input_path, batch_size, encoding)
         for output, bad in ordered_map(_langid_output, job, batches, jobs):
             out.write(output)
@@ -360,11 +360,11 @@ def _list_languages(model: LanguageIdentifier, fmt: str) -> None:
 def _langid_parquet(texts, input_path, output_path, batch_size: int, jobs: int,
                     job: _LangidJob) -> None:
     """A Parquet file in, a Parquet file out: every row, in order, plus the labels."""
-    if texts or input_path in (None, "-") or not corpus.is_parquet(output_path):
+    if texts or input_path in (None, "-") or not streams.is_parquet(output_path):
         raise click.UsageError("Parquet goes from an --input file to an --output file ending "
                                "in .parquet")
     _langid_model(job)
-    reader = corpus.open_parquet(input_path)
+    reader = streams.open_parquet(input_path)
     schema = reader.schema_arrow
     if job.field not in schema.names:
         raise DataError(f"{input_path}: no column {job.field!r} (columns: "
@@ -372,9 +372,9 @@ def _langid_parquet(texts, input_path, output_path, batch_size: int, jobs: int,
     for field in _parquet_label_fields(job):
         schema = schema.append(field)
     unlabelled = 0
-    with corpus.parquet_output(output_path, schema) as write:
+    with streams.parquet_output(output_path, schema) as write:
         for batch, bad in ordered_map(_langid_output, job,
-                                      corpus.read_parquet(reader, input_path, batch_size),
+                                      streams.read_parquet(reader, input_path, batch_size),
                                       jobs):
             write(batch)
             unlabelled += bad
@@ -573,17 +573,17 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
         model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
                                    epochs=epochs, seed=seed)
         model.check_budget()  # a bad config or budget stops here, before reading data
-        texts, labels = data.read_labelled_dir(train_dir)
-        dev_texts, dev_labels = data.read_labelled_dir(dev_dir) if dev_dir else (None, None)
-        sources = sources or data.sources_beside(train_dir)
-        table = data.read_sources(sources) if sources else {}
+        texts, labels = datasets.read_labelled_dir(train_dir)
+        dev_texts, dev_labels = datasets.read_labelled_dir(dev_dir) if dev_dir else (None, None)
+        sources = sources or datasets.sources_beside(train_dir)
+        table = datasets.read_sources(sources) if sources else {}
         known = {code: row for code, row in table.items() if code in set(labels)}
         click.echo(f"training on {len(texts):,} lines in {len(set(labels))} languages; "
                    "counting their features...", err=True)
         _train_and_save(model, output, interrupts, model.fit, texts, labels, dev_texts,
                         dev_labels,
                         data_licences={code: row["license"] for code, row in known.items()},
-                        provenance=data.langid_provenance(train_dir, len(texts),
+                        provenance=datasets.langid_provenance(train_dir, len(texts),
                                                           len(dev_texts or [])),
                         language_names={code: row["language"] for code, row in known.items()
                                         if row.get("language")})
@@ -614,7 +614,7 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, as_json) ->
     from .evaluation import evaluate
 
     model = LanguageIdentifier.load(model_path)
-    texts, labels = data.read_labelled_dir(data_dir)
+    texts, labels = datasets.read_labelled_dir(data_dir)
     if span_words:
         spans = cut_spans([t for t in texts], np.random.default_rng(seed), span_words,
                           span_words, min_letters=min_letters)
@@ -661,7 +661,7 @@ def _warn_unknown(gold: list[str], known: list[str], what: str) -> None:
 def pos_command(texts, model_name, fmt, batch_size, backend, input_path, encoding,
                 jobs) -> None:
     """Tag each TEXT (or each line of --input or stdin) with universal POS tags."""
-    corpus.check_encoding(encoding)
+    streams.check_encoding(encoding)
     job = _PosJob(model_name, backend, fmt)
     _pos_model(job)  # a bad model or backend is reported before any worker starts
     if fmt == "conllu":
@@ -669,10 +669,10 @@ def pos_command(texts, model_name, fmt, batch_size, backend, input_path, encodin
             raise click.UsageError("--format conllu reads CoNLL-U from --input or stdin, "
                                    "not TEXT arguments")
         lines = (raw.decode(encoding, errors="replace")
-                 for block in corpus.read_blocks(input_path, batch_size, encoding)
+                 for block in streams.read_blocks(input_path, batch_size, encoding)
                  for raw in io.BytesIO(block.data))
         source = "<stdin>" if input_path in (None, "-") else input_path
-        batches = _batches(data.parse_conllu(lines, source), batch_size)
+        batches = _batches(datasets.parse_conllu(lines, source), batch_size)
         for output in ordered_map(_pos_output, job, batches, jobs):
             click.echo(output, nl=False)
         return
@@ -697,14 +697,14 @@ def _pos_model(job: _PosJob):
     return _load(PosTagger, job.model_name, job.backend)
 
 
-def _pos_output(job: _PosJob, batch: list | corpus.Block) -> bytes:
+def _pos_output(job: _PosJob, batch: list | streams.Block) -> bytes:
     """The output of one batch: CoNLL-U sentences (tagged), or lines of text."""
     from .pos import tokenize
 
     tagger = _pos_model(job)
     if job.fmt == "conllu":
         tagged = tagger.tag_batch([s.forms for s in batch])
-        return _encoded("".join(data.format_conllu(sentence.with_tags(tags))
+        return _encoded("".join(datasets.format_conllu(sentence.with_tags(tags))
                                 for sentence, tags in zip(batch, tagged)))
     batch = _texts_of(batch)
     token_lists = [tokenize(line) for line in batch]
@@ -733,7 +733,7 @@ def _pos_output(job: _PosJob, batch: list | corpus.Block) -> bytes:
               help="The word lexicon's source, for configs with lexicon_words: "
               "spacy-lookups-data's data folder (en_lexeme_cluster.json.gz, "
               "en_lexeme_prob.json.gz).")
-@click.option("--members", type=click.IntRange(min=1, max=spec.MAX_MEMBERS),
+@click.option("--members", type=click.IntRange(min=1, max=fileformat.MAX_MEMBERS),
               help="Networks in the model, their tag probabilities averaged (default: the "
               "config's members, else one per 1 MB of budget, at most 4). Each costs its "
               "share of the budget and of the tagging time.")
@@ -763,14 +763,14 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
         tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
                            seed=seed, lexicon=lexicon, members=members)
         tagger.check_budget()  # a bad config or budget stops here, before reading data
-        parts = [data.read_conllu(f) for f in train_files]
+        parts = [datasets.read_conllu(f) for f in train_files]
         sentences = [s for part in parts for s in part]
-        dev = data.read_conllu(dev_file) if dev_file else None
-        licences = licences or [data.licence_beside(f) for f in train_files]
+        dev = datasets.read_conllu(dev_file) if dev_file else None
+        licences = licences or [datasets.licence_beside(f) for f in train_files]
         forms, tags = [s.forms for s in sentences], [s.tags for s in sentences]
         data_licences = {source: licence for source, licence in
-                         zip(data.treebank_sources(train_files), licences) if licence}
-        provenance = data.treebank_provenance(train_files, [len(p) for p in parts])
+                         zip(datasets.treebank_sources(train_files), licences) if licence}
+        provenance = datasets.treebank_provenance(train_files, [len(p) for p in parts])
         if unlabeled_files:
             silver = _silver(teacher_model, unlabeled_files, held_out_files, dev or [],
                              sentences)
@@ -791,7 +791,7 @@ def _silver(teacher_model: str, unlabeled_files, held_out_files, dev: list, trai
     from .pos import PosTagger
     from .silver import held_out_keys, tag_unlabeled
 
-    held_out = held_out_keys([s for f in held_out_files for s in data.read_conllu(f)] + dev)
+    held_out = held_out_keys([s for f in held_out_files for s in datasets.read_conllu(f)] + dev)
     teacher = PosTagger.load(teacher_model)
     members = len(teacher.networks_)
     click.echo(f"tagging {', '.join(unlabeled_files)} with {teacher_model}"
@@ -820,7 +820,7 @@ def eval_pos(model_name, data_file, train_file, as_json) -> None:
     from .pos import PosTagger
 
     tagger = PosTagger.load(model_name)
-    sentences = data.read_conllu(data_file)
+    sentences = datasets.read_conllu(data_file)
     predicted = tagger.tag_batch([s.forms for s in sentences])
     gold = [t for s in sentences for t in s.tags]
     _warn_unknown(gold, tagger.labels, "tokens")
@@ -828,7 +828,7 @@ def eval_pos(model_name, data_file, train_file, as_json) -> None:
     report = evaluate(gold, flat)
     extra = {}
     if train_file:
-        vocabulary = {f for s in data.read_conllu(train_file) for f in s.forms}
+        vocabulary = {f for s in datasets.read_conllu(train_file) for f in s.forms}
         unseen = [g == p for s, tags in zip(sentences, predicted)
                   for f, g, p in zip(s.forms, s.tags, tags) if f not in vocabulary]
         extra = {"unseen_words": len(unseen),
@@ -874,7 +874,7 @@ def info(path) -> None:
     click.echo(f"labels ({len(model.labels)}): {' '.join(model.labels)}")
     click.echo("\nfeature groups:")
     for index, group in enumerate(model.featurizer_.groups):
-        table = sum(arrays[name].nbytes for name in spec.embedding_arrays(index))
+        table = sum(arrays[name].nbytes for name in fileformat.embedding_arrays(index))
         click.echo(f"  {group.name:<10} {group.kind:<10} {group.buckets:>6} rows x "
                    f"{group.dims:>2} dims = {table:>8,} bytes: "
                    f"{group.feature_kind.describe(group)}")

@@ -1,6 +1,6 @@
 """Configs: typed schemas for a task's TOML config, and the files shipped with the package.
 
-A task declares its config as a record (``schema.py``) whose fields are the
+A task declares its config as a record (``records.py``) whose fields are the
 top-level keys and whose record-typed fields are its sections (langid:
 ``features``, ``training``, ``augment``; pos: ``features``, ``training``,
 ``tagging``). ``parse_config`` reads a TOML file or dict into it and refuses
@@ -29,7 +29,7 @@ else:  # pragma: no cover - Python 3.10
 
 from .errors import ConfigError
 from .features import TEXT, GroupSpec, check_groups, kind_of
-from .schema import SchemaError, option, read
+from .records import SchemaError, option, read
 
 T = TypeVar("T")
 

@@ -13,15 +13,15 @@ import numpy as np
 from .augment import Augment, AugmentedLines, cut_spans
 from .backends import CLangid, check_backend
 from .budget import MIN_BUCKETS
-from .calibration import calibration_record, fit_temperature, widest_calibration_record
+from .calibration import calibration_record, filled_calibration_record, fit_temperature
 from .config import Features, shipped_file
-from .data import check_label_names, check_labelled
+from .datasets import check_label_names, check_labelled
 from .errors import DataError
 from .features import TEXT, KindContext, TextFeaturizer, has_features
+from .fileformat import WIDEST_FLOAT, WIDEST_INT, FeatureRecord, ModelMetadata
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
-from .schema import option, read
-from .spec import WIDEST_FLOAT, WIDEST_INT, FeatureRecord, ModelMetadata
+from .records import option, read
 from .text import main_scripts
 from .train import Progress, TrainOptions, accuracy, fit
 
@@ -229,7 +229,7 @@ class LanguageIdentifier(TaskModel):
             calibration_record(*logits_of(pairs, held_gold), temperature))
 
     def _widest_task_metadata(self, config) -> dict:
-        widest = widest_calibration_record()
+        widest = filled_calibration_record(WIDEST_INT, WIDEST_FLOAT)
         return {"features": {"max_chars": WIDEST_INT},
                 "calibration": _calibration_entry(WIDEST_FLOAT, widest, widest)}
 

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import __version__, modelfile, spec
+from . import fileformat, modelfile
 from .backends import choose_c_model
 from .budget import (
     FILE_OVERHEAD,
@@ -31,8 +31,9 @@ from .config import Features, GroupTemplate, parse_config
 from .errors import BudgetError, ConfigError, ModelFileError
 from .features import KindContext
 from .network import FeedForwardNetwork
-from .schema import option
+from .records import option
 from .train import TrainOptions, TrainResult
+from .version import __version__
 
 DEFAULT_BUDGET = "1MB"
 ALIGNMENT = 8  # the most padding an array needs before it (modelfile)
@@ -77,17 +78,17 @@ def file_arrays(networks: list[FeedForwardNetwork],
     """Every array of a model file: each member network's, then the featurizer's."""
     arrays = {}
     for member, network in enumerate(networks):
-        arrays.update(network.to_arrays(member))
+        arrays.update(fileformat.arrays_of_network(network, member))
     return {**arrays, **featurizer_arrays}
 
 
-def save_model(path: str | os.PathLike, schema: type[spec.ModelMetadata], metadata: dict,
+def save_model(path: str | os.PathLike, schema: type[fileformat.ModelMetadata], metadata: dict,
                networks: list[FeedForwardNetwork],
                featurizer_arrays: dict[str, np.ndarray] | None = None) -> int:
     """Write the 8-bit model atomically, after checking it against ``schema``
     (a file this writes always loads) and its memory budget."""
     payload = modelfile.encode(metadata, file_arrays(networks, featurizer_arrays or {}))
-    spec.check(schema, *modelfile.decode(payload, str(path))[:2], str(path))
+    fileformat.check(schema, *modelfile.decode(payload, str(path))[:2], str(path))
     budget = metadata.get("training", {}).get("memory_budget")
     if budget is not None and len(payload) > budget:
         raise ModelFileError(f"{path}: model of {len(payload):,} bytes would exceed its "
@@ -131,7 +132,7 @@ class TaskModel:
     task: ClassVar[str] = ""
     default_config: ClassVar[str] = ""
     config_schema: ClassVar[type[TaskConfig]] = TaskConfig
-    metadata_schema: ClassVar[type[spec.ModelMetadata]] = spec.ModelMetadata
+    metadata_schema: ClassVar[type[fileformat.ModelMetadata]] = fileformat.ModelMetadata
     # The training record's name for what was counted: examples, tokens.
     count_key: ClassVar[str] = "examples"
     def __init__(self, memory_budget: str | int | None = None,
@@ -198,12 +199,13 @@ class TaskModel:
 
     def _setup(self, labels: list[str], data_licences: dict[str, str], provenance: dict | None):
         """Config, options, seeded generator and the metadata to fill in."""
-        if not isinstance(self.seed, int) or not 0 <= self.seed <= spec.MAX_SEED:
-            raise ConfigError(f"seed must be an integer in 0..{spec.MAX_SEED}, not {self.seed!r}")
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= fileformat.MAX_SEED:
+            raise ConfigError(f"seed must be an integer in 0..{fileformat.MAX_SEED}, "
+                              f"not {self.seed!r}")
         config = self.read_config()
         options = self.training_options(config)
         metadata = {"task": self.task, "labels": labels, "smallnlp_version": __version__,
-                    "featurizer": spec.featurizer_record(),
+                    "featurizer": fileformat.featurizer_record(),
                     "data_licences": dict(data_licences),
                     "training": {"memory_budget": self.resolved_budget(config),
                                  "seed": self.seed, "options": dataclasses.asdict(options),
@@ -251,38 +253,39 @@ class TaskModel:
 
     def _reserve(self, config, metadata: dict, budget: int, members: int = 1) -> int:
         """What a model of ``budget`` needs besides its networks' arrays. The
-        metadata is only complete after training, so this is what ``spec``
+        metadata is only complete after training, so this is what ``fileformat``
         says its widest form takes; then the featurizer's arrays, and the
         Python objects a loaded model holds besides the file's bytes. With
         several members, the arrays of all but the first (whose share
         ``plan`` counts) and their alignment."""
         templates: tuple[GroupTemplate, ...] = config.features.groups
         epochs = metadata["training"]["options"]["epochs"]
-        run = TrainResult.widest(epochs).record(
-            (spec.WIDEST_FLOAT, spec.WIDEST_FLOAT), **{self.count_key: spec.WIDEST_INT})
+        widest_int, widest_float = fileformat.WIDEST_INT, fileformat.WIDEST_FLOAT
+        widest_run = TrainResult.filled(epochs, widest_int, widest_float)
+        run = widest_run.record((widest_float, widest_float), **{self.count_key: widest_int})
         # The budget at its widest too, so that a budget's digits do not move
         # the minimum that a too-small budget is told.
-        training = {**metadata["training"], "memory_budget": spec.WIDEST_INT,
+        training = {**metadata["training"], "memory_budget": fileformat.WIDEST_INT,
                     "environment": WIDEST_ENVIRONMENT, **run}
         if members > 1:
             training.update(members_record(
-                [TrainResult.widest(epochs)] * (members - 1),
-                [(spec.WIDEST_FLOAT, spec.WIDEST_FLOAT)] * (members - 1), spec.WIDEST_FLOAT))
+                [widest_run] * (members - 1),
+                [(widest_float, widest_float)] * (members - 1), widest_float))
         task = self._widest_task_metadata(config)
-        groups = [spec.widest_group(t.name, t.kind) for t in templates]
-        widest = {**metadata, **task, "hidden": spec.WIDEST_INT, "training": training,
+        groups = [fileformat.widest_group(t.name, t.kind) for t in templates]
+        widest = {**metadata, **task, "hidden": fileformat.WIDEST_INT, "training": training,
                   "features": {"groups": groups, **task.get("features", {})},
-                  **({"members": spec.WIDEST_INT} if members > 1 else {})}
+                  **({"members": fileformat.WIDEST_INT} if members > 1 else {})}
         featurizer_bytes = self._featurizer_bytes(config, budget)
         task_arrays = tuple(self._featurizer_arrays_planned(config))
-        metadata_bytes = spec.metadata_bytes(widest, task_arrays, members)
+        metadata_bytes = fileformat.metadata_bytes(widest, task_arrays, members)
         loaded_objects = (LOADED_BYTES_FIXED + LOADED_BYTES_PER_GROUP * len(templates)
-                          + LOADED_BYTES_PER_ARRAY * spec.array_count(len(templates),
+                          + LOADED_BYTES_PER_ARRAY * fileformat.array_count(len(templates),
                                                                       len(task_arrays), members)
                           + LOADED_BYTES_PER_METADATA_BYTE * metadata_bytes)
         # plan() counts one network's alignment; the others' is reserved here.
-        other_members = ALIGNMENT * (spec.array_count(len(templates), 0, members)
-                                     - spec.array_count(len(templates)))
+        other_members = ALIGNMENT * (fileformat.array_count(len(templates), 0, members)
+                                     - fileformat.array_count(len(templates)))
         return (metadata_bytes + featurizer_bytes + ALIGNMENT * len(task_arrays)
                 + loaded_objects + other_members)
 
@@ -355,11 +358,11 @@ class TaskModel:
     def _widest_task_metadata(self, config) -> dict:
         """The task's own metadata entries (and ``features`` keys) of a model of
         ``config`` at their widest, which the plan reserves room for (see
-        ``spec.metadata_bytes``)."""
+        ``fileformat.metadata_bytes``)."""
         return {}
 
     @classmethod
-    def _featurizer_from(cls, record: spec.ModelMetadata, arrays: dict[str, np.ndarray]):
+    def _featurizer_from(cls, record: fileformat.ModelMetadata, arrays: dict[str, np.ndarray]):
         """The featurizer a checked model file describes."""
         raise NotImplementedError
 
@@ -379,16 +382,16 @@ class TaskModel:
 
     def _read(self, contents: modelfile.Contents, source: str) -> None:
         """Take the fitted state of checked model-file ``contents``."""
-        metadata = contents.metadata if contents.version > 1 else spec.upgrade_v1(
+        metadata = contents.metadata if contents.version > 1 else fileformat.upgrade_v1(
             contents.metadata)
         task = metadata.get("task")
         if task != self.task and {task, self.task} <= _TASK_USES.keys():  # say which task
             raise ModelFileError(f"{source}: holds a {_TASK_USES[task][0]} model, not a "
                                  f"{_TASK_USES[self.task][0]} one: use it with "
                                  f"{_TASK_USES[task][1]}")
-        record = spec.check(self.metadata_schema, metadata, contents.arrays, source)
-        networks = [FeedForwardNetwork.from_arrays(contents.arrays, len(record.features.groups),
-                                                   member)
+        record = fileformat.check(self.metadata_schema, metadata, contents.arrays, source)
+        networks = [fileformat.network_of_arrays(contents.arrays, len(record.features.groups),
+                                                 member)
                     for member in range(record.member_count())]
         self.memory_budget = record.training.get("memory_budget")
         self._set_state(networks, self._featurizer_from(record, contents.arrays),

@@ -14,8 +14,8 @@ Layout (all integers little-endian)::
 Loading reads the file once and returns zero-copy numpy views of the data;
 every declared shape and offset is checked against the file size, and the
 arrays against each other (no overlaps), before any view exists. What the
-metadata and the arrays must be is ``spec.py``'s business, not this module's.
-Version 2 changed only the metadata (see ``spec.upgrade_v1``); the layout
+metadata and the arrays must be is ``fileformat.py``'s business, not this module's.
+Version 2 changed only the metadata (see ``fileformat.upgrade_v1``); the layout
 is the same.
 """
 

@@ -15,7 +15,9 @@ import numpy as np
 
 from .embeddings import EmbeddingStore, FloatEmbedding, QuantizedEmbedding
 from .features import SparseGroup
-from .spec import DENSE_ARRAYS, dense_arrays, embedding_arrays
+
+# The dense layers' parameters (attributes of FeedForwardNetwork), in order.
+DENSE_PARAMETERS = ("hidden_weights", "hidden_bias", "output_weights", "output_bias")
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -156,7 +158,7 @@ class FeedForwardNetwork:
 
     def parameters(self) -> dict[str, np.ndarray]:
         """Trainable arrays by name (embedding tables must be float)."""
-        params = {name: getattr(self, name) for name in DENSE_ARRAYS}
+        params = {name: getattr(self, name) for name in DENSE_PARAMETERS}
         for index, store in enumerate(self.embeddings):
             if not isinstance(store, FloatEmbedding):
                 raise TypeError("only float embedding tables are trainable")
@@ -166,30 +168,10 @@ class FeedForwardNetwork:
     def quantized(self) -> FeedForwardNetwork:
         """A copy whose embedding tables are 8-bit."""
         stores = [e.quantize() if isinstance(e, FloatEmbedding) else e for e in self.embeddings]
-        return FeedForwardNetwork(stores, *(getattr(self, name) for name in DENSE_ARRAYS))
+        return FeedForwardNetwork(stores, *(getattr(self, name) for name in DENSE_PARAMETERS))
 
     def is_quantized(self) -> bool:
         return all(isinstance(e, QuantizedEmbedding) for e in self.embeddings)
-
-    def to_arrays(self, member: int = 0) -> dict[str, np.ndarray]:
-        """The 8-bit network as named arrays for the model file, as its
-        member ``member`` (``spec.member_prefix``)."""
-        net = self.quantized()
-        arrays = {}
-        for index, store in enumerate(net.embeddings):
-            arrays.update(zip(embedding_arrays(index, member),
-                              (store.codes, store.offset, store.scale)))
-        arrays.update({name: getattr(net, field)
-                       for name, field in zip(dense_arrays(member), DENSE_ARRAYS)})
-        return arrays
-
-    @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], n_groups: int,
-                    member: int = 0) -> FeedForwardNetwork:
-        """Inverse of ``to_arrays`` (``spec.check`` has checked the arrays)."""
-        stores = [QuantizedEmbedding(*(arrays[name] for name in embedding_arrays(i, member)))
-                  for i in range(n_groups)]
-        return cls(stores, *(arrays[name] for name in dense_arrays(member)))
 
 
 def _row_sums(group: SparseGroup, rows: np.ndarray, d_pooled: np.ndarray,

@@ -17,15 +17,15 @@ import numpy as np
 from .backends import CTagger, check_backend
 from .budget import MIN_BUCKETS, known_word_bits, members_for
 from .config import Features, shipped_file
-from .data import check_label_names, check_labelled
+from .datasets import check_label_names, check_labelled
 from .errors import ConfigError, DataError, ModelFileError
 from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of, one_per_row
 from .features.kinds import MAX_SEED, two_pass
+from .fileformat import MAX_MEMBERS, WIDEST_INT, FeatureRecord, ModelMetadata
 from .lexicon import CLUSTER_BITS, LOWER_UNKNOWN, MAX_CLUSTERS, Lexicon, bytes_for
 from .model import TaskConfig, TaskModel
 from .network import FeedForwardNetwork, softmax
-from .schema import option
-from .spec import MAX_MEMBERS, WIDEST_INT, FeatureRecord, ModelMetadata
+from .records import option
 from .train import ArrayExamples, Progress, TrainResult, fit
 
 TASK = "pos"

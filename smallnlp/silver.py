@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data import Sentence, file_digest, read_utf8
+from .datasets import Sentence, file_digest, read_utf8
 from .errors import DataError
 from .pos import PosTagger, tokenize
 

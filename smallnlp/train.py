@@ -12,8 +12,7 @@ import numpy as np
 
 from .features import SparseGroup
 from .network import FeedForwardNetwork, RowGradient, softmax
-from .schema import option
-from .spec import WIDEST_FLOAT, WIDEST_INT
+from .records import option
 
 
 @dataclass(frozen=True)
@@ -64,10 +63,10 @@ class TrainResult:
         return record
 
     @classmethod
-    def widest(cls, epochs: int) -> TrainResult:
-        """A run of ``epochs`` at its widest (see ``spec.metadata_bytes``)."""
-        return cls(WIDEST_INT, WIDEST_FLOAT,
-                   [epoch_record(WIDEST_INT, WIDEST_FLOAT, WIDEST_FLOAT, WIDEST_FLOAT)] * epochs)
+    def filled(cls, epochs: int, integer: int, real: float) -> TrainResult:
+        """A run of ``epochs`` whose every number is ``integer`` or ``real``:
+        the planner's widest run (``fileformat.metadata_bytes``)."""
+        return cls(integer, real, [epoch_record(integer, real, real, real)] * epochs)
 
 
 def epoch_record(epoch: int, loss: float, learning_rate: float,

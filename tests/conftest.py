@@ -86,9 +86,9 @@ def run_fresh(statement: str) -> list[str]:
 def save_unchecked(path: Path, metadata: dict, network, arrays: dict | None = None) -> None:
     """Write a model file without the checks ``save`` makes: a hostile file
     (with a valid checksum) for the loader to refuse."""
-    from smallnlp import modelfile
+    from smallnlp import fileformat, modelfile
 
-    modelfile.save(path, metadata, {**network.to_arrays(), **(arrays or {})})
+    modelfile.save(path, metadata, {**fileformat.arrays_of_network(network), **(arrays or {})})
 
 
 def separate_streams():

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smallnlp import modelfile, spec
+from smallnlp import fileformat, modelfile
 from smallnlp.budget import known_word_bits, minimum_budget, parse_size, plan
 from smallnlp.config import GroupTemplate
 from smallnlp.errors import BudgetError
@@ -43,7 +43,7 @@ def _file_size(shape, n_labels: int, metadata: dict) -> int:
     rng = np.random.default_rng(0)
     network = FeedForwardNetwork.initialise([(g.buckets, g.dims) for g in shape.groups],
                                             shape.hidden, n_labels, rng)
-    return len(modelfile.encode(metadata, network.to_arrays()))
+    return len(modelfile.encode(metadata, fileformat.arrays_of_network(network)))
 
 
 @given(st.integers(min_value=0, max_value=5_000_000), st.integers(min_value=2, max_value=200),
@@ -51,8 +51,8 @@ def _file_size(shape, n_labels: int, metadata: dict) -> int:
 @settings(max_examples=60, deadline=None)
 def test_planner_never_exceeds_budget(budget, n_labels, metadata_chars):
     metadata = {"labels": [f"l{i}" for i in range(n_labels)], "note": "x" * metadata_chars}
-    metadata_bytes = spec.metadata_bytes({**metadata, "features": {"groups": [
-        spec.widest_group(t.name, t.kind) for t in TEMPLATES]}})
+    metadata_bytes = fileformat.metadata_bytes({**metadata, "features": {"groups": [
+        fileformat.widest_group(t.name, t.kind) for t in TEMPLATES]}})
     context = KindContext(n_labels)
     try:
         shape = plan(budget, TEMPLATES, context, metadata_bytes=metadata_bytes)

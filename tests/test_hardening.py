@@ -146,7 +146,7 @@ def test_pos_fit_refuses_dev_tags_it_never_saw():
 
 def test_label_files_hidden_are_skipped_and_upper_case_refused(tmp_path):
     from smallnlp import DataError
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     (tmp_path / "aa.txt").write_text("one\n")
     (tmp_path / ".backup.txt").write_text("two\n")

@@ -13,7 +13,7 @@ import pytest
 
 from smallnlp import LanguageIdentifier, ModelFileError, PosTagger, modelfile
 
-from .test_spec import _contents, _rebuilt
+from .test_fileformat import _contents, _rebuilt
 
 TEXTS = ["kakiko tonaru", "Schein bericht", "кона стов", "x", "", "ka sch ou ко"]
 SENTENCES = [["the", "cat", "sees", "a", "dog", "."], ["Ａ", "1984"], ["a"]]

@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smallnlp import LanguageIdentifier, Prediction
-from smallnlp.data import read_labelled_dir
+from smallnlp.datasets import read_labelled_dir
 from smallnlp.errors import ConfigError, DataError, ModelFileError
 from smallnlp.langid import cut_spans
 
@@ -192,7 +192,7 @@ def test_one_model_shared_by_eight_threads_gives_single_threaded_answers(tiny_mo
 
 
 def test_read_sources_reports_real_line_numbers(tmp_path):
-    from smallnlp.data import read_sources
+    from smallnlp.datasets import read_sources
     path = tmp_path / "SOURCES.tsv"
     path.write_text("code\tlanguage\tlicense\n\nde\tGerman\tCC BY-SA 4.0\n\nen\tEnglish\n")
     with pytest.raises(DataError, match=r"SOURCES\.tsv:5: expected 3 tab-separated fields"):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from smallnlp import data, modelfile
+from smallnlp import datasets, modelfile
 from smallnlp.backends import open_c_model
 from smallnlp.budget import MAX_PLANNED_MEMBERS, MEMBER_BYTES, members_for
 from smallnlp.cli import main
@@ -31,8 +31,8 @@ from .test_pos import (  # noqa: F401 (treebank: a fixture)
 
 
 def _train(treebank, **arguments) -> PosTagger:  # noqa: F811
-    train = data.read_conllu(treebank / "train.conllu")
-    dev = data.read_conllu(treebank / "dev.conllu")
+    train = datasets.read_conllu(treebank / "train.conllu")
+    dev = datasets.read_conllu(treebank / "dev.conllu")
     return PosTagger(**{"config": TWO_PASS_CONFIG, "epochs": 2, **arguments}).fit(
         [s.forms for s in train], [s.tags for s in train],
         [s.forms for s in dev], [s.tags for s in dev])

@@ -4,7 +4,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smallnlp import data
+from smallnlp import datasets
 from smallnlp.cli import main
 from smallnlp.errors import DataError, ModelFileError
 from smallnlp.features import GroupSpec, TokenFeaturizer, one_per_row
@@ -66,15 +66,15 @@ def treebank(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tagger(treebank):
-    train = data.read_conllu(treebank / "train.conllu")
-    dev = data.read_conllu(treebank / "dev.conllu")
+    train = datasets.read_conllu(treebank / "train.conllu")
+    dev = datasets.read_conllu(treebank / "dev.conllu")
     return PosTagger("80KB", config=TINY_POS_CONFIG).fit(
         [s.forms for s in train], [s.tags for s in train],
         [s.forms for s in dev], [s.tags for s in dev])
 
 
 def test_conllu_skips_ranges_and_empty_nodes(treebank):
-    sentence = data.read_conllu(treebank / "train.conllu")[0]
+    sentence = datasets.read_conllu(treebank / "train.conllu")[0]
     assert sentence.forms[0] != sentence.forms[0] + "x"
     assert "ghost" not in sentence.forms
     assert len(sentence.forms) == len(sentence.tags) in (6, 9)
@@ -82,10 +82,10 @@ def test_conllu_skips_ranges_and_empty_nodes(treebank):
 
 def test_conllu_round_trip_is_byte_identical_apart_from_upos(treebank, tmp_path):
     original = (treebank / "dev.conllu").read_text(encoding="utf-8")
-    sentences = data.read_conllu(treebank / "dev.conllu")
-    assert "".join(data.format_conllu(s) for s in sentences) == original
+    sentences = datasets.read_conllu(treebank / "dev.conllu")
+    assert "".join(datasets.format_conllu(s) for s in sentences) == original
     retagged = [s.with_tags(["X"] * len(s.forms)) for s in sentences]
-    written = "".join(data.format_conllu(s) for s in retagged)
+    written = "".join(datasets.format_conllu(s) for s in retagged)
     for before, after in zip(original.splitlines(), written.splitlines()):
         a, b = before.split("\t"), after.split("\t")
         if len(a) == 10 and a[0].isdigit():
@@ -104,11 +104,11 @@ def test_malformed_conllu_names_file_and_line(tmp_path, text, message):
     path = tmp_path / "bad.conllu"
     path.write_text("1\tok\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n" + text, encoding="utf-8")
     with pytest.raises(DataError, match=rf"bad\.conllu:3: {message}"):
-        data.read_conllu(path)
+        datasets.read_conllu(path)
 
 
 def test_tagger_learns_synthetic_treebank(tagger, treebank):
-    test = data.read_conllu(treebank / "dev.conllu")
+    test = datasets.read_conllu(treebank / "dev.conllu")
     predicted = tagger.tag_batch([s.forms for s in test])
     gold = [t for s in test for t in s.tags]
     flat = [t for tags in predicted for t in tags]
@@ -195,7 +195,7 @@ def test_cli_trains_on_several_treebanks_and_records_each(treebank, tmp_path):
     assert metadata["data_licences"] == {treebank.name: "A licence",
                                          "Other-Treebank": "B licence"}
     training = metadata["training"]
-    counts = [len(data.read_conllu(f)) for f in files]
+    counts = [len(datasets.read_conllu(f)) for f in files]
     assert [(t["file"], t["sentences"], t["treebank"]) for t in training["train"]] == \
         [("train.conllu", counts[0], treebank.name), ("train.conllu", counts[1],
                                                       "Other-Treebank")]
@@ -219,7 +219,7 @@ KNOWN_WORDS_CONFIG = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["feature
 def test_word_dropout_and_scheduled_sampling_train(treebank):
     config = {**KNOWN_WORDS_CONFIG,
               "tagging": {"word_dropout": 0.25, "scheduled_sampling": 0.3}}
-    train = data.read_conllu(treebank / "train.conllu")
+    train = datasets.read_conllu(treebank / "train.conllu")
     tagger = PosTagger("80KB", config=config, epochs=3).fit(
         [s.forms for s in train], [s.tags for s in train])
     recorded = tagger.metadata_["training"]["tagging"]
@@ -229,7 +229,7 @@ def test_word_dropout_and_scheduled_sampling_train(treebank):
 
 
 def test_word_dropout_needs_an_unknown_word_row(treebank):
-    train = data.read_conllu(treebank / "train.conllu")
+    train = datasets.read_conllu(treebank / "train.conllu")
     config = {**TINY_POS_CONFIG, "tagging": {"word_dropout": 0.25}}
     with pytest.raises(ValueError, match="known_word_bits"):
         PosTagger("80KB", config=config, epochs=1).fit(
@@ -237,7 +237,7 @@ def test_word_dropout_needs_an_unknown_word_row(treebank):
 
 
 def test_unseen_words_take_the_unknown_row_and_survive_save_load(treebank, tmp_path):
-    train = data.read_conllu(treebank / "train.conllu")
+    train = datasets.read_conllu(treebank / "train.conllu")
     tagger = PosTagger("80KB", config=KNOWN_WORDS_CONFIG, epochs=2).fit(
         [s.forms for s in train], [s.tags for s in train])
     featurizer = tagger.featurizer_
@@ -274,15 +274,15 @@ def test_unseen_words_take_the_unknown_row_and_survive_save_load(treebank, tmp_p
 
 def test_metadata_written_after_planning_stays_within_budget(treebank):
     # Many epochs and groups make the history and feature spec large.
-    train = data.read_conllu(treebank / "train.conllu")
+    train = datasets.read_conllu(treebank / "train.conllu")
     budget = 100_000
     tagger = PosTagger(budget, config={**TINY_POS_CONFIG, "training": {
         **TINY_POS_CONFIG["training"], "epochs": 30, "patience": 100}}, epochs=30)
     tagger.fit([s.forms for s in train[:50]], [s.tags for s in train[:50]],
                [s.forms for s in train[50:60]], [s.tags for s in train[50:60]])
     assert len(tagger.metadata_["training"]["history"]) == 30
-    from smallnlp import modelfile
-    payload = modelfile.encode(tagger.metadata_, tagger.network_.to_arrays())
+    from smallnlp import fileformat, modelfile
+    payload = modelfile.encode(tagger.metadata_, fileformat.arrays_of_network(tagger.network_))
     assert len(payload) <= budget
 
 
@@ -322,7 +322,7 @@ TWO_PASS_CONFIG = {
 
 @pytest.fixture(scope="module")
 def two_pass_tagger(treebank):
-    train = data.read_conllu(treebank / "train.conllu")
+    train = datasets.read_conllu(treebank / "train.conllu")
     return PosTagger("80KB", config=TWO_PASS_CONFIG).fit(
         [s.forms for s in train], [s.tags for s in train])
 
@@ -368,7 +368,7 @@ REFERENCE_SENTENCES = [["the", "dog", "eats", "a", "tree", "."], ["a"], ["house"
 
 
 def test_an_ensemble_decodes_by_averaged_probabilities(two_pass_tagger, treebank):
-    train = data.read_conllu(treebank / "train.conllu")
+    train = datasets.read_conllu(treebank / "train.conllu")
     other = PosTagger("80KB", config=TWO_PASS_CONFIG, epochs=2, seed=5).fit(
         [s.forms for s in train], [s.tags for s in train])
     members = [two_pass_tagger, other]
@@ -382,7 +382,7 @@ def test_an_ensemble_decodes_by_averaged_probabilities(two_pass_tagger, treebank
 
 
 def test_two_pass_tagger_learns_and_survives_save_load(two_pass_tagger, treebank, tmp_path):
-    test = data.read_conllu(treebank / "dev.conllu")
+    test = datasets.read_conllu(treebank / "dev.conllu")
     predicted = [t for tags in two_pass_tagger.tag_batch([s.forms for s in test]) for t in tags]
     gold = [t for s in test for t in s.tags]
     assert np.mean([g == p for g, p in zip(gold, predicted)]) > 0.97
@@ -426,7 +426,7 @@ def test_two_pass_specs_are_checked(treebank):
     with pytest.raises(ValueError, match="prev_tag groups must come last"):
         TokenFeaturizer([GroupSpec("tag-1", "prev_tag", 6, 8, offset=-1),
                          GroupSpec("next+1", "next_tag", 6, 8, offset=1)])
-    train = data.read_conllu(treebank / "train.conllu")
+    train = datasets.read_conllu(treebank / "train.conllu")
     config = {**TWO_PASS_CONFIG, "tagging": {"word_dropout": 1.0}}
     with pytest.raises(ValueError, match="first_pass_share"):
         PosTagger("80KB", config=config, epochs=1).fit(

@@ -35,7 +35,7 @@ def test_a_one_bit_change_of_a_weight_fails_the_golden_comparison(tmp_path):
     lowest bit of one 8-bit code of a row that a golden text pools, but that
     the file does not list, flipped (the CRC rewritten) moves its logits."""
     from smallnlp import modelfile
-    from smallnlp.spec import embedding_arrays
+    from smallnlp.fileformat import embedding_arrays
 
     golden = _golden_module()
     model = RUNTIME / "tests" / "golden" / "tiny-langid.snlp"
@@ -272,7 +272,7 @@ def test_the_c_backend_answers_as_numpy_on_long_repetitive_text():
 
 
 def test_the_c_backend_answers_as_numpy_on_every_dev_line():
-    from smallnlp.data import read_labelled_dir
+    from smallnlp.datasets import read_labelled_dir
 
     from .conftest import require_shared_data
 
@@ -379,7 +379,7 @@ def test_the_c_tagger_tags_as_numpy_on_random_tokens():
 def test_the_c_tagger_tags_as_numpy_on_every_shipped_treebank_dev_split():
     import tomllib
 
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
 
     from .conftest import require_shared_data
 

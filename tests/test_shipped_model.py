@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from smallnlp import LanguageIdentifier
 from smallnlp.cli import main
 from smallnlp.config import shipped_file
-from smallnlp.data import read_labelled_dir
+from smallnlp.datasets import read_labelled_dir
 
 from .conftest import require_shared_data
 
@@ -87,7 +87,7 @@ def test_shipped_batch_and_single_paths_agree_on_real_text(shipped):
 
 @pytest.mark.parametrize("treebank", ["English-EWT", "Japanese-GSD", "Turkish-IMST"])
 def test_shipped_tagger_batch_and_single_paths_agree(treebank):
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
     from smallnlp.pos import PosTagger
 
     data = require_shared_data()
@@ -155,7 +155,7 @@ def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
         return
     warnings.warn(f"pos-it was shipped from another training environment ({environments[1]}; "
                   f"here {environments[0]}): compared by behaviour, not bytes", stacklevel=1)
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
 
     sentences = read_conllu(data / "ud" / "Italian-ParTUT" / "dev.conllu")
     forms = [s.forms for s in sentences]

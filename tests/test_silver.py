@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from smallnlp import data, modelfile
+from smallnlp import datasets, modelfile
 from smallnlp.cli import main
 from smallnlp.errors import DataError
 from smallnlp.silver import held_out_keys, sentence_key, tag_unlabeled
@@ -15,7 +15,7 @@ from .test_pos import TINY_POS_CONFIG, _toml, tagger, treebank  # noqa: F401 (fi
 
 def test_sentences_match_whatever_their_spacing():
     assert sentence_key(" The cat ,  sat .\t") == sentence_key("The cat, sat.") == "Thecat,sat."
-    sentences = data.parse_conllu(iter([
+    sentences = datasets.parse_conllu(iter([
         "# text =Thanh bắt .", "1\tThanh\t_\tX\t_\t_\t_\t_\t_\t_", "2\tbắt\t_\tX\t_\t_\t_\t_\t_\t_",
         "3\t.\t_\tX\t_\t_\t_\t_\t_\t_", "",
         "1\t失業\t_\tX\t_\t_\t_\t_\t_\t_", "2\t率\t_\tX\t_\t_\t_\t_\t_\t_", ""]), "x.conllu")
@@ -77,6 +77,6 @@ def test_the_command_line_uptrains_and_records_it(tagger, treebank, tmp_path):  
     assert silver["teacher"]["file"] == "teacher.snlp" and len(silver["teacher"]["sha256"]) == 64
     assert metadata["data_licences"]["unlabeled text, tagged by the teacher"] == "CC0"
     assert metadata["training"]["tokens"] == sum(
-        len(s.forms) for s in data.read_conllu(treebank / "train.conllu")) + 6 + 5
+        len(s.forms) for s in datasets.read_conllu(treebank / "train.conllu")) + 6 + 5
     alone = CliRunner().invoke(main, arguments + ["--unlabeled", str(text)])
     assert alone.exit_code == 2 and "--unlabeled and --teacher go together" in alone.output

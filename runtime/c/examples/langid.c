@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     labels = snlp_model_label_count(model);
-    state = snlp_state_new();
+    state = snlp_state_new(model);
     probabilities = malloc(labels * sizeof *probabilities);
     top = malloc(labels * sizeof *top);
     if (codes) allowed = malloc(labels);

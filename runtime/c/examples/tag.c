@@ -27,7 +27,7 @@ int main(int argc, char **argv) {
         snlp_model_free(model);
         return 2;
     }
-    state = snlp_state_new();
+    state = snlp_state_new(model);
     if (!state) return 1;
     for (;;) {
         size_t length = 0, count = 0;

@@ -2,6 +2,25 @@
  * smallnlp C runtime: reads the .snlp model files the Python package trains
  * (docs/FORMAT.md). C11, libc and libm only.
  *
+ * Usage (language ID; a tagger is the same with snlp_pos_tag):
+ *
+ *     char message[SNLP_MESSAGE_SIZE];
+ *     snlp_model *model;
+ *     if (snlp_model_open_file("langid.snlp", &model, message, sizeof message) != SNLP_OK) {
+ *         fprintf(stderr, "%s\n", message);   // why the file was refused
+ *         return 1;
+ *     }
+ *     snlp_state *state = snlp_state_new(model);  // one per thread, bound to `model`
+ *     double *probabilities = malloc(snlp_model_label_count(model) * sizeof(double));
+ *     size_t best;
+ *     if (state && probabilities &&
+ *         snlp_langid_predict(model, state, text, strlen(text), probabilities, &best) == SNLP_OK)
+ *         printf("%s\n", best < snlp_model_label_count(model)
+ *                            ? snlp_model_label(model, best) : "und");  // "und": no letters
+ *     free(probabilities);
+ *     snlp_state_free(state);
+ *     snlp_model_free(model);
+ *
  * What it does: the loader (container, metadata, arrays, weights views), the
  * hashing primitives, the network (features -> logits), language ID (text ->
  * probabilities) and tagging (tokens -> tags), for featurizer version 2.
@@ -27,7 +46,8 @@ typedef enum {
     SNLP_ERR_IO = 2,          /* a file could not be read */
     SNLP_ERR_FORMAT = 3,      /* not a valid .snlp file: the message says why */
     SNLP_ERR_UNSUPPORTED = 4, /* a valid file this runtime cannot reproduce */
-    SNLP_ERR_MEMORY = 5       /* an allocation failed */
+    SNLP_ERR_MEMORY = 5,      /* an allocation failed */
+    SNLP_ERR_STATE = 6        /* a state made for another model (or a freed one) */
 } snlp_status;
 
 /* Recommended size of the message buffers passed below. */
@@ -124,13 +144,14 @@ size_t snlp_workspace_doubles(const snlp_model *model);
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
                               double *workspace, double *logits);
 
-/* Caller-owned working memory for featurizing and predicting: buffers that
- * grow to the largest text seen and are reused. One per thread. A state may
- * be used with any model, one after another: what it caches for a model
- * (a tagger's tables) is recomputed for another, even one opened at the
- * address of a freed one. */
+/* Working memory for the calls on one model (whisper.cpp's init_state):
+ * buffers that grow to the largest input seen and are reused, and what the
+ * model's calls cache (a tagger's tables). Made from its model and bound to
+ * it: a call given a state made for another model, or for a model since freed
+ * (even when a new one was opened at its address), fails with
+ * SNLP_ERR_STATE. One per thread; free it before or after its model. */
 typedef struct snlp_state snlp_state;
-snlp_state *snlp_state_new(void); /* NULL when out of memory */
+snlp_state *snlp_state_new(const snlp_model *model); /* NULL: model NULL, or out of memory */
 void snlp_state_free(snlp_state *state);
 /* The bytes a state's buffers hold (they grow to the largest input seen). */
 size_t snlp_state_heap_bytes(const snlp_state *state);

@@ -126,7 +126,7 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
     Py_ssize_t n = PyTuple_GET_SIZE(texts);
     encoded = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model));
     row = PyMem_Malloc((labels ? labels : 1) * sizeof *row);
-    state = snlp_state_new(); /* per call: a kept one would hold memory past the budget */
+    state = snlp_state_new(self->model); /* per call: a kept one would hold memory past the budget */
     if (encoded && row && state) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
@@ -267,7 +267,7 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
     tokens = PyMem_Calloc(total ? total : 1, sizeof *tokens);
     sizes = PyMem_Calloc(total ? total : 1, sizeof *sizes);
     result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(total * sizeof(uint32_t)));
-    state = snlp_state_new();
+    state = snlp_state_new(self->model);
     if (!encoded || !tokens || !sizes || !result || !state) {
         PyErr_NoMemory();
         goto fail;

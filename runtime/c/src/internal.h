@@ -129,6 +129,8 @@ snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
 /* A number no other model opened in this process has (from 1): what a state
  * keys its caches by, since a freed model's address can be a new one's. */
 uint64_t snlp_model_serial(const snlp_model *model);
+/* Whether `state` was made for `model` (not another, nor a freed one at its address). */
+int snlp_state_is_for(const snlp_state *state, const snlp_model *model);
 /* snlp_reciprocal of a group's bucket count, found at open, for snlp_mod. */
 uint64_t snlp_model_group_reciprocal(const snlp_model *model, size_t group);
 /* A tagger's known-word bitmap (NULL: none), its size in bits and its seed. */
@@ -181,6 +183,8 @@ int snlp_grow(void **buffer, size_t *capacity, size_t needed, size_t size);
 
 /* Caller-owned working memory: every buffer grows to the largest input seen. */
 struct snlp_state {
+    const snlp_model *model; /* the model it was made for (snlp_state_new) */
+    uint64_t serial;         /* and that model's snlp_model_serial */
     snlp_codepoints text, scratch;
     uint8_t *utf8;        /* UTF-8 bytes of framed words */
     size_t *utf8_offsets; /* byte offset of each of their code points (+ the end) */
@@ -199,7 +203,7 @@ struct snlp_state {
     size_t word_capacity, shape_capacity, known_capacity, lexical_capacity;
     double *hidden;       /* per member and token, the static features' share of it */
     float *tables;        /* per member, tag group and id, its share (float32, as numpy's) */
-    uint64_t tables_of;   /* the serial of the model `tables` was computed for; 0: none */
+    int tables_ready;     /* `tables` holds the model's */
     uint32_t *first;      /* the first pass's tags */
     size_t hidden_capacity, tables_capacity, first_capacity;
 };

@@ -11,7 +11,18 @@
 #define WORD_END 0x24
 #define MAX_GROUPS 64
 
-snlp_state *snlp_state_new(void) { return calloc(1, sizeof(snlp_state)); }
+snlp_state *snlp_state_new(const snlp_model *model) {
+    snlp_state *state = model ? calloc(1, sizeof(snlp_state)) : NULL;
+    if (state) {
+        state->model = model;
+        state->serial = snlp_model_serial(model);
+    }
+    return state;
+}
+
+int snlp_state_is_for(const snlp_state *state, const snlp_model *model) {
+    return state->model == model && state->serial == snlp_model_serial(model);
+}
 
 void snlp_state_free(snlp_state *state) {
     if (!state) return;
@@ -121,6 +132,7 @@ snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const
     if (!model || !state || (!text && size) || !logits || !has_letters)
         return SNLP_ERR_ARGUMENT;
     if (strcmp(snlp_model_task(model), "langid")) return SNLP_ERR_ARGUMENT;
+    if (!snlp_state_is_for(state, model)) return SNLP_ERR_STATE;
     groups = snlp_model_group_count(model);
     if (groups > MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
     if (snlp_decode_utf8((const uint8_t *)text, size, snlp_model_max_chars(model),

@@ -355,13 +355,12 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
     sum = logits + labels;
     inputs = (float *)(sum + labels);
     acc = inputs + SNLP_INPUTS_AT_ONCE * (static_width + 256);
-    if (s->tables_of != snlp_model_serial(model)) {
-        s->tables_of = 0;
+    if (!s->tables_ready) {
         for (size_t member = 0; member < members; member++)
             if (tag_tables(model, member, s->tables + member * table_rows * hidden, stage,
                            inputs, acc))
                 return SNLP_ERR_UNSUPPORTED;
-        s->tables_of = snlp_model_serial(model);
+        s->tables_ready = 1;
     }
     for (size_t member = 0; member < members; member++) {
         snlp_status status = static_shares(model, member, s, n, kind, stage, static_width,
@@ -399,6 +398,7 @@ snlp_status snlp_pos_tag(const snlp_model *model, snlp_state *state, const char 
                          const size_t *sizes, size_t count, uint32_t *tags) {
     if (!model || !state || (count && (!tokens || !sizes || !tags))) return SNLP_ERR_ARGUMENT;
     if (strcmp(snlp_model_task(model), "pos")) return SNLP_ERR_ARGUMENT;
+    if (!snlp_state_is_for(state, model)) return SNLP_ERR_STATE;
     for (size_t i = 0; i < count; i++)
         if (!tokens[i] && sizes[i]) return SNLP_ERR_ARGUMENT;
     for (size_t start = 0; start < count; start += MAX_SENTENCE_TOKENS) {

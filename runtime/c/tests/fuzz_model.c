@@ -36,7 +36,7 @@ static int run(const uint8_t *data, size_t size) {
     snlp_state *state;
     if (snlp_model_open_buffer(data, size, &model, message, sizeof message) != SNLP_OK)
         return 0;
-    state = snlp_state_new();
+    state = snlp_state_new(model);
     if (state && !strcmp(snlp_model_task(model), "langid")) {
         double probabilities[65536];
         size_t best;

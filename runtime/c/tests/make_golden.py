@@ -51,7 +51,7 @@ TEXTS = ["kakitona rutoki", "Schein bericht", "quelle eau", "кона стов",
 def train_models() -> None:
     sys.path.insert(0, str(HERE.parents[2]))
     from smallnlp import LanguageIdentifier, PosTagger
-    from smallnlp.data import read_conllu
+    from smallnlp.datasets import read_conllu
     from tests.conftest import TINY_CONFIG, synthetic_corpus
     from tests.test_pos import TINY_POS_CONFIG, synthetic_treebank
 
@@ -119,7 +119,7 @@ def expected(path: Path) -> str:
 def _decoded_row(arrays: dict, member: int, group: int, row: int) -> str:
     """Row ``row`` of a member's table of ``group``, decoded in float32 as the
     format says, as the text a reader compares with."""
-    from smallnlp.spec import embedding_arrays
+    from smallnlp.fileformat import embedding_arrays
 
     codes, offset, scale = (arrays[name] for name in embedding_arrays(group, member))
     values = (offset[row].astype(np.float32)

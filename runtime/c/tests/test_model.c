@@ -115,7 +115,7 @@ static void check_text(const snlp_model *model, const char *line, const char *lo
     size_t n = 0;
     double logits[1024];
     int has_letters;
-    snlp_state *state = snlp_state_new();
+    snlp_state *state = snlp_state_new(model);
     CHECK(sscanf(line, "text %lu %2099s", &index, hex) == 2 && hex_bytes(hex, bytes, &n) == 0,
           "%s: bad text line", name);
     CHECK(snlp_langid_logits(model, state, (const char *)bytes, n, logits, &has_letters) ==
@@ -135,7 +135,7 @@ static void check_tags(const snlp_model *model, const char *line, const char *se
     uint32_t tags[256];
     unsigned long index = 0, expected_count = 0;
     char *cursor;
-    snlp_state *state = snlp_state_new();
+    snlp_state *state = snlp_state_new(model);
     CHECK(sscanf(sentence_line, "sentence %lu %8199s", &index, hex) == 2 &&
           hex_bytes(hex, bytes, &n) == 0, "%s: bad sentence line", name);
     for (size_t i = 0; i <= n && n; i++) {
@@ -397,14 +397,15 @@ static void check_hostile_text(const char *dir) {
         "<<<<>>>> <a<b<c>", "\xcc\x81\xcc\x81\xcc\x81", "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8",
     };
     snlp_model *model = NULL;
-    snlp_state *state = snlp_state_new();
+    snlp_state *state = NULL;
     double probabilities[1024];
     size_t best, big = 10u << 20;
     char *text;
     snprintf(path, sizeof path, "%s/tiny-langid.snlp", dir);
-    if (snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK || !state) {
+    if (snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK ||
+        !(state = snlp_state_new(model))) {
         CHECK(0, "%s: %s", path, message);
-        snlp_state_free(state);
+        snlp_model_free(model);
         return;
     }
     for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
@@ -463,10 +464,11 @@ static void check_hostile_tokens(const char *dir) {
     size_t *sizes = malloc(LONG * sizeof *sizes);
     uint32_t *tags = malloc(LONG * sizeof *tags);
     snlp_model *model = NULL;
-    snlp_state *state = snlp_state_new();
+    snlp_state *state = NULL;
     snprintf(path, sizeof path, "%s/tiny-pos.snlp", dir);
-    if (!tokens || !sizes || !tags || !state ||
-        snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK) {
+    if (!tokens || !sizes || !tags ||
+        snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK ||
+        !(state = snlp_state_new(model))) {
         CHECK(0, "%s: %s", path, message);
     } else {
         for (size_t i = 0; i < LONG; i++) {
@@ -506,11 +508,12 @@ static void check_subset_and_top_k(const char *dir) {
     uint8_t allowed[1024];
     size_t best, best_among, labels, top[8];
     snlp_model *model = NULL;
-    snlp_state *state = snlp_state_new();
+    snlp_state *state = NULL;
     snprintf(path, sizeof path, "%s/tiny-langid.snlp", dir);
-    if (snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK || !state) {
+    if (snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK ||
+        !(state = snlp_state_new(model))) {
         CHECK(0, "%s: %s", path, message);
-        snlp_state_free(state);
+        snlp_model_free(model);
         return;
     }
     labels = snlp_model_label_count(model);
@@ -582,28 +585,36 @@ static void tag_sentences(const snlp_model *model, snlp_state *state, uint32_t *
     }
 }
 
-/* A state is scratch memory, usable with any model: its cached tag tables
- * belong to the model they were computed for, even when that model was freed
- * and another opened at the same address (the cache was once keyed by the
- * model's address, and served the freed model's tables). */
-static void check_state_across_models(const char *dir) {
+/* A state is bound to the model it was made from: a call with another model,
+ * or with a model opened at the address of its freed one (the tag-table cache
+ * once served the freed model's tables there), fails with SNLP_ERR_STATE, and
+ * a state made for the new model tags as a state made for it always did. */
+static void check_state_bound_to_its_model(const char *dir) {
     char path[4096], message[SNLP_MESSAGE_SIZE];
-    snlp_model *first = NULL, *other = NULL, *kept[256];
-    snlp_state *reused = snlp_state_new(), *fresh = snlp_state_new();
-    uint32_t with_reused[18], with_fresh[18];
-    size_t tries = 0;
+    snlp_model *first = NULL, *other = NULL, *langid = NULL, *kept[256];
+    snlp_state *stale = NULL, *fresh = NULL, *again = NULL;
+    uint32_t with_fresh[18], with_again[18];
+    double probabilities[1024];
+    size_t tries = 0, best;
     int same_address = 0;
     snprintf(path, sizeof path, "%s/tiny-pos.snlp", dir);
-    CHECK(reused && fresh && snlp_model_open_file(path, &first, message, sizeof message) ==
-                                 SNLP_OK, "open %s: %s", path, message);
-    if (!first) return;
-    tag_sentences(first, reused, with_reused);
+    CHECK(snlp_model_open_file(path, &first, message, sizeof message) == SNLP_OK &&
+              (stale = snlp_state_new(first)), "open %s: %s", path, message);
+    CHECK(snlp_state_new(NULL) == NULL, "a state of no model");
+    if (!stale) return;
+    tag_sentences(first, stale, with_fresh);
+    snprintf(path, sizeof path, "%s/tiny-langid.snlp", dir);
+    if (snlp_model_open_file(path, &langid, message, sizeof message) == SNLP_OK) {
+        CHECK(snlp_langid_predict(langid, stale, "ka ki", 5, probabilities, &best) ==
+                  SNLP_ERR_STATE, "a tagger's state used for language ID");
+        snlp_model_free(langid);
+    }
     {
         const void *freed = (const void *)first;
         snlp_model_free(first);
         snprintf(path, sizeof path, "%s/tiny-pos-members.snlp", dir);
         /* Until the allocator gives the freed address back (at once with glibc; a
-         * sanitizer's quarantine may never: then the check below still runs). */
+         * sanitizer's quarantine may never: then the checks below still run). */
         for (; tries < sizeof kept / sizeof *kept; tries++) {
             if (snlp_model_open_file(path, &other, message, sizeof message) != SNLP_OK) break;
             if ((const void *)other == freed) {
@@ -617,16 +628,26 @@ static void check_state_across_models(const char *dir) {
     }
     CHECK(other != NULL, "open %s: %s", path, message);
     if (other) {
-        tag_sentences(other, reused, with_reused);
-        tag_sentences(other, fresh, with_fresh);
-        CHECK(!memcmp(with_reused, with_fresh, sizeof with_fresh),
-              "a state reused across models (same address: %d) tags as a fresh one",
-              same_address);
+        const char *tokens[] = {"The", "cat"};
+        size_t sizes[] = {3, 3};
+        uint32_t tags[2];
+        CHECK(snlp_pos_tag(other, stale, tokens, sizes, 2, tags) == SNLP_ERR_STATE,
+              "the state of a freed model is refused (same address: %d)", same_address);
+        fresh = snlp_state_new(other);
+        again = snlp_state_new(other);
+        if (fresh && again) {
+            tag_sentences(other, fresh, with_fresh);
+            tag_sentences(other, fresh, with_fresh); /* its cached tables reused */
+            tag_sentences(other, again, with_again);
+            CHECK(!memcmp(with_fresh, with_again, sizeof with_again),
+                  "a state reused on its model tags as a new one");
+        }
         snlp_model_free(other);
     }
     for (size_t k = 0; k < tries && k < sizeof kept / sizeof *kept; k++) snlp_model_free(kept[k]);
-    snlp_state_free(reused);
+    snlp_state_free(stale);
     snlp_state_free(fresh);
+    snlp_state_free(again);
 }
 
 int main(int argc, char **argv) {
@@ -638,7 +659,7 @@ int main(int argc, char **argv) {
     check_hostile_text(dir);
     check_hostile_tokens(dir);
     check_subset_and_top_k(dir);
-    check_state_across_models(dir);
+    check_state_bound_to_its_model(dir);
     check_half();
     check_mod();
     if (failures) {

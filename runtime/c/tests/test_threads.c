@@ -1,4 +1,4 @@
-/* Threads sharing one immutable model, each with its own state, give the
+/* Threads sharing one immutable model, each with its own states, give the
  * answers one thread gives: built with -fsanitize=thread by `make test-tsan`,
  * short enough to run in seconds under it. Usage: test_threads GOLDEN_DIR */
 #include <pthread.h>
@@ -27,13 +27,14 @@ typedef struct {
  * call fails or a round answers otherwise than the first. */
 static void *run(void *argument) {
     job *j = argument;
-    snlp_state *state = snlp_state_new();
+    snlp_state *state = snlp_state_new(j->langid), *tagging = snlp_state_new(j->pos);
     double probabilities[1024];
     size_t sizes[TOKEN_COUNT];
     for (size_t t = 0; t < TOKEN_COUNT; t++) sizes[t] = strlen(tokens[t]);
-    if (!state || snlp_model_label_count(j->langid) > 1024) {
+    if (!state || !tagging || snlp_model_label_count(j->langid) > 1024) {
         j->failed = 1;
         snlp_state_free(state);
+        snlp_state_free(tagging);
         return NULL;
     }
     for (int round = 0; round < ROUNDS && !j->failed; round++) {
@@ -46,12 +47,13 @@ static void *run(void *argument) {
                 j->failed = 1;
             j->best[t] = best;
         }
-        if (snlp_pos_tag(j->pos, state, tokens, sizes, TOKEN_COUNT, tags) != SNLP_OK ||
+        if (snlp_pos_tag(j->pos, tagging, tokens, sizes, TOKEN_COUNT, tags) != SNLP_OK ||
             (round && memcmp(tags, j->tags, sizeof tags)))
             j->failed = 1;
         memcpy(j->tags, tags, sizeof tags);
     }
     snlp_state_free(state);
+    snlp_state_free(tagging);
     return NULL;
 }
 

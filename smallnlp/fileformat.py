@@ -33,7 +33,8 @@ from typing import ClassVar
 import numpy as np
 
 from . import modelfile
-from .data import is_safe_label
+from .datasets import is_safe_label
+from .embeddings import QuantizedEmbedding
 from .errors import ModelFileError
 from .features import (
     FEATURIZER_VERSION,
@@ -44,7 +45,8 @@ from .features import (
     check_groups,
 )
 from .features.kinds import MAX_SEED, kind_of, two_pass
-from .schema import SchemaError, option, read
+from .network import DENSE_PARAMETERS, FeedForwardNetwork
+from .records import SchemaError, option, read
 
 UNICODE_VERSION = unicodedata.unidata_version
 MAX_LABELS = 1 << 16
@@ -69,6 +71,26 @@ def embedding_arrays(index: int, member: int = 0) -> tuple[str, str, str]:
 def dense_arrays(member: int = 0) -> tuple[str, ...]:
     """Names of member ``member``'s dense layers, in ``DENSE_ARRAYS`` order."""
     return tuple(member_prefix(member) + name for name in DENSE_ARRAYS)
+
+
+def arrays_of_network(network: FeedForwardNetwork, member: int = 0) -> dict[str, np.ndarray]:
+    """The 8-bit ``network`` as the named arrays of the file's member ``member``."""
+    net = network.quantized()
+    arrays = {}
+    for index, store in enumerate(net.embeddings):
+        arrays.update(zip(embedding_arrays(index, member),
+                          (store.codes, store.offset, store.scale)))
+    arrays.update({name: getattr(net, parameter)
+                   for name, parameter in zip(dense_arrays(member), DENSE_PARAMETERS)})
+    return arrays
+
+
+def network_of_arrays(arrays: dict[str, np.ndarray], n_groups: int,
+                      member: int = 0) -> FeedForwardNetwork:
+    """Member ``member``'s network, over a checked file's arrays (not copied)."""
+    stores = [QuantizedEmbedding(*(arrays[name] for name in embedding_arrays(i, member)))
+              for i in range(n_groups)]
+    return FeedForwardNetwork(stores, *(arrays[name] for name in dense_arrays(member)))
 
 
 def network_arrays(n_groups: int, members: int = 1) -> list[str]:

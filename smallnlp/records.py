@@ -9,7 +9,7 @@ a record may add cross-field checks in ``validate()``, raising ValueError.
 
 ``read`` refuses unknown keys, missing keys, wrong types and out-of-range
 values with a ``SchemaError`` naming the table and key; ``config.py`` turns it
-into a ``ConfigError`` and ``spec.py`` into a ``ModelFileError``.
+into a ``ConfigError`` and ``fileformat.py`` into a ``ModelFileError``.
 """
 
 from __future__ import annotations
