@@ -73,7 +73,7 @@ def test_eval_and_info(trained):
     result = runner.invoke(main, ["eval", "langid", "--model", str(model), str(root / "dev")])
     assert result.exit_code == 0, result.output
     assert "accuracy" in result.output and "macro-F1" in result.output
-    result = runner.invoke(main, ["eval", "langid", "--model", str(model), "--json",
+    result = runner.invoke(main, ["eval", "langid", "--model", str(model), "--format", "json",
                                   "--span-words", "2", str(root / "dev")])
     assert json.loads(result.output)["total"] > 0
     result = runner.invoke(main, ["info", str(model)])
@@ -82,6 +82,25 @@ def test_eval_and_info(trained):
     import numpy as np
 
     assert f"numpy {np.__version__}" in result.output  # the training environment
+    result = runner.invoke(main, ["info", str(model), "--format", "json"])
+    described = json.loads(result.output)
+    assert described["task"] == "langid" and described["bytes"] == model.stat().st_size
+    assert [g["name"] for g in described["groups"]][:2] == ["char1", "char2"]
+    result = runner.invoke(main, ["eval", "langid", "--model", str(model), "--backend", "numpy",
+                                  "--format", "json", str(root / "dev")])
+    assert json.loads(result.output)["total"] > 0
+
+
+def test_shipped_models_by_name_and_short_help():
+    runner = CliRunner()
+    for name in ("langid", "pos-en", "en"):
+        result = runner.invoke(main, ["info", name])
+        assert result.exit_code == 0 and "model, format version" in result.output, name
+    result = runner.invoke(main, ["info", "xx"])
+    assert result.exit_code == 1 and "shipped models: en" in result.output
+    for verb in (["langid"], ["pos"], ["train", "pos"], ["eval", "langid"], ["info"]):
+        result = runner.invoke(main, [*verb, "-h"])
+        assert result.exit_code == 0 and result.output.startswith("Usage:"), verb
 
 
 def test_clear_errors(tmp_path, trained):

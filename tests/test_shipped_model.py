@@ -116,7 +116,7 @@ def test_shipped_model_reads_compatibility_forms(shipped):
 
 
 def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
-    """Retraining pos-it (the smallest treebank) by benchmarks/pos_shipped.py's
+    """Retraining pos-it (the smallest treebank) by tools/build_pos_models.py's
     command gives the shipped file byte for byte where the training
     environment it records (Python, numpy, BLAS) is this one: any change to
     planning or training that would move the shipped models shows here.
@@ -128,23 +128,18 @@ def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
     96.2% and 0.47 point. So: 98% of the tags alike, accuracy within 0.3."""
     import argparse
     import importlib.util
-    import sys
 
     data = require_shared_data()
-    benchmarks = Path(__file__).resolve().parents[1] / "benchmarks"
-    sys.path.insert(0, str(benchmarks))
-    try:
-        spec = importlib.util.spec_from_file_location("pos_shipped", benchmarks / "pos_shipped.py")
-        pos_shipped = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(pos_shipped)
-    finally:
-        sys.path.remove(str(benchmarks))
+    recipe = Path(__file__).resolve().parents[1] / "tools" / "build_pos_models.py"
+    spec = importlib.util.spec_from_file_location("build_pos_models", recipe)
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
     from smallnlp.config import load_toml
 
     entry = load_toml(shipped_file("configs", "pos_models.toml"))[0]["treebanks"]["Italian-ParTUT"]
     args = argparse.Namespace(data=data / "ud", models=tmp_path, memory_budget="1MB",
                               teacher_budget="3MB", teachers=tmp_path)
-    pos_shipped.train("Italian-ParTUT", entry, args)
+    build.train("Italian-ParTUT", entry, args)
     retrained, shipped = tmp_path / "pos-it.snlp", shipped_file("models", "pos-it.snlp")
     from smallnlp.pos import PosTagger
 

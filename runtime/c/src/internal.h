@@ -126,8 +126,8 @@ typedef struct {
 #define SNLP_RATIO_IDS 12
 const snlp_lexicon *snlp_model_lexicon(const snlp_model *model); /* NULL: none */
 snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
-/* A number no other model opened in this process has (from 1): what a state
- * keys its caches by, since a freed model's address can be a new one's. */
+/* A number no other model opened in this process has (from 1): how a state
+ * knows its model, since a freed model's address can be a new one's. */
 uint64_t snlp_model_serial(const snlp_model *model);
 /* Whether `state` was made for `model` (not another, nor a freed one at its address). */
 int snlp_state_is_for(const snlp_state *state, const snlp_model *model);

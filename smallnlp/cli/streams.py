@@ -29,8 +29,8 @@ from typing import BinaryIO
 
 import click
 
-from .errors import DataError
-from .modelfile import current_umask
+from ..errors import DataError
+from ..modelfile import current_umask
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 

@@ -6,9 +6,9 @@ POS model's tags on its treebank's dev split, and the network arrays of two
 small models trained from a fixed seed (so training is covered too). Run it
 before and after a change and compare the lines:
 
-    python benchmarks/output_digest.py > before.txt
+    python tools/output_digest.py > before.txt
     ... change ...
-    python benchmarks/output_digest.py > after.txt && diff before.txt after.txt
+    python tools/output_digest.py > after.txt && diff before.txt after.txt
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import tempfile
 from pathlib import Path
 
-from common import DATA, REPO, one_blas_thread
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
 
 
 def digest(*parts: bytes) -> str:
@@ -95,7 +97,8 @@ def main() -> None:
     parser.add_argument("--no-training", action="store_true",
                         help="skip the two small training runs (about a minute)")
     args = parser.parse_args()
-    one_blas_thread()
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"  # BLAS sums in one order: the digests do not move
     results = {**langid_digests(), **pos_digests()}
     if not args.no_training:
         results.update(training_digests())

@@ -1,0 +1,5 @@
+"""``python -m smallnlp.cli``: the ``smallnlp`` command."""
+
+from . import main
+
+main()

@@ -1,0 +1,104 @@
+"""``smallnlp eval langid|pos``: a model scored on labelled data."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import numpy as np
+
+from .. import datasets
+from ..langid import LanguageIdentifier, cut_spans
+from .common import BACKEND, REPORT_FORMAT, load_model
+
+
+@click.group("eval")
+def evaluate_group() -> None:
+    """Score a model on labelled data."""
+
+
+@evaluate_group.command("langid")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False),
+              help="Model file (default: the shipped model).")
+@click.argument("data_dir", type=click.Path(file_okay=False))
+@click.option("--span-words", type=click.IntRange(min=1),
+              help="Score one random span of this many words cut from each line.")
+@click.option("--min-letters", type=click.IntRange(min=0), default=0,
+              help="With --span-words, only words with at least this many letters.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random spans (--span-words).")
+@BACKEND
+@REPORT_FORMAT
+def eval_langid(model_path, data_dir, span_words, min_letters, seed, backend, fmt) -> None:
+    """Accuracy, macro-F1, per-label precision/recall and confusions on DATA_DIR.
+
+    With --span-words, lines written without spaces (Chinese, Japanese) and
+    lines with too few qualifying words are left out.
+    """
+    from ..calibration import ECE_BINS, expected_calibration_error
+    from ..evaluation import evaluate
+
+    model = load_model(LanguageIdentifier, model_path, backend)
+    texts, labels = datasets.read_labelled_dir(data_dir)
+    if span_words:
+        spans = cut_spans([t for t in texts], np.random.default_rng(seed), span_words,
+                          span_words, min_letters=min_letters)
+        pairs = [(s, y) for s, y, t in zip(spans, labels, texts)
+                 if s is not None and len(t.split()) > 1]
+        texts, labels = [p[0] for p in pairs], [p[1] for p in pairs]
+    _warn_unknown(labels, model.labels, "texts")
+    predictions = model.predict_batch(texts)
+    report = evaluate(labels, [p.label for p in predictions])
+    ece = expected_calibration_error(np.array([p.probability for p in predictions]),
+                                     np.array([p.label == y for p, y in zip(predictions, labels)]))
+    if fmt == "json":
+        click.echo(json.dumps({**report.to_dict(), "expected_calibration_error": ece}, indent=1))
+    else:
+        click.echo(report.format())
+        click.echo(f"\nexpected calibration error ({ECE_BINS} bins): {100 * ece:.2f}% "
+                   f"(temperature {model.temperature_:g})")
+
+
+def _warn_unknown(gold: list[str], known: list[str], what: str) -> None:
+    """Say on stderr when the data has labels the model cannot answer."""
+    unknown = sorted(set(gold) - set(known))
+    if unknown:
+        count = sum(label in set(unknown) for label in gold)
+        click.echo(f"warning: {count:,} {what} have labels this model does not know "
+                   f"({', '.join(unknown)}); they count as errors", err=True)
+
+
+@evaluate_group.command("pos")
+@click.option("--model", "model_name", default="en", show_default=True,
+              help="Model file, language code or treebank name of a shipped model.")
+@click.argument("data_file", type=click.Path(dir_okay=False))
+@click.option("--train", "train_file", type=click.Path(dir_okay=False),
+              help="The training CoNLL-U, to score words unseen in it.")
+@BACKEND
+@REPORT_FORMAT
+def eval_pos(model_name, data_file, train_file, backend, fmt) -> None:
+    """UPOS accuracy, unseen-word accuracy, per-tag F1 and confusions on DATA_FILE."""
+    from ..evaluation import evaluate
+    from ..pos import PosTagger
+
+    tagger = load_model(PosTagger, model_name, backend)
+    sentences = datasets.read_conllu(data_file)
+    predicted = tagger.tag_batch([s.forms for s in sentences])
+    gold = [t for s in sentences for t in s.tags]
+    _warn_unknown(gold, tagger.labels, "tokens")
+    flat = [t for tags in predicted for t in tags]
+    report = evaluate(gold, flat)
+    extra = {}
+    if train_file:
+        vocabulary = {f for s in datasets.read_conllu(train_file) for f in s.forms}
+        unseen = [g == p for s, tags in zip(sentences, predicted)
+                  for f, g, p in zip(s.forms, s.tags, tags) if f not in vocabulary]
+        extra = {"unseen_words": len(unseen),
+                 "unseen_accuracy": sum(unseen) / max(len(unseen), 1)}
+    if fmt == "json":
+        click.echo(json.dumps({**report.to_dict(), **extra}, indent=1))
+        return
+    click.echo(report.format())
+    if extra:
+        click.echo(f"\nwords unseen in training: {extra['unseen_words']}, accuracy "
+                   f"{100 * extra['unseen_accuracy']:.2f}%")

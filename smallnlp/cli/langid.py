@@ -1,0 +1,246 @@
+"""``smallnlp langid``: the language of each text (lines, JSON Lines, Parquet)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import click
+
+from ..errors import DataError
+from ..langid import LanguageIdentifier
+from ..parallel import cached, ordered_map
+from . import streams
+from .common import (
+    BACKEND,
+    ENCODING,
+    INPUT,
+    JOBS,
+    OUTPUT,
+    check_probability,
+    encoded,
+    input_batches,
+    load_model,
+    one_line,
+    refuse_overwriting,
+    texts_of,
+)
+
+
+@dataclass(frozen=True)
+class _LangidJob:
+    """What a process needs to answer batches for ``smallnlp langid``."""
+
+    model_path: str | None
+    backend: str
+    languages: str | None
+    top_k: int
+    threshold: float
+    fmt: str  # tsv, json; jsonl or parquet: records in, records out
+    field: str = "text"
+    label_field: str = "language"
+    probability_field: str = "language_probability"
+    skip_bad: bool = False
+
+
+@cached
+def _langid_model(job: _LangidJob) -> LanguageIdentifier:
+    model = load_model(LanguageIdentifier, job.model_path, job.backend)
+    try:
+        model.set_languages(job.languages)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--languages") from None
+    return model
+
+
+def _langid_output(job: _LangidJob, batch: list[str] | streams.Block | streams.RecordBlock
+                   ) -> tuple[object, int]:
+    """One batch's output (bytes; a record batch for Parquet), and how many
+    of its records were bad (skipped lines; for Parquet, rows left unlabelled)."""
+    model = _langid_model(job)
+    if job.fmt == "parquet":
+        return _label_record_batch(job, model, batch)
+    if job.fmt == "jsonl":
+        records, texts, skipped = streams.parse_jsonl(batch, job.field, job.skip_bad)
+        for record, preds in zip(records, model.top_k_batch(texts, job.top_k, job.threshold)):
+            record[job.label_field] = preds[0].label
+            record[job.probability_field] = round(preds[0].probability, 6)
+            if job.top_k > 1:
+                record[f"{job.label_field}_top_k"] = _top_k_pairs(preds)
+        return streams.jsonl_bytes(records), skipped
+    texts, lines = texts_of(batch), []
+    for text, preds in zip(texts, model.top_k_batch(texts, job.top_k, job.threshold)):
+        if job.fmt == "json":
+            lines.append(json.dumps({"text": text, "label": preds[0].label,
+                                     "probability": round(preds[0].probability, 6),
+                                     "top_k": _top_k_pairs(preds)}, ensure_ascii=False))
+        else:
+            fields = [f"{p.label}\t{p.probability:.4f}" for p in preds]
+            lines.append("\t".join(fields + [one_line(text)]))
+    return encoded("".join(line + "\n" for line in lines)), 0
+
+
+def _top_k_pairs(preds) -> list[list]:
+    """[label, probability] of each prediction, as JSON output gives them."""
+    return [[p.label, round(p.probability, 6)] for p in preds]
+
+
+def _label_record_batch(job: _LangidJob, model: LanguageIdentifier,
+                        block: streams.RecordBlock) -> tuple[object, int]:
+    """A Parquet record batch with the label columns added. A row whose text
+    is not a string (a null) is an error naming its row, or with
+    --skip-bad-records keeps null labels: columnar output drops no row."""
+    import pyarrow as pa
+
+    texts = block.batch.column(job.field).to_pylist()
+    bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
+    if bad and not job.skip_bad:
+        raise DataError(f"{block.source}: row {block.first_row + bad[0]:,}: field "
+                        f"{job.field!r} is not a string (--skip-bad-records leaves such rows "
+                        "unlabelled)")
+    good = [i for i, text in enumerate(texts) if isinstance(text, str)]
+    labels, probabilities = [None] * len(texts), [None] * len(texts)
+    top: list = [None] * len(texts)
+    for i, preds in zip(good, model.top_k_batch([texts[i] for i in good], job.top_k,
+                                                job.threshold)):
+        labels[i], probabilities[i] = preds[0].label, preds[0].probability
+        top[i] = [{"label": p.label, "probability": p.probability} for p in preds]
+    fields = _parquet_label_fields(job)
+    columns = [pa.array(labels, fields[0].type), pa.array(probabilities, fields[1].type)]
+    if job.top_k > 1:
+        columns.append(pa.array(top, fields[2].type))
+    batch = block.batch
+    for field, column in zip(fields, columns):
+        batch = batch.append_column(field, column)
+    return batch, len(bad)
+
+
+def _parquet_label_fields(job: _LangidJob) -> list:
+    import pyarrow as pa
+
+    fields = [pa.field(job.label_field, pa.string()),
+              pa.field(job.probability_field, pa.float64())]
+    if job.top_k > 1:
+        fields.append(pa.field(f"{job.label_field}_top_k", pa.list_(pa.struct(
+            [("label", pa.string()), ("probability", pa.float64())]))))
+    return fields
+
+
+@click.command("langid")
+@click.argument("texts", nargs=-1)
+@click.option("--model", "model_path", type=click.Path(dir_okay=False),
+              help="Model file (default: the shipped model).")
+@click.option("--top-k", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many labels to print per text, best first.")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv",
+              show_default=True, help="Output for plain-text input (JSON Lines input gives "
+              "its records back, labelled).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Texts answered together (and handed to a --jobs worker at once).")
+@click.option("--languages", help="Comma-separated codes: only answer one of these.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              callback=check_probability,
+              help="Answer 'und' (with the best probability) when the best probability is "
+              "below this; see the README's section on confidence.")
+@BACKEND
+@INPUT
+@click.option("--input-format", type=click.Choice(["auto", "lines", "jsonl", "parquet"]),
+              default="auto", show_default=True, help="lines: a text a line; jsonl: a JSON "
+              "object a line; parquet: a Parquet file (to a Parquet --output); auto: by the "
+              "name (.jsonl, .ndjson, then .gz; .parquet), else lines.")
+@click.option("--field", default="text", show_default=True,
+              help="JSON Lines and Parquet: the field that holds the text.")
+@click.option("--label-field", default="language", show_default=True,
+              help="JSON Lines and Parquet: the field the label goes in (with --top-k 2 or "
+              "more, also <this>_top_k).")
+@click.option("--probability-field", default="language_probability", show_default=True,
+              help="JSON Lines and Parquet: the field the probability goes in.")
+@click.option("--skip-bad-records", is_flag=True,
+              help="JSON Lines: skip lines that are not an object with a string text field, "
+              "counting them on stderr; Parquet: leave rows with a null text unlabelled "
+              "(default: stop at the first, naming file and line or row).")
+@OUTPUT
+@ENCODING
+@JOBS
+@click.option("--list-languages", is_flag=True,
+              help="Print the model's languages (those of --languages, if given): code, "
+              "English name, scripts, training lines and the licence of the training text.")
+def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold,
+                   backend, input_path, input_format, field, label_field, probability_field,
+                   skip_bad_records, output_path, encoding, jobs, list_languages) -> None:
+    """Identify the language of each TEXT, or of each line of --input or stdin.
+
+    Prints label<TAB>probability<TAB>text ('und' with probability 0 for text
+    without letters); with --top-k, label<TAB>probability pairs, best first.
+    JSON Lines input (--input-format, or a .jsonl name) gives back every
+    record, in order and with all its fields, plus the label and probability.
+    """
+    if list_languages:
+        if texts or input_path:
+            raise click.UsageError("--list-languages reads no texts")
+        return _list_languages(_langid_model(_LangidJob(model_path, backend, languages, top_k,
+                                                        threshold, fmt)), fmt)
+    refuse_overwriting(output_path, model_path, input_path)
+    streams.check_encoding(encoding)
+    if input_format == "parquet" or (input_format == "auto" and streams.is_parquet(input_path)):
+        return _langid_parquet(texts, input_path, output_path, batch_size, jobs, _LangidJob(
+            model_path, backend, languages, top_k, threshold, "parquet", field, label_field,
+            probability_field, skip_bad_records))
+    jsonl = input_format == "jsonl" or (input_format == "auto" and streams.is_jsonl(input_path))
+    if jsonl and texts:
+        raise click.UsageError("JSON Lines come from --input or stdin, not TEXT arguments")
+    job = _LangidJob(model_path, backend, languages, top_k, threshold,
+                     "jsonl" if jsonl else fmt, field, label_field, probability_field,
+                     skip_bad_records)
+    _langid_model(job)  # bad options are reported here, before any worker starts
+    skipped = 0
+    with streams.output_stream(output_path) as out:
+        batches = input_batches(texts, input_path, batch_size, encoding)
+        for output, bad in ordered_map(_langid_output, job, batches, jobs):
+            out.write(output)
+            if output_path in (None, "-"):
+                out.flush()  # a pipe's reader sees each batch as it is answered
+            skipped += bad
+    if skipped:
+        click.echo(f"skipped {skipped:,} bad line(s) (not a JSON object with a string "
+                   f"{field!r} field)", err=True)
+
+
+def _list_languages(model: LanguageIdentifier, fmt: str) -> None:
+    """``--list-languages``: a TSV line (or JSON object) per language."""
+    chosen = set(model.languages)
+    for info in model.language_info():
+        if info.code not in chosen:
+            continue
+        if fmt == "json":
+            click.echo(json.dumps(info._asdict(), ensure_ascii=False))
+            continue
+        click.echo("\t".join(["-" if value is None else str(value) for value in (
+            info.code, info.name, ",".join(info.scripts) or None, info.training_lines,
+            info.licence)]))
+
+
+def _langid_parquet(texts, input_path, output_path, batch_size: int, jobs: int,
+                    job: _LangidJob) -> None:
+    """A Parquet file in, a Parquet file out: every row, in order, plus the labels."""
+    if texts or input_path in (None, "-") or not streams.is_parquet(output_path):
+        raise click.UsageError("Parquet goes from an --input file to an --output file ending "
+                               "in .parquet")
+    _langid_model(job)
+    reader = streams.open_parquet(input_path)
+    schema = reader.schema_arrow
+    if job.field not in schema.names:
+        raise DataError(f"{input_path}: no column {job.field!r} (columns: "
+                        f"{', '.join(schema.names)})")
+    for field in _parquet_label_fields(job):
+        schema = schema.append(field)
+    unlabelled = 0
+    with streams.parquet_output(output_path, schema) as write:
+        for batch, bad in ordered_map(_langid_output, job,
+                                      streams.read_parquet(reader, input_path, batch_size),
+                                      jobs):
+            write(batch)
+            unlabelled += bad
+    if unlabelled:
+        click.echo(f"left {unlabelled:,} row(s) unlabelled (a {job.field!r} that is not a "
+                   "string)", err=True)
