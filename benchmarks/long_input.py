@@ -1,7 +1,7 @@
 """Tagging one very long sentence: time and peak traced memory of ``tag()`` on a
 single sentence of 1,000 to 300,000 tokens (EWT test words, repeated), next to
 the same tokens as sentences of 20. Sentences longer than
-``pos.MAX_SENTENCE_TOKENS`` are tagged in pieces, so both should grow
+``tagging.MAX_SENTENCE_TOKENS`` are tagged in pieces, so both should grow
 linearly with the tokens.
 
     python benchmarks/long_input.py

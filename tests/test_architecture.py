@@ -12,7 +12,7 @@ LAYERS = {
     1: ("features", "lexicon", "datasets"),
     2: ("embeddings", "network", "train", "augment", "calibration", "evaluation"),
     3: ("modelfile", "fileformat", "budget", "config", "backends"),
-    4: ("model", "langid", "pos", "silver"),
+    4: ("model", "langid", "pos", "tagging", "silver"),
     5: ("cli", "distributed", "__init__", "__main__"),
 }
 LAYER_OF = {name: layer for layer, names in LAYERS.items() for name in names}

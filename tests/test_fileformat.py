@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from smallnlp import LanguageIdentifier, ModelFileError, PosTagger, data, modelfile, spec
+from smallnlp import LanguageIdentifier, ModelFileError, PosTagger, datasets, fileformat, modelfile
 from smallnlp.cli import main
 
 from .test_pos import TINY_POS_CONFIG, synthetic_treebank
@@ -19,7 +19,7 @@ from .test_pos import TINY_POS_CONFIG, synthetic_treebank
 def tiny_tagger(tmp_path_factory):
     path = tmp_path_factory.mktemp("spec") / "train.conllu"
     path.write_text(synthetic_treebank(60), encoding="utf-8")
-    sentences = data.read_conllu(path)
+    sentences = datasets.read_conllu(path)
     config = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["features"],
                                               "known_word_bits": 1024}}
     return PosTagger("80KB", config=config, epochs=1).fit(
@@ -226,8 +226,8 @@ def test_a_featurizer_version_1_file_keeps_version_1_rules(tiny_model, tiny_tagg
 
 
 def test_files_record_the_featurizer_and_unicode_versions(tiny_model):
-    assert tiny_model.metadata_["featurizer"] == {"version": spec.FEATURIZER_VERSION,
-                                                  "unicode": spec.UNICODE_VERSION}
+    assert tiny_model.metadata_["featurizer"] == {"version": fileformat.FEATURIZER_VERSION,
+                                                  "unicode": fileformat.UNICODE_VERSION}
 
 
 def test_a_file_without_calibration_answers_at_temperature_1(tiny_model, tmp_path):

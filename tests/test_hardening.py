@@ -230,11 +230,11 @@ def test_a_loaded_model_holds_no_more_than_its_budget(tiny_model, tmp_path):
     import gc
     import tracemalloc
 
-    from smallnlp import PosTagger, data
+    from smallnlp import PosTagger, datasets
 
     from .test_pos import TINY_POS_CONFIG, synthetic_treebank
     (tmp_path / "train.conllu").write_text(synthetic_treebank(100))
-    sentences = data.read_conllu(tmp_path / "train.conllu")
+    sentences = datasets.read_conllu(tmp_path / "train.conllu")
     tagger = PosTagger("80KB", config=TINY_POS_CONFIG, epochs=1).fit(
         [s.forms for s in sentences], [s.tags for s in sentences])
     for model, budget, call in ((tiny_model, 60_000, lambda m: m.predict("kokona tata")),
@@ -259,7 +259,7 @@ def test_a_loaded_model_holds_no_more_than_its_budget(tiny_model, tmp_path):
 def test_the_stated_minimum_budget_is_accepted(task, tiny_model, tmp_path):
     import re
 
-    from smallnlp import BudgetError, LanguageIdentifier, PosTagger, data
+    from smallnlp import BudgetError, LanguageIdentifier, PosTagger, datasets
 
     from .conftest import TINY_CONFIG
     from .test_pos import TINY_POS_CONFIG, synthetic_treebank
@@ -270,7 +270,7 @@ def test_the_stated_minimum_budget_is_accepted(task, tiny_model, tmp_path):
             return LanguageIdentifier(budget, config=TINY_CONFIG, epochs=1).fit(texts, labels)
     else:
         (tmp_path / "t.conllu").write_text(synthetic_treebank(30))
-        sentences = data.read_conllu(tmp_path / "t.conllu")
+        sentences = datasets.read_conllu(tmp_path / "t.conllu")
         config = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["features"],
                                                   "known_word_bits": 262_144}}
 
@@ -290,7 +290,7 @@ def test_the_stated_minimum_budget_is_accepted(task, tiny_model, tmp_path):
 
 def test_a_very_long_sentence_is_tagged_in_pieces():
     from smallnlp import PosTagger
-    from smallnlp.pos import MAX_SENTENCE_TOKENS
+    from smallnlp.tagging import MAX_SENTENCE_TOKENS
 
     from .test_pos import TINY_POS_CONFIG, WORDS
     sentences = [[w for ws in WORDS.values() for w in ws] * 3] * 20

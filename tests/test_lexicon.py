@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from smallnlp import PosTagger, data, modelfile
+from smallnlp import PosTagger, datasets, modelfile
 from smallnlp.cli import main
 from smallnlp.errors import ConfigError, DataError, ModelFileError
 from smallnlp.lexicon import RATIO_IDS, Lexicon, bytes_for
@@ -85,7 +85,7 @@ def test_a_tagger_trains_and_reloads_with_its_lexicon(tmp_path, source):
     assert metadata["features"]["lexicon"]["words"] == 12
     assert "spacy-lookups-data (word lexicon)" in metadata["data_licences"]
     tagger = PosTagger.load(model, backend="numpy")
-    sentences = [s.forms for s in data.read_conllu(treebank / "train.conllu")][:20]
+    sentences = [s.forms for s in datasets.read_conllu(treebank / "train.conllu")][:20]
     tags = tagger.tag_batch(sentences)
     assert all(len(t) == len(s) for t, s in zip(tags, sentences))
     if importlib.util.find_spec("smallnlp._runtime"):  # the C runtime reads the lexicon too
