@@ -1,10 +1,11 @@
-"""Scores for classifiers: accuracy, macro-F1, per-label table, confusions."""
+"""Scores for classifiers: accuracy, macro-F1, per-label table, confusions;
+what ``LanguageIdentifier.evaluate`` and ``PosTagger.evaluate`` return."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -14,11 +15,14 @@ class Report:
     per_label: dict[str, dict[str, float]]  # label -> precision, recall, f1, support
     confusions: list[tuple[str, str, int]]  # (gold, predicted, count), most first
     total: int
+    # What a task adds: a language identifier's calibration error, a tagger's
+    # accuracy on words its training data lacked (name -> value).
+    extra: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"accuracy": self.accuracy, "macro_f1": self.macro_f1, "total": self.total,
                 "per_label": self.per_label,
-                "confusions": [list(c) for c in self.confusions]}
+                "confusions": [list(c) for c in self.confusions], **self.extra}
 
     def format(self, top_confusions: int = 10) -> str:
         lines = [f"examples  {self.total}", f"accuracy  {100 * self.accuracy:.2f}%",

@@ -13,10 +13,16 @@ import numpy as np
 from .augment import Augment, AugmentedLines, cut_spans
 from .backends import CLangid, check_backend
 from .budget import MIN_BUCKETS
-from .calibration import calibration_record, filled_calibration_record, fit_temperature
+from .calibration import (
+    calibration_record,
+    expected_calibration_error,
+    filled_calibration_record,
+    fit_temperature,
+)
 from .config import Features, shipped_file
 from .datasets import check_label_names, check_labelled
 from .errors import DataError
+from .evaluation import Report, evaluate
 from .features import TEXT, KindContext, TextFeaturizer, has_features
 from .fileformat import WIDEST_FLOAT, WIDEST_INT, FeatureRecord, ModelMetadata
 from .model import TaskConfig, TaskModel
@@ -299,6 +305,22 @@ class LanguageIdentifier(TaskModel):
         """The ``k`` most likely languages of ``text``, best first (``'und'``
         as in ``top_k_batch``)."""
         return self.top_k_batch([text], k, threshold)[0]
+
+    def score(self, texts: Sequence[str], labels: Sequence[str]) -> float:
+        """Accuracy of ``predict_batch`` on ``texts`` against ``labels``."""
+        return self.evaluate(texts, labels).accuracy
+
+    def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> Report:
+        """Accuracy, macro-F1, per-label precision and recall, confusions, and
+        the expected calibration error (``extra``) of ``predict_batch``."""
+        texts, labels = self._check_texts(texts), list(labels)
+        check_labelled(texts, labels, "evaluate")
+        predictions = self.predict_batch(texts)
+        report = evaluate([str(y) for y in labels], [p.label for p in predictions])
+        report.extra["expected_calibration_error"] = expected_calibration_error(
+            np.array([p.probability for p in predictions]),
+            np.array([p.label == y for p, y in zip(predictions, labels)]))
+        return report
 
     def predict_batch(self, texts: Sequence[str], threshold: float = 0.0) -> list[Prediction]:
         """The most likely language of each text, vectorised; ``'und'`` (with

@@ -18,6 +18,7 @@ from .budget import MIN_BUCKETS, known_word_bits, members_for
 from .config import Features, shipped_file
 from .datasets import check_label_names, check_labelled
 from .errors import ConfigError, DataError, ModelFileError
+from .evaluation import Report, evaluate
 from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of, one_per_row
 from .features.kinds import MAX_SEED, two_pass
 from .fileformat import MAX_MEMBERS, WIDEST_INT, FeatureRecord, ModelMetadata
@@ -384,6 +385,27 @@ class PosTagger(TaskModel):
         return [[labels[t] for t in tags]
                 for first in range(0, len(sentences), DECODE_BATCH)
                 for tags in self.predictor_.tags(sentences[first:first + DECODE_BATCH])]
+
+    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]
+              ) -> float:
+        """Token accuracy of ``tag_batch`` on ``sentences`` against ``tags``."""
+        return self.evaluate(sentences, tags).accuracy
+
+    def evaluate(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
+                 training_words: set[str] | None = None) -> Report:
+        """Token accuracy, macro-F1, per-tag precision and recall, confusions;
+        with ``training_words``, the accuracy on the other words (``extra``)."""
+        sentences, tags = check_sentences(sentences), check_sentences(tags)
+        _check_tagged(sentences, tags, "evaluate")
+        predicted = self.tag_batch(sentences)
+        report = evaluate([t for sentence in tags for t in sentence],
+                          [t for sentence in predicted for t in sentence])
+        if training_words is not None:
+            unseen = [g == p for forms, gold, guess in zip(sentences, tags, predicted)
+                      for f, g, p in zip(forms, gold, guess) if f not in training_words]
+            report.extra.update(unseen_words=len(unseen),
+                                unseen_accuracy=sum(unseen) / max(len(unseen), 1))
+        return report
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         """One UPOS tag per token of one sentence (a list of str)."""

@@ -304,3 +304,20 @@ def test_the_line_prior_shifts_each_bias_by_its_share_of_the_lines():
         biases.append(model.network_.output_bias.astype(np.float64))
     lines = np.log([60, 15, 60, 60])
     np.testing.assert_allclose(biases[1] - biases[0], 0.5 * (lines - lines.mean()), atol=1e-5)
+
+
+def test_score_and_evaluate_are_predict_batch_scored(tiny_model):
+    texts, labels = synthetic_corpus(8, seed=3)
+    labels[0] = "xx"  # a label the model lacks counts as an error
+    predicted = [p.label for p in tiny_model.predict_batch(texts)]
+    right = sum(p == y for p, y in zip(predicted, labels))
+    assert tiny_model.score(texts, labels) == right / len(labels)
+    report = tiny_model.evaluate(texts, labels)
+    assert (report.total, report.accuracy) == (len(texts), right / len(labels))
+    assert 0 <= report.extra["expected_calibration_error"] <= 1
+    assert report.to_dict()["expected_calibration_error"] == report.extra[
+        "expected_calibration_error"]
+    with pytest.raises(DataError, match="inputs but"):
+        tiny_model.score(texts, labels[:-1])
+    with pytest.raises(TypeError):
+        tiny_model.score("one text", ["de"])

@@ -443,3 +443,20 @@ def test_tokens_in_compatibility_forms_get_the_features_of_their_letters(tagger)
     for rules, same in ((featurizer, True), (old_rules, False)):
         groups = zip(rules.transform(plain), rules.transform(fullwidth))
         assert all(np.array_equal(a.ids, b.ids) for a, b in groups) == same
+
+
+def test_score_and_evaluate_are_tag_batch_scored(tagger, treebank):
+    dev = datasets.read_conllu(treebank / "dev.conllu")
+    forms, gold = [s.forms for s in dev], [s.tags for s in dev]
+    predicted = tagger.tag_batch(forms)
+    pairs = [(g, p) for gs, ps in zip(gold, predicted) for g, p in zip(gs, ps)]
+    right = sum(g == p for g, p in pairs)
+    assert tagger.score(forms, gold) == right / len(pairs)
+    seen = {forms[0][0]}
+    report = tagger.evaluate(forms, gold, training_words=seen)
+    unseen = [g == p for fs, gs, ps in zip(forms, gold, predicted)
+              for f, g, p in zip(fs, gs, ps) if f not in seen]
+    assert report.extra == {"unseen_words": len(unseen),
+                            "unseen_accuracy": sum(unseen) / len(unseen)}
+    with pytest.raises(DataError, match="tokens but"):
+        tagger.score([["a", "b"]], [["NOUN"]])

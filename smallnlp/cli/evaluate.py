@@ -35,9 +35,6 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, backend, fm
     With --span-words, lines written without spaces (Chinese, Japanese) and
     lines with too few qualifying words are left out.
     """
-    from ..calibration import ECE_BINS, expected_calibration_error
-    from ..evaluation import evaluate
-
     model = load_model(LanguageIdentifier, model_path, backend)
     texts, labels = datasets.read_labelled_dir(data_dir)
     if span_words:
@@ -47,15 +44,13 @@ def eval_langid(model_path, data_dir, span_words, min_letters, seed, backend, fm
                  if s is not None and len(t.split()) > 1]
         texts, labels = [p[0] for p in pairs], [p[1] for p in pairs]
     _warn_unknown(labels, model.labels, "texts")
-    predictions = model.predict_batch(texts)
-    report = evaluate(labels, [p.label for p in predictions])
-    ece = expected_calibration_error(np.array([p.probability for p in predictions]),
-                                     np.array([p.label == y for p, y in zip(predictions, labels)]))
+    report = model.evaluate(texts, labels)
     if fmt == "json":
-        click.echo(json.dumps({**report.to_dict(), "expected_calibration_error": ece}, indent=1))
+        click.echo(json.dumps(report.to_dict(), indent=1))
     else:
         click.echo(report.format())
-        click.echo(f"\nexpected calibration error ({ECE_BINS} bins): {100 * ece:.2f}% "
+        click.echo(f"\nexpected calibration error: "
+                   f"{100 * report.extra['expected_calibration_error']:.2f}% "
                    f"(temperature {model.temperature_:g})")
 
 
@@ -78,25 +73,18 @@ def _warn_unknown(gold: list[str], known: list[str], what: str) -> None:
 @REPORT_FORMAT
 def eval_pos(model_name, data_file, train_file, backend, fmt) -> None:
     """UPOS accuracy, unseen-word accuracy, per-tag F1 and confusions on DATA_FILE."""
-    from ..evaluation import evaluate
     from ..pos import PosTagger
 
     tagger = load_model(PosTagger, model_name, backend)
     sentences = datasets.read_conllu(data_file)
-    predicted = tagger.tag_batch([s.forms for s in sentences])
-    gold = [t for s in sentences for t in s.tags]
-    _warn_unknown(gold, tagger.labels, "tokens")
-    flat = [t for tags in predicted for t in tags]
-    report = evaluate(gold, flat)
-    extra = {}
-    if train_file:
-        vocabulary = {f for s in datasets.read_conllu(train_file) for f in s.forms}
-        unseen = [g == p for s, tags in zip(sentences, predicted)
-                  for f, g, p in zip(s.forms, s.tags, tags) if f not in vocabulary]
-        extra = {"unseen_words": len(unseen),
-                 "unseen_accuracy": sum(unseen) / max(len(unseen), 1)}
+    _warn_unknown([t for s in sentences for t in s.tags], tagger.labels, "tokens")
+    vocabulary = ({f for s in datasets.read_conllu(train_file) for f in s.forms}
+                  if train_file else None)
+    report = tagger.evaluate([s.forms for s in sentences], [s.tags for s in sentences],
+                             vocabulary)
+    extra = report.extra
     if fmt == "json":
-        click.echo(json.dumps({**report.to_dict(), **extra}, indent=1))
+        click.echo(json.dumps(report.to_dict(), indent=1))
         return
     click.echo(report.format())
     if extra:

@@ -9,10 +9,9 @@ import time
 
 import click
 
-from .. import datasets, fileformat, modelfile
+from .. import Progress, datasets, fileformat, modelfile
 from ..errors import ModelFileError
 from ..langid import LanguageIdentifier
-from ..train import Progress
 
 
 @click.group()
