@@ -112,7 +112,11 @@ def test_clear_errors(tmp_path, trained):
     assert "Traceback" not in result.output
     result = runner.invoke(main, ["train", "langid", "--train", str(tmp_path / "none"),
                                   "--output", str(tmp_path / "x.snlp")])
-    assert result.exit_code == 1 and "no such directory" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output  # a usage error
+    for verb in (["langid"], ["pos"]):  # a missing file and a directory alike
+        for given in (tmp_path / "absent.txt", tmp_path):
+            result = runner.invoke(main, [*verb, "--input", str(given)])
+            assert result.exit_code == 2 and "--input" in result.output, (verb, given)
     root, _ = trained
     result = runner.invoke(main, ["train", "langid", "--train", str(root / "train"),
                                   "--memory-budget", "5KB", "--output", str(tmp_path / "x")])
@@ -124,7 +128,8 @@ def test_clear_errors(tmp_path, trained):
                                           ("2KB", "too small for any model"),
                                           ("0", "too small for any model")])
 def test_bad_budgets_are_refused_before_any_data_is_read(tmp_path, budget, says):
-    result = CliRunner().invoke(main, ["train", "langid", "--train", str(tmp_path / "none"),
+    (tmp_path / "empty").mkdir()  # reading it would fail: it has no <label>.txt
+    result = CliRunner().invoke(main, ["train", "langid", "--train", str(tmp_path / "empty"),
                                        "--memory-budget", budget, "--output",
                                        str(tmp_path / "x.snlp")])
     assert result.exit_code == 2 and says in result.output, result.output  # not the data's

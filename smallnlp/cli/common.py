@@ -36,9 +36,10 @@ def check_probability(ctx, param, value: float) -> float:
     return value
 
 
-INPUT = click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True),
-                      help="Read one text per line from this file ('-': stdin) instead of "
-                           "TEXT arguments.")
+INPUT = click.option("--input", "input_path",
+                     type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+                     help="Read one text per line from this file ('-': stdin) instead of "
+                          "TEXT arguments.")
 
 
 ENCODING = click.option("--encoding", default="utf-8", show_default=True,

@@ -18,9 +18,9 @@ def evaluate_group() -> None:
 
 
 @evaluate_group.command("langid")
-@click.option("--model", "model_path", type=click.Path(dir_okay=False),
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False),
               help="Model file (default: the shipped model).")
-@click.argument("data_dir", type=click.Path(file_okay=False))
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--span-words", type=click.IntRange(min=1),
               help="Score one random span of this many words cut from each line.")
 @click.option("--min-letters", type=click.IntRange(min=0), default=0,
@@ -66,8 +66,8 @@ def _warn_unknown(gold: list[str], known: list[str], what: str) -> None:
 @evaluate_group.command("pos")
 @click.option("--model", "model_name", default="en", show_default=True,
               help="Model file, language code or treebank name of a shipped model.")
-@click.argument("data_file", type=click.Path(dir_okay=False))
-@click.option("--train", "train_file", type=click.Path(dir_okay=False),
+@click.argument("data_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--train", "train_file", type=click.Path(exists=True, dir_okay=False),
               help="The training CoNLL-U, to score words unseen in it.")
 @BACKEND
 @REPORT_FORMAT

@@ -128,7 +128,7 @@ def _parquet_label_fields(job: _LangidJob) -> list:
 
 @click.command("langid")
 @click.argument("texts", nargs=-1)
-@click.option("--model", "model_path", type=click.Path(dir_okay=False),
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False),
               help="Model file (default: the shipped model).")
 @click.option("--top-k", type=click.IntRange(min=1), default=1, show_default=True,
               help="How many labels to print per text, best first.")

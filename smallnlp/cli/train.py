@@ -172,12 +172,12 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
 
 
 @train.command("langid")
-@click.option("--train", "train_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--train", "train_dir", required=True, type=click.Path(exists=True, file_okay=False),
               help="Directory of <label>.txt files, one text per line.")
-@click.option("--dev", "dev_dir", type=click.Path(file_okay=False),
+@click.option("--dev", "dev_dir", type=click.Path(exists=True, file_okay=False),
               help="Directory like --train, for early stopping.")
 @_training_options
-@click.option("--sources", type=click.Path(dir_okay=False),
+@click.option("--sources", type=click.Path(exists=True, dir_okay=False),
               help="TSV with code and license columns (and optionally language, the "
                    "English name) recorded in the model (default: SOURCES.tsv beside the "
                    "train directory, if present).")
@@ -207,16 +207,16 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
 
 @train.command("pos")
 @click.option("--train", "train_files", required=True, multiple=True,
-              type=click.Path(dir_okay=False),
+              type=click.Path(exists=True, dir_okay=False),
               help="CoNLL-U training file; repeat it to train on several (say, EWT and GUM).")
-@click.option("--dev", "dev_file", type=click.Path(dir_okay=False),
+@click.option("--dev", "dev_file", type=click.Path(exists=True, dir_okay=False),
               help="CoNLL-U dev file, for early stopping.")
 @_training_options
 @click.option("--licence", "licences", multiple=True,
               help="Licence of the training data, recorded in the model: once per --train, "
               "in the same order (default: the first line of LICENSE.txt beside each train "
               "file, if present).")
-@click.option("--lexicon", "lexicon", type=click.Path(file_okay=False),
+@click.option("--lexicon", "lexicon", type=click.Path(exists=True, file_okay=False),
               help="The word lexicon's source, for configs with lexicon_words: "
               "spacy-lookups-data's data folder (en_lexeme_cluster.json.gz, "
               "en_lexeme_prob.json.gz).")
@@ -224,14 +224,16 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
               help="Networks in the model, their tag probabilities averaged (default: the "
               "config's members, else one per 1 MB of budget, at most 4). Each costs its "
               "share of the budget and of the tagging time.")
-@click.option("--unlabeled", "unlabeled_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--unlabeled", "unlabeled_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
               help="Text, one sentence a line, tagged by --teacher and added to the training "
               "data (uptraining); repeat it for several files.")
-@click.option("--teacher", "teacher_model", type=click.Path(dir_okay=False),
+@click.option("--teacher", "teacher_model", type=click.Path(exists=True, dir_okay=False),
               help="The model that tags --unlabeled: a bigger one (say, --memory-budget 3MB) "
               "trained on the same data.")
 @click.option("--unlabeled-licence", help="Licence of the --unlabeled text, recorded in the model.")
-@click.option("--held-out", "held_out_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--held-out", "held_out_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
               help="CoNLL-U whose sentences must never train the model (say, the test split): "
               "--unlabeled lines equal to one are left out, as those of --dev always are.")
 def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs, seed,
