@@ -12,8 +12,11 @@ from click.testing import CliRunner
 from smallnlp import LanguageIdentifier
 from smallnlp.cli import main
 
+from .conftest import separate_streams
+
 REPO = Path(__file__).resolve().parents[1]
-TINY = REPO / "runtime" / "c" / "tests" / "golden" / "tiny-langid.snlp"
+RUNTIME_GOLDEN = REPO / "runtime" / "c" / "tests" / "golden"
+TINY = RUNTIME_GOLDEN / "tiny-langid.snlp"
 TEXTS = ["kakiko tonaru", "", "123", "Привет", "ka ki ko", "\ufffd broken", "tonaru kakiko"]
 
 
@@ -149,3 +152,35 @@ def test_parquet_rows_come_back_in_order_with_labels(tmp_path):
     result = _run(["--input", str(tmp_path / "in.parquet"), "--field", "body",
                    "--output", str(out)])
     assert result.exit_code == 1 and "no column 'body'" in result.output
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_tagger_takes_json_lines_and_gives_the_records_back_tagged(tmp_path, jobs):
+    from smallnlp import PosTagger
+    from smallnlp.pos import tokenize
+
+    tagger = RUNTIME_GOLDEN / "tiny-pos.snlp"
+    records = [{"id": i, "text": text} for i, text in
+               enumerate(["the cat sees a dog .", "", "on the mat"] * 7)]
+    source = _write(tmp_path / "in.jsonl", [json.dumps(r) for r in records]
+                    + ['{"text": 5}', "not json"])
+    out = tmp_path / "out.jsonl"
+    arguments = ["pos", "--model", str(tagger), "--input", str(source), "--output", str(out),
+                 "--tags-field", "upos", "--jobs", jobs, "--batch-size", "4"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 1 and "in.jsonl:22" in result.output  # {"text": 5}
+    assert not out.exists()
+    result = separate_streams().invoke(main, arguments + ["--skip-bad-records"])
+    assert result.exit_code == 0, result.output
+    assert "skipped 2 bad line(s)" in result.stderr
+    tagged = _read(out)
+    tokens = [tokenize(r["text"]) for r in records]
+    assert [{"id": r["id"], "text": r["text"]} for r in tagged] == [
+        {k: r[k] for k in ("id", "text")} for r in records]
+    assert [r["tokens"] for r in tagged] == tokens
+    assert [r["upos"] for r in tagged] == PosTagger.load(tagger).tag_batch(tokens)
+
+
+def test_the_language_identifier_calls_its_plain_format_text_as_the_tagger_does():
+    text, tsv = _run(["--format", "text", "ka ki ko"]), _run(["--format", "tsv", "ka ki ko"])
+    assert text.exit_code == 0 and text.output == tsv.output == _run(["ka ki ko"]).output

@@ -11,6 +11,7 @@ import click
 
 from ..backends import BACKENDS
 from ..errors import SmallNLPError
+from ..parallel import ordered_map
 from . import streams
 
 
@@ -63,6 +64,50 @@ def batched(lines: Iterator[str], size: int) -> Iterator[list[str]]:
             batch = []
     if batch:
         yield batch
+
+
+FIELD = click.option("--field", default="text", show_default=True,
+                     help="JSON Lines (and Parquet): the field that holds the text.")
+SKIP_BAD_RECORDS = click.option(
+    "--skip-bad-records", is_flag=True,
+    help="JSON Lines: skip lines that are not an object with a string text field, counting "
+    "them on stderr; Parquet: leave rows with a null text unanswered (default: stop at the "
+    "first, naming file and line or row).")
+
+
+def input_format_option(*formats: str):
+    """--input-format: auto or one of ``formats`` (lines, jsonl, parquet)."""
+    said = {"lines": "lines: a text a line", "jsonl": "jsonl: a JSON object a line",
+            "parquet": "parquet: a Parquet file (to a Parquet --output)"}
+    names = {"jsonl": ".jsonl, .ndjson, then .gz", "parquet": ".parquet"}
+    return click.option("--input-format", type=click.Choice(["auto", *formats]),
+                        default="auto", show_default=True,
+                        help="; ".join(said[f] for f in formats) + "; auto: by the name ("
+                        + "; ".join(names[f] for f in formats if f in names) + "), else lines.")
+
+
+def is_jsonl_input(input_format: str, input_path: str | None, texts: tuple[str, ...]) -> bool:
+    """Whether the input is JSON Lines (--input-format, else the file's name)."""
+    jsonl = input_format == "jsonl" or (input_format == "auto" and streams.is_jsonl(input_path))
+    if jsonl and texts:
+        raise click.UsageError("JSON Lines come from --input or stdin, not TEXT arguments")
+    return jsonl
+
+
+def write_in_order(answer, job, batches, jobs: int, output_path: str | None,
+                   field: str) -> None:
+    """``answer(job, batch)`` of every batch, in ``jobs`` processes, written in
+    input order to --output or stdout; then how many bad lines were skipped."""
+    skipped = 0
+    with streams.output_stream(output_path) as out:
+        for output, bad in ordered_map(answer, job, batches, jobs):
+            out.write(output)
+            if output_path in (None, "-"):
+                out.flush()  # a pipe's reader sees each batch as it is answered
+            skipped += bad
+    if skipped:
+        click.echo(f"skipped {skipped:,} bad line(s) (not a JSON object with a string "
+                   f"{field!r} field)", err=True)
 
 
 BACKEND = click.option("--backend", type=click.Choice(BACKENDS), default="auto",

@@ -14,16 +14,21 @@ from . import streams
 from .common import (
     BACKEND,
     ENCODING,
+    FIELD,
     INPUT,
     JOBS,
     OUTPUT,
+    SKIP_BAD_RECORDS,
     check_probability,
     encoded,
     input_batches,
+    input_format_option,
+    is_jsonl_input,
     load_model,
     one_line,
     refuse_overwriting,
     texts_of,
+    write_in_order,
 )
 
 
@@ -132,9 +137,9 @@ def _parquet_label_fields(job: _LangidJob) -> list:
               help="Model file (default: the shipped model).")
 @click.option("--top-k", type=click.IntRange(min=1), default=1, show_default=True,
               help="How many labels to print per text, best first.")
-@click.option("--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv",
-              show_default=True, help="Output for plain-text input (JSON Lines input gives "
-              "its records back, labelled).")
+@click.option("--format", "fmt", type=click.Choice(["text", "tsv", "json"]), default="text",
+              show_default=True, help="Output for plain-text input: text (tab-separated; "
+              "tsv is the same) or json (JSON Lines input gives its records back, labelled).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Texts answered together (and handed to a --jobs worker at once).")
 @click.option("--languages", help="Comma-separated codes: only answer one of these.")
@@ -144,21 +149,14 @@ def _parquet_label_fields(job: _LangidJob) -> list:
               "below this; see the README's section on confidence.")
 @BACKEND
 @INPUT
-@click.option("--input-format", type=click.Choice(["auto", "lines", "jsonl", "parquet"]),
-              default="auto", show_default=True, help="lines: a text a line; jsonl: a JSON "
-              "object a line; parquet: a Parquet file (to a Parquet --output); auto: by the "
-              "name (.jsonl, .ndjson, then .gz; .parquet), else lines.")
-@click.option("--field", default="text", show_default=True,
-              help="JSON Lines and Parquet: the field that holds the text.")
+@input_format_option("lines", "jsonl", "parquet")
+@FIELD
 @click.option("--label-field", default="language", show_default=True,
               help="JSON Lines and Parquet: the field the label goes in (with --top-k 2 or "
               "more, also <this>_top_k).")
 @click.option("--probability-field", default="language_probability", show_default=True,
               help="JSON Lines and Parquet: the field the probability goes in.")
-@click.option("--skip-bad-records", is_flag=True,
-              help="JSON Lines: skip lines that are not an object with a string text field, "
-              "counting them on stderr; Parquet: leave rows with a null text unlabelled "
-              "(default: stop at the first, naming file and line or row).")
+@SKIP_BAD_RECORDS
 @OUTPUT
 @ENCODING
 @JOBS
@@ -186,24 +184,13 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
         return _langid_parquet(texts, input_path, output_path, batch_size, jobs, _LangidJob(
             model_path, backend, languages, top_k, threshold, "parquet", field, label_field,
             probability_field, skip_bad_records))
-    jsonl = input_format == "jsonl" or (input_format == "auto" and streams.is_jsonl(input_path))
-    if jsonl and texts:
-        raise click.UsageError("JSON Lines come from --input or stdin, not TEXT arguments")
+    jsonl = is_jsonl_input(input_format, input_path, texts)
     job = _LangidJob(model_path, backend, languages, top_k, threshold,
                      "jsonl" if jsonl else fmt, field, label_field, probability_field,
                      skip_bad_records)
     _langid_model(job)  # bad options are reported here, before any worker starts
-    skipped = 0
-    with streams.output_stream(output_path) as out:
-        batches = input_batches(texts, input_path, batch_size, encoding)
-        for output, bad in ordered_map(_langid_output, job, batches, jobs):
-            out.write(output)
-            if output_path in (None, "-"):
-                out.flush()  # a pipe's reader sees each batch as it is answered
-            skipped += bad
-    if skipped:
-        click.echo(f"skipped {skipped:,} bad line(s) (not a JSON object with a string "
-                   f"{field!r} field)", err=True)
+    write_in_order(_langid_output, job, input_batches(texts, input_path, batch_size, encoding),
+                   jobs, output_path, field)
 
 
 def _list_languages(model: LanguageIdentifier, fmt: str) -> None:

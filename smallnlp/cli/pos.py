@@ -1,4 +1,4 @@
-"""``smallnlp pos``: universal POS tags for each sentence (text or CoNLL-U)."""
+"""``smallnlp pos``: universal POS tags for each sentence (text, JSON Lines or CoNLL-U)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,25 @@ from dataclasses import dataclass
 import click
 
 from .. import datasets
-from ..parallel import cached, ordered_map
+from ..parallel import cached
 from . import streams
 from .common import (
     BACKEND,
     ENCODING,
+    FIELD,
     INPUT,
     JOBS,
+    OUTPUT,
+    SKIP_BAD_RECORDS,
     batched,
     encoded,
     input_batches,
+    input_format_option,
+    is_jsonl_input,
     load_model,
+    refuse_overwriting,
     texts_of,
+    write_in_order,
 )
 
 
@@ -31,34 +38,49 @@ from .common import (
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "conllu"]), default="text",
               show_default=True, help="text: tokenize each line and print token/TAG pairs; "
               "json: one {\"text\", \"tokens\", \"tags\"} object a line; conllu: read "
-              "CoNLL-U (from --input or stdin) and write it back with UPOS filled in.")
+              "CoNLL-U (from --input or stdin) and write it back with UPOS filled in. "
+              "JSON Lines input gives its records back, tagged.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
-              help="Sentences tagged together.")
+              help="Sentences tagged together (and handed to a --jobs worker at once).")
 @BACKEND
 @INPUT
+@input_format_option("lines", "jsonl")
+@FIELD
+@click.option("--tokens-field", default="tokens", show_default=True,
+              help="JSON Lines: the field the tokens go in.")
+@click.option("--tags-field", default="tags", show_default=True,
+              help="JSON Lines: the field the tags go in.")
+@SKIP_BAD_RECORDS
+@OUTPUT
 @ENCODING
 @JOBS
-def pos_command(texts, model_name, fmt, batch_size, backend, input_path, encoding,
+def pos_command(texts, model_name, fmt, batch_size, backend, input_path, input_format, field,
+                tokens_field, tags_field, skip_bad_records, output_path, encoding,
                 jobs) -> None:
-    """Tag each TEXT (or each line of --input or stdin) with universal POS tags."""
+    """Tag each TEXT (or each line of --input or stdin) with universal POS tags.
+
+    Lines are split into tokens by the built-in tokenizer. JSON Lines input
+    (--input-format, or a .jsonl name) gives back every record, in order and
+    with all its fields, plus its tokens and their tags.
+    """
+    refuse_overwriting(output_path, model_name, input_path)
     streams.check_encoding(encoding)
-    job = _PosJob(model_name, backend, fmt)
+    jsonl = fmt != "conllu" and is_jsonl_input(input_format, input_path, texts)
+    job = _PosJob(model_name, backend, "jsonl" if jsonl else fmt, field, tokens_field,
+                  tags_field, skip_bad_records)
     _pos_model(job)  # a bad model or backend is reported before any worker starts
-    if fmt == "conllu":
-        if texts:
-            raise click.UsageError("--format conllu reads CoNLL-U from --input or stdin, "
-                                   "not TEXT arguments")
+    if fmt != "conllu":
+        batches = input_batches(texts, input_path, batch_size, encoding)
+    elif texts:
+        raise click.UsageError("--format conllu reads CoNLL-U from --input or stdin, "
+                               "not TEXT arguments")
+    else:
         lines = (raw.decode(encoding, errors="replace")
                  for block in streams.read_blocks(input_path, batch_size, encoding)
                  for raw in io.BytesIO(block.data))
         source = "<stdin>" if input_path in (None, "-") else input_path
         batches = batched(datasets.parse_conllu(lines, source), batch_size)
-        for output in ordered_map(_pos_output, job, batches, jobs):
-            click.echo(output, nl=False)
-        return
-    for output in ordered_map(_pos_output, job,
-                              input_batches(texts, input_path, batch_size, encoding), jobs):
-        click.echo(output, nl=False)
+    write_in_order(_pos_output, job, batches, jobs, output_path, field)
 
 
 @dataclass(frozen=True)
@@ -67,7 +89,11 @@ class _PosJob:
 
     model_name: str
     backend: str
-    fmt: str
+    fmt: str  # text, json, conllu; jsonl: records in, records out
+    field: str = "text"
+    tokens_field: str = "tokens"
+    tags_field: str = "tags"
+    skip_bad: bool = False
 
 
 @cached
@@ -77,15 +103,22 @@ def _pos_model(job: _PosJob):
     return load_model(PosTagger, job.model_name, job.backend)
 
 
-def _pos_output(job: _PosJob, batch: list | streams.Block) -> bytes:
-    """The output of one batch: CoNLL-U sentences (tagged), or lines of text."""
+def _pos_output(job: _PosJob, batch: list | streams.Block) -> tuple[bytes, int]:
+    """The output of one batch (CoNLL-U sentences, JSON Lines records or lines
+    of text, tagged) and how many of its lines were bad (skipped)."""
     from ..pos import tokenize
 
     tagger = _pos_model(job)
     if job.fmt == "conllu":
         tagged = tagger.tag_batch([s.forms for s in batch])
         return encoded("".join(datasets.format_conllu(sentence.with_tags(tags))
-                                for sentence, tags in zip(batch, tagged)))
+                               for sentence, tags in zip(batch, tagged))), 0
+    if job.fmt == "jsonl":
+        records, texts, skipped = streams.parse_jsonl(batch, job.field, job.skip_bad)
+        token_lists = [tokenize(text) for text in texts]
+        for record, tokens, tags in zip(records, token_lists, tagger.tag_batch(token_lists)):
+            record[job.tokens_field], record[job.tags_field] = tokens, tags
+        return streams.jsonl_bytes(records), skipped
     batch = texts_of(batch)
     token_lists = [tokenize(line) for line in batch]
     tagged = tagger.tag_batch(token_lists)
@@ -95,4 +128,4 @@ def _pos_output(job: _PosJob, batch: list | streams.Block) -> bytes:
     else:
         lines = [" ".join(f"{t}/{g}" for t, g in zip(tokens, tags))
                  for tokens, tags in zip(token_lists, tagged)]
-    return encoded("".join(line + "\n" for line in lines))
+    return encoded("".join(line + "\n" for line in lines)), 0
