@@ -3,12 +3,16 @@ project's metadata is in pyproject.toml). Without a C compiler the build of
 the extension fails softly and smallnlp installs without it: the numpy path
 is the reference and the fallback."""
 
+import re
 import sys
 from glob import glob
+from pathlib import Path
 
 from setuptools import Extension, setup
 
-UNIX_FLAGS = ["-std=c11", "-O3", "-ffp-contract=off",  # bit-exact floats, as `make`
+# The flags every build of the runtime shares (the Makefile includes the same file).
+SHARED = dict(re.findall(r"^(\w+) = (.+)$", Path("runtime/c/flags.mk").read_text(), re.M))
+UNIX_FLAGS = [SHARED["STANDARD"], SHARED["OPTIMIZE"], SHARED["EXACT"],
               "-fvisibility=hidden"]  # only PyInit__runtime is exported: calls inline
 
 setup(ext_modules=[Extension(

@@ -208,11 +208,35 @@ def _composing_lines(count: int, seed: int) -> list[str]:
             for _ in range(count)]
 
 
-def test_the_c_normalisation_is_pythons():
+def _test_extension(tmp_path):
+    """runtime/c/python/test_module.c built here (`make test-extension`): the
+    normalisation steps, which the shipped extension does not expose."""
+    import sysconfig
+
+    _toolchain()
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+        pytest.skip("no Python headers here")
+    build = subprocess.run(["make", "-C", str(RUNTIME), "test-extension", f"BUILD={tmp_path}",
+                            f"PYTHON={sys.executable}", "CFLAGS=-O1"],
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stdout + build.stderr
+    spec = importlib.util.spec_from_file_location("_runtime_test",
+                                                  tmp_path / "python" / "_runtime_test.so")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_extension_exposes_no_internals():
     try:
         from smallnlp import _runtime
     except ImportError:
         pytest.skip("the C extension is not built here (no compiler at install time)")
+    assert [name for name in dir(_runtime) if not name.startswith("__")] == ["Model"]
+
+
+def test_the_c_normalisation_is_pythons(tmp_path):
+    _runtime = _test_extension(tmp_path)
     from smallnlp.features.batch import frame_token
     from smallnlp.text import normalize
 

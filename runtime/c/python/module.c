@@ -6,7 +6,6 @@
 #include <Python.h>
 
 #include "smallnlp.h"
-#include "../src/internal.h" /* the normalisation steps, exposed for the tests */
 
 typedef struct {
     PyObject_HEAD
@@ -338,43 +337,7 @@ static PyTypeObject ModelType = {
     .tp_new = PyType_GenericNew,
 };
 
-/* normalize_text(text) and normalize_token(token): what the runtime's
- * featurizer reads, so that tests can compare each step with Python's
- * (text.normalize's words joined by spaces; batch.frame_token unframed). */
-static PyObject *normalized(PyObject *text, int token) {
-    PyObject *encoded = encode_text(text, PY_SSIZE_T_MAX), *result = NULL;
-    snlp_codepoints codepoints = {0}, scratch = {0};
-    int failed;
-    if (!encoded) return NULL;
-    failed = snlp_decode_utf8((const uint8_t *)PyBytes_AS_STRING(encoded),
-                              (size_t)PyBytes_GET_SIZE(encoded), SIZE_MAX, &codepoints) ||
-             (token ? snlp_normalize_token(&codepoints, &scratch)
-                    : snlp_normalize(&codepoints, &scratch));
-    if (failed) PyErr_NoMemory();
-    else result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, codepoints.data,
-                                            (Py_ssize_t)codepoints.count);
-    free(codepoints.data);
-    free(scratch.data);
-    Py_DECREF(encoded);
-    return result;
-}
-
-static PyObject *normalize_text(PyObject *unused, PyObject *text) {
-    (void)unused;
-    return normalized(text, 0);
-}
-
-static PyObject *normalize_token(PyObject *unused, PyObject *token) {
-    (void)unused;
-    return normalized(token, 1);
-}
-
-static PyMethodDef module_methods[] = {
-    {"normalize_text", normalize_text, METH_O,
-     "normalize_text(text) -> the text as language ID's features read it (words, spaces)"},
-    {"normalize_token", normalize_token, METH_O,
-     "normalize_token(token) -> a token as a tagger's word features read it (unframed)"},
-    {NULL, NULL, 0, NULL}};
+static PyMethodDef module_methods[] = {{NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_runtime", "The smallnlp C runtime (runtime/c).", -1,
