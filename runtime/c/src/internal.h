@@ -110,11 +110,11 @@ enum { SNLP_HIDDEN_WEIGHTS, SNLP_HIDDEN_BIAS, SNLP_OUTPUT_WEIGHTS, SNLP_OUTPUT_B
  * dense layers. */
 const snlp_embedding *snlp_model_embedding(const snlp_model *model, size_t member, size_t group);
 const snlp_matrix *snlp_model_dense(const snlp_model *model, size_t member, int which);
-/* The feature kinds, resolved once at open (in model.c's KINDS order), so
- * the hot paths switch on a number instead of comparing kind names. */
+/* The feature kinds (kinds.c's table), resolved once at open, so that the
+ * hot paths index a table instead of comparing kind names. */
 typedef enum {
     SNLP_CHAR_NGRAM, SNLP_WORD, SNLP_SCRIPT, SNLP_PREFIX, SNLP_SUFFIX, SNLP_SHAPE,
-    SNLP_NEXT_TAG, SNLP_PREV_TAG, SNLP_CLUSTER, SNLP_CASE_RATIO
+    SNLP_NEXT_TAG, SNLP_PREV_TAG, SNLP_CLUSTER, SNLP_CASE_RATIO, SNLP_KIND_COUNT
 } snlp_kind;
 /* A tagger's word lexicon (docs/FORMAT.md; smallnlp/lexicon.py): `count`
  * little-endian uint32 slots, their hash seed, the cluster ids and the
@@ -124,6 +124,8 @@ typedef struct {
     uint32_t count, seed, clusters, probes;
 } snlp_lexicon;
 #define SNLP_RATIO_IDS 12
+#define SNLP_SCRIPT_IDS 32 /* text.SCRIPTS */
+#define SNLP_SHAPE_IDS 144 /* batch.SHAPE_IDS */
 const snlp_lexicon *snlp_model_lexicon(const snlp_model *model); /* NULL: none */
 snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
 /* A number no other model opened in this process has (from 1): how a state
@@ -207,6 +209,31 @@ struct snlp_state {
     uint32_t *first;      /* the first pass's tags */
     size_t hidden_capacity, tables_capacity, first_capacity;
 };
+
+/* When a tagger's group is known: from the text (static), from a first pass
+ * over the next tokens, or from the tags already given to the previous ones. */
+enum { SNLP_STAGE_STATIC, SNLP_STAGE_NEXT_TAG, SNLP_STAGE_PREVIOUS_TAG };
+/* What a kind's fixed row count depends on. */
+typedef struct {
+    uint64_t labels, clusters;
+    int next_tags; /* the tagger has next_tag groups (decodes in two passes) */
+} snlp_rows_context;
+/* One feature kind (kinds.c; smallnlp/features/kinds.py): its name, the
+ * tasks that may use it, the parameters it reads, whether it needs a word
+ * lexicon, its decoding stage, the rows it always has (NULL: the planner
+ * chooses) and how it makes ids: of framed word [a, b) of state->framed for
+ * language ID, of token t (whose window position gives word w; `known`: the
+ * known-word flags, or NULL) for tagging. Each returns how many it wrote. */
+typedef struct {
+    const char *name;
+    int langid, pos, has_order, has_seed, has_offset, needs_lexicon, stage;
+    uint64_t (*fixed_rows)(const snlp_rows_context *context);
+    size_t (*text_ids)(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
+                       uint64_t reciprocal, uint32_t *ids);
+    size_t (*token_ids)(const snlp_state *s, const snlp_group *g, uint64_t reciprocal,
+                        size_t t, size_t w, const uint8_t *known, uint32_t *ids);
+} snlp_kind_rule;
+extern const snlp_kind_rule snlp_kinds[SNLP_KIND_COUNT];
 
 /* framed.c: encode state->framed as UTF-8 (utf8, utf8_offsets); the hash of
  * framed code points [a, b), at most `limit` bytes; the ids of group g's

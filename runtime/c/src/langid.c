@@ -97,23 +97,14 @@ static int featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
         snlp_grow((void **)&s->weights, &s->weights_capacity, groups * s->framed.count + 1,
                   sizeof *s->weights))
         return -1;
-    for (size_t g = 0; g < groups; g++) {
+    for (size_t g = 0; g < groups; g++) { /* the loader let only language-ID kinds in */
         const snlp_group *group = snlp_model_group(model, g);
-        snlp_kind kind = snlp_model_group_kind(model, g);
+        const snlp_kind_rule *kind = &snlp_kinds[snlp_model_group_kind(model, g)];
         uint64_t reciprocal = snlp_model_group_reciprocal(model, g);
         starts[g] = count;
-        for (size_t w = 0; w < words; w++) {
-            size_t a = s->word_start[w], b = s->word_start[w + 1];
-            if (kind == SNLP_SCRIPT) {
-                for (size_t k = a + 1; k + 1 < b; k++)
-                    s->ids[count++] = snlp_script(s->framed.data[k]);
-            } else if (kind == SNLP_WORD) {
-                s->ids[count++] = snlp_span_hash(s, a, b, SNLP_WORD_HASH_BYTES, group->seed) %
-                                  group->buckets;
-            } else {
-                count += snlp_ngram_ids(s, a, b, group, reciprocal, s->ids + count);
-            }
-        }
+        for (size_t w = 0; w < words; w++)
+            count += kind->text_ids(s, s->word_start[w], s->word_start[w + 1], group,
+                                    reciprocal, s->ids + count);
     }
     starts[groups] = count;
     for (size_t g = 0; g < groups; g++) {

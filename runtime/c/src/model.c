@@ -168,24 +168,11 @@ static snlp_status read_labels(loader *l, const json_node *root) {
     return SNLP_OK;
 }
 
-typedef struct {
-    const char *name;
-    int langid, pos;                /* which tasks may use it */
-    int has_order, has_seed, has_offset;
-} kind_rule;
-
-static const kind_rule KINDS[] = { /* in snlp_kind order */
-    {"char_ngram", 1, 1, 1, 1, 0}, {"word", 1, 1, 0, 1, 1},   {"script", 1, 0, 0, 0, 0},
-    {"prefix", 0, 1, 1, 1, 1},     {"suffix", 0, 1, 1, 1, 1}, {"shape", 0, 1, 0, 0, 1},
-    {"next_tag", 0, 1, 0, 0, 1},   {"prev_tag", 0, 1, 0, 0, 1}, {"cluster", 0, 1, 0, 0, 1},
-    {"case_ratio", 0, 1, 0, 0, 1},
-};
-
 static snlp_status read_group(loader *l, const json_node *node, size_t index, int pos) {
     static const char *const keys[] = {"name", "kind", "buckets", "dims", "order", "seed",
                                        "offset", NULL};
     snlp_group *g = &l->model->groups[index];
-    const kind_rule *rule = NULL;
+    const snlp_kind_rule *rule = NULL;
     int64_t buckets, dims, order, seed, offset;
     char where[48];
     snprintf(where, sizeof where, "feature group %zu", index);
@@ -196,12 +183,12 @@ static snlp_status read_group(loader *l, const json_node *node, size_t index, in
     g->kind = keep_string(l, json_member(&l->doc, node, "kind"));
     if (!g->name || !*g->name || !g->kind)
         return failf(l, SNLP_ERR_FORMAT, "%s: name and kind must be strings", where);
-    for (size_t k = 0; k < sizeof KINDS / sizeof *KINDS; k++)
-        if (!strcmp(KINDS[k].name, g->kind)) rule = &KINDS[k];
+    for (size_t k = 0; k < SNLP_KIND_COUNT; k++)
+        if (!strcmp(snlp_kinds[k].name, g->kind)) rule = &snlp_kinds[k];
     if (!rule || !(pos ? rule->pos : rule->langid))
         return failf(l, SNLP_ERR_FORMAT, "%s: kind '%s' is not one of a %s model", where,
                      g->kind, pos ? "pos" : "langid");
-    l->model->kinds[index] = (snlp_kind)(rule - KINDS);
+    l->model->kinds[index] = (snlp_kind)(rule - snlp_kinds);
     if (!get_int(l, node, "buckets", 1, MAX_BUCKETS, &buckets, where) ||
         !get_int(l, node, "dims", 1, MAX_DIMS, &dims, where) ||
         !get_int(l, node, "order", 0, MAX_ORDER, &order, where) ||
@@ -228,25 +215,20 @@ static snlp_status read_group(loader *l, const json_node *node, size_t index, in
 /* Fixed sizes and decoding order (docs/FORMAT.md, "Metadata"). */
 static snlp_status check_groups(loader *l, int pos) {
     snlp_model *m = l->model;
-    int next_tags = 0, stage = 0;
-    for (size_t i = 0; i < m->group_count; i++) next_tags |= m->kinds[i] == SNLP_NEXT_TAG;
+    snlp_rows_context rows = {m->label_count, m->lexicon.clusters, 0};
+    int stage = 0;
+    for (size_t i = 0; i < m->group_count; i++)
+        rows.next_tags |= snlp_kinds[m->kinds[i]].stage == SNLP_STAGE_NEXT_TAG;
     for (size_t i = 0; i < m->group_count; i++) {
         const snlp_group *g = &m->groups[i];
-        uint64_t fixed = 0;
-        int group_stage = m->kinds[i] == SNLP_NEXT_TAG ? 1 : m->kinds[i] == SNLP_PREV_TAG ? 2 : 0;
+        const snlp_kind_rule *kind = &snlp_kinds[m->kinds[i]];
+        uint64_t fixed = kind->fixed_rows ? kind->fixed_rows(&rows) : 0;
+        int group_stage = kind->stage;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(m->groups[j].name, g->name))
                 return failf(l, SNLP_ERR_FORMAT, "feature group names are not unique");
-        if (m->kinds[i] == SNLP_SCRIPT) fixed = 32;
-        else if (m->kinds[i] == SNLP_SHAPE) fixed = 144;
-        else if (m->kinds[i] == SNLP_CLUSTER || m->kinds[i] == SNLP_CASE_RATIO) {
-            if (!m->lexicon.count)
-                return failf(l, SNLP_ERR_FORMAT, "feature group '%s' needs a word lexicon",
-                             g->name);
-            fixed = m->kinds[i] == SNLP_CLUSTER ? m->lexicon.clusters : SNLP_RATIO_IDS;
-        }
-        else if (group_stage == 1) fixed = m->label_count + 2;
-        else if (group_stage == 2) fixed = m->label_count + (next_tags ? 2 : 1);
+        if (kind->needs_lexicon && !m->lexicon.count)
+            return failf(l, SNLP_ERR_FORMAT, "feature group '%s' needs a word lexicon", g->name);
         if (fixed && g->buckets != fixed)
             return failf(l, SNLP_ERR_FORMAT, "feature group '%s' has %u rows; its kind has %llu",
                          g->name, g->buckets, (unsigned long long)fixed);

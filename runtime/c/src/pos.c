@@ -10,11 +10,8 @@
 #define MAX_SENTENCE_TOKENS 1000 /* longer sentences are tagged in pieces (pos.py) */
 #define MAX_GROUPS 64
 
-enum { STATIC, NEXT_TAG, PREVIOUS_TAG };
-
-static int stage_of(snlp_kind kind) {
-    return kind == SNLP_NEXT_TAG ? NEXT_TAG : kind == SNLP_PREV_TAG ? PREVIOUS_TAG : STATIC;
-}
+enum { STATIC = SNLP_STAGE_STATIC, NEXT_TAG = SNLP_STAGE_NEXT_TAG,
+       PREVIOUS_TAG = SNLP_STAGE_PREVIOUS_TAG };
 
 /* batch.shape_id: capitalisation x digits x punctuation x length of a token
  * as written, with Python's str predicates. */
@@ -129,32 +126,6 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
     return 0;
 }
 
-/* The features of static group `g` (of kind `kind`) for token t, whose
- * window gives word w; `known`: the known-word flags, or NULL. */
-static void static_features(const snlp_state *s, const snlp_group *g, snlp_kind kind,
-                            uint64_t reciprocal, size_t t, size_t w, const uint8_t *known,
-                            uint32_t *ids, size_t *count) {
-    size_t a = s->word_start[w], b = s->word_start[w + 1];
-    *count = 0;
-    if (kind == SNLP_WORD) {
-        uint32_t h = snlp_span_hash(s, a, b, SNLP_WORD_HASH_BYTES, g->seed);
-        ids[(*count)++] = known ? (known[w] ? h % (g->buckets - 1) : g->buckets - 1)
-                                : h % g->buckets;
-    } else if (kind == SNLP_PREFIX) {
-        size_t end = b < a + g->order + 1 ? b : a + g->order + 1;
-        ids[(*count)++] = snlp_span_hash(s, a, end, 4 * (g->order + 1), g->seed) % g->buckets;
-    } else if (kind == SNLP_SUFFIX) {
-        size_t start = b - a > g->order + 1 ? b - g->order - 1 : a;
-        ids[(*count)++] = snlp_span_hash(s, start, b, 4 * (g->order + 1), g->seed) % g->buckets;
-    } else if (kind == SNLP_SHAPE) {
-        ids[(*count)++] = s->shape[w];
-    } else if (kind == SNLP_CLUSTER || kind == SNLP_CASE_RATIO) {
-        ids[(*count)++] = s->lexical[2 * w + (kind == SNLP_CASE_RATIO)];
-    } else { /* char_ngram: the focus token itself, pooled */
-        *count = snlp_ngram_ids(s, s->word_start[t], s->word_start[t + 1], g, reciprocal, ids);
-    }
-}
-
 /* The logits relu(pre) . W2 + b2 of member `member`; `active`: hidden
  * doubles of room. */
 static void member_logits(const snlp_model *model, size_t member, const double *pre,
@@ -260,8 +231,9 @@ static snlp_status static_shares(const snlp_model *model, size_t member, snlp_st
                 if (stage[g] != STATIC) continue;
                 p = (long)t + group->offset;
                 w = p < 0 ? n : (size_t)p >= n ? n + 1 : (size_t)p;
-                static_features(s, group, kind[g], snlp_model_group_reciprocal(model, g), t, w,
-                                bitmap ? s->known : NULL, s->ids, &count);
+                count = snlp_kinds[kind[g]].token_ids(s, group,
+                                                      snlp_model_group_reciprocal(model, g), t,
+                                                      w, bitmap ? s->known : NULL, s->ids);
                 for (size_t f = 0; f < count; f++) s->weights[f] = 1.0f / (float)count;
                 features = (snlp_features){s->ids, s->weights, count};
                 status = snlp_pool_group(model, member, g, &features,
@@ -324,7 +296,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
     for (size_t g = 0; g < groups; g++) {
         const snlp_group *group = snlp_model_group(model, g);
         kind[g] = snlp_model_group_kind(model, g);
-        stage[g] = stage_of(kind[g]);
+        stage[g] = snlp_kinds[kind[g]].stage;
         if (stage[g] == STATIC) static_width += group->dims;
         else table_rows += group->buckets;
         two_pass |= stage[g] == NEXT_TAG;
