@@ -130,8 +130,14 @@ def test_cli_reports_a_bad_config_in_one_line_before_reading_data(tmp_path):
     for task, kind in (("langid", "prefix"), ("pos", "script")):  # a kind of the other task
         bad = tmp_path / f"{task}.toml"
         bad.write_text(f'[features]\ngroups = [{{name = "p", kind = "{kind}"}}]\n')
-        # The training data does not exist: the config error must come first.
-        result = runner.invoke(main, ["train", task, "--train", str(tmp_path / "absent"),
+        # The training data cannot be read: the config error must come first.
+        if task == "langid":
+            unreadable = tmp_path / "empty"  # no <label>.txt in it
+            unreadable.mkdir()
+        else:
+            unreadable = tmp_path / "garbage.conllu"
+            unreadable.write_text("x\n")
+        result = runner.invoke(main, ["train", task, "--train", str(unreadable),
                                       "--config", str(bad), "--output", str(tmp_path / "m")])
         assert result.exit_code == 2, result.output
         assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
