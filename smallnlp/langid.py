@@ -264,9 +264,10 @@ class LanguageIdentifier(TaskModel):
         without letters."""
         texts = self._check_texts(texts)
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
+        allowed = self._allowed()
         for start in range(0, len(texts), _PREDICT_BATCH):
             chunk = texts[start:start + _PREDICT_BATCH]
-            out[start:start + len(chunk)] = self.predictor_.proba(chunk, self._allowed())
+            out[start:start + len(chunk)] = self.predictor_.proba(chunk, allowed)
         return out
 
     def _check_texts(self, texts: Sequence[str]) -> list[str]:
@@ -292,10 +293,10 @@ class LanguageIdentifier(TaskModel):
         if k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
         _check_threshold(threshold)
-        texts = self._check_texts(texts)
+        texts, allowed = self._check_texts(texts), self._allowed()
         ranked = [pairs for start in range(0, len(texts), _PREDICT_BATCH)
                   for pairs in self.predictor_.top_k(texts[start:start + _PREDICT_BATCH],
-                                                     int(k), self._allowed())]
+                                                     int(k), allowed)]
         labels = self.labels_
         return [[Prediction(UNDETERMINED, pairs[0][1] if pairs else 0.0)]
                 if not pairs or pairs[0][1] < threshold

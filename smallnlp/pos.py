@@ -70,10 +70,10 @@ def model_path_for(name: str) -> Path:
 
 
 def _check_tagged(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
-                  what: str) -> None:
-    """DataError unless every sentence has one tag per token, and some tokens."""
-    check_sentences(sentences)
-    check_sentences(tags)
+                  what: str) -> tuple[list[list[str]], list[list[str]]]:
+    """The sentences and their tags as lists (``check_sentences``); DataError
+    unless every sentence has one tag per token, and some tokens."""
+    sentences, tags = check_sentences(sentences), check_sentences(tags)
     check_labelled(sentences, tags, what)
     for number, (tokens, sentence_tags) in enumerate(zip(sentences, tags), start=1):
         if len(tokens) != len(sentence_tags):
@@ -81,6 +81,7 @@ def _check_tagged(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[st
                             f"{len(sentence_tags)} tags")
     if not any(sentences):
         raise DataError(f"{what}: no tokens")
+    return sentences, tags
 
 
 @dataclasses.dataclass(frozen=True)
@@ -370,7 +371,7 @@ class PosTagger(TaskModel):
             not_known_yet = rng.random(len(y)) < tagging.first_pass_share if two_pass else None
             if previous is not y or not_known_yet is not None:
                 groups[len(static):] = tag_groups(featurizer, y, previous, lengths,
-                                                   not_known_yet)
+                                                  not_known_yet)
 
         return fit(network, ArrayExamples(groups, y), config.training, rng, dev=dev,
                    progress=progress, before_epoch=before_epoch)
@@ -380,7 +381,10 @@ class PosTagger(TaskModel):
         """Tags for each sentence (a list of tokens), vectorised across
         sentences; empty sentences give []."""
         self._require_fitted()
-        sentences = check_sentences(sentences)
+        return self._tag_checked(check_sentences(sentences))
+
+    def _tag_checked(self, sentences: list[list[str]]) -> list[list[str]]:
+        """``tag_batch`` of sentences ``check_sentences`` has taken."""
         labels = self.labels_
         return [[labels[t] for t in tags]
                 for first in range(0, len(sentences), DECODE_BATCH)
@@ -395,9 +399,9 @@ class PosTagger(TaskModel):
                  training_words: set[str] | None = None) -> Report:
         """Token accuracy, macro-F1, per-tag precision and recall, confusions;
         with ``training_words``, the accuracy on the other words (``extra``)."""
-        sentences, tags = check_sentences(sentences), check_sentences(tags)
-        _check_tagged(sentences, tags, "evaluate")
-        predicted = self.tag_batch(sentences)
+        self._require_fitted()
+        sentences, tags = _check_tagged(sentences, tags, "evaluate")
+        predicted = self._tag_checked(sentences)
         report = evaluate([t for sentence in tags for t in sentence],
                           [t for sentence in predicted for t in sentence])
         if training_words is not None:

@@ -90,13 +90,13 @@ class TagDecoder:
 
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tag names for each sentence (a list of tokens)."""
-        return [[self.labels[t] for t in tags] for tags in self.tags(sentences)]
+        return [[self.labels[t] for t in tags] for tags in self.tags(check_sentences(sentences))]
 
     def tags(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
-        """Tag ids for each sentence (a list of tokens). A sentence longer
+        """Tag ids for each sentence (lists of str, as ``check_sentences``
+        gives them: a tagger checks once, before this). A sentence longer
         than ``MAX_SENTENCE_TOKENS`` is tagged as consecutive pieces of that
         many tokens, so that time and memory stay linear in the input."""
-        sentences = check_sentences(sentences)
         pieces, owners = [], []
         for index, sentence in enumerate(sentences):
             for start in range(0, max(len(sentence), 1), MAX_SENTENCE_TOKENS):

@@ -44,15 +44,15 @@ INPUT = click.option("--input", "input_path",
 
 
 ENCODING = click.option("--encoding", default="utf-8", show_default=True,
-                         help="The encoding of --input or stdin (one that writes ASCII as "
-                              "ASCII: latin-1, cp1252, shift_jis...). Bytes that are not "
-                              "text in it are read as U+FFFD, with a warning naming the "
-                              "first such line.")
+                        help="The encoding of --input or stdin (one that writes ASCII as "
+                             "ASCII: latin-1, cp1252, shift_jis...). Bytes that are not "
+                             "text in it are read as U+FFFD, with a warning naming the "
+                             "first such line.")
 
 
 JOBS = click.option("--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-                     help="Processes to run batches in (0: all cores); the output keeps the "
-                          "input's order, and memory stays bounded.")
+                    help="Processes to run batches in (0: all cores); the output keeps the "
+                         "input's order, and memory stays bounded.")
 
 
 def batched(lines: Iterator[str], size: int) -> Iterator[list[str]]:
@@ -140,8 +140,8 @@ def encoded(text: str) -> bytes:
 
 
 OUTPUT = click.option("--output", "output_path", type=click.Path(dir_okay=False, allow_dash=True),
-                       help="Write here instead of stdout ('.gz': gzip); the file appears "
-                            "only when the run has finished.")
+                      help="Write here instead of stdout ('.gz': gzip); the file appears "
+                           "only when the run has finished.")
 
 
 def refuse_overwriting(output: str | None, *inputs: str | None) -> None:

@@ -54,10 +54,12 @@ def info(path, fmt) -> None:
     model = TASKS[task].load(path)
     metadata, arrays, size = model.metadata_, contents.arrays, os.path.getsize(path)
     featurizer = contents.metadata.get("featurizer", {})
+    table_bytes = [sum(arrays[name].nbytes for name in fileformat.embedding_arrays(index))
+                   for index in range(len(model.featurizer_.groups))]
     if fmt == "json":
         groups = [{"name": g.name, "kind": g.kind, "rows": g.buckets, "dims": g.dims,
-                   "bytes": sum(arrays[n].nbytes for n in fileformat.embedding_arrays(i))}
-                  for i, g in enumerate(model.featurizer_.groups)]
+                   "bytes": table}
+                  for g, table in zip(model.featurizer_.groups, table_bytes)]
         click.echo(json.dumps({
             "path": path, "task": task, "format_version": contents.version, "bytes": size,
             "featurizer": featurizer, "backend": model.backend, "labels": model.labels,
@@ -74,8 +76,7 @@ def info(path, fmt) -> None:
                f"{_backend_of(model, path)}")
     click.echo(f"labels ({len(model.labels)}): {' '.join(model.labels)}")
     click.echo("\nfeature groups:")
-    for index, group in enumerate(model.featurizer_.groups):
-        table = sum(arrays[name].nbytes for name in fileformat.embedding_arrays(index))
+    for group, table in zip(model.featurizer_.groups, table_bytes):
         click.echo(f"  {group.name:<10} {group.kind:<10} {group.buckets:>6} rows x "
                    f"{group.dims:>2} dims = {table:>8,} bytes: "
                    f"{group.feature_kind.describe(group)}")

@@ -125,7 +125,8 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
     Py_ssize_t n = PyTuple_GET_SIZE(texts);
     encoded = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model));
     row = PyMem_Malloc((labels ? labels : 1) * sizeof *row);
-    state = snlp_state_new(self->model); /* per call: a kept one would hold memory past the budget */
+    /* per call: a kept one would hold memory past the budget */
+    state = snlp_state_new(self->model);
     if (encoded && row && state) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {

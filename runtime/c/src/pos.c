@@ -10,8 +10,6 @@
 #define MAX_SENTENCE_TOKENS 1000 /* longer sentences are tagged in pieces (pos.py) */
 #define MAX_GROUPS 64
 
-enum { STATIC = SNLP_STAGE_STATIC, NEXT_TAG = SNLP_STAGE_NEXT_TAG,
-       PREVIOUS_TAG = SNLP_STAGE_PREVIOUS_TAG };
 
 /* batch.shape_id: capitalisation x digits x punctuation x length of a token
  * as written, with Python's str predicates. */
@@ -184,7 +182,7 @@ static int tag_tables(const snlp_model *model, size_t member, float *tables, con
     size_t column = 0, row = 0;
     for (size_t g = 0; g < groups; g++) {
         const snlp_group *group = snlp_model_group(model, g);
-        if (stage[g] != STATIC) {
+        if (stage[g] != SNLP_STAGE_STATIC) {
             if (group->dims > 256) return -1;
             for (uint32_t first = 0; first < group->buckets; first += SNLP_INPUTS_AT_ONCE) {
                 for (uint32_t k = 0; k < SNLP_INPUTS_AT_ONCE; k++) {
@@ -228,7 +226,7 @@ static snlp_status static_shares(const snlp_model *model, size_t member, snlp_st
                 size_t count, w;
                 long p;
                 snlp_status status;
-                if (stage[g] != STATIC) continue;
+                if (stage[g] != SNLP_STAGE_STATIC) continue;
                 p = (long)t + group->offset;
                 w = p < 0 ? n : (size_t)p >= n ? n + 1 : (size_t)p;
                 count = snlp_kinds[kind[g]].token_ids(s, group,
@@ -271,11 +269,11 @@ static void token_pre(const snlp_model *model, const snlp_state *s, const int *s
         for (size_t g = 0; g < groups; g++) {
             const snlp_group *group = snlp_model_group(model, g);
             long p = (long)t + group->offset;
-            if (stage[g] == STATIC) continue;
+            if (stage[g] == SNLP_STAGE_STATIC) continue;
             if (!tags)
                 add_row(member_pre, tables + row * hidden,
                         p < 0 || (size_t)p >= n ? 0 : group->buckets - 1, hidden);
-            else if (stage[g] == PREVIOUS_TAG)
+            else if (stage[g] == SNLP_STAGE_PREVIOUS_TAG)
                 add_row(member_pre, tables + row * hidden, p < 0 ? 0 : tags[p] + 1, hidden);
             row += group->buckets;
         }
@@ -297,9 +295,9 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
         const snlp_group *group = snlp_model_group(model, g);
         kind[g] = snlp_model_group_kind(model, g);
         stage[g] = snlp_kinds[kind[g]].stage;
-        if (stage[g] == STATIC) static_width += group->dims;
+        if (stage[g] == SNLP_STAGE_STATIC) static_width += group->dims;
         else table_rows += group->buckets;
-        two_pass |= stage[g] == NEXT_TAG;
+        two_pass |= stage[g] == SNLP_STAGE_NEXT_TAG;
     }
     for (size_t t = 0; t < n; t++) /* the most features one group gives a token */
         if (s->word_start[t + 1] - s->word_start[t] > max_features)
@@ -351,10 +349,10 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
                 for (size_t g = 0; g < groups; g++) {
                     const snlp_group *group = snlp_model_group(model, g);
                     long p = (long)t + group->offset;
-                    if (stage[g] == NEXT_TAG)
+                    if (stage[g] == SNLP_STAGE_NEXT_TAG)
                         add_row(s->hidden + (member * n + t) * hidden, tables + row * hidden,
                                 (size_t)p >= n ? 0 : s->first[p] + 1, hidden);
-                    if (stage[g] != STATIC) row += group->buckets;
+                    if (stage[g] != SNLP_STAGE_STATIC) row += group->buckets;
                 }
             }
         }
