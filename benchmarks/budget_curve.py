@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from smallnlp import LanguageIdentifier
+from smallnlp.augment import cut_spans
 from smallnlp.budget import parse_size
 from smallnlp.datasets import read_conllu, read_labelled_dir
-from smallnlp.langid import cut_spans
 from smallnlp.pos import PosTagger
 
 REPO = Path(__file__).resolve().parents[1]

@@ -61,9 +61,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     from smallnlp import LanguageIdentifier
+    from smallnlp.augment import cut_spans
     from smallnlp.calibration import expected_calibration_error
     from smallnlp.datasets import read_labelled_dir
-    from smallnlp.langid import cut_spans
 
     model = LanguageIdentifier.load(args.model)
     texts, labels = read_labelled_dir(args.data)

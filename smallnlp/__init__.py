@@ -1,5 +1,6 @@
 """smallnlp: tiny feed-forward NLP models (language ID, POS tagging) under a memory budget."""
 
+from .backends import BACKENDS
 from .errors import (
     BudgetError,
     ConfigError,
@@ -9,13 +10,13 @@ from .errors import (
 )
 from .evaluation import Report
 from .langid import LanguageIdentifier, Prediction
-from .pos import PosTagger, TagDecoder
+from .pos import PosTagger, TagDecoder, tokenize
+from .registry import TASKS, load, model_file, shipped_models
+from .silver import Silver, held_out_keys, tag_unlabeled
 from .train import Progress
 from .version import __version__
 
-# Every task, by the name its model files carry (see docs/DEVELOPING.md, "Adding a task").
-TASKS = {LanguageIdentifier.task: LanguageIdentifier, PosTagger.task: PosTagger}
-
-__all__ = ["TASKS", "BudgetError", "ConfigError", "DataError", "LanguageIdentifier",
-           "ModelFileError", "PosTagger", "Prediction", "Progress", "Report", "SmallNLPError",
-           "TagDecoder", "__version__"]
+__all__ = ["BACKENDS", "TASKS", "BudgetError", "ConfigError", "DataError", "LanguageIdentifier",
+           "ModelFileError", "PosTagger", "Prediction", "Progress", "Report", "Silver",
+           "SmallNLPError", "TagDecoder", "__version__", "held_out_keys", "load", "model_file",
+           "shipped_models", "tag_unlabeled", "tokenize"]

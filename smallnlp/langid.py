@@ -6,11 +6,11 @@ import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-from .augment import Augment, AugmentedLines, cut_spans
+from .augment import AugmentedLines, cut_spans
 from .backends import CLangid, check_backend
 from .budget import MIN_BUCKETS
 from .calibration import (
@@ -19,19 +19,24 @@ from .calibration import (
     filled_calibration_record,
     fit_temperature,
 )
-from .config import Features, shipped_file
+from .config import shipped_file
 from .datasets import check_label_names, check_labelled
 from .errors import DataError
 from .evaluation import Report, evaluate
-from .features import TEXT, KindContext, TextFeaturizer, has_features
-from .fileformat import WIDEST_FLOAT, WIDEST_INT, FeatureRecord, ModelMetadata
-from .model import TaskConfig, TaskModel
-from .network import FeedForwardNetwork, softmax
-from .records import option, read
-from .text import main_scripts
-from .train import Progress, TrainOptions, accuracy, fit
+from .features import KindContext, TextFeaturizer
+from .fileformat import WIDEST_FLOAT, WIDEST_INT
+from .identification import NumpyLangid, text_logits
+from .langid_records import (
+    TASK,
+    LangidConfig,
+    LangidMetadata,
+    calibration_entry,
+    language_records,
+)
+from .model import TaskModel
+from .network import FeedForwardNetwork
+from .train import Progress, accuracy, fit
 
-TASK = "langid"
 UNDETERMINED = "und"
 DEFAULT_MODEL = "langid.snlp"
 _PREDICT_BATCH = 512  # texts featurized together: big enough to amortise numpy calls,
@@ -52,89 +57,6 @@ class LanguageInfo(NamedTuple):
     scripts: tuple[str, ...]  # the scripts of at least a tenth of its training letters
     training_lines: int | None
     licence: str | None  # of its training text
-
-
-@dataclasses.dataclass(frozen=True)
-class LanguageRecord:
-    """``training.languages.<code>`` in a model file."""
-
-    scripts: tuple[str, ...]
-    lines: int = option(minimum=0, maximum=2**53)
-    name: str | None = None
-
-
-def language_records(texts: Sequence[str], labels: Sequence[str],
-                     names: dict[str, str]) -> dict[str, dict]:
-    """``training.languages``: each label's training lines, main scripts and
-    (when ``names`` has it) English name."""
-    by_label: dict[str, list[str]] = {}
-    for text, label in zip(texts, labels):
-        by_label.setdefault(label, []).append(text)
-    return {label: {"scripts": main_scripts("\n".join(lines)), "lines": len(lines),
-                    **({"name": names[label]} if label in names else {})}
-            for label, lines in sorted(by_label.items())}
-
-
-@dataclasses.dataclass(frozen=True)
-class LangidFeatures(Features):
-    """``[features]`` of a language identifier."""
-
-    max_chars: int = option(20_000, minimum=1)  # characters of a text read (documented limit)
-    task_input: ClassVar[str] = TEXT
-
-
-@dataclasses.dataclass(frozen=True)
-class LangidTraining(TrainOptions):
-    """``[training]`` of a language identifier."""
-
-    # Update only the embedding rows a batch touches (lazy Adam): several
-    # times faster steps over tables of many rows, each batch touching few.
-    lazy_embeddings: bool = option(False)
-    # Training samples the languages evenly; this much of log(a language's
-    # training lines / their geometric mean) is then added to its output bias:
-    # a prior that text is likelier in a language with more text, which
-    # decides inputs too short to tell close languages apart (0: none).
-    line_prior: float = option(0.0, minimum=0.0, maximum=10.0)
-
-
-@dataclasses.dataclass(frozen=True)
-class LangidConfig(TaskConfig):
-    features: LangidFeatures
-    training: LangidTraining = LangidTraining()
-    augment: Augment = Augment()
-
-
-@dataclasses.dataclass(frozen=True)
-class TextFeatureRecord(FeatureRecord):
-    max_chars: int = option(minimum=1, maximum=2**32 - 1)  # as the C runtime reads it
-    task_input: ClassVar[str] = TEXT
-
-
-@dataclasses.dataclass(frozen=True)
-class Calibration:
-    """The softmax temperature fitted on dev data, and how well it calibrates."""
-
-    temperature: float = option(minimum=1e-3, maximum=1e3)
-    fitted_on: str
-    held_out_lines: dict
-    held_out_word_pairs: dict
-
-
-@dataclasses.dataclass(frozen=True)
-class LangidMetadata(ModelMetadata):
-    features: TextFeatureRecord
-    calibration: Calibration | None = None
-    task_name: ClassVar[str] = TASK
-
-    def validate(self) -> None:
-        super().validate()
-        languages = self.training.get("languages")
-        if languages is None:
-            return
-        if not isinstance(languages, dict) or set(languages) != set(self.labels):
-            raise ValueError("training languages must be a table of the labels")
-        for code, record in languages.items():
-            read(LanguageRecord, record, f"training.languages.{code}")
 
 
 class LanguageIdentifier(TaskModel):
@@ -220,7 +142,7 @@ class LanguageIdentifier(TaskModel):
         and on two-word spans of them, which the fit never saw."""
         def logits_of(texts: Sequence[str], gold: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
             pairs = [(t, y) for t, y in zip(texts, gold) if t is not None]
-            logits, keep = _logits([t for t, _ in pairs], self.network_, self.featurizer_)
+            logits, keep = text_logits([t for t, _ in pairs], self.network_, self.featurizer_)
             return logits[keep], np.array([y for _, y in pairs], dtype=np.int64)[keep]
 
         fit_texts, fit_gold = list(texts[0::2]), list(gold[0::2])
@@ -230,14 +152,14 @@ class LanguageIdentifier(TaskModel):
         held_texts, held_gold = texts[1::2], gold[1::2]
         pairs = cut_spans(held_texts, rng, 2, 2)
         self.temperature_ = temperature
-        self.metadata_["calibration"] = _calibration_entry(
+        self.metadata_["calibration"] = calibration_entry(
             temperature, calibration_record(*logits_of(held_texts, held_gold), temperature),
             calibration_record(*logits_of(pairs, held_gold), temperature))
 
     def _widest_task_metadata(self, config) -> dict:
         widest = filled_calibration_record(WIDEST_INT, WIDEST_FLOAT)
         return {"features": {"max_chars": WIDEST_INT},
-                "calibration": _calibration_entry(WIDEST_FLOAT, widest, widest)}
+                "calibration": calibration_entry(WIDEST_FLOAT, widest, widest)}
 
     def _set_state(self, networks: list[FeedForwardNetwork], featurizer, labels: list[str],
                    metadata: dict) -> None:
@@ -311,16 +233,31 @@ class LanguageIdentifier(TaskModel):
         """Accuracy of ``predict_batch`` on ``texts`` against ``labels``."""
         return self.evaluate(texts, labels).accuracy
 
-    def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> Report:
+    def evaluate(self, texts: Sequence[str], labels: Sequence[str], *,
+                 span_words: int | None = None, min_letters: int = 0, seed: int = 0
+                 ) -> Report:
         """Accuracy, macro-F1, per-label precision and recall, confusions, and
-        the expected calibration error (``extra``) of ``predict_batch``."""
+        the expected calibration error (``extra``) of ``predict_batch``.
+
+        With ``span_words``, each text is replaced by one random span of that
+        many words (of at least ``min_letters`` letters; ``seed`` draws them):
+        short input is where language ID is hard. Texts written without
+        spaces (Chinese, Japanese) and texts with too few such words are
+        left out; ``extra["texts"]`` counts those scored."""
         texts, labels = self._check_texts(texts), list(labels)
         check_labelled(texts, labels, "evaluate")
+        if span_words:
+            spans = cut_spans(texts, np.random.default_rng(seed), span_words, span_words,
+                              min_letters=min_letters)
+            kept = [(span, label) for span, label, text in zip(spans, labels, texts)
+                    if span is not None and len(text.split()) > 1]
+            texts, labels = [span for span, _ in kept], [label for _, label in kept]
         predictions = self.predict_batch(texts)
         report = evaluate([str(y) for y in labels], [p.label for p in predictions])
         report.extra["expected_calibration_error"] = expected_calibration_error(
             np.array([p.probability for p in predictions]),
             np.array([p.label == y for p, y in zip(predictions, labels)]))
+        report.extra["texts"] = len(texts)
         return report
 
     def predict_batch(self, texts: Sequence[str], threshold: float = 0.0) -> list[Prediction]:
@@ -401,57 +338,8 @@ class LanguageIdentifier(TaskModel):
         return model
 
 
-def _logits(texts: Sequence[str], network: FeedForwardNetwork, featurizer: TextFeaturizer
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Logits before the temperature, and which texts have letters at all."""
-    groups = featurizer.transform(texts, merge_repeats=False)
-    return network.exact_logits(groups), has_features(groups)
-
-
-class NumpyLangid:
-    """The numpy reference predictor (backends.LangidPredictor): the float64
-    forward pass of docs/FORMAT.md."""
-
-    name = "numpy"
-
-    def __init__(self, network: FeedForwardNetwork, featurizer: TextFeaturizer,
-                 temperature: float):
-        self._network, self._featurizer, self._temperature = network, featurizer, temperature
-
-    def proba(self, texts: Sequence[str], allowed: np.ndarray | None) -> np.ndarray:
-        logits, has_letters = _logits(texts, self._network, self._featurizer)
-        logits /= self._temperature
-        if allowed is not None:
-            logits[:, ~allowed] = -np.inf
-        probs = softmax(logits)
-        probs[~has_letters] = 0.0
-        return probs.astype(np.float32)
-
-    def top_k(self, texts: Sequence[str], k: int, allowed: np.ndarray | None
-              ) -> list[list[tuple[int, float]]]:
-        probs = self.proba(texts, allowed)
-        # Languages outside the subset are never listed: ranked last.
-        ranking = probs if allowed is None else np.where(allowed, probs, -1)
-        k = min(k, probs.shape[1] if allowed is None else int(allowed.sum()))
-        order = (ranking.argmax(axis=1)[:, None] if k == 1
-                 else np.argsort(-ranking, axis=1, kind="stable")[:, :k])
-        return [[(i, float(row[i])) for i in best] if row[best[0]] > 0 else []
-                for row, best in zip(probs, order.tolist())]
-
-    def heap_bytes(self) -> int:
-        return 0
-
-
 def _check_threshold(threshold: float) -> None:
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)):
         raise TypeError(f"threshold must be a number, not {type(threshold).__name__}")
     if not 0 <= threshold <= 1:  # NaN included
         raise ValueError(f"threshold must be a probability in 0..1, not {threshold}")
-
-
-def _calibration_entry(temperature: float, held_out_lines: dict,
-                       held_out_word_pairs: dict) -> dict:
-    """The ``calibration`` metadata entry (see ``Calibration``)."""
-    return {"temperature": temperature,
-            "fitted_on": "even dev lines and a 1-3 word span of each",
-            "held_out_lines": held_out_lines, "held_out_word_pairs": held_out_word_pairs}

@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import fileformat, modelfile
-from .backends import choose_c_model
+from .backends import choose_c_model, open_c_model
 from .budget import (
     FILE_OVERHEAD,
     MIN_BUCKETS,
@@ -30,6 +30,7 @@ from .budget import (
 from .config import Features, GroupTemplate, parse_config
 from .errors import BudgetError, ConfigError, ModelFileError
 from .features import KindContext
+from .files import write_atomic
 from .network import FeedForwardNetwork
 from .records import option
 from .train import TrainOptions, TrainResult
@@ -93,7 +94,7 @@ def save_model(path: str | os.PathLike, schema: type[fileformat.ModelMetadata], 
     if budget is not None and len(payload) > budget:
         raise ModelFileError(f"{path}: model of {len(payload):,} bytes would exceed its "
                              f"memory budget of {budget:,} bytes")
-    modelfile.write_atomic(path, payload)
+    write_atomic(path, payload)
     return len(payload)
 
 
@@ -154,6 +155,12 @@ class TaskModel:
     @property
     def labels(self) -> list[str]:
         return list(self.labels_)
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The labels under scikit-learn's name: ``predict_proba``'s columns, in order."""
+        self._require_fitted()
+        return np.array(self.labels_)
 
     @property
     def backend(self) -> str:
@@ -398,6 +405,39 @@ class TaskModel:
                         list(record.labels), metadata)
         self._file_bytes = contents.payload
 
+    def _payload(self) -> bytes:
+        """The model file's bytes: the file it was loaded from, else the one
+        ``save`` would write."""
+        if self._file_bytes is not None:
+            return bytes(self._file_bytes)
+        return modelfile.encode(self.metadata_, file_arrays(self.networks_,
+                                                            self._featurizer_arrays()))
+
+    def describe(self) -> dict:
+        """What the model file holds (``smallnlp info``): format version, size,
+        labels, feature groups with their bytes, hidden units, members, every
+        array, the training record, calibration and data licences; plus the
+        backend in use and, if the C runtime cannot read the file, why."""
+        self._require_fitted()
+        payload = self._payload()
+        contents = modelfile.decode(payload, "<model>")
+        arrays = contents.arrays
+        groups = [{"name": g.name, "kind": g.kind, "rows": g.buckets, "dims": g.dims,
+                   "bytes": sum(arrays[name].nbytes
+                                for name in fileformat.embedding_arrays(index)),
+                   "description": g.feature_kind.describe(g)}
+                  for index, g in enumerate(self.featurizer_.groups)]
+        return {"task": self.task, "format_version": contents.version, "bytes": len(payload),
+                "featurizer": contents.metadata.get("featurizer", {}),
+                "backend": self.backend, "c_runtime_refuses": open_c_model(payload)[1] or None,
+                "labels": self.labels, "groups": groups,
+                "known_words": self.metadata_["features"].get("known_words"),
+                "hidden": self.network_.hidden_size, "members": len(self.networks_),
+                "arrays": [{"name": name, "dtype": str(a.dtype), "shape": list(a.shape),
+                            "bytes": a.nbytes} for name, a in arrays.items()],
+                **{key: self.metadata_.get(key)
+                   for key in ("training", "calibration", "data_licences")}}
+
     # -- pickling -------------------------------------------------------------------
     def __getstate__(self) -> dict:
         """A fitted model pickles as its model file's bytes (the very file it
@@ -406,11 +446,7 @@ class TaskModel:
         the same bytes every time, and what a Ray or Dask worker needs."""
         if self.network_ is None:
             return dict(self.__dict__)
-        payload = self._file_bytes
-        if payload is None:
-            payload = modelfile.encode(self.metadata_, file_arrays(self.networks_,
-                                                                   self._featurizer_arrays()))
-        return {"model file": bytes(payload), "backend": self.backend,
+        return {"model file": self._payload(), "backend": self.backend,
                 "settings": self._settings(),
                 "arguments": {name: getattr(self, name) for name in
                               inspect.signature(type(self).__init__).parameters

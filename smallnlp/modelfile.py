@@ -25,14 +25,13 @@ import json
 import os
 import re
 import struct
-import tempfile
 import zlib
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from .errors import ModelFileError
+from .files import write_atomic
 
 MAGIC = b"SMALLNLP"
 FORMAT_VERSION = 2
@@ -81,53 +80,6 @@ def metadata_json(metadata: dict) -> bytes:
     """The metadata section's bytes (``metadata`` with its "arrays" table)."""
     return json.dumps(metadata, sort_keys=True, ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8")
-
-
-def check_writable(path: str | os.PathLike) -> None:
-    """Raise ModelFileError unless ``write_atomic`` can write ``path``: checked
-    before long work (training), by creating and removing a file where the
-    model would go."""
-    if not str(path).strip():
-        raise ModelFileError("the output path is empty")
-    path = Path(path)
-    if path.is_dir():
-        raise ModelFileError(f"{path}: is a directory")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        raise ModelFileError(f"{path}: {folder} is not a directory")
-    try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot write in {folder}: "
-                             f"{exc.strerror or exc}") from None
-
-
-def write_atomic(path: str | os.PathLike, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` via a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def current_umask() -> int:
-    """The process's umask (which can only be read by setting it)."""
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def save(path: str | os.PathLike, metadata: dict, arrays: dict[str, np.ndarray]) -> int:

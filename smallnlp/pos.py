@@ -15,17 +15,16 @@ import numpy as np
 
 from .backends import CTagger, check_backend
 from .budget import MIN_BUCKETS, known_word_bits, members_for
-from .config import Features, shipped_file
+from .config import shipped_file
 from .datasets import check_label_names, check_labelled
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluation import Report, evaluate
-from .features import TOKEN, KindContext, SparseGroup, TokenFeaturizer, kind_of, one_per_row
-from .features.kinds import MAX_SEED, two_pass
-from .fileformat import MAX_MEMBERS, WIDEST_INT, FeatureRecord, ModelMetadata
-from .lexicon import CLUSTER_BITS, LOWER_UNKNOWN, MAX_CLUSTERS, Lexicon, bytes_for
-from .model import TaskConfig, TaskModel
+from .features import KindContext, SparseGroup, TokenFeaturizer, one_per_row
+from .fileformat import MAX_MEMBERS, WIDEST_INT
+from .lexicon import Lexicon, bytes_for
+from .model import TaskModel
 from .network import FeedForwardNetwork
-from .records import option
+from .pos_records import TASK, PosConfig, PosMetadata
 from .tagging import (
     DECODE_BATCH,
     TagDecoder,
@@ -33,8 +32,6 @@ from .tagging import (
     tag_groups,
 )
 from .train import ArrayExamples, Progress, TrainResult, fit
-
-TASK = "pos"
 
 # Language codes of the treebanks' languages, for PosTagger.load("en").
 LANGUAGE_CODES = {
@@ -84,149 +81,9 @@ def _check_tagged(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[st
     return sentences, tags
 
 
-@dataclasses.dataclass(frozen=True)
-class PosFeatures(Features):
-    """``[features]`` of a tagger."""
-
-    # Bits of the bitmap of hashed training words (at most 4% of the budget).
-    known_word_bits: int = option(0, minimum=0)
-    # Words of the lexicon source kept in the model's word lexicon (cluster and
-    # case_ratio groups; 0: none). It costs lexicon.bytes_for(words) bytes.
-    lexicon_words: int = option(0, minimum=0)
-    task_input: ClassVar[str] = TOKEN
-
-    def validate(self) -> None:
-        super().validate()
-        if self.known_word_bits % 8:
-            raise ValueError(f"known_word_bits must be a multiple of 8, not "
-                             f"{self.known_word_bits}")
-
-    def two_pass(self) -> bool:
-        return two_pass(self.groups)
-
-
-@dataclasses.dataclass(frozen=True)
-class Tagging:
-    """``[tagging]``: how the tag features are trained."""
-
-    # Probability that a previous-tag feature sees the model's own greedy tag
-    # instead of the gold one, from epoch 2 (scheduled sampling).
-    scheduled_sampling: float = option(0.0, minimum=0, maximum=1)
-    # Share of the tokens that see "not known yet" tag features in each epoch,
-    # as the first of two decoding passes does (needs next_tag groups).
-    first_pass_share: float = option(0.0, minimum=0, below=1)
-    # A word seen c times takes the unknown-word row with probability
-    # alpha / (alpha + c) in each epoch (needs known_word_bits).
-    word_dropout: float = option(0.0, minimum=0)
-
-
-@dataclasses.dataclass(frozen=True)
-class PosConfig(TaskConfig):
-    features: PosFeatures
-    tagging: Tagging = Tagging()
-    # Networks in the file, their tag probabilities averaged (0: as the
-    # budget planner decides, budget.members_for).
-    members: int = option(0, minimum=0, maximum=MAX_MEMBERS)
-
-    def validate(self) -> None:
-        if self.features.two_pass() and not self.tagging.first_pass_share > 0:
-            raise ValueError("next_tag groups need [tagging] first_pass_share between 0 and 1")
-        if _lexical_groups(self.features.groups) and not self.features.lexicon_words:
-            raise ValueError(f"groups {', '.join(_lexical_groups(self.features.groups))} need "
-                             "[features] lexicon_words")
-        if self.tagging.word_dropout > 0 and not (
-                self.features.known_word_bits
-                and any(kind_of(g.kind).unknown_row for g in self.features.groups)):
-            raise ValueError("[tagging] word_dropout needs word groups and [features] "
-                             "known_word_bits")
-
-
-@dataclasses.dataclass(frozen=True)
-class KnownWords:
-    """The known-word bitmap: its size and the seed its words were hashed with."""
-
-    bits: int = option(minimum=8)
-    seed: int = option(minimum=0, maximum=MAX_SEED)
-
-    def validate(self) -> None:
-        if self.bits % 8:
-            raise ValueError(f"known_words bits {self.bits} is not a multiple of 8")
-
-
-@dataclasses.dataclass(frozen=True)
-class LexiconRecord:
-    """The word lexicon's table: its slots, hash seed, cluster ids and probes."""
-
-    slots: int = option(minimum=1, maximum=2**32 - 1)
-    seed: int = option(minimum=0, maximum=MAX_SEED)
-    clusters: int = option(minimum=1, maximum=MAX_CLUSTERS)
-    probes: int = option(minimum=1)
-    words: int = option(minimum=0, maximum=2**63 - 1)
-
-    def validate(self) -> None:
-        if self.probes > self.slots:  # a lookup never needs more: a bound on its time
-            raise ValueError(f"lexicon: probes {self.probes} exceeds its {self.slots} slots")
-
-
-@dataclasses.dataclass(frozen=True)
-class TokenFeatureRecord(FeatureRecord):
-    known_words: KnownWords | None = None
-    lexicon: LexiconRecord | None = None
-    task_input: ClassVar[str] = TOKEN
-
-    def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:
-        arrays = {} if self.known_words is None else {
-            "known_words": ("<u1", (self.known_words.bits // 8,))}
-        if self.lexicon is not None:
-            arrays["lexicon"] = ("<i4", (self.lexicon.slots,))
-        return arrays
-
-
-@dataclasses.dataclass(frozen=True)
-class PosMetadata(ModelMetadata):
-    features: TokenFeatureRecord
-    # Networks whose tag probabilities are averaged (written when more than one).
-    members: int = option(1, minimum=1, maximum=MAX_MEMBERS)
-    task_name: ClassVar[str] = TASK
-
-    def member_count(self) -> int:
-        return self.members
-
-    def validate(self) -> None:
-        super().validate()
-        if self.features.lexicon is None and _lexical_groups(self.features.groups):
-            raise ValueError(f"groups {', '.join(_lexical_groups(self.features.groups))} need "
-                             "a word lexicon, and features has no lexicon")
-
-    def kind_context(self) -> KindContext:
-        lexicon = self.features.lexicon
-        return dataclasses.replace(super().kind_context(),
-                                   lexicon_clusters=lexicon.clusters if lexicon else 0)
-
-    def check_contents(self, arrays: dict[str, np.ndarray]) -> None:
-        """Every filled slot of the word lexicon names a cluster the model has
-        rows for and a ratio code that exists (docs/FORMAT.md)."""
-        lexicon = self.features.lexicon
-        if lexicon is None:
-            return
-        filled = arrays["lexicon"].view(np.uint32)
-        filled = filled[filled != 0]
-        bad = ((filled >> 16) & (MAX_CLUSTERS - 1)) >= lexicon.clusters
-        bad |= ((filled >> (16 + CLUSTER_BITS)) & 0xF) > LOWER_UNKNOWN
-        bad |= (filled >> 30) != 0
-        if bad.any():
-            raise ValueError(f"lexicon slot value {int(filled[bad][0]):#010x} names a cluster, "
-                             "ratio code or bits that do not exist")
-
-
 def _known_word_bytes(config: PosConfig, budget: int) -> int:
     """The known-word bitmap's bytes under ``budget`` (the planner's share)."""
     return known_word_bits(budget, config.features.known_word_bits) // 8
-
-
-def _lexical_groups(groups) -> list[str]:
-    """The groups that read a word lexicon (cluster, case_ratio)."""
-    return [g.name for g in groups if g.kind in ("cluster", "case_ratio")]
 
 
 class PosTagger(TaskModel):
@@ -238,6 +95,7 @@ class PosTagger(TaskModel):
     ``members``; 0 or None there: the budget decides, ``budget.members_for``)."""
 
     task = TASK
+    MAX_MEMBERS: ClassVar[int] = MAX_MEMBERS  # networks a file may hold (docs/FORMAT.md)
     default_config = "pos"
     config_schema = PosConfig
     metadata_schema = PosMetadata

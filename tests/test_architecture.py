@@ -8,15 +8,19 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "smallnlp"
 # docs/ARCHITECTURE.md's table: each module's layer (a package stands for its modules).
 LAYERS = {
-    0: ("errors", "records", "text", "hashing", "parallel", "version"),
+    0: ("errors", "records", "text", "hashing", "parallel", "version", "files"),
     1: ("features", "lexicon", "datasets"),
     2: ("embeddings", "network", "train", "augment", "calibration", "evaluation"),
     3: ("modelfile", "fileformat", "budget", "config", "backends"),
-    4: ("model", "langid", "pos", "tagging", "silver"),
-    5: ("cli", "distributed", "__init__", "__main__"),
+    4: ("model", "langid", "langid_records", "identification", "pos", "pos_records", "tagging",
+        "silver"),
+    5: ("cli", "distributed", "registry", "__init__", "__main__"),
 }
 LAYER_OF = {name: layer for layer, names in LAYERS.items() for name in names}
 COMMAND_LINE = {"cli"}
+# What the command line may import of smallnlp: the public API (__init__.py), the
+# errors it reports, the readers of labelled data, atomic files and --jobs.
+CLI_MAY_IMPORT = {"__init__", "cli", "errors", "datasets", "files", "parallel"}
 
 
 def top_name(path: Path) -> str:
@@ -89,6 +93,13 @@ def test_only_the_command_line_imports_click():
     assert not users
 
 
+def test_the_command_line_uses_only_the_public_api():
+    breaks = {f"{p.relative_to(PACKAGE.parent)} imports {sorted(imports_of(p)[0] - CLI_MAY_IMPORT)}"
+              for p in modules()
+              if top_name(p) in COMMAND_LINE and imports_of(p)[0] - CLI_MAY_IMPORT}
+    assert not breaks, "\n".join(sorted(breaks))
+
+
 def test_the_product_imports_no_benchmark_or_tool():
     users = {str(p.relative_to(PACKAGE.parent)) for p in modules()
              if imports_of(p)[1] & {"benchmarks", "tools", "common"}}
@@ -104,4 +115,6 @@ def test_the_rules_see_imports():
     assert "network" in layered["fileformat"]
     assert "text" in layered["features"]  # from ..text import (in features/)
     assert "click" in imports_of(PACKAGE / "cli" / "__init__.py")[1]
-    assert "langid" in imports_of(PACKAGE / "cli" / "langid.py")[0]  # from ..langid import
+    assert "__init__" in imports_of(PACKAGE / "cli" / "langid.py")[0]  # from .. import X
+    assert "datasets" in imports_of(PACKAGE / "cli" / "pos.py")[0]  # from .. import datasets
+    assert "langid" in imports_of(PACKAGE / "distributed" / "ray.py")[0]  # from ..langid import

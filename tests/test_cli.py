@@ -24,7 +24,7 @@ def trained(tmp_path_factory):
     result = CliRunner().invoke(main, [
         "train", "langid", "--train", str(root / "train"), "--dev", str(root / "dev"),
         "--memory-budget", "60KB", "--output", str(model), "--config", str(config),
-        "--epochs", "3"])
+        "--epochs", "3", "--licence", "CC0-1.0"])
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and "dev accuracy" in result.output
     return root, model
@@ -70,11 +70,12 @@ def test_langid_arguments_and_stdin(trained):
 def test_eval_and_info(trained):
     root, model = trained
     runner = CliRunner()
-    result = runner.invoke(main, ["eval", "langid", "--model", str(model), str(root / "dev")])
+    result = runner.invoke(main, ["eval", "langid", "--model", str(model), "--data",
+                                  str(root / "dev")])
     assert result.exit_code == 0, result.output
     assert "accuracy" in result.output and "macro-F1" in result.output
     result = runner.invoke(main, ["eval", "langid", "--model", str(model), "--format", "json",
-                                  "--span-words", "2", str(root / "dev")])
+                                  "--span-words", "2", "--data", str(root / "dev")])
     assert json.loads(result.output)["total"] > 0
     result = runner.invoke(main, ["info", str(model)])
     assert result.exit_code == 0, result.output
@@ -86,8 +87,9 @@ def test_eval_and_info(trained):
     described = json.loads(result.output)
     assert described["task"] == "langid" and described["bytes"] == model.stat().st_size
     assert [g["name"] for g in described["groups"]][:2] == ["char1", "char2"]
+    assert described["data_licences"] == dict.fromkeys(["aa", "bb", "cc", "dd"], "CC0-1.0")
     result = runner.invoke(main, ["eval", "langid", "--model", str(model), "--backend", "numpy",
-                                  "--format", "json", str(root / "dev")])
+                                  "--format", "json", "--data", str(root / "dev")])
     assert json.loads(result.output)["total"] > 0
 
 
@@ -96,8 +98,13 @@ def test_shipped_models_by_name_and_short_help():
     for name in ("langid", "pos-en", "en"):
         result = runner.invoke(main, ["info", name])
         assert result.exit_code == 0 and "model, format version" in result.output, name
-    result = runner.invoke(main, ["info", "xx"])
-    assert result.exit_code == 1 and "shipped models: en" in result.output
+    result = runner.invoke(main, ["langid", "--model", "langid", "--format", "json", "Hello"])
+    assert result.exit_code == 0 and json.loads(result.output)["label"]
+    for verb in (["info"], ["langid", "--model"], ["pos", "--model"]):
+        result = runner.invoke(main, [*verb, "xx", "Hello"] if len(verb) > 1 else [*verb, "xx"])
+        assert result.exit_code == 2 and "shipped: langid" in result.output, verb  # usage
+    result = runner.invoke(main, ["langid", "--model", "pos-en", "Hello"])
+    assert result.exit_code == 1 and "holds a POS-tagging model" in result.output
     for verb in (["langid"], ["pos"], ["train", "pos"], ["eval", "langid"], ["info"]):
         result = runner.invoke(main, [*verb, "-h"])
         assert result.exit_code == 0 and result.output.startswith("Usage:"), verb

@@ -164,7 +164,7 @@ def test_eval_warns_of_labels_the_model_does_not_know(tiny_model, tmp_path):
     model = tmp_path / "m.snlp"
     tiny_model.save(model)
     result = CliRunner().invoke(main, ["eval", "langid", "--model", str(model),
-                                       str(tmp_path / "dev")])
+                                       "--data", str(tmp_path / "dev")])
     assert result.exit_code == 0, result.output
     assert "warning: 5 texts have labels this model does not know (zz)" in result.output
 

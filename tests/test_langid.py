@@ -4,9 +4,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smallnlp import LanguageIdentifier, Prediction
+from smallnlp.augment import cut_spans
 from smallnlp.datasets import read_labelled_dir
 from smallnlp.errors import ConfigError, DataError, ModelFileError
-from smallnlp.langid import cut_spans
 
 from .conftest import TINY_CONFIG, run_fresh, save_unchecked, synthetic_corpus, write_corpus
 

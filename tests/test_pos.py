@@ -164,14 +164,15 @@ def test_cli_train_tag_eval(treebank, tmp_path):
     assert result.exit_code == 0, result.output
     assert len(result.output.splitlines()) == len(conllu_in.splitlines())
     result = runner.invoke(main, ["eval", "pos", "--model", str(model), "--train",
-                                  str(treebank / "train.conllu"), str(treebank / "dev.conllu")])
+                                  str(treebank / "train.conllu"), "--data",
+                                  str(treebank / "dev.conllu")])
     assert result.exit_code == 0, result.output
     assert "accuracy" in result.output and "unseen" in result.output
     result = runner.invoke(main, ["info", str(model)])
     assert "test-licence" in result.output
     bad = tmp_path / "bad.conllu"
     bad.write_text("1\tx\n")
-    result = runner.invoke(main, ["eval", "pos", "--model", str(model), str(bad)])
+    result = runner.invoke(main, ["eval", "pos", "--model", str(model), "--data", str(bad)])
     assert result.exit_code == 1 and "bad.conllu:1" in result.output
 
 

@@ -144,7 +144,7 @@ def test_parquet_rows_come_back_in_order_with_labels(tmp_path):
     result = _run(["--input", str(nulls), "--output", str(out)])
     assert result.exit_code == 1 and "nulls.parquet: row 2:" in result.output
     result = _run(["--input", str(nulls), "--output", str(out), "--skip-bad-records"])
-    assert result.exit_code == 0 and "left 1 row(s) unlabelled" in result.output
+    assert result.exit_code == 0 and "left 1 row(s) unanswered" in result.output
     assert [r["language"] is None for r in pq.read_table(out).to_pylist()] == [False, True, False]
     pq.write_table(table.slice(0, 0), tmp_path / "empty.parquet")
     result = _run(["--input", str(tmp_path / "empty.parquet"), "--output", str(out)])
@@ -179,6 +179,33 @@ def test_the_tagger_takes_json_lines_and_gives_the_records_back_tagged(tmp_path,
         {k: r[k] for k in ("id", "text")} for r in records]
     assert [r["tokens"] for r in tagged] == tokens
     assert [r["upos"] for r in tagged] == PosTagger.load(tagger).tag_batch(tokens)
+
+
+def test_the_tagger_takes_parquet_and_gives_every_row_back_tagged(tmp_path):
+    pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed "
+                             "(pip install smallnlp[parquet])")
+    import pyarrow.parquet as pq
+
+    from smallnlp import PosTagger, tokenize
+
+    tagger = RUNTIME_GOLDEN / "tiny-pos.snlp"
+    texts = ["the cat sees a dog .", None, "", "on the mat"] * 9
+    pq.write_table(pa.table({"id": list(range(len(texts))), "text": texts}),
+                   tmp_path / "in.parquet", row_group_size=7)
+    out = tmp_path / "out.parquet"
+    arguments = ["pos", "--model", str(tagger), "--input", str(tmp_path / "in.parquet"),
+                 "--output", str(out), "--jobs", "2", "--batch-size", "5"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 1 and "in.parquet: row 2:" in result.output
+    assert not out.exists()
+    result = CliRunner().invoke(main, arguments + ["--skip-bad-records"])
+    assert result.exit_code == 0 and "left 9 row(s) unanswered" in result.output
+    rows = pq.read_table(out).to_pylist()
+    assert [r["id"] for r in rows] == list(range(len(texts)))
+    answered = [t for t in texts if t is not None]
+    expected = PosTagger.load(tagger).tag_batch([tokenize(t) for t in answered])
+    assert [r["tags"] for r in rows if r["text"] is not None] == expected
+    assert all(r["tokens"] is None and r["tags"] is None for r in rows if r["text"] is None)
 
 
 def test_the_language_identifier_calls_its_plain_format_text_as_the_tagger_does():

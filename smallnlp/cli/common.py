@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import click
 
-from ..backends import BACKENDS
-from ..errors import SmallNLPError
+from .. import BACKENDS, model_file
+from ..errors import DataError, ModelFileError, SmallNLPError
 from ..parallel import ordered_map
 from . import streams
 
@@ -110,6 +110,57 @@ def write_in_order(answer, job, batches, jobs: int, output_path: str | None,
                    f"{field!r} field)", err=True)
 
 
+def write_parquet_in_order(answer, job, texts: tuple[str, ...], input_path: str | None,
+                           output_path: str | None, batch_size: int, jobs: int, field: str,
+                           added_fields: list) -> None:
+    """A Parquet file in, a Parquet file out: ``answer(job, block)`` of each
+    record batch (the batch with ``added_fields`` appended), every row, in
+    order; then how many rows were left unanswered."""
+    if texts or input_path in (None, "-") or not streams.is_parquet(output_path):
+        raise click.UsageError("Parquet goes from an --input file to an --output file ending "
+                               "in .parquet")
+    reader = streams.open_parquet(input_path)
+    schema = reader.schema_arrow
+    if field not in schema.names:
+        raise DataError(f"{input_path}: no column {field!r} (columns: "
+                        f"{', '.join(schema.names)})")
+    for added in added_fields:
+        schema = schema.append(added)
+    unanswered = 0
+    with streams.parquet_output(output_path, schema) as write:
+        for batch, bad in ordered_map(answer, job,
+                                      streams.read_parquet(reader, input_path, batch_size),
+                                      jobs):
+            write(batch)
+            unanswered += bad
+    if unanswered:
+        click.echo(f"left {unanswered:,} row(s) unanswered (a {field!r} that is not a "
+                   "string)", err=True)
+
+
+def record_batch_texts(block: streams.RecordBlock, field: str, skip_bad: bool
+                       ) -> tuple[list, list[int]]:
+    """A Parquet record batch's texts and the rows that hold a string. A row
+    whose text is not a string (a null) is an error naming its row, or with
+    --skip-bad-records is left unanswered (null answers): columnar output
+    drops no row."""
+    texts = block.batch.column(field).to_pylist()
+    good = [i for i, text in enumerate(texts) if isinstance(text, str)]
+    if len(good) < len(texts) and not skip_bad:
+        first = next(i for i, text in enumerate(texts) if not isinstance(text, str))
+        raise DataError(f"{block.source}: row {block.first_row + first:,}: field "
+                        f"{field!r} is not a string (--skip-bad-records leaves such rows "
+                        "unanswered)")
+    return texts, good
+
+
+def with_columns(batch, fields: list, columns: list):
+    """A record batch with ``columns`` appended under ``fields``."""
+    for added, column in zip(fields, columns):
+        batch = batch.append_column(added, column)
+    return batch
+
+
 BACKEND = click.option("--backend", type=click.Choice(BACKENDS), default="auto",
                        show_default=True, help="Predict with the C runtime, numpy, or C when "
                        "it can (the same answers).")
@@ -122,8 +173,23 @@ def one_line(text: str) -> str:
     return text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
-def load_model(task_class, name_or_path, backend: str):
-    """A model for a command; the C backend asked for and not usable is a usage error."""
+MODEL_OPTION = click.option("--model", "model_name",
+                            help="Model file, or a shipped model's name (default: langid; "
+                                 "smallnlp info lists them).")
+POS_MODEL_OPTION = click.option("--model", "model_name", default="en", show_default=True,
+                                help="Model file, or a shipped model by name (pos-en), "
+                                     "language code (en) or treebank (English-EWT).")
+
+
+def load_model(task_class, name_or_path: str | None, backend: str):
+    """A model for a command, by file or shipped name (None: the task's
+    default); a model that is not there, or the C backend asked for and not
+    usable, is a usage error."""
+    if name_or_path is not None:
+        try:
+            name_or_path = model_file(name_or_path)
+        except ModelFileError as exc:
+            raise click.BadParameter(str(exc), param_hint="--model") from None
     try:
         return task_class.load(name_or_path, backend=backend)
     except SmallNLPError:

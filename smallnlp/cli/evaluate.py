@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import click
-import numpy as np
 
-from .. import datasets
-from ..langid import LanguageIdentifier, cut_spans
-from .common import BACKEND, REPORT_FORMAT, load_model
+from .. import LanguageIdentifier, PosTagger, datasets
+from .common import BACKEND, MODEL_OPTION, POS_MODEL_OPTION, REPORT_FORMAT, load_model
 
 
 @click.group("eval")
@@ -18,9 +16,9 @@ def evaluate_group() -> None:
 
 
 @evaluate_group.command("langid")
-@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False),
-              help="Model file (default: the shipped model).")
-@click.argument("data_dir", type=click.Path(exists=True, file_okay=False))
+@MODEL_OPTION
+@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False),
+              help="Directory of <label>.txt files, one text per line (as train's --train).")
 @click.option("--span-words", type=click.IntRange(min=1),
               help="Score one random span of this many words cut from each line.")
 @click.option("--min-letters", type=click.IntRange(min=0), default=0,
@@ -29,22 +27,17 @@ def evaluate_group() -> None:
               help="Seed of the random spans (--span-words).")
 @BACKEND
 @REPORT_FORMAT
-def eval_langid(model_path, data_dir, span_words, min_letters, seed, backend, fmt) -> None:
-    """Accuracy, macro-F1, per-label precision/recall and confusions on DATA_DIR.
+def eval_langid(model_name, data_dir, span_words, min_letters, seed, backend, fmt) -> None:
+    """Accuracy, macro-F1, per-label precision/recall and confusions on --data.
 
     With --span-words, lines written without spaces (Chinese, Japanese) and
     lines with too few qualifying words are left out.
     """
-    model = load_model(LanguageIdentifier, model_path, backend)
+    model = load_model(LanguageIdentifier, model_name, backend)
     texts, labels = datasets.read_labelled_dir(data_dir)
-    if span_words:
-        spans = cut_spans([t for t in texts], np.random.default_rng(seed), span_words,
-                          span_words, min_letters=min_letters)
-        pairs = [(s, y) for s, y, t in zip(spans, labels, texts)
-                 if s is not None and len(t.split()) > 1]
-        texts, labels = [p[0] for p in pairs], [p[1] for p in pairs]
     _warn_unknown(labels, model.labels, "texts")
-    report = model.evaluate(texts, labels)
+    report = model.evaluate(texts, labels, span_words=span_words, min_letters=min_letters,
+                            seed=seed)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=1))
     else:
@@ -64,17 +57,15 @@ def _warn_unknown(gold: list[str], known: list[str], what: str) -> None:
 
 
 @evaluate_group.command("pos")
-@click.option("--model", "model_name", default="en", show_default=True,
-              help="Model file, language code or treebank name of a shipped model.")
-@click.argument("data_file", type=click.Path(exists=True, dir_okay=False))
+@POS_MODEL_OPTION
+@click.option("--data", "data_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CoNLL-U file with gold UPOS tags (as train's --dev).")
 @click.option("--train", "train_file", type=click.Path(exists=True, dir_okay=False),
               help="The training CoNLL-U, to score words unseen in it.")
 @BACKEND
 @REPORT_FORMAT
 def eval_pos(model_name, data_file, train_file, backend, fmt) -> None:
-    """UPOS accuracy, unseen-word accuracy, per-tag F1 and confusions on DATA_FILE."""
-    from ..pos import PosTagger
-
+    """UPOS accuracy, unseen-word accuracy, per-tag F1 and confusions on --data."""
     tagger = load_model(PosTagger, model_name, backend)
     sentences = datasets.read_conllu(data_file)
     _warn_unknown([t for s in sentences for t in s.tags], tagger.labels, "tokens")

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 import click
 
-from ..errors import DataError
-from ..langid import LanguageIdentifier
-from ..parallel import cached, ordered_map
+from .. import LanguageIdentifier
+from ..parallel import cached
 from . import streams
 from .common import (
     BACKEND,
@@ -17,6 +16,7 @@ from .common import (
     FIELD,
     INPUT,
     JOBS,
+    MODEL_OPTION,
     OUTPUT,
     SKIP_BAD_RECORDS,
     check_probability,
@@ -26,9 +26,12 @@ from .common import (
     is_jsonl_input,
     load_model,
     one_line,
+    record_batch_texts,
     refuse_overwriting,
     texts_of,
+    with_columns,
     write_in_order,
+    write_parquet_in_order,
 )
 
 
@@ -36,7 +39,7 @@ from .common import (
 class _LangidJob:
     """What a process needs to answer batches for ``smallnlp langid``."""
 
-    model_path: str | None
+    model_name: str | None
     backend: str
     languages: str | None
     top_k: int
@@ -50,7 +53,7 @@ class _LangidJob:
 
 @cached
 def _langid_model(job: _LangidJob) -> LanguageIdentifier:
-    model = load_model(LanguageIdentifier, job.model_path, job.backend)
+    model = load_model(LanguageIdentifier, job.model_name, job.backend)
     try:
         model.set_languages(job.languages)
     except ValueError as exc:
@@ -92,18 +95,11 @@ def _top_k_pairs(preds) -> list[list]:
 
 def _label_record_batch(job: _LangidJob, model: LanguageIdentifier,
                         block: streams.RecordBlock) -> tuple[object, int]:
-    """A Parquet record batch with the label columns added. A row whose text
-    is not a string (a null) is an error naming its row, or with
-    --skip-bad-records keeps null labels: columnar output drops no row."""
+    """A Parquet record batch with the label columns added (nulls where its
+    text is not a string, with --skip-bad-records)."""
     import pyarrow as pa
 
-    texts = block.batch.column(job.field).to_pylist()
-    bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
-    if bad and not job.skip_bad:
-        raise DataError(f"{block.source}: row {block.first_row + bad[0]:,}: field "
-                        f"{job.field!r} is not a string (--skip-bad-records leaves such rows "
-                        "unlabelled)")
-    good = [i for i, text in enumerate(texts) if isinstance(text, str)]
+    texts, good = record_batch_texts(block, job.field, job.skip_bad)
     labels, probabilities = [None] * len(texts), [None] * len(texts)
     top: list = [None] * len(texts)
     for i, preds in zip(good, model.top_k_batch([texts[i] for i in good], job.top_k,
@@ -114,10 +110,7 @@ def _label_record_batch(job: _LangidJob, model: LanguageIdentifier,
     columns = [pa.array(labels, fields[0].type), pa.array(probabilities, fields[1].type)]
     if job.top_k > 1:
         columns.append(pa.array(top, fields[2].type))
-    batch = block.batch
-    for field, column in zip(fields, columns):
-        batch = batch.append_column(field, column)
-    return batch, len(bad)
+    return with_columns(block.batch, fields, columns), len(texts) - len(good)
 
 
 def _parquet_label_fields(job: _LangidJob) -> list:
@@ -133,8 +126,7 @@ def _parquet_label_fields(job: _LangidJob) -> list:
 
 @click.command("langid")
 @click.argument("texts", nargs=-1)
-@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False),
-              help="Model file (default: the shipped model).")
+@MODEL_OPTION
 @click.option("--top-k", type=click.IntRange(min=1), default=1, show_default=True,
               help="How many labels to print per text, best first.")
 @click.option("--format", "fmt", type=click.Choice(["text", "tsv", "json"]), default="text",
@@ -163,7 +155,7 @@ def _parquet_label_fields(job: _LangidJob) -> list:
 @click.option("--list-languages", is_flag=True,
               help="Print the model's languages (those of --languages, if given): code, "
               "English name, scripts, training lines and the licence of the training text.")
-def langid_command(texts, model_path, top_k, fmt, batch_size, languages, threshold,
+def langid_command(texts, model_name, top_k, fmt, batch_size, languages, threshold,
                    backend, input_path, input_format, field, label_field, probability_field,
                    skip_bad_records, output_path, encoding, jobs, list_languages) -> None:
     """Identify the language of each TEXT, or of each line of --input or stdin.
@@ -176,16 +168,18 @@ def langid_command(texts, model_path, top_k, fmt, batch_size, languages, thresho
     if list_languages:
         if texts or input_path:
             raise click.UsageError("--list-languages reads no texts")
-        return _list_languages(_langid_model(_LangidJob(model_path, backend, languages, top_k,
+        return _list_languages(_langid_model(_LangidJob(model_name, backend, languages, top_k,
                                                         threshold, fmt)), fmt)
-    refuse_overwriting(output_path, model_path, input_path)
+    refuse_overwriting(output_path, model_name, input_path)
     streams.check_encoding(encoding)
     if input_format == "parquet" or (input_format == "auto" and streams.is_parquet(input_path)):
-        return _langid_parquet(texts, input_path, output_path, batch_size, jobs, _LangidJob(
-            model_path, backend, languages, top_k, threshold, "parquet", field, label_field,
-            probability_field, skip_bad_records))
+        job = _LangidJob(model_name, backend, languages, top_k, threshold, "parquet", field,
+                         label_field, probability_field, skip_bad_records)
+        _langid_model(job)
+        return write_parquet_in_order(_langid_output, job, texts, input_path, output_path,
+                                      batch_size, jobs, field, _parquet_label_fields(job))
     jsonl = is_jsonl_input(input_format, input_path, texts)
-    job = _LangidJob(model_path, backend, languages, top_k, threshold,
+    job = _LangidJob(model_name, backend, languages, top_k, threshold,
                      "jsonl" if jsonl else fmt, field, label_field, probability_field,
                      skip_bad_records)
     _langid_model(job)  # bad options are reported here, before any worker starts
@@ -207,27 +201,3 @@ def _list_languages(model: LanguageIdentifier, fmt: str) -> None:
             info.licence)]))
 
 
-def _langid_parquet(texts, input_path, output_path, batch_size: int, jobs: int,
-                    job: _LangidJob) -> None:
-    """A Parquet file in, a Parquet file out: every row, in order, plus the labels."""
-    if texts or input_path in (None, "-") or not streams.is_parquet(output_path):
-        raise click.UsageError("Parquet goes from an --input file to an --output file ending "
-                               "in .parquet")
-    _langid_model(job)
-    reader = streams.open_parquet(input_path)
-    schema = reader.schema_arrow
-    if job.field not in schema.names:
-        raise DataError(f"{input_path}: no column {job.field!r} (columns: "
-                        f"{', '.join(schema.names)})")
-    for field in _parquet_label_fields(job):
-        schema = schema.append(field)
-    unlabelled = 0
-    with streams.parquet_output(output_path, schema) as write:
-        for batch, bad in ordered_map(_langid_output, job,
-                                      streams.read_parquet(reader, input_path, batch_size),
-                                      jobs):
-            write(batch)
-            unlabelled += bad
-    if unlabelled:
-        click.echo(f"left {unlabelled:,} row(s) unlabelled (a {job.field!r} that is not a "
-                   "string)", err=True)

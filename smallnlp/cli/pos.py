@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import click
 
-from .. import datasets
+from .. import PosTagger, datasets, tokenize
 from ..parallel import cached
 from . import streams
 from .common import (
@@ -18,6 +18,7 @@ from .common import (
     INPUT,
     JOBS,
     OUTPUT,
+    POS_MODEL_OPTION,
     SKIP_BAD_RECORDS,
     batched,
     encoded,
@@ -25,16 +26,18 @@ from .common import (
     input_format_option,
     is_jsonl_input,
     load_model,
+    record_batch_texts,
     refuse_overwriting,
     texts_of,
+    with_columns,
     write_in_order,
+    write_parquet_in_order,
 )
 
 
 @click.command("pos")
 @click.argument("texts", nargs=-1)
-@click.option("--model", "model_name", default="en", show_default=True,
-              help="Model file, language code or treebank name of a shipped model.")
+@POS_MODEL_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "conllu"]), default="text",
               show_default=True, help="text: tokenize each line and print token/TAG pairs; "
               "json: one {\"text\", \"tokens\", \"tags\"} object a line; conllu: read "
@@ -44,7 +47,7 @@ from .common import (
               help="Sentences tagged together (and handed to a --jobs worker at once).")
 @BACKEND
 @INPUT
-@input_format_option("lines", "jsonl")
+@input_format_option("lines", "jsonl", "parquet")
 @FIELD
 @click.option("--tokens-field", default="tokens", show_default=True,
               help="JSON Lines: the field the tokens go in.")
@@ -65,6 +68,12 @@ def pos_command(texts, model_name, fmt, batch_size, backend, input_path, input_f
     """
     refuse_overwriting(output_path, model_name, input_path)
     streams.check_encoding(encoding)
+    if input_format == "parquet" or (input_format == "auto" and streams.is_parquet(input_path)):
+        job = _PosJob(model_name, backend, "parquet", field, tokens_field, tags_field,
+                      skip_bad_records)
+        _pos_model(job)
+        return write_parquet_in_order(_pos_output, job, texts, input_path, output_path,
+                                      batch_size, jobs, field, _parquet_tag_fields(job))
     jsonl = fmt != "conllu" and is_jsonl_input(input_format, input_path, texts)
     job = _PosJob(model_name, backend, "jsonl" if jsonl else fmt, field, tokens_field,
                   tags_field, skip_bad_records)
@@ -89,7 +98,7 @@ class _PosJob:
 
     model_name: str
     backend: str
-    fmt: str  # text, json, conllu; jsonl: records in, records out
+    fmt: str  # text, json, conllu; jsonl or parquet: records in, records out
     field: str = "text"
     tokens_field: str = "tokens"
     tags_field: str = "tags"
@@ -98,17 +107,15 @@ class _PosJob:
 
 @cached
 def _pos_model(job: _PosJob):
-    from ..pos import PosTagger
-
     return load_model(PosTagger, job.model_name, job.backend)
 
 
 def _pos_output(job: _PosJob, batch: list | streams.Block) -> tuple[bytes, int]:
     """The output of one batch (CoNLL-U sentences, JSON Lines records or lines
     of text, tagged) and how many of its lines were bad (skipped)."""
-    from ..pos import tokenize
-
     tagger = _pos_model(job)
+    if job.fmt == "parquet":
+        return _tag_record_batch(job, tagger, batch)
     if job.fmt == "conllu":
         tagged = tagger.tag_batch([s.forms for s in batch])
         return encoded("".join(datasets.format_conllu(sentence.with_tags(tags))
@@ -129,3 +136,25 @@ def _pos_output(job: _PosJob, batch: list | streams.Block) -> tuple[bytes, int]:
         lines = [" ".join(f"{t}/{g}" for t, g in zip(tokens, tags))
                  for tokens, tags in zip(token_lists, tagged)]
     return encoded("".join(line + "\n" for line in lines)), 0
+
+
+def _tag_record_batch(job: _PosJob, tagger, block: streams.RecordBlock) -> tuple[object, int]:
+    """A Parquet record batch with the tokens and tags columns added (nulls
+    where its text is not a string, with --skip-bad-records)."""
+    import pyarrow as pa
+
+    texts, good = record_batch_texts(block, job.field, job.skip_bad)
+    tokens, tags = [None] * len(texts), [None] * len(texts)
+    token_lists = [tokenize(texts[i]) for i in good]
+    for i, sentence, sentence_tags in zip(good, token_lists, tagger.tag_batch(token_lists)):
+        tokens[i], tags[i] = sentence, sentence_tags
+    fields = _parquet_tag_fields(job)
+    columns = [pa.array(tokens, fields[0].type), pa.array(tags, fields[1].type)]
+    return with_columns(block.batch, fields, columns), len(texts) - len(good)
+
+
+def _parquet_tag_fields(job: _PosJob) -> list:
+    import pyarrow as pa
+
+    return [pa.field(job.tokens_field, pa.list_(pa.string())),
+            pa.field(job.tags_field, pa.list_(pa.string()))]

@@ -21,7 +21,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from typing import BinaryIO
 import click
 
 from ..errors import DataError
-from ..modelfile import current_umask
+from ..files import replaced_on_success
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
@@ -255,22 +254,14 @@ def output_stream(path: str | None) -> Iterator[BinaryIO]:
     if path in (None, "-"):
         yield sys.stdout.buffer
         return
-    folder = os.path.dirname(os.path.abspath(path))
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".smallnlp-",
-                                                 suffix=".partial")
+        replacing = replaced_on_success(os.path.abspath(path))
+        raw = replacing.__enter__()
     except OSError as exc:
         raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; the usual mode
-    try:
-        with open(descriptor, "wb") as raw:
-            if path.lower().endswith(".gz"):
-                with gzip.GzipFile(fileobj=raw, mode="wb") as handle:
-                    yield handle
-            else:
-                yield raw
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with contextlib.ExitStack() as stack:
+        stack.push(replacing)
+        if path.lower().endswith(".gz"):
+            yield stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb"))
+        else:
+            yield raw

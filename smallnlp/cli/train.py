@@ -9,9 +9,9 @@ import time
 
 import click
 
-from .. import Progress, datasets, fileformat, modelfile
+from .. import LanguageIdentifier, PosTagger, Progress, datasets, held_out_keys, tag_unlabeled
 from ..errors import ModelFileError
-from ..langid import LanguageIdentifier
+from ..files import check_writable
 
 
 @click.group()
@@ -142,7 +142,7 @@ def _training_options(command):
 def _check_output(output: str) -> None:
     """Refuse an output path that cannot be written before any work is done."""
     try:
-        modelfile.check_writable(output)
+        check_writable(output)
     except ModelFileError as exc:
         raise click.BadParameter(str(exc), param_hint="--output") from None
 
@@ -177,12 +177,15 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
 @click.option("--dev", "dev_dir", type=click.Path(exists=True, file_okay=False),
               help="Directory like --train, for early stopping.")
 @_training_options
+@click.option("--licence", "licence",
+              help="Licence of the training data, recorded in the model for every language "
+              "--sources gives none.")
 @click.option("--sources", type=click.Path(exists=True, dir_okay=False),
               help="TSV with code and license columns (and optionally language, the "
-                   "English name) recorded in the model (default: SOURCES.tsv beside the "
-                   "train directory, if present).")
+                   "English name) recorded in the model per language (default: SOURCES.tsv "
+                   "beside the train directory, if present).")
 def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs, seed,
-                 sources) -> None:
+                 licence, sources) -> None:
     """Train a language identifier."""
     with _Interrupts() as interrupts:
         _check_output(output)
@@ -198,7 +201,9 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
                    "counting their features...", err=True)
         _train_and_save(model, output, interrupts, model.fit, texts, labels, dev_texts,
                         dev_labels,
-                        data_licences={code: row["license"] for code, row in known.items()},
+                        data_licences={code: known[code]["license"] if code in known
+                                       else licence for code in sorted(set(labels))
+                                       if code in known or licence},
                         provenance=datasets.langid_provenance(train_dir, len(texts),
                                                           len(dev_texts or [])),
                         language_names={code: row["language"] for code, row in known.items()
@@ -220,7 +225,7 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
               help="The word lexicon's source, for configs with lexicon_words: "
               "spacy-lookups-data's data folder (en_lexeme_cluster.json.gz, "
               "en_lexeme_prob.json.gz).")
-@click.option("--members", type=click.IntRange(min=1, max=fileformat.MAX_MEMBERS),
+@click.option("--members", type=click.IntRange(min=1, max=PosTagger.MAX_MEMBERS),
               help="Networks in the model, their tag probabilities averaged (default: the "
               "config's members, else one per 1 MB of budget, at most 4). Each costs its "
               "share of the budget and of the tagging time.")
@@ -240,8 +245,6 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
               licences, lexicon, members, unlabeled_files, teacher_model, unlabeled_licence,
               held_out_files) -> None:
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
-    from ..pos import PosTagger
-
     if licences and len(licences) != len(train_files):
         raise click.UsageError(f"give --licence once per --train ({len(train_files)}), or "
                                "not at all")
@@ -277,9 +280,6 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
 def _silver(teacher_model: str, unlabeled_files, held_out_files, dev: list, training: list):
     """The --unlabeled lines tagged by the teacher, without held-out sentences
     and sentences of the training data."""
-    from ..pos import PosTagger
-    from ..silver import held_out_keys, tag_unlabeled
-
     held_out = held_out_keys([s for f in held_out_files for s in datasets.read_conllu(f)] + dev)
     teacher = PosTagger.load(teacher_model)
     members = len(teacher.networks_)

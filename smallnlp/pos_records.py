@@ -1,0 +1,160 @@
+"""What a tagger's config and model file hold: the records read from
+``configs/pos.toml`` and written to a ``.snlp`` file's metadata
+(docs/FORMAT.md), checked field by field (records.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+import numpy as np
+
+from .config import Features
+from .features import TOKEN, KindContext, kind_of
+from .features.kinds import MAX_SEED, two_pass
+from .fileformat import MAX_MEMBERS, FeatureRecord, ModelMetadata
+from .lexicon import CLUSTER_BITS, LOWER_UNKNOWN, MAX_CLUSTERS
+from .model import TaskConfig
+from .records import option
+
+TASK = "pos"
+
+
+@dataclasses.dataclass(frozen=True)
+class PosFeatures(Features):
+    """``[features]`` of a tagger."""
+
+    # Bits of the bitmap of hashed training words (at most 4% of the budget).
+    known_word_bits: int = option(0, minimum=0)
+    # Words of the lexicon source kept in the model's word lexicon (cluster and
+    # case_ratio groups; 0: none). It costs lexicon.bytes_for(words) bytes.
+    lexicon_words: int = option(0, minimum=0)
+    task_input: ClassVar[str] = TOKEN
+
+    def validate(self) -> None:
+        super().validate()
+        if self.known_word_bits % 8:
+            raise ValueError(f"known_word_bits must be a multiple of 8, not "
+                             f"{self.known_word_bits}")
+
+    def two_pass(self) -> bool:
+        return two_pass(self.groups)
+
+
+@dataclasses.dataclass(frozen=True)
+class Tagging:
+    """``[tagging]``: how the tag features are trained."""
+
+    # Probability that a previous-tag feature sees the model's own greedy tag
+    # instead of the gold one, from epoch 2 (scheduled sampling).
+    scheduled_sampling: float = option(0.0, minimum=0, maximum=1)
+    # Share of the tokens that see "not known yet" tag features in each epoch,
+    # as the first of two decoding passes does (needs next_tag groups).
+    first_pass_share: float = option(0.0, minimum=0, below=1)
+    # A word seen c times takes the unknown-word row with probability
+    # alpha / (alpha + c) in each epoch (needs known_word_bits).
+    word_dropout: float = option(0.0, minimum=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class PosConfig(TaskConfig):
+    features: PosFeatures
+    tagging: Tagging = Tagging()
+    # Networks in the file, their tag probabilities averaged (0: as the
+    # budget planner decides, budget.members_for).
+    members: int = option(0, minimum=0, maximum=MAX_MEMBERS)
+
+    def validate(self) -> None:
+        if self.features.two_pass() and not self.tagging.first_pass_share > 0:
+            raise ValueError("next_tag groups need [tagging] first_pass_share between 0 and 1")
+        if lexical_groups(self.features.groups) and not self.features.lexicon_words:
+            raise ValueError(f"groups {', '.join(lexical_groups(self.features.groups))} need "
+                             "[features] lexicon_words")
+        if self.tagging.word_dropout > 0 and not (
+                self.features.known_word_bits
+                and any(kind_of(g.kind).unknown_row for g in self.features.groups)):
+            raise ValueError("[tagging] word_dropout needs word groups and [features] "
+                             "known_word_bits")
+
+
+@dataclasses.dataclass(frozen=True)
+class KnownWords:
+    """The known-word bitmap: its size and the seed its words were hashed with."""
+
+    bits: int = option(minimum=8)
+    seed: int = option(minimum=0, maximum=MAX_SEED)
+
+    def validate(self) -> None:
+        if self.bits % 8:
+            raise ValueError(f"known_words bits {self.bits} is not a multiple of 8")
+
+
+@dataclasses.dataclass(frozen=True)
+class LexiconRecord:
+    """The word lexicon's table: its slots, hash seed, cluster ids and probes."""
+
+    slots: int = option(minimum=1, maximum=2**32 - 1)
+    seed: int = option(minimum=0, maximum=MAX_SEED)
+    clusters: int = option(minimum=1, maximum=MAX_CLUSTERS)
+    probes: int = option(minimum=1)
+    words: int = option(minimum=0, maximum=2**63 - 1)
+
+    def validate(self) -> None:
+        if self.probes > self.slots:  # a lookup never needs more: a bound on its time
+            raise ValueError(f"lexicon: probes {self.probes} exceeds its {self.slots} slots")
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenFeatureRecord(FeatureRecord):
+    known_words: KnownWords | None = None
+    lexicon: LexiconRecord | None = None
+    task_input: ClassVar[str] = TOKEN
+
+    def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        arrays = {} if self.known_words is None else {
+            "known_words": ("<u1", (self.known_words.bits // 8,))}
+        if self.lexicon is not None:
+            arrays["lexicon"] = ("<i4", (self.lexicon.slots,))
+        return arrays
+
+
+@dataclasses.dataclass(frozen=True)
+class PosMetadata(ModelMetadata):
+    features: TokenFeatureRecord
+    # Networks whose tag probabilities are averaged (written when more than one).
+    members: int = option(1, minimum=1, maximum=MAX_MEMBERS)
+    task_name: ClassVar[str] = TASK
+
+    def member_count(self) -> int:
+        return self.members
+
+    def validate(self) -> None:
+        super().validate()
+        if self.features.lexicon is None and lexical_groups(self.features.groups):
+            raise ValueError(f"groups {', '.join(lexical_groups(self.features.groups))} need "
+                             "a word lexicon, and features has no lexicon")
+
+    def kind_context(self) -> KindContext:
+        lexicon = self.features.lexicon
+        return dataclasses.replace(super().kind_context(),
+                                   lexicon_clusters=lexicon.clusters if lexicon else 0)
+
+    def check_contents(self, arrays: dict[str, np.ndarray]) -> None:
+        """Every filled slot of the word lexicon names a cluster the model has
+        rows for and a ratio code that exists (docs/FORMAT.md)."""
+        lexicon = self.features.lexicon
+        if lexicon is None:
+            return
+        filled = arrays["lexicon"].view(np.uint32)
+        filled = filled[filled != 0]
+        bad = ((filled >> 16) & (MAX_CLUSTERS - 1)) >= lexicon.clusters
+        bad |= ((filled >> (16 + CLUSTER_BITS)) & 0xF) > LOWER_UNKNOWN
+        bad |= (filled >> 30) != 0
+        if bad.any():
+            raise ValueError(f"lexicon slot value {int(filled[bad][0]):#010x} names a cluster, "
+                             "ratio code or bits that do not exist")
+
+
+def lexical_groups(groups) -> list[str]:
+    """The groups that read a word lexicon (cluster, case_ratio)."""
+    return [g.name for g in groups if g.kind in ("cluster", "case_ratio")]
