@@ -10,7 +10,7 @@ from smallnlp import LanguageIdentifier
 from smallnlp.cli import main
 from smallnlp.config import shipped_file
 
-from .conftest import TINY_CONFIG, separate_streams, synthetic_corpus, write_corpus
+from .conftest import TINY_CONFIG, config_toml, separate_streams, synthetic_corpus, write_corpus
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def trained(tmp_path_factory):
     write_corpus(root / "train", *synthetic_corpus(120))
     write_corpus(root / "dev", *synthetic_corpus(20, seed=1))
     config = root / "tiny.toml"
-    config.write_text(_toml(TINY_CONFIG))
+    config.write_text(config_toml(TINY_CONFIG))
     model = root / "model.snlp"
     result = CliRunner().invoke(main, [
         "train", "langid", "--train", str(root / "train"), "--dev", str(root / "dev"),
@@ -28,20 +28,6 @@ def trained(tmp_path_factory):
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and "dev accuracy" in result.output
     return root, model
-
-
-def _toml(config: dict) -> str:
-    lines = []
-    for section in ("training", "augment"):
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {v!r}" for k, v in config[section].items()]
-    features = config["features"]
-    lines.append("[features]")
-    lines += [f"{k} = {v!r}" for k, v in features.items() if k != "groups"]
-    for group in features["groups"]:
-        lines.append("[[features.groups]]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in group.items()]
-    return "\n".join(lines) + "\n"
 
 
 def test_train_respects_budget(trained):
@@ -222,7 +208,7 @@ def test_list_languages_shows_what_the_model_records(tmp_path):
         "code\tlanguage\tlines\tlicense\naa\tAlpha\t40\tCC0\nbb\tBeta\t40\tCC BY 4.0\n"
         "cc\t\t40\tCC BY-SA 4.0\nzz\tUnused\t1\tnone\n", encoding="utf-8")
     config = tmp_path / "tiny.toml"
-    config.write_text(_toml(TINY_CONFIG))
+    config.write_text(config_toml(TINY_CONFIG))
     model = tmp_path / "model.snlp"
     result = CliRunner().invoke(main, [
         "train", "langid", "--train", str(tmp_path / "train"), "--memory-budget", "60KB",

@@ -9,8 +9,7 @@ from click.testing import CliRunner
 from smallnlp import ConfigError, LanguageIdentifier, PosTagger
 from smallnlp.cli import main
 
-from .conftest import TINY_CONFIG, synthetic_corpus, write_corpus
-from .test_pos import TINY_POS_CONFIG
+from .conftest import TINY_CONFIG, TINY_POS_CONFIG, synthetic_corpus, write_corpus
 
 TWO_PASS_GROUPS = [*TINY_POS_CONFIG["features"]["groups"][:-2],
                    {"name": "next+1", "kind": "next_tag", "offset": 1},

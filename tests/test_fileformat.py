@@ -3,7 +3,6 @@ at load with a ModelFileError that says what is wrong (never a KeyError,
 TypeError, RecursionError or OverflowError, and never later, at predict)."""
 
 import copy
-import zlib
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from click.testing import CliRunner
 from smallnlp import LanguageIdentifier, ModelFileError, PosTagger, datasets, fileformat, modelfile
 from smallnlp.cli import main
 
-from .test_pos import TINY_POS_CONFIG, synthetic_treebank
+from .conftest import TINY_POS_CONFIG, model_contents, rebuilt_payload, synthetic_treebank
 
 
 @pytest.fixture(scope="module")
@@ -26,31 +25,13 @@ def tiny_tagger(tmp_path_factory):
         [s.forms for s in sentences], [s.tags for s in sentences])
 
 
-def _contents(model, tmp_path):
-    path = tmp_path / "good.snlp"
-    model.save(path)
-    metadata, arrays, version, _ = modelfile.load(path)
-    assert version == modelfile.FORMAT_VERSION
-    return copy.deepcopy(metadata), {name: np.array(a) for name, a in arrays.items()}
-
-
 DEEP = "deeply nested"
-
-
-def _rebuilt(payload: bytes, edit) -> bytes:
-    """``payload`` with its metadata JSON bytes edited, and a valid checksum."""
-    meta_len = int.from_bytes(payload[12:16], "little")
-    data_start = 16 + meta_len + (-(16 + meta_len) % 8)
-    meta = edit(payload[16:16 + meta_len])
-    head = payload[:12] + len(meta).to_bytes(4, "little") + meta
-    body = head + b"\0" * (-len(head) % 8) + payload[data_start:-4]
-    return body + zlib.crc32(body).to_bytes(4, "little")
 
 
 def _refused(model_class, metadata, arrays, tmp_path, message):
     path = tmp_path / "hostile.snlp"
     # A valid container and checksum around whatever the metadata says.
-    path.write_bytes(_rebuilt(modelfile.encode(metadata, arrays), lambda meta: meta.replace(
+    path.write_bytes(rebuilt_payload(modelfile.encode(metadata, arrays), lambda meta: meta.replace(
         f'"{DEEP}"'.encode(), b"[" * 100_000 + b"]" * 100_000)))
     with pytest.raises(ModelFileError, match=message) as info:
         model_class.load(path)
@@ -169,7 +150,7 @@ CASES = ([("tiny_model", *case) for case in COMMON_CASES + LANGID_CASES]
                          ids=[f"{c[0]}: {c[1]}" for c in CASES])
 def test_hostile_files_are_refused(request, tmp_path, fixture, name, change, message):
     model = request.getfixturevalue(fixture)
-    metadata, arrays = _contents(model, tmp_path)
+    metadata, arrays = model_contents(model, tmp_path)
     change(metadata, arrays)
     _refused(type(model), metadata, arrays, tmp_path, message)
 
@@ -177,7 +158,7 @@ def test_hostile_files_are_refused(request, tmp_path, fixture, name, change, mes
 def test_overlapping_arrays_are_refused(tmp_path):
     path = tmp_path / "overlap.snlp"
     payload = modelfile.encode({}, {"a": np.zeros(4, np.float32), "b": np.zeros(4, np.float32)})
-    path.write_bytes(_rebuilt(payload, lambda meta: meta.replace(b'"offset":16',
+    path.write_bytes(rebuilt_payload(payload, lambda meta: meta.replace(b'"offset":16',
                                                                  b'"offset":8')))
     with pytest.raises(ModelFileError, match="arrays 'a' and 'b' overlap"):
         modelfile.load(path)
@@ -192,14 +173,14 @@ def test_a_model_is_checked_before_it_is_saved(tiny_model, tmp_path):
 
 
 def test_version_1_files_still_load(tiny_tagger, tmp_path):
-    metadata, arrays = _contents(tiny_tagger, tmp_path)
+    metadata, arrays = model_contents(tiny_tagger, tmp_path)
     metadata.pop("featurizer")
     licence = metadata.pop("data_licences")
     metadata["data_licence"] = "CC0"
     assert licence == {}
     payload = modelfile.encode(metadata, arrays)
     path = tmp_path / "v1.snlp"
-    path.write_bytes(_rebuilt(payload[:8] + (1).to_bytes(4, "little") + payload[12:],
+    path.write_bytes(rebuilt_payload(payload[:8] + (1).to_bytes(4, "little") + payload[12:],
                               lambda meta: meta))
     loaded = PosTagger.load(path)
     assert loaded.metadata_["data_licences"] == {"training data": "CC0"}
@@ -213,7 +194,7 @@ def test_a_featurizer_version_1_file_keeps_version_1_rules(tiny_model, tiny_tagg
     plain, fullwidth = ["hello world"], ["Ｈｅｌｌｏ ｗｏｒｌｄ"]
     assert np.array_equal(tiny_model.predict_proba(fullwidth), tiny_model.predict_proba(plain))
     for model, task in ((tiny_model, LanguageIdentifier), (tiny_tagger, PosTagger)):
-        metadata, arrays = _contents(model, tmp_path)
+        metadata, arrays = model_contents(model, tmp_path)
         metadata["featurizer"]["version"] = 1
         modelfile.save(tmp_path / f"{task.task}-v1.snlp", metadata, arrays)
         loaded = task.load(tmp_path / f"{task.task}-v1.snlp")
@@ -231,7 +212,7 @@ def test_files_record_the_featurizer_and_unicode_versions(tiny_model):
 
 
 def test_a_file_without_calibration_answers_at_temperature_1(tiny_model, tmp_path):
-    metadata, arrays = _contents(tiny_model, tmp_path)
+    metadata, arrays = model_contents(tiny_model, tmp_path)
     for absent in ({key: value for key, value in metadata.items() if key != "calibration"},
                    {**metadata, "calibration": None}):
         modelfile.save(tmp_path / "plain.snlp", absent, arrays)

@@ -13,7 +13,7 @@ import pytest
 
 from smallnlp import LanguageIdentifier, ModelFileError, PosTagger, modelfile
 
-from .test_fileformat import _contents, _rebuilt
+from .conftest import model_contents, rebuilt_payload
 
 TEXTS = ["kakiko tonaru", "Schein bericht", "кона стов", "x", "", "ka sch ou ко"]
 SENTENCES = [["the", "cat", "sees", "a", "dog", "."], ["Ａ", "1984"], ["a"]]
@@ -64,7 +64,7 @@ def _decisions(model_class, payload: bytes, tmp_path) -> tuple[str, str]:
 
 
 def _with(model, tmp_path, change) -> bytes:
-    metadata, arrays = _contents(model, tmp_path)
+    metadata, arrays = model_contents(model, tmp_path)
     change(metadata, arrays)
     return modelfile.encode(metadata, arrays)
 
@@ -73,7 +73,7 @@ def _text_edit(model, tmp_path, old: bytes, new: bytes) -> bytes:
     """The model's file with its metadata JSON text edited (valid checksum)."""
     payload = _with(model, tmp_path, lambda m, a: None)
     assert old in payload
-    return _rebuilt(payload, lambda meta: meta.replace(old, new, 1))
+    return rebuilt_payload(payload, lambda meta: meta.replace(old, new, 1))
 
 
 def _group(index: int, key: str, value):
@@ -163,7 +163,7 @@ def _boundary_values(value: int | float) -> list[int | float]:
 def test_boundary_values_of_every_field_are_decided_alike(request, tmp_path, fixture):
     model = request.getfixturevalue(fixture)
     model_class = type(model)
-    metadata, arrays = _contents(model, tmp_path)
+    metadata, arrays = model_contents(model, tmp_path)
     checked = 0
     for path, value in _number_fields(metadata):
         for new in _boundary_values(value):

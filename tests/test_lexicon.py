@@ -16,7 +16,7 @@ from smallnlp.cli import main
 from smallnlp.errors import ConfigError, DataError, ModelFileError
 from smallnlp.lexicon import RATIO_IDS, Lexicon, bytes_for
 
-from .test_pos import TINY_POS_CONFIG, _toml, synthetic_treebank
+from .conftest import TINY_POS_CONFIG, config_toml, synthetic_treebank
 
 CLUSTERS = {"the": 3, "The": 4, "a": 3, "cat": 9, "dog": 9, "Paris": 12, "sees": 20,
             "runs": 20, "in": 30, ".": 40, "rareword": 0}
@@ -65,7 +65,7 @@ def _config(tmp_path, words: int):
                                  {"name": "case", "kind": "case_ratio", "dims": 4}]
         + groups[-2:]}}
     path = tmp_path / "lexicon.toml"
-    path.write_text(_toml(config))
+    path.write_text(config_toml(config))
     return path
 
 

@@ -20,17 +20,16 @@ from smallnlp.errors import BudgetError, ModelFileError
 from smallnlp.langid import LanguageIdentifier
 from smallnlp.pos import PosTagger
 
-from .test_pos import (  # noqa: F401 (treebank: a fixture)
+from .conftest import (
     REFERENCE_SENTENCES,
     TINY_POS_CONFIG,
     TWO_PASS_CONFIG,
-    _reference_tags,
-    _toml,
-    treebank,
+    config_toml,
+    reference_tags,
 )
 
 
-def _train(treebank, **arguments) -> PosTagger:  # noqa: F811
+def _train(treebank, **arguments) -> PosTagger:
     train = datasets.read_conllu(treebank / "train.conllu")
     dev = datasets.read_conllu(treebank / "dev.conllu")
     return PosTagger(**{"config": TWO_PASS_CONFIG, "epochs": 2, **arguments}).fit(
@@ -39,7 +38,7 @@ def _train(treebank, **arguments) -> PosTagger:  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def three(treebank):  # noqa: F811
+def three(treebank):
     return _train(treebank, memory_budget="300KB", members=3)
 
 
@@ -60,7 +59,7 @@ def test_members_train_apart_and_decode_by_averaged_probabilities(three, tmp_pat
     # Against the token-by-token reference decoder of several taggers.
     members = [SimpleNamespace(network_=net, featurizer_=three.featurizer_,
                                labels=three.labels) for net in three.networks_]
-    expected = [_reference_tags(members, s) for s in REFERENCE_SENTENCES]
+    expected = [reference_tags(members, s) for s in REFERENCE_SENTENCES]
     assert three.tag_batch(REFERENCE_SENTENCES) == expected
     path = tmp_path / "three.snlp"
     size = three.save(path)
@@ -78,7 +77,7 @@ def test_members_train_apart_and_decode_by_averaged_probabilities(three, tmp_pat
     assert pickle.loads(pickle.dumps(three)).tag_batch(REFERENCE_SENTENCES) == expected
 
 
-def test_one_member_files_do_not_change(treebank, tmp_path):  # noqa: F811
+def test_one_member_files_do_not_change(treebank, tmp_path):
     one = _train(treebank, memory_budget="300KB", members=1)
     assert "members" not in one.metadata_ and "members" not in one.metadata_["training"]
     one.save(tmp_path / "one.snlp")
@@ -86,7 +85,7 @@ def test_one_member_files_do_not_change(treebank, tmp_path):  # noqa: F811
                    modelfile.load(tmp_path / "one.snlp").arrays)
 
 
-def test_a_budget_too_small_for_the_members_states_the_minimum_that_fits(treebank):  # noqa: F811
+def test_a_budget_too_small_for_the_members_states_the_minimum_that_fits(treebank):
     with pytest.raises(BudgetError, match="3 networks averaged") as refused:
         _train(treebank, memory_budget="60KB", members=3)
     minimum = int(str(refused.value).split("minimum is ")[1].split(" bytes")[0].replace(",", ""))
@@ -142,8 +141,8 @@ def test_a_language_identifier_has_no_members(tiny_model, tmp_path):
         assert c_model is None and "only a pos model has members" in message
 
 
-def test_the_command_line_trains_members_and_shows_them(treebank, tmp_path):  # noqa: F811
-    (tmp_path / "config.toml").write_text(_toml(TINY_POS_CONFIG), encoding="utf-8")
+def test_the_command_line_trains_members_and_shows_them(treebank, tmp_path):
+    (tmp_path / "config.toml").write_text(config_toml(TINY_POS_CONFIG), encoding="utf-8")
     out = tmp_path / "two.snlp"
     result = CliRunner().invoke(main, [
         "train", "pos", "--train", str(treebank / "train.conllu"), "--dev",

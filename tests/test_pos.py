@@ -7,70 +7,23 @@ from hypothesis import strategies as st
 from smallnlp import datasets
 from smallnlp.cli import main
 from smallnlp.errors import DataError, ModelFileError
-from smallnlp.features import GroupSpec, TokenFeaturizer, one_per_row
-from smallnlp.network import softmax
+from smallnlp.features import GroupSpec, TokenFeaturizer
 from smallnlp.pos import PosTagger, TagDecoder, tokenize
 
-from .conftest import run_fresh, save_unchecked
-
-WORDS = {"DET": ["the", "a", "this"], "NOUN": ["cat", "dog", "house", "tree", "idea"],
-         "VERB": ["sees", "likes", "finds", "eats"], "ADP": ["in", "on", "near"],
-         "PUNCT": [".", "!"]}
-
-TINY_POS_CONFIG = {
-    "features": {"dims": 8, "groups": [
-        {"name": "word-1", "kind": "word", "offset": -1, "seed": 1, "share": 0.2},
-        {"name": "word0", "kind": "word", "seed": 1, "share": 0.4},
-        {"name": "word+1", "kind": "word", "offset": 1, "seed": 1, "share": 0.2},
-        {"name": "char3", "kind": "char_ngram", "order": 3, "seed": 2, "share": 0.1},
-        {"name": "suffix2", "kind": "suffix", "order": 2, "seed": 3, "share": 0.1},
-        {"name": "shape", "kind": "shape"},
-        {"name": "tag-1", "kind": "prev_tag", "offset": -1},
-        {"name": "tag-2", "kind": "prev_tag", "offset": -2}]},
-    "training": {"epochs": 6, "batch_size": 32, "learning_rate": 0.01, "dropout": 0.1},
-}
+from .conftest import (
+    KNOWN_WORDS_CONFIG,
+    REFERENCE_SENTENCES,
+    TINY_POS_CONFIG,
+    TWO_PASS_CONFIG,
+    config_toml,
+    reference_tags,
+    run_fresh,
+    save_unchecked,
+    synthetic_treebank,
+)
 
 # Every code point, lone surrogates included (hypothesis leaves them out by default).
 ANY_CHARACTER = st.characters(blacklist_categories=())
-
-
-def synthetic_treebank(n: int, seed: int = 0) -> str:
-    """CoNLL-U text: DET NOUN VERB DET NOUN [ADP DET NOUN] PUNCT, with a
-    multi-word token range and an empty node now and then."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        pattern = ["DET", "NOUN", "VERB", "DET", "NOUN"]
-        if rng.random() < 0.5:
-            pattern += ["ADP", "DET", "NOUN"]
-        pattern.append("PUNCT")
-        lines = [f"# sent_id = s{i}", "# text = ..."]
-        for k, tag in enumerate(pattern, start=1):
-            word = str(rng.choice(WORDS[tag]))
-            if k == 1 and i % 7 == 0:
-                lines.append(f"1-2\t{word}x\t_\t_\t_\t_\t_\t_\t_\t_")
-            lines.append(f"{k}\t{word}\t{word}\t{tag}\t_\t_\t0\tdep\t_\t_")
-            if k == 2 and i % 11 == 0:
-                lines.append("2.1\tghost\t_\tNOUN\t_\t_\t_\t_\t_\t_")
-        out.append("\n".join(lines) + "\n\n")
-    return "".join(out)
-
-
-@pytest.fixture(scope="module")
-def treebank(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ud")
-    (root / "train.conllu").write_text(synthetic_treebank(300), encoding="utf-8")
-    (root / "dev.conllu").write_text(synthetic_treebank(40, seed=1), encoding="utf-8")
-    return root
-
-
-@pytest.fixture(scope="module")
-def tagger(treebank):
-    train = datasets.read_conllu(treebank / "train.conllu")
-    dev = datasets.read_conllu(treebank / "dev.conllu")
-    return PosTagger("80KB", config=TINY_POS_CONFIG).fit(
-        [s.forms for s in train], [s.tags for s in train],
-        [s.forms for s in dev], [s.tags for s in dev])
 
 
 def test_conllu_skips_ranges_and_empty_nodes(treebank):
@@ -148,7 +101,7 @@ def test_tag_text_and_tokenizer(tagger):
 def test_cli_train_tag_eval(treebank, tmp_path):
     runner = CliRunner()
     config = tmp_path / "pos.toml"
-    config.write_text(_toml(TINY_POS_CONFIG))
+    config.write_text(config_toml(TINY_POS_CONFIG))
     model = tmp_path / "pos.snlp"
     result = runner.invoke(main, ["train", "pos", "--train", str(treebank / "train.conllu"),
                                   "--dev", str(treebank / "dev.conllu"), "--memory-budget",
@@ -183,7 +136,7 @@ def test_cli_trains_on_several_treebanks_and_records_each(treebank, tmp_path):
     other.mkdir()
     (other / "train.conllu").write_text(synthetic_treebank(15, seed=3), encoding="utf-8")
     config = tmp_path / "pos.toml"
-    config.write_text(_toml(TINY_POS_CONFIG))
+    config.write_text(config_toml(TINY_POS_CONFIG))
     model = tmp_path / "pos.snlp"
     files = [str(treebank / "train.conllu"), str(other / "train.conllu")]
     base = ["train", "pos", "--train", files[0], "--train", files[1], "--memory-budget",
@@ -200,21 +153,6 @@ def test_cli_trains_on_several_treebanks_and_records_each(treebank, tmp_path):
     assert [(t["file"], t["sentences"], t["treebank"]) for t in training["train"]] == \
         [("train.conllu", counts[0], treebank.name), ("train.conllu", counts[1],
                                                       "Other-Treebank")]
-
-
-def _toml(config: dict) -> str:
-    import json
-    lines = ["[training]"] + [f"{k} = {v!r}" for k, v in config["training"].items()]
-    lines.append("[features]")
-    lines += [f"{k} = {v!r}" for k, v in config["features"].items() if k != "groups"]
-    for group in config["features"]["groups"]:
-        lines.append("[[features.groups]]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in group.items()]
-    return "\n".join(lines) + "\n"
-
-
-KNOWN_WORDS_CONFIG = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["features"],
-                                                    "known_word_bits": 4096}}
 
 
 def test_word_dropout_and_scheduled_sampling_train(treebank):
@@ -311,16 +249,6 @@ def test_tagging_imports_numpy_only(tagger, tmp_path):
                      ) == ["['DET', 'NOUN']", "[]"]
 
 
-TWO_PASS_CONFIG = {
-    "features": {**KNOWN_WORDS_CONFIG["features"], "groups": [
-        *TINY_POS_CONFIG["features"]["groups"][:-2],
-        {"name": "next+1", "kind": "next_tag", "offset": 1},
-        *TINY_POS_CONFIG["features"]["groups"][-2:]]},
-    "training": TINY_POS_CONFIG["training"],
-    "tagging": {"first_pass_share": 0.3, "word_dropout": 1.0},
-}
-
-
 @pytest.fixture(scope="module")
 def two_pass_tagger(treebank):
     train = datasets.read_conllu(treebank / "train.conllu")
@@ -328,44 +256,11 @@ def two_pass_tagger(treebank):
         [s.forms for s in train], [s.tags for s in train])
 
 
-def _reference_tags(taggers, sentence):
-    """Token by token through the plain networks: with next_tag groups, first
-    every token with all its tag features "not known yet", then greedy left to
-    right with those first tags as the following tokens' tags. One tagger
-    decodes by its logits; several by their summed probabilities."""
-    n, lengths = len(sentence), np.array([len(sentence)])
-    unknown, blank = np.ones(n, dtype=bool), np.zeros(n, dtype=np.int64)
-
-    def inputs(featurizer, next_tags, previous_tags, not_known_yet=None):
-        ids = (featurizer.tag_ids(featurizer.next_tag_groups, next_tags, lengths, not_known_yet)
-               + featurizer.tag_ids(featurizer.tag_groups, previous_tags, lengths,
-                                    not_known_yet))
-        return featurizer.transform([sentence]) + [one_per_row(i) for i in ids]
-
-    def best(inputs_of_each, rows):
-        scores = [t.network_.logits([g.take(rows) for g in groups])
-                  for t, groups in zip(taggers, inputs_of_each)]
-        return (scores[0] if len(scores) == 1 else sum(softmax(s) for s in scores)).argmax(axis=1)
-
-    first = blank
-    if taggers[0].featurizer_.next_tag_groups:
-        first = best([inputs(t.featurizer_, blank, blank, unknown) for t in taggers],
-                     np.arange(n))
-    tags = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        tags[i] = best([inputs(t.featurizer_, first, tags) for t in taggers], np.array([i]))[0]
-    return [taggers[0].labels[t] for t in tags]
-
-
 @pytest.mark.parametrize("which", ["tagger", "two_pass_tagger"])
 def test_vectorised_decoding_matches_token_by_token_reference(which, request):
     model = request.getfixturevalue(which)
-    assert model.tag_batch(REFERENCE_SENTENCES) == [_reference_tags([model], s)
+    assert model.tag_batch(REFERENCE_SENTENCES) == [reference_tags([model], s)
                                                     for s in REFERENCE_SENTENCES]
-
-
-REFERENCE_SENTENCES = [["the", "dog", "eats", "a", "tree", "."], ["a"], ["house", "near", "finds"],
-                       ["idea", "the", "the", "sees", "!", "in", "this", "cat", "zorblax"]]
 
 
 def test_an_ensemble_decodes_by_averaged_probabilities(two_pass_tagger, treebank):
@@ -374,7 +269,7 @@ def test_an_ensemble_decodes_by_averaged_probabilities(two_pass_tagger, treebank
         [s.forms for s in train], [s.tags for s in train])
     members = [two_pass_tagger, other]
     decoder = TagDecoder.of(members)
-    assert decoder.tag_batch(REFERENCE_SENTENCES) == [_reference_tags(members, s)
+    assert decoder.tag_batch(REFERENCE_SENTENCES) == [reference_tags(members, s)
                                                       for s in REFERENCE_SENTENCES]
     assert TagDecoder.of([other]).tag_batch(REFERENCE_SENTENCES) == other.tag_batch(
         REFERENCE_SENTENCES)

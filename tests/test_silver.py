@@ -10,7 +10,7 @@ from smallnlp.cli import main
 from smallnlp.errors import DataError
 from smallnlp.silver import held_out_keys, sentence_key, tag_unlabeled
 
-from .test_pos import TINY_POS_CONFIG, _toml, tagger, treebank  # noqa: F401 (fixtures)
+from .conftest import TINY_POS_CONFIG, config_toml
 
 
 def test_sentences_match_whatever_their_spacing():
@@ -22,7 +22,7 @@ def test_sentences_match_whatever_their_spacing():
     assert held_out_keys(sentences) == {"Thanhbắt.", "失業率"}
 
 
-def test_held_out_training_and_repeated_lines_are_left_out(tagger, tmp_path):  # noqa: F811
+def test_held_out_training_and_repeated_lines_are_left_out(tagger, tmp_path):
     text = tmp_path / "text.txt"
     text.write_text("the cat sees a dog .\n"       # kept
                     "the  cat sees a dog.\n"        # the same sentence again
@@ -40,7 +40,7 @@ def test_held_out_training_and_repeated_lines_are_left_out(tagger, tmp_path):  #
     assert silver.record["files"][0]["lines"] == 7 and silver.record["tokens"] == 12
 
 
-def test_unreadable_or_empty_unlabeled_text_is_refused(tagger, tmp_path):  # noqa: F811
+def test_unreadable_or_empty_unlabeled_text_is_refused(tagger, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"the cat .\nthe \xff dog .\n")
     with pytest.raises(DataError, match="bad.txt:2"):
@@ -51,10 +51,10 @@ def test_unreadable_or_empty_unlabeled_text_is_refused(tagger, tmp_path):  # noq
         tag_unlabeled(tagger, [empty], set())
 
 
-def test_the_command_line_uptrains_and_records_it(tagger, treebank, tmp_path):  # noqa: F811
+def test_the_command_line_uptrains_and_records_it(tagger, treebank, tmp_path):
     teacher = tmp_path / "teacher.snlp"
     tagger.save(teacher)
-    (tmp_path / "config.toml").write_text(_toml(TINY_POS_CONFIG), encoding="utf-8")
+    (tmp_path / "config.toml").write_text(config_toml(TINY_POS_CONFIG), encoding="utf-8")
     test = tmp_path / "test.conllu"
     test.write_text("# text = A tree near the cat.\n" + "".join(
         f"{i}\t{w}\t_\tX\t_\t_\t_\t_\t_\t_\n" for i, w in enumerate(
