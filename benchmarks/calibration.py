@@ -67,6 +67,10 @@ def main() -> None:
 
     model = LanguageIdentifier.load(args.model)
     texts, labels = read_labelled_dir(args.data)
+    # Only the model's languages: the data may hold languages it does not know.
+    known = set(model.labels)
+    kept = [(t, y) for t, y in zip(texts, labels) if y in known]
+    texts, labels = [t for t, _ in kept], [y for _, y in kept]
     held_texts, held_labels = texts[1::2], labels[1::2]
     rng = np.random.default_rng(args.seed)
     pairs = [(s, y) for s, y in zip(cut_spans(held_texts, rng, 2, 2), held_labels) if s]
@@ -79,12 +83,18 @@ def main() -> None:
     answered = {}
     for name, (items, gold) in real.items():
         results = {}
-        for temperature in (1.0, model.temperature_):
-            fitted, model.temperature_ = model.temperature_, temperature
-            predictions = model.predict_batch(items)
-            model.temperature_ = fitted
-            confidence = np.array([p.probability for p in predictions])
-            correct = np.array([p.label == y for p, y in zip(predictions, gold)])
+        fitted = model.predict_proba(items).astype(np.float64)
+        has_letters = fitted.sum(axis=1) > 0
+        # The same logits at T = 1: probabilities at T are softmax(z / T), so
+        # softmax(T * log p) gives softmax(z).
+        scaled = model.temperature_ * np.log(np.maximum(fitted, 1e-300))
+        unscaled = np.exp(scaled - scaled.max(axis=1, keepdims=True))
+        unscaled /= unscaled.sum(axis=1, keepdims=True)
+        labels = np.array(model.labels + ["und"])
+        for temperature, probs in ((1.0, unscaled), (model.temperature_, fitted)):
+            best = np.where(has_letters, probs.argmax(axis=1), len(model.labels))
+            confidence = np.where(has_letters, probs.max(axis=1), 0.0)
+            correct = labels[best] == np.array(gold)
             results[temperature] = expected_calibration_error(confidence, correct)
         answered[name] = (confidence, correct)
         print(f"| {name} | {len(items):,} | {100 * correct.mean():.2f}% "

@@ -157,10 +157,12 @@ def worker(name: str, sample_path: Path) -> dict:
             "latency_us_median": 1e6 * statistics.median(latencies)}
 
 
-def draw_sample(data: Path, per_language: int, seed: int) -> dict:
+def draw_sample(data: Path, per_language: int, seed: int, only: set[str] | None) -> dict:
     rng = random.Random(seed)
     texts, gold = [], []
     for path in sorted(data.glob("*.txt")):
+        if only is not None and path.stem not in only:
+            continue
         lines = [x.strip() for x in path.read_text(encoding="utf-8").split("\n") if x.strip()]
         for line in rng.sample(lines, min(per_language, len(lines))):
             texts.append(line)
@@ -177,6 +179,9 @@ def main() -> None:
     parser.add_argument("--per-language", type=int, default=80)
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--languages", default="all",
+                        help="the dev languages sampled: all, 'model' (those the shipped "
+                        "model knows), or comma-separated codes")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--sample", type=Path, help=argparse.SUPPRESS)
@@ -186,7 +191,14 @@ def main() -> None:
         print(json.dumps(worker(args.worker, args.sample)))
         return
 
-    sample = draw_sample(args.data, args.per_language, args.seed)
+    only = None
+    if args.languages == "model":
+        from smallnlp import LanguageIdentifier
+
+        only = set(LanguageIdentifier.load(backend="numpy").labels)
+    elif args.languages != "all":
+        only = set(args.languages.split(","))
+    sample = draw_sample(args.data, args.per_language, args.seed, only)
     gold = sample["gold"]
     names = [n.strip() for n in args.systems.split(",")]
     results: dict[str, dict | str] = {}

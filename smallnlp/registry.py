@@ -19,24 +19,28 @@ TASKS: dict[str, type[TaskModel]] = {LanguageIdentifier.task: LanguageIdentifier
 
 
 def model_file(name: str | os.PathLike) -> Path:
-    """A model file's path: ``name`` itself if it is a file (or looks like
-    one), else a shipped model by name (``langid``, ``pos-en``) or, as
-    ``PosTagger.load`` takes them, a POS language code or treebank (``en``,
-    ``English-EWT``)."""
+    """A model file's path: ``name`` itself if it is a file, else a shipped
+    model by name (``langid``, ``pos-en``) or, as ``PosTagger.load`` takes
+    them, a POS language code or treebank (``en``, ``English-EWT``); a
+    directory, or a bare name that is neither, is a ModelFileError."""
     path = Path(name)
+    if path.is_file():
+        return path
+    if not path.suffix and len(path.parts) == 1:  # a name, not a path
+        shipped = shipped_file("models", f"{name}.snlp")
+        if shipped.exists():
+            return shipped
+        try:
+            return model_path_for(str(name))
+        except ModelFileError:
+            if not path.exists():
+                raise ModelFileError(
+                    f"{name}: no such file, and no shipped model of that name (shipped: "
+                    f"{', '.join(shipped_models())}; POS models also by language code or "
+                    "treebank, as en or English-EWT)") from None
     if path.is_dir():
         raise ModelFileError(f"{path}: is a directory, not a model file")
-    if path.exists() or path.suffix:
-        return path
-    shipped = shipped_file("models", f"{name}.snlp")
-    if shipped.exists():
-        return shipped
-    try:
-        return model_path_for(str(name))
-    except ModelFileError:
-        raise ModelFileError(f"{name}: no such file, and no shipped model of that name "
-                             f"(shipped: {', '.join(shipped_models())}; POS models also by "
-                             "language code or treebank, as en or English-EWT)") from None
+    return path  # a file that is not there: the loader says so, naming it
 
 
 def shipped_models() -> list[str]:

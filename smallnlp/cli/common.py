@@ -173,9 +173,8 @@ def one_line(text: str) -> str:
     return text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
-MODEL_OPTION = click.option("--model", "model_name",
-                            help="Model file, or a shipped model's name (default: langid; "
-                                 "smallnlp info lists them).")
+MODEL_OPTION = click.option("--model", "model_name", default="langid", show_default=True,
+                            help="Model file, or a shipped model's name.")
 POS_MODEL_OPTION = click.option("--model", "model_name", default="en", show_default=True,
                                 help="Model file, or a shipped model by name (pos-en), "
                                      "language code (en) or treebank (English-EWT).")

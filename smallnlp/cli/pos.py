@@ -43,7 +43,7 @@ from .common import (
               "json: one {\"text\", \"tokens\", \"tags\"} object a line; conllu: read "
               "CoNLL-U (from --input or stdin) and write it back with UPOS filled in. "
               "JSON Lines input gives its records back, tagged.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Sentences tagged together (and handed to a --jobs worker at once).")
 @BACKEND
 @INPUT
