@@ -80,7 +80,7 @@ def _finish(process: subprocess.Popen, workers: set[int], output: Path) -> tuple
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.05)
     assert not [w for w in workers if _alive(w)], "a worker outlived the command"
-    leftovers = list(output.parent.glob(".smallnlp-*.partial"))
+    leftovers = list(output.parent.glob(f".{output.name}.*.tmp"))  # files.replaced_on_success
     assert not leftovers, f"temporary output left behind: {leftovers}"
     return process.returncode, err.decode("utf-8", "replace")
 
