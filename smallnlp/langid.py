@@ -71,6 +71,7 @@ class LanguageIdentifier(TaskModel):
     config_schema = LangidConfig
     metadata_schema = LangidMetadata
     excluded_: np.ndarray | None = None  # labels set_languages() rules out
+    read_chars_: int | None = None  # set_max_chars(): fewer characters than the model reads
     temperature_ = 1.0  # softmax temperature fitted on dev data (see _calibrate)
 
     def fit(self, texts: Sequence[str], labels: Sequence[str],
@@ -199,7 +200,11 @@ class LanguageIdentifier(TaskModel):
         if isinstance(texts, (str, bytes)):
             raise TypeError("predict_proba and predict_batch take a list of str; "
                             "use predict() for one text")
-        return list(texts)
+        limit = self.read_chars_
+        if limit is None:
+            return list(texts)
+        # The first `limit` characters are all either backend reads of a longer text.
+        return [t[:limit] if isinstance(t, str) and len(t) > limit else t for t in texts]
 
     def _allowed(self) -> np.ndarray | None:
         """set_languages' subset as a flag per label, or None for all."""
@@ -271,12 +276,36 @@ class LanguageIdentifier(TaskModel):
         ``'und'`` as in ``predict_batch``."""
         return self.predict_batch([text], threshold)[0]
 
+    @property
+    def max_chars(self) -> int:
+        """How many characters of a text are read: the model's ``max_chars``
+        (from its config), or fewer after ``set_max_chars``."""
+        self._require_fitted()
+        return self.read_chars_ or self.featurizer_.max_chars
+
+    def set_max_chars(self, max_chars: int | None) -> LanguageIdentifier:
+        """Read only the first ``max_chars`` characters of each text (as CLD3's
+        max bytes): time stops growing with a text's length where accuracy
+        no longer does. ``None``: as many as the model reads."""
+        self._require_fitted()
+        if max_chars is not None:
+            if isinstance(max_chars, bool) or not isinstance(max_chars, (int, np.integer)):
+                raise TypeError(f"max_chars must be an integer, not {type(max_chars).__name__}")
+            if max_chars < 1:
+                raise ValueError(f"max_chars must be at least 1, not {max_chars}")
+            if max_chars >= self.featurizer_.max_chars:
+                max_chars = None  # the model reads no more than that anyway
+        self.read_chars_ = None if max_chars is None else int(max_chars)
+        return self
+
     # -- persistence ----------------------------------------------------------------
     def _settings(self) -> dict:
-        return {"languages": None if self.excluded_ is None else self.languages}
+        return {"languages": None if self.excluded_ is None else self.languages,
+                "max_chars": self.read_chars_}
 
     def _apply_settings(self, settings: dict) -> None:
         self.set_languages(settings["languages"])
+        self.set_max_chars(settings.get("max_chars"))
 
     @property
     def languages(self) -> list[str]:
@@ -322,10 +351,11 @@ class LanguageIdentifier(TaskModel):
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None,
-             languages: Sequence[str] | None = None, *, backend: str = "auto"
-             ) -> LanguageIdentifier:
+             languages: Sequence[str] | None = None, *, backend: str = "auto",
+             max_chars: int | None = None) -> LanguageIdentifier:
         """Load a model file; without ``path``, the shipped model. ``languages``
-        restricts the answers to those codes (see ``set_languages``).
+        restricts the answers to those codes (see ``set_languages``),
+        ``max_chars`` the characters read of each text (``set_max_chars``).
 
         ``backend``: ``"c"`` predicts with the C runtime (an error if it cannot:
         not built, or a file it cannot reproduce), ``"numpy"`` with numpy,
@@ -333,7 +363,7 @@ class LanguageIdentifier(TaskModel):
         probabilities within 1e-4; ``.backend`` says which one is in use."""
         check_backend(backend)
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
-        model = cls._from_file(path).set_languages(languages)
+        model = cls._from_file(path).set_languages(languages).set_max_chars(max_chars)
         model._use_backend(backend, path)
         return model
 

@@ -321,3 +321,35 @@ def test_score_and_evaluate_are_predict_batch_scored(tiny_model):
         tiny_model.score(texts, labels[:-1])
     with pytest.raises(TypeError):
         tiny_model.score("one text", ["de"])
+
+
+def test_max_chars_reads_only_the_start_of_each_text(tiny_model, tmp_path):
+    import pickle
+
+    long_text = "kakiko tonaru " * 50 + "schein bericht " * 200
+    model = LanguageIdentifier.load(_saved(tiny_model, tmp_path), backend="numpy")
+    assert model.max_chars == 2000  # the config's max_chars
+    assert model.predict(long_text).label == "bb"
+    model.set_max_chars(100)
+    assert model.max_chars == 100 and model.predict(long_text).label == "aa"
+    assert model.predict(long_text) == model.set_max_chars(None).predict(long_text[:100])
+    model.set_max_chars(100)
+    assert pickle.loads(pickle.dumps(model)).max_chars == 100
+    assert model.set_max_chars(10**9).max_chars == 2000  # no more than the model reads
+    for bad, error in ((0, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error):
+            model.set_max_chars(bad)
+    from click.testing import CliRunner
+
+    from smallnlp.cli import main
+
+    for limit, label in (("100", "aa"), ("2000", "bb")):
+        result = CliRunner().invoke(main, ["langid", "--model", str(tmp_path / "tiny.snlp"),
+                                           "--max-chars", limit, long_text])
+        assert result.exit_code == 0 and result.output.startswith(label + "\t"), result.output
+
+
+def _saved(model, tmp_path):
+    path = tmp_path / "tiny.snlp"
+    model.save(path)
+    return path

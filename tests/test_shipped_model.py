@@ -122,10 +122,13 @@ def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
     planning or training that would move the shipped models shows here.
     Elsewhere the arithmetic rounds otherwise and training takes another
     path, so the two must agree in behaviour; a warning says which comparison
-    ran. Measured (README): numpy 1.24.0 with OpenBLAS 0.3.21 against numpy
-    2.4.6 with OpenBLAS 0.3.31 tag 98.63% of the dev tokens alike, dev UPOS
-    95.11 against 95.01%; a change of plan (120 bytes more reserved) gave
-    96.2% and 0.47 point. So: 98% of the tags alike, accuracy within 0.3."""
+    ran. Another environment is another draw of the same training: seeds 0-4
+    of the command span 95.01-95.27% dev UPOS; numpy 1.24.0 with OpenBLAS
+    0.3.21 gave 95.11% on an AMD host and 94.71% on an Intel one (its generic
+    "Prescott" kernel), against the shipped 95.01%, with at least 98.6% of the
+    tags alike; a change of plan (120 bytes more reserved) moved 3.8% of the
+    tags. So: 98% of the tags alike and accuracy within 0.5 point, which a
+    lost feature group or a broken recipe exceeds by whole points."""
     import argparse
     import importlib.util
 
@@ -158,4 +161,4 @@ def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
     tags = [[tag for tagged in m.tag_batch(forms) for tag in tagged] for m in (new, old)]
     assert np.mean([a == b for a, b in zip(*tags)]) >= 0.98
     accuracies = [np.mean([a == b for a, b in zip(t, gold)]) for t in tags]
-    assert abs(accuracies[0] - accuracies[1]) <= 0.003
+    assert abs(accuracies[0] - accuracies[1]) <= 0.005

@@ -49,6 +49,7 @@ class _LangidJob:
     label_field: str = "language"
     probability_field: str = "language_probability"
     skip_bad: bool = False
+    max_chars: int | None = None
 
 
 @cached
@@ -58,7 +59,7 @@ def _langid_model(job: _LangidJob) -> LanguageIdentifier:
         model.set_languages(job.languages)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--languages") from None
-    return model
+    return model.set_max_chars(job.max_chars)
 
 
 def _langid_output(job: _LangidJob, batch: list[str] | streams.Block | streams.RecordBlock
@@ -135,6 +136,9 @@ def _parquet_label_fields(job: _LangidJob) -> list:
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Texts answered together (and handed to a --jobs worker at once).")
 @click.option("--languages", help="Comma-separated codes: only answer one of these.")
+@click.option("--max-chars", type=click.IntRange(min=1),
+              help="Read only the first N characters of each text (default: as many as the "
+              "model reads, its max_chars).")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               callback=check_probability,
               help="Answer 'und' (with the best probability) when the best probability is "
@@ -155,7 +159,7 @@ def _parquet_label_fields(job: _LangidJob) -> list:
 @click.option("--list-languages", is_flag=True,
               help="Print the model's languages (those of --languages, if given): code, "
               "English name, scripts, training lines and the licence of the training text.")
-def langid_command(texts, model_name, top_k, fmt, batch_size, languages, threshold,
+def langid_command(texts, model_name, top_k, fmt, batch_size, languages, max_chars, threshold,
                    backend, input_path, input_format, field, label_field, probability_field,
                    skip_bad_records, output_path, encoding, jobs, list_languages) -> None:
     """Identify the language of each TEXT, or of each line of --input or stdin.
@@ -174,14 +178,14 @@ def langid_command(texts, model_name, top_k, fmt, batch_size, languages, thresho
     streams.check_encoding(encoding)
     if input_format == "parquet" or (input_format == "auto" and streams.is_parquet(input_path)):
         job = _LangidJob(model_name, backend, languages, top_k, threshold, "parquet", field,
-                         label_field, probability_field, skip_bad_records)
+                         label_field, probability_field, skip_bad_records, max_chars)
         _langid_model(job)
         return write_parquet_in_order(_langid_output, job, texts, input_path, output_path,
                                       batch_size, jobs, field, _parquet_label_fields(job))
     jsonl = is_jsonl_input(input_format, input_path, texts)
     job = _LangidJob(model_name, backend, languages, top_k, threshold,
                      "jsonl" if jsonl else fmt, field, label_field, probability_field,
-                     skip_bad_records)
+                     skip_bad_records, max_chars)
     _langid_model(job)  # bad options are reported here, before any worker starts
     write_in_order(_langid_output, job, input_batches(texts, input_path, batch_size, encoding),
                    jobs, output_path, field)

@@ -180,6 +180,13 @@ size_t snlp_utf8_encode(uint32_t cp, uint8_t *out);
 /* Grow *buffer (of *capacity elements of `size` bytes) to hold `needed`. */
 int snlp_grow(void **buffer, size_t *capacity, size_t needed, size_t size);
 
+/* Language ID's features of the normalised text in state->text: every
+ * group's ids and weights, group g's from starts[g] (starts has a slot per
+ * group and one more); -1 when out of memory. Models have at most
+ * SNLP_MAX_GROUPS groups. */
+#define SNLP_MAX_GROUPS 64
+int snlp_langid_featurize(const snlp_model *model, snlp_state *state, size_t *starts);
+
 /* Words are hashed by at most this many UTF-8 bytes of "^word$". */
 #define SNLP_WORD_HASH_BYTES 64
 

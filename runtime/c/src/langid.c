@@ -9,7 +9,6 @@
 
 #define WORD_START 0x5E
 #define WORD_END 0x24
-#define MAX_GROUPS 64
 
 snlp_state *snlp_state_new(const snlp_model *model) {
     snlp_state *state = model ? calloc(1, sizeof(snlp_state)) : NULL;
@@ -71,7 +70,7 @@ uint32_t snlp_script(uint32_t cp) {
 
 /* The features of every group, group after group (group g's from starts[g]),
  * for the normalised words in state->text; each weighs 1 / its group's count. */
-static int featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
+int snlp_langid_featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
     size_t groups = snlp_model_group_count(model), n = s->text.count, words = 0, count = 0;
     /* Frame the words once, ^w1$^w2$..., for every group to read. */
     if (snlp_reserve(&s->framed, 2 * n + 2) ||
@@ -117,18 +116,19 @@ static int featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
 
 snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
                                size_t size, double *logits, int *has_letters) {
-    size_t starts[MAX_GROUPS + 1], groups, needed;
-    snlp_features features[MAX_GROUPS];
+    size_t starts[SNLP_MAX_GROUPS + 1], groups, needed;
+    snlp_features features[SNLP_MAX_GROUPS];
     snlp_status status;
     if (!model || !state || (!text && size) || !logits || !has_letters)
         return SNLP_ERR_ARGUMENT;
     if (strcmp(snlp_model_task(model), "langid")) return SNLP_ERR_ARGUMENT;
     if (!snlp_state_is_for(state, model)) return SNLP_ERR_STATE;
     groups = snlp_model_group_count(model);
-    if (groups > MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
+    if (groups > SNLP_MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
     if (snlp_decode_utf8((const uint8_t *)text, size, snlp_model_max_chars(model),
                          &state->text) ||
-        snlp_normalize(&state->text, &state->scratch) || featurize(model, state, starts))
+        snlp_normalize(&state->text, &state->scratch) ||
+        snlp_langid_featurize(model, state, starts))
         return SNLP_ERR_MEMORY;
     *has_letters = starts[groups] > 0;
     for (size_t g = 0; g < groups; g++) { /* no features yet: no buffers, no offsets */

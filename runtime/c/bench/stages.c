@@ -1,0 +1,132 @@
+/* Where language ID's time goes in the C runtime: each stage of
+ * snlp_langid_predict timed over every line of stdin, for the profile of
+ * benchmarks/langid_stages.py (`make build/stages`).
+ *
+ *     build/stages MODEL [ROUNDS] < lines
+ *
+ * Each round runs the pipeline over all lines once per prefix of the stages
+ * (decode and normalise; + n-gram ids; + embedding rows pooled; + hidden
+ * layer; + output layer; + softmax, the whole call), and a stage's time is
+ * the difference between two prefixes, best of ROUNDS (default 5). Prints a
+ * line per stage: name<TAB>microseconds per text. Uses the runtime's
+ * internals (src/internal.h), as a profile must; not part of the API. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../src/internal.h"
+
+enum { NORMALISE, IDS, POOL, HIDDEN, OUTPUT, SOFTMAX, STAGES };
+static const char *const NAMES[STAGES] = {
+    "decode UTF-8 and normalise", "n-grams: framing and hashing",
+    "embedding rows: lookup, dequantise, pool", "hidden layer (with ReLU)", "output layer",
+    "softmax and best label"};
+
+static double now(void) {
+    struct timespec t;
+    timespec_get(&t, TIME_UTC); /* C11; clock_gettime is POSIX */
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+/* The pipeline up to and including `last` for one text; 0 on success. */
+static int run(const snlp_model *model, snlp_state *state, const char *text, size_t size,
+               int last, float *work, double *probabilities) {
+    size_t starts[SNLP_MAX_GROUPS + 1], groups = snlp_model_group_count(model), width = 0, best;
+    size_t hidden = snlp_model_hidden(model), labels = snlp_model_label_count(model);
+    const snlp_matrix *w1, *b1, *w2, *b2;
+    float *activation, *out;
+    if (last == SOFTMAX)
+        return snlp_langid_predict(model, state, text, size, probabilities, &best) != SNLP_OK;
+    if (snlp_decode_utf8((const uint8_t *)text, size, snlp_model_max_chars(model),
+                         &state->text) ||
+        snlp_normalize(&state->text, &state->scratch))
+        return 1;
+    if (last == NORMALISE) return 0;
+    if (snlp_langid_featurize(model, state, starts)) return 1;
+    if (last == IDS) return 0;
+    for (size_t g = 0; g < groups; g++) {
+        size_t count = starts[g + 1] - starts[g];
+        snlp_features f = {count ? state->ids + starts[g] : NULL,
+                           count ? state->weights + starts[g] : NULL, count};
+        if (snlp_pool_group(model, 0, g, &f, work + width) != SNLP_OK) return 1;
+        width += snlp_model_group(model, g)->dims;
+    }
+    if (last == POOL) return 0;
+    w1 = snlp_model_dense(model, 0, SNLP_HIDDEN_WEIGHTS);
+    b1 = snlp_model_dense(model, 0, SNLP_HIDDEN_BIAS);
+    activation = work + width;
+    for (size_t h = 0; h < hidden; h++) activation[h] = snlp_read_f32(b1->data + 4 * h);
+    snlp_add_product_f32(work, width, w1->data, hidden, activation);
+    for (size_t h = 0; h < hidden; h++)
+        if (activation[h] < 0.0f) activation[h] = 0.0f;
+    if (last == HIDDEN) return 0;
+    w2 = snlp_model_dense(model, 0, SNLP_OUTPUT_WEIGHTS);
+    b2 = snlp_model_dense(model, 0, SNLP_OUTPUT_BIAS);
+    out = activation + hidden;
+    for (size_t k = 0; k < labels; k++) out[k] = snlp_read_f32(b2->data + 4 * k);
+    snlp_add_product_f32(activation, hidden, w2->data, labels, out);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    char message[SNLP_MESSAGE_SIZE], *buffer = NULL;
+    size_t size = 0, capacity = 0, lines = 0, *offsets = NULL;
+    int rounds = argc > 2 ? atoi(argv[2]) : 5, c;
+    double best[STAGES];
+    snlp_model *model;
+    if (argc < 2 || rounds < 1) {
+        fprintf(stderr, "usage: %s MODEL [ROUNDS] < lines\n", argv[0]);
+        return 2;
+    }
+    if (snlp_model_open_file(argv[1], &model, message, sizeof message) != SNLP_OK) {
+        fprintf(stderr, "%s\n", message);
+        return 1;
+    }
+    /* Every line into one buffer, NUL-separated; offsets[i] is line i's start. */
+    for (size_t start = 0;; ) {
+        c = getchar();
+        if (size + 1 >= capacity &&
+            !(buffer = realloc(buffer, capacity = 2 * capacity + 4096))) return 1;
+        if (c == EOF || c == '\n') {
+            if (c == EOF && size == start) break;
+            buffer[size++] = '\0';
+            if (!(offsets = realloc(offsets, (lines + 1) * sizeof *offsets))) return 1;
+            offsets[lines++] = start;
+            start = size;
+            if (c == EOF) break;
+        } else {
+            buffer[size++] = (char)c;
+        }
+    }
+    snlp_state *state = snlp_state_new(model);
+    float *work = malloc(snlp_workspace_doubles(model) * sizeof(double));
+    double *probabilities = malloc(snlp_model_label_count(model) * sizeof(double));
+    if (!state || !work || !probabilities || !lines) return 1;
+    for (int stage = 0; stage < STAGES; stage++) best[stage] = INFINITY;
+    for (int round = 0; round < rounds; round++)
+        for (int stage = 0; stage < STAGES; stage++) {
+            double started = now();
+            for (size_t i = 0; i < lines; i++) {
+                const char *text = buffer + offsets[i];
+                if (run(model, state, text, strlen(text), stage, work, probabilities)) {
+                    fprintf(stderr, "line %zu failed\n", i + 1);
+                    return 1;
+                }
+            }
+            double elapsed = now() - started;
+            if (elapsed < best[stage]) best[stage] = elapsed;
+        }
+    for (int stage = 0; stage < STAGES; stage++)
+        printf("%s\t%.3f\n", NAMES[stage],
+               1e6 * (best[stage] - (stage ? best[stage - 1] : 0.0)) / (double)lines);
+    printf("whole call\t%.3f\n", 1e6 * best[SOFTMAX] / (double)lines);
+    free(buffer);
+    free(offsets);
+    free(work);
+    free(probabilities);
+    snlp_state_free(state);
+    snlp_model_free(model);
+    return 0;
+}
