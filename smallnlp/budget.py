@@ -104,28 +104,35 @@ def members_for(budget: int) -> int:
     return max(1, min(MAX_PLANNED_MEMBERS, budget // MEMBER_BYTES))
 
 
-def dense_bytes(input_dims: int, hidden: int, n_labels: int) -> int:
+def dense_bytes(input_dims: int, hidden: int, n_labels: int, dense_int8: bool = False) -> int:
+    """The dense layers' bytes in a file: float32 weights and biases, or int8
+    weights with float32 biases and a float32 scale per output unit."""
+    if dense_int8:
+        return (input_dims * hidden + hidden * n_labels) + 2 * FLOAT_BYTES * (hidden + n_labels)
     return FLOAT_BYTES * ((input_dims + 1) * hidden + (hidden + 1) * n_labels)
 
 
 def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, *,
-         dims: int = 16, metadata_bytes: int = 4096, hidden: int | None = None) -> Plan:
+         dims: int = 16, metadata_bytes: int = 4096, hidden: int | None = None,
+         dense_int8: bool = False) -> Plan:
     """Choose buckets, dims and hidden size so the model file fits ``budget``;
     the kinds fix some groups' buckets (``context``: the labels, two passes).
     ``metadata_bytes``: the metadata section with its array table, at its
     widest (``fileformat.metadata_bytes``), plus any arrays beside the network's.
     ``hidden`` fixes the hidden size the plan starts from (rule 2's choice
-    otherwise); the fallbacks of rule 4 may still go below it."""
+    otherwise); the fallbacks of rule 4 may still go below it. ``dense_int8``:
+    the dense layers are stored as 8-bit (a quarter of the bytes)."""
     if dims < 8:
         raise BudgetError("embedding dims must be at least 8")
     n_labels = context.n_labels
-    minimum = minimum_budget(templates, context, metadata_bytes=metadata_bytes)
+    minimum = minimum_budget(templates, context, metadata_bytes=metadata_bytes,
+                             dense_int8=dense_int8)
     if budget < minimum:
         raise too_small(budget, minimum, n_labels, len(templates))
     width = 8 if budget < SMALL_BUDGET else dims
     hidden = hidden or next((h for h in HIDDEN_LADDER
-                             if dense_bytes(_input_dims(templates, width), h, n_labels)
-                             <= DENSE_SHARE * budget),
+                             if dense_bytes(_input_dims(templates, width), h, n_labels,
+                                            dense_int8) <= DENSE_SHARE * budget),
                             HIDDEN_LADDER[-1])
     # Fall back to narrower rows, then smaller hidden layers, until every hashed
     # group's share gives it MIN_BUCKETS rows; failing that, give each hashed
@@ -136,7 +143,7 @@ def plan(budget: int, templates: Sequence[GroupTemplate], context: KindContext, 
     for reserve_minimum in (False, True):
         for shape_width, shape_hidden in shapes:
             result = _allocate(budget, templates, fixed, n_labels, shape_width, shape_hidden,
-                               metadata_bytes, reserve_minimum)
+                               metadata_bytes, reserve_minimum, dense_int8)
             if result is not None:
                 return result
     raise AssertionError("minimum_budget admitted a budget no shape fits")
@@ -181,13 +188,15 @@ def too_small(budget: int, minimum: int, n_labels: int, n_groups: int,
 
 
 def minimum_budget(templates: Sequence[GroupTemplate], context: KindContext, *,
-                   metadata_bytes: int = 4096) -> int:
+                   metadata_bytes: int = 4096, dense_int8: bool = False) -> int:
     """The smallest budget ``plan`` accepts: width 8, the smallest hidden layer
     and MIN_BUCKETS rows for every hashed group."""
     fixed = _fixed_buckets(templates, context)
     hashed = [t for t in templates if not fixed[t.name]]
-    return (FILE_OVERHEAD + metadata_bytes + 8 * array_count(len(templates))
-            + dense_bytes(_input_dims(templates, 8), HIDDEN_LADDER[-1], context.n_labels)
+    return (FILE_OVERHEAD + metadata_bytes
+            + 8 * array_count(len(templates), dense_int8=dense_int8)
+            + dense_bytes(_input_dims(templates, 8), HIDDEN_LADDER[-1], context.n_labels,
+                          dense_int8)
             + MIN_BUCKETS * len(hashed) * _row_bytes(max((t.width(8) for t in hashed),
                                                          default=8))
             + sum(fixed[t.name] * _row_bytes(t.width(8)) for t in templates if fixed[t.name]))
@@ -209,14 +218,15 @@ def _row_bytes(width: int) -> int:
 
 def _allocate(budget: int, templates: Sequence[GroupTemplate], fixed: dict[str, int | None],
               n_labels: int, width: int, hidden: int, metadata_bytes: int,
-              reserve_minimum: bool) -> Plan | None:
+              reserve_minimum: bool, dense_int8: bool = False) -> Plan | None:
     """Buckets per group for one (width, hidden) shape, or None if a hashed group
     would get fewer than MIN_BUCKETS. With ``reserve_minimum`` every hashed group
     first gets MIN_BUCKETS and only the rest is shared."""
     hashed = [t for t in templates if not fixed[t.name]]
     # Each array may need up to 7 bytes of alignment padding.
-    spare = (budget - FILE_OVERHEAD - metadata_bytes - 8 * array_count(len(templates))
-             - dense_bytes(_input_dims(templates, width), hidden, n_labels)
+    spare = (budget - FILE_OVERHEAD - metadata_bytes
+             - 8 * array_count(len(templates), dense_int8=dense_int8)
+             - dense_bytes(_input_dims(templates, width), hidden, n_labels, dense_int8)
              - sum(fixed[t.name] * _row_bytes(t.width(width)) for t in templates
                    if fixed[t.name]))
     # Hashed groups share rows of the widest hashed width (a narrower group's

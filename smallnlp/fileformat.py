@@ -53,6 +53,9 @@ MAX_LABELS = 1 << 16
 MAX_HIDDEN = 1 << 16
 # The dense layers' arrays, after the embedding tables (shapes: see ModelMetadata.arrays).
 DENSE_ARRAYS = ("hidden_weights", "hidden_bias", "output_weights", "output_bias")
+# With 8-bit dense layers, their weights are int8 and these scales follow.
+DENSE_SCALE_ARRAYS = ("hidden_scales", "output_scales")
+DENSE_KINDS = ("float32", "int8")
 # The most networks one file may hold (a tagger's members, averaged).
 MAX_MEMBERS = 16
 
@@ -68,9 +71,11 @@ def embedding_arrays(index: int, member: int = 0) -> tuple[str, str, str]:
     return f"{prefix}.codes", f"{prefix}.offset", f"{prefix}.scale"
 
 
-def dense_arrays(member: int = 0) -> tuple[str, ...]:
-    """Names of member ``member``'s dense layers, in ``DENSE_ARRAYS`` order."""
-    return tuple(member_prefix(member) + name for name in DENSE_ARRAYS)
+def dense_arrays(member: int = 0, dense_int8: bool = False) -> tuple[str, ...]:
+    """Names of member ``member``'s dense layers, in ``DENSE_ARRAYS`` order,
+    then (8-bit dense layers) their scales."""
+    names = DENSE_ARRAYS + (DENSE_SCALE_ARRAYS if dense_int8 else ())
+    return tuple(member_prefix(member) + name for name in names)
 
 
 def arrays_of_network(network: FeedForwardNetwork, member: int = 0) -> dict[str, np.ndarray]:
@@ -80,8 +85,9 @@ def arrays_of_network(network: FeedForwardNetwork, member: int = 0) -> dict[str,
     for index, store in enumerate(net.embeddings):
         arrays.update(zip(embedding_arrays(index, member),
                           (store.codes, store.offset, store.scale)))
-    arrays.update({name: getattr(net, parameter)
-                   for name, parameter in zip(dense_arrays(member), DENSE_PARAMETERS)})
+    dense = [getattr(net, parameter) for parameter in DENSE_PARAMETERS]
+    arrays.update(zip(dense_arrays(member, net.dense_int8),
+                      dense + list(net.dense_scales or ())))
     return arrays
 
 
@@ -90,20 +96,31 @@ def network_of_arrays(arrays: dict[str, np.ndarray], n_groups: int,
     """Member ``member``'s network, over a checked file's arrays (not copied)."""
     stores = [QuantizedEmbedding(*(arrays[name] for name in embedding_arrays(i, member)))
               for i in range(n_groups)]
-    return FeedForwardNetwork(stores, *(arrays[name] for name in dense_arrays(member)))
+    names = dense_arrays(member, dense_int8=True)
+    scales = (arrays[names[4]], arrays[names[5]]) if names[4] in arrays else None
+    return FeedForwardNetwork(stores, *(arrays[name] for name in names[:4]),
+                              dense_scales=scales)
 
 
-def network_arrays(n_groups: int, members: int = 1) -> list[str]:
+def network_arrays(n_groups: int, members: int = 1, dense_int8: bool = False) -> list[str]:
     """Names of every network array of ``members`` networks of ``n_groups`` groups."""
     return [name for member in range(members)
             for name in [*(name for index in range(n_groups)
                            for name in embedding_arrays(index, member)),
-                         *dense_arrays(member)]]
+                         *dense_arrays(member, dense_int8)]]
 
 
-def array_count(n_groups: int, task_arrays: int = 0, members: int = 1) -> int:
+def array_count(n_groups: int, task_arrays: int = 0, members: int = 1,
+                dense_int8: bool = False) -> int:
     """How many arrays a model with ``n_groups`` feature groups holds."""
-    return members * (3 * n_groups + len(DENSE_ARRAYS)) + task_arrays
+    dense = len(DENSE_ARRAYS) + (len(DENSE_SCALE_ARRAYS) if dense_int8 else 0)
+    return members * (3 * n_groups + dense) + task_arrays
+
+
+def file_version(metadata: dict) -> int:
+    """The format version a file of ``metadata`` is written as: 3 with 8-bit
+    dense layers, else 2, which runtimes that predate them read."""
+    return 3 if metadata.get("dense") == "int8" else 2
 
 
 # Values at least as long in JSON as any a field of their type holds: a
@@ -124,7 +141,8 @@ def metadata_bytes(widest: dict, task_arrays: tuple[str, ...] = (), members: int
     arrays are those of its feature groups and dense layers (of each of
     ``members`` networks) and ``task_arrays``: what the budget planner
     reserves for it."""
-    names = network_arrays(len(widest["features"]["groups"]), members) + [*task_arrays]
+    names = network_arrays(len(widest["features"]["groups"]), members,
+                           widest.get("dense") == "int8") + [*task_arrays]
     table = [{"name": name, "dtype": "<f4", "shape": [WIDEST_INT, WIDEST_INT],
               "offset": WIDEST_INT} for name in names]
     return len(modelfile.metadata_json({**widest, "arrays": table}))
@@ -167,11 +185,19 @@ class ModelMetadata:
     hidden: int = option(minimum=1, maximum=MAX_HIDDEN)
     data_licences: dict[str, str] = option()
     training: dict = option()
+    # The dense layers' weights: float32, or int8 with a scale per output unit
+    # (format version 3; for tasks that allow it).
+    dense: str = "float32"
     task_name: ClassVar[str] = ""
+    int8_dense: ClassVar[bool] = False  # whether the task's files may have them
 
     def validate(self) -> None:
         if self.task != self.task_name:
             raise ValueError(f"task is {self.task!r}, not {self.task_name!r}")
+        if self.dense not in DENSE_KINDS:
+            raise ValueError(f"dense is {self.dense!r}, not one of {', '.join(DENSE_KINDS)}")
+        if self.dense == "int8" and not self.int8_dense:
+            raise ValueError(f"a {self.task_name} model has no 8-bit dense layers")
         labels = self.labels
         if not labels or len(labels) > MAX_LABELS:
             raise ValueError(f"a model needs 1..{MAX_LABELS} labels, not {len(labels)}")
@@ -218,9 +244,11 @@ class ModelMetadata:
                 codes, offset, scale = embedding_arrays(index, member)
                 expected[codes] = ("<u1", (group.buckets, group.dims))
                 expected[offset] = expected[scale] = ("<f2", (group.buckets,))
-            expected.update(zip(dense_arrays(member),
-                                [("<f4", (width, hidden)), ("<f4", (hidden,)),
-                                 ("<f4", (hidden, labels)), ("<f4", (labels,))]))
+            weights = "<i1" if self.dense == "int8" else "<f4"
+            expected.update(zip(dense_arrays(member, self.dense == "int8"),
+                                [(weights, (width, hidden)), ("<f4", (hidden,)),
+                                 (weights, (hidden, labels)), ("<f4", (labels,)),
+                                 ("<f4", (hidden,)), ("<f4", (labels,))]))
         return {**expected, **self.features.arrays()}
 
 

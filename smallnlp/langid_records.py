@@ -11,7 +11,7 @@ from typing import ClassVar
 from .augment import Augment
 from .config import Features
 from .features import TEXT
-from .fileformat import FeatureRecord, ModelMetadata
+from .fileformat import DENSE_KINDS, FeatureRecord, ModelMetadata
 from .model import TaskConfig
 from .records import option, read
 from .text import main_scripts
@@ -46,7 +46,16 @@ class LangidFeatures(Features):
     """``[features]`` of a language identifier."""
 
     max_chars: int = option(20_000, minimum=1)  # characters of a text read (documented limit)
+    # The dense layers' weights in the file: float32, or int8 (a quarter of the
+    # bytes, which the planner gives to the embedding rows; docs/FORMAT.md).
+    dense: str = "float32"
     task_input: ClassVar[str] = TEXT
+
+    def validate(self) -> None:
+        super().validate()
+        if self.dense not in DENSE_KINDS:
+            raise ValueError(f"dense must be one of {', '.join(DENSE_KINDS)}, not "
+                             f"{self.dense!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +100,7 @@ class LangidMetadata(ModelMetadata):
     features: TextFeatureRecord
     calibration: Calibration | None = None
     task_name: ClassVar[str] = TASK
+    int8_dense: ClassVar[bool] = True
 
     def validate(self) -> None:
         super().validate()

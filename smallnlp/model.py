@@ -88,7 +88,8 @@ def save_model(path: str | os.PathLike, schema: type[fileformat.ModelMetadata], 
                featurizer_arrays: dict[str, np.ndarray] | None = None) -> int:
     """Write the 8-bit model atomically, after checking it against ``schema``
     (a file this writes always loads) and its memory budget."""
-    payload = modelfile.encode(metadata, file_arrays(networks, featurizer_arrays or {}))
+    payload = modelfile.encode(metadata, file_arrays(networks, featurizer_arrays or {}),
+                               fileformat.file_version(metadata))
     fileformat.check(schema, *modelfile.decode(payload, str(path))[:2], str(path))
     budget = metadata.get("training", {}).get("memory_budget")
     if budget is not None and len(payload) > budget:
@@ -110,6 +111,11 @@ def members_record(results: list[TrainResult],
     if ensemble_accuracy is not None:
         record["ensemble_dev_accuracy"] = ensemble_accuracy
     return record
+
+
+def _dense_int8(config) -> bool:
+    """Whether a config asks for 8-bit dense layers (language ID's ``dense``)."""
+    return getattr(config.features, "dense", "float32") == "int8"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,7 +203,8 @@ class TaskModel:
         before it featurizes anything.)"""
         config = self.read_config()
         budget = self.resolved_budget(config)
-        floor = minimum_budget(config.features.groups, KindContext(2), metadata_bytes=0)
+        floor = minimum_budget(config.features.groups, KindContext(2), metadata_bytes=0,
+                               dense_int8=_dense_int8(config))
         if budget < floor:
             raise BudgetError(f"memory budget of {budget:,} bytes is too small for any model "
                               f"of this config ({len(config.features.groups)} feature groups): "
@@ -218,6 +225,8 @@ class TaskModel:
                                  "seed": self.seed, "options": dataclasses.asdict(options),
                                  "environment": training_environment(),
                                  **(provenance or {})}}
+        if _dense_int8(config):
+            metadata["dense"] = "int8"
         return config, options, np.random.default_rng(self.seed), metadata
 
     def _plan(self, config, metadata: dict, context: KindContext,
@@ -236,7 +245,8 @@ class TaskModel:
         reserve = self._reserve(config, metadata, budget, members)
         member_budget = reserve + FILE_OVERHEAD + (budget - reserve - FILE_OVERHEAD) // members
         self.plan_ = plan(member_budget, capped, context, dims=config.features.dims,
-                          metadata_bytes=reserve, hidden=config.features.hidden)
+                          metadata_bytes=reserve, hidden=config.features.hidden,
+                          dense_int8=_dense_int8(config))
         check_training_memory(self.plan_)
         return self.plan_
 
@@ -247,7 +257,8 @@ class TaskModel:
         features, so a fit calls this before featurizing anything."""
         budget, groups = metadata["training"]["memory_budget"], config.features.groups
         # The smallest network (minimum_budget is linear in the reserve), once per member.
-        network_minimum = minimum_budget(groups, context, metadata_bytes=0) - FILE_OVERHEAD
+        network_minimum = minimum_budget(groups, context, metadata_bytes=0,
+                                         dense_int8=_dense_int8(config)) - FILE_OVERHEAD
         minimum = 0
         while True:  # the reserve grows with the budget (a tagger's bitmap): a fixed point
             needed = (FILE_OVERHEAD + self._reserve(config, metadata, minimum, members)
@@ -287,8 +298,8 @@ class TaskModel:
         task_arrays = tuple(self._featurizer_arrays_planned(config))
         metadata_bytes = fileformat.metadata_bytes(widest, task_arrays, members)
         loaded_objects = (LOADED_BYTES_FIXED + LOADED_BYTES_PER_GROUP * len(templates)
-                          + LOADED_BYTES_PER_ARRAY * fileformat.array_count(len(templates),
-                                                                      len(task_arrays), members)
+                          + LOADED_BYTES_PER_ARRAY * fileformat.array_count(
+                              len(templates), len(task_arrays), members, _dense_int8(config))
                           + LOADED_BYTES_PER_METADATA_BYTE * metadata_bytes)
         # plan() counts one network's alignment; the others' is reserved here.
         other_members = ALIGNMENT * (fileformat.array_count(len(templates), 0, members)
@@ -304,7 +315,7 @@ class TaskModel:
         """Record the training run of each member (the float-vs-8-bit dev gap
         is only measurable here, before the float weights are dropped) and of
         their average (``ensemble_dev``), and keep the model."""
-        quantized = [n.quantized() for n in networks]
+        quantized = [n.quantized(metadata.get("dense") == "int8") for n in networks]
         accuracies = [None if dev is None else (dev(n), dev(q))
                       for n, q in zip(networks, quantized)]
         metadata["training"].update(results[0].record(accuracies[0],
@@ -411,7 +422,8 @@ class TaskModel:
         if self._file_bytes is not None:
             return bytes(self._file_bytes)
         return modelfile.encode(self.metadata_, file_arrays(self.networks_,
-                                                            self._featurizer_arrays()))
+                                                            self._featurizer_arrays()),
+                                fileformat.file_version(self.metadata_))
 
     def describe(self) -> dict:
         """What the model file holds (``smallnlp info``): format version, size,

@@ -3,7 +3,9 @@
 Layout (all integers little-endian)::
 
     magic      8 bytes   b"SMALLNLP"
-    version    uint32    FORMAT_VERSION (version 1 files are still read)
+    version    uint32    FORMAT_VERSION, or 2 for a file without 8-bit dense
+                         layers (which runtimes that predate them read);
+                         version 1 files are still read
     meta_len   uint32    length of the JSON metadata
     metadata   meta_len bytes of UTF-8 JSON; its "arrays" entry lists every
                array's name, dtype, shape and offset into the data section
@@ -16,7 +18,8 @@ every declared shape and offset is checked against the file size, and the
 arrays against each other (no overlaps), before any view exists. What the
 metadata and the arrays must be is ``fileformat.py``'s business, not this module's.
 Version 2 changed only the metadata (see ``fileformat.upgrade_v1``); the layout
-is the same.
+is the same. Version 3 adds the int8 dtype, for 8-bit dense layers; a file
+without them is still written as version 2.
 """
 
 from __future__ import annotations
@@ -34,12 +37,12 @@ from .errors import ModelFileError
 from .files import write_atomic
 
 MAGIC = b"SMALLNLP"
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 _PREFIX = struct.Struct("<8sII")
 _CRC = struct.Struct("<I")
 _ALIGN = 8
-ALLOWED_DTYPES = ("<u1", "<f2", "<f4", "<i4", "<i8")
+ALLOWED_DTYPES = ("<u1", "<i1", "<f2", "<f4", "<i4", "<i8")
 MAX_DIMS = 4
 
 
@@ -57,8 +60,10 @@ def _pad(n: int) -> int:
     return -n % _ALIGN
 
 
-def encode(metadata: dict, arrays: dict[str, np.ndarray]) -> bytes:
-    """The bytes of a model file holding ``metadata`` and ``arrays``."""
+def encode(metadata: dict, arrays: dict[str, np.ndarray], version: int = FORMAT_VERSION
+           ) -> bytes:
+    """The bytes of a model file of format ``version`` holding ``metadata``
+    and ``arrays``."""
     layout, chunks, offset = [], [], 0
     for name, array in arrays.items():
         array = np.ascontiguousarray(array)
@@ -71,7 +76,7 @@ def encode(metadata: dict, arrays: dict[str, np.ndarray]) -> bytes:
         chunks += [data, b"\0" * _pad(len(data))]
         offset += len(data) + _pad(len(data))
     meta = metadata_json({**metadata, "arrays": layout})
-    head = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(meta)) + meta
+    head = _PREFIX.pack(MAGIC, version, len(meta)) + meta
     body = head + b"\0" * _pad(len(head)) + b"".join(chunks)
     return body + _CRC.pack(zlib.crc32(body))
 

@@ -46,12 +46,16 @@ class FeedForwardNetwork:
     """Embedding stores plus one hidden layer and a softmax output layer."""
 
     def __init__(self, embeddings: Sequence[EmbeddingStore], hidden_weights: np.ndarray,
-                 hidden_bias: np.ndarray, output_weights: np.ndarray, output_bias: np.ndarray):
+                 hidden_bias: np.ndarray, output_weights: np.ndarray, output_bias: np.ndarray,
+                 dense_scales: tuple[np.ndarray, np.ndarray] | None = None):
         self.embeddings = list(embeddings)
         self.hidden_weights = hidden_weights
         self.hidden_bias = hidden_bias
         self.output_weights = output_weights
         self.output_bias = output_bias
+        # With 8-bit dense layers (dense_int8): one float32 scale per hidden
+        # unit and per label, and the weights are int8 codes.
+        self.dense_scales = dense_scales
         input_dims = sum(e.shape[1] for e in self.embeddings)
         hidden = hidden_weights.shape[1]
         if (hidden_weights.shape != (input_dims, hidden) or hidden_bias.shape != (hidden,)
@@ -88,8 +92,19 @@ class FeedForwardNetwork:
         ``len(groups)`` tables (a tagger pools just its static groups)."""
         return np.concatenate([e.pool(g) for e, g in zip(self.embeddings, groups)], axis=1)
 
+    @property
+    def dense_int8(self) -> bool:
+        """Whether the dense layers are 8-bit (docs/FORMAT.md, "8-bit dense layers")."""
+        return self.dense_scales is not None
+
     def head(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hidden activations and logits for concatenated inputs."""
+        if self.dense_int8:
+            hidden = int8_product(inputs, self.hidden_weights, self.dense_scales[0],
+                                  self.hidden_bias)
+            np.maximum(hidden, 0, out=hidden)
+            return hidden, int8_product(hidden, self.output_weights, self.dense_scales[1],
+                                        self.output_bias)
         hidden = inputs @ self.hidden_weights
         hidden += self.hidden_bias
         return hidden, self.output(hidden)
@@ -123,8 +138,10 @@ class FeedForwardNetwork:
     def exact_logits(self, groups: Sequence[SparseGroup]) -> np.ndarray:
         """Logits with the dense layers in float64, for prediction: BLAS rounds
         one row and many rows differently (other kernels), and in float32 that
-        is enough for a text's probabilities to depend on its batch."""
-        return self.head(self.pooled(groups).astype(np.float64))[1]
+        is enough for a text's probabilities to depend on its batch. 8-bit
+        dense layers are exact in any batch: integer products, then float32."""
+        pooled = self.pooled(groups)
+        return self.head(pooled if self.dense_int8 else pooled.astype(np.float64))[1]
 
     def backward(self, cache: ForwardCache, d_logits: np.ndarray, row_gradients: bool = False
                  ) -> dict[str, np.ndarray | RowGradient]:
@@ -165,13 +182,52 @@ class FeedForwardNetwork:
             params[f"embedding_{index}"] = store.table
         return params
 
-    def quantized(self) -> FeedForwardNetwork:
-        """A copy whose embedding tables are 8-bit."""
+    def quantized(self, dense_int8: bool = False) -> FeedForwardNetwork:
+        """A copy whose embedding tables are 8-bit, and with ``dense_int8`` its
+        dense weights too (int8, one scale per output unit)."""
         stores = [e.quantize() if isinstance(e, FloatEmbedding) else e for e in self.embeddings]
-        return FeedForwardNetwork(stores, *(getattr(self, name) for name in DENSE_PARAMETERS))
+        dense = [getattr(self, name) for name in DENSE_PARAMETERS]
+        scales = self.dense_scales
+        if dense_int8 and scales is None:
+            (dense[0], hidden), (dense[2], output) = (int8_columns(dense[0]),
+                                                      int8_columns(dense[2]))
+            scales = (hidden, output)
+        return FeedForwardNetwork(stores, *dense, dense_scales=scales)
 
     def is_quantized(self) -> bool:
         return all(isinstance(e, QuantizedEmbedding) for e in self.embeddings)
+
+
+def int8_columns(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float32 weights (inputs x outputs) as int8 codes and one float32 scale
+    per output (column): its largest magnitude becomes 127."""
+    scales = (np.abs(weights).max(axis=0) / np.float32(127)).astype(np.float32)
+    scales[scales == 0] = 1
+    codes = np.clip(np.rint(weights / scales), -127, 127).astype(np.int8)
+    return codes, scales
+
+
+def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
+                 bias: np.ndarray) -> np.ndarray:
+    """One 8-bit dense layer, exactly as docs/FORMAT.md states it (and the C
+    runtime computes it): each input row as int8 codes with one scale (its
+    largest magnitude / 127, in float32), an exact integer product, then
+    ``((sum * input scale) * weight scale) + bias`` in float32."""
+    inputs = np.asarray(inputs, dtype=np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):  # a hostile file's overflows
+        row_scales = (np.nanmax(np.abs(inputs), axis=1, initial=0) / np.float32(127)
+                      ).astype(np.float32)
+        usable = (row_scales > 0) & np.isfinite(row_scales)  # else: the bias alone
+        divisors = np.where(usable, row_scales, np.float32(1))
+        values = inputs / divisors[:, None]
+        input_codes = np.rint(np.where(np.isnan(values), 0, values)).astype(np.int32)
+        input_codes[~usable] = 0
+        sums = (input_codes @ codes.astype(np.int32)).astype(np.float32)  # as C rounds it
+        sums *= row_scales[:, None]
+        sums *= scales
+        sums += bias
+    sums[~usable] = bias
+    return sums
 
 
 def _row_sums(group: SparseGroup, rows: np.ndarray, d_pooled: np.ndarray,

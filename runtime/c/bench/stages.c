@@ -35,8 +35,8 @@ static int run(const snlp_model *model, snlp_state *state, const char *text, siz
                int last, float *work, double *probabilities) {
     size_t starts[SNLP_MAX_GROUPS + 1], groups = snlp_model_group_count(model), width = 0, best;
     size_t hidden = snlp_model_hidden(model), labels = snlp_model_label_count(model);
-    const snlp_matrix *w1, *b1, *w2, *b2;
     float *activation, *out;
+    int32_t *scratch;
     if (last == SOFTMAX)
         return snlp_langid_predict(model, state, text, size, probabilities, &best) != SNLP_OK;
     if (snlp_decode_utf8((const uint8_t *)text, size, snlp_model_max_chars(model),
@@ -54,19 +54,12 @@ static int run(const snlp_model *model, snlp_state *state, const char *text, siz
         width += snlp_model_group(model, g)->dims;
     }
     if (last == POOL) return 0;
-    w1 = snlp_model_dense(model, 0, SNLP_HIDDEN_WEIGHTS);
-    b1 = snlp_model_dense(model, 0, SNLP_HIDDEN_BIAS);
     activation = work + width;
-    for (size_t h = 0; h < hidden; h++) activation[h] = snlp_read_f32(b1->data + 4 * h);
-    snlp_add_product_f32(work, width, w1->data, hidden, activation);
-    for (size_t h = 0; h < hidden; h++)
-        if (activation[h] < 0.0f) activation[h] = 0.0f;
-    if (last == HIDDEN) return 0;
-    w2 = snlp_model_dense(model, 0, SNLP_OUTPUT_WEIGHTS);
-    b2 = snlp_model_dense(model, 0, SNLP_OUTPUT_BIAS);
     out = activation + hidden;
-    for (size_t k = 0; k < labels; k++) out[k] = snlp_read_f32(b2->data + 4 * k);
-    snlp_add_product_f32(activation, hidden, w2->data, labels, out);
+    scratch = (int32_t *)(out + labels);
+    snlp_hidden_layer(model, work, width, activation, scratch);
+    if (last == HIDDEN) return 0;
+    snlp_output_layer(model, activation, out, scratch);
     return 0;
 }
 

@@ -53,13 +53,14 @@ typedef enum {
 /* Recommended size of the message buffers passed below. */
 #define SNLP_MESSAGE_SIZE 256
 
-/* The format versions this runtime reads. */
-#define SNLP_FORMAT_VERSION 2
+/* The newest format version this runtime reads (it reads version 2 too;
+ * version 3 adds 8-bit dense layers, docs/FORMAT.md). */
+#define SNLP_FORMAT_VERSION 3
 
 typedef struct snlp_model snlp_model;
 
 /* Element types of the arrays in a file. */
-typedef enum { SNLP_U8, SNLP_F16, SNLP_F32, SNLP_I32, SNLP_I64 } snlp_dtype;
+typedef enum { SNLP_U8, SNLP_F16, SNLP_F32, SNLP_I32, SNLP_I64, SNLP_I8 } snlp_dtype;
 
 /* A read-only view of one array of a model (after CLD3's
  * EmbeddingNetworkParams::Matrix): rows x cols elements, row-major, little

@@ -110,6 +110,19 @@ enum { SNLP_HIDDEN_WEIGHTS, SNLP_HIDDEN_BIAS, SNLP_OUTPUT_WEIGHTS, SNLP_OUTPUT_B
  * dense layers. */
 const snlp_embedding *snlp_model_embedding(const snlp_model *model, size_t member, size_t group);
 const snlp_matrix *snlp_model_dense(const snlp_model *model, size_t member, int which);
+/* 8-bit dense layers (language ID only, one member): int8 weights, and one
+ * float32 scale per output unit of each layer (which: 0 hidden, 1 output). */
+int snlp_model_dense_int8(const snlp_model *model);
+const snlp_matrix *snlp_model_dense_scales(const snlp_model *model, int which);
+/* The dense layers of member 0 as snlp_model_logits computes them: the hidden
+ * layer's ReLU activations from `width` inputs, and the logits from those
+ * (float32, or 8-bit as docs/FORMAT.md says). `scratch` holds
+ * snlp_dense_scratch_ints(model) ints. */
+void snlp_hidden_layer(const snlp_model *model, const float *input, size_t width,
+                       float *activation, int32_t *scratch);
+void snlp_output_layer(const snlp_model *model, const float *activation, float *out,
+                       int32_t *scratch);
+size_t snlp_dense_scratch_ints(const snlp_model *model, size_t width);
 /* The feature kinds (kinds.c's table), resolved once at open, so that the
  * hot paths index a table instead of comparing kind names. */
 typedef enum {

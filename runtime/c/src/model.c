@@ -63,6 +63,8 @@ struct snlp_model {
     const uint8_t *known_words; /* the bitmap's bytes, or NULL */
     snlp_embedding *embeddings; /* one per group and member, member after member */
     snlp_matrix dense[MAX_MEMBERS][4]; /* per member, SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS */
+    int dense_int8;                    /* 8-bit dense layers: int8 weights, and scales */
+    snlp_matrix dense_scales[2];       /* SNLP_HIDDEN_SCALES, SNLP_OUTPUT_SCALES */
 };
 
 typedef struct {
@@ -313,8 +315,8 @@ static const struct {
     const char *name;
     snlp_dtype dtype;
     unsigned size;
-} DTYPES[] = {{"<u1", SNLP_U8, 1}, {"<f2", SNLP_F16, 2}, {"<f4", SNLP_F32, 4},
-              {"<i4", SNLP_I32, 4}, {"<i8", SNLP_I64, 8}};
+} DTYPES[] = {{"<u1", SNLP_U8, 1}, {"<i1", SNLP_I8, 1}, {"<f2", SNLP_F16, 2},
+              {"<f4", SNLP_F32, 4}, {"<i4", SNLP_I32, 4}, {"<i8", SNLP_I64, 8}};
 
 static int entry_order(const void *a, const void *b) {
     const array_entry *x = a, *y = b;
@@ -440,11 +442,25 @@ static snlp_status check_member(loader *l, size_t member, size_t *expected) {
         const array_entry *a;
         snprintf(name, sizeof name, "%s%s", prefix, dense[d].name);
         a = find_array(m, name);
-        if (!a || a->view.dtype != SNLP_F32 || a->view.rows != dense[d].rows ||
+        /* 8-bit dense layers have int8 weights (d = 0, 2) and float32 biases. */
+        snlp_dtype dtype = m->dense_int8 && d % 2 == 0 ? SNLP_I8 : SNLP_F32;
+        if (!a || a->view.dtype != dtype || a->view.rows != dense[d].rows ||
             a->view.cols != dense[d].cols)
             return failf(l, SNLP_ERR_FORMAT, "array '%s' is missing or has the wrong dtype or "
                          "shape", name);
         m->dense[member][d] = a->view; /* in SNLP_HIDDEN_WEIGHTS ... SNLP_OUTPUT_BIAS order */
+        ++*expected;
+    }
+    for (int d = 0; m->dense_int8 && d < 2; d++) { /* one scale per hidden unit, per label */
+        static const char *const names[] = {"hidden_scales", "output_scales"};
+        uint64_t rows = d ? m->label_count : m->hidden;
+        const array_entry *a;
+        snprintf(name, sizeof name, "%s%s", prefix, names[d]);
+        a = find_array(m, name);
+        if (!a || a->view.dtype != SNLP_F32 || a->view.rows != rows || a->view.cols != 1)
+            return failf(l, SNLP_ERR_FORMAT, "array '%s' is missing or has the wrong dtype or "
+                         "shape", name);
+        m->dense_scales[d] = a->view;
         ++*expected;
     }
     return SNLP_OK;
@@ -529,7 +545,7 @@ static snlp_status read_metadata(loader *l) {
     static const char *const keys[] = {"task", "labels", "smallnlp_version", "featurizer",
                                        "features", "hidden", "data_licences", "training",
                                        "arrays", NULL};
-    static const char *const optional[] = {"calibration", "members", NULL};
+    static const char *const optional[] = {"calibration", "members", "dense", NULL};
     static const char *const featurizer_keys[] = {"version", "unicode", NULL};
     snlp_model *m = l->model;
     const json_node *root = json_at(&l->doc, 0), *node;
@@ -588,6 +604,16 @@ static snlp_status read_metadata(loader *l) {
             !get_int(l, training, "memory_budget", 0, INT64_MAX, &value, "training"))
             return SNLP_ERR_FORMAT;
     }
+    node = json_member(&l->doc, root, "dense");
+    if (node) { /* float32 (the default) or int8 weights; int8 for language ID only */
+        char dense[16];
+        if (json_string(&l->doc, node, dense, sizeof dense) ||
+            (strcmp(dense, "float32") && strcmp(dense, "int8")))
+            return failf(l, SNLP_ERR_FORMAT, "dense must be 'float32' or 'int8'");
+        m->dense_int8 = !strcmp(dense, "int8");
+        if (m->dense_int8 && pos)
+            return failf(l, SNLP_ERR_FORMAT, "a pos model has no 8-bit dense layers");
+    }
     m->temperature = 1.0;
     node = json_member(&l->doc, root, "calibration");
     if (node && node->type != JSON_NULL) {
@@ -615,10 +641,10 @@ snlp_status snlp_model_open_buffer(const void *data, size_t size, snlp_model **o
     if (size < HEADER_BYTES + CHECKSUM_BYTES || memcmp(bytes, MAGIC, 8))
         return failf(&l, SNLP_ERR_FORMAT, "not a smallnlp model file (bad magic or too short)");
     version = snlp_read_u32(bytes + 8);
-    if (version != SNLP_FORMAT_VERSION)
-        return failf(&l, SNLP_ERR_UNSUPPORTED, "format version %u; this runtime reads version "
-                     "%d (load and save a version-1 file with the Python package to convert "
-                     "it)", version, SNLP_FORMAT_VERSION);
+    if (version != 2 && version != SNLP_FORMAT_VERSION)
+        return failf(&l, SNLP_ERR_UNSUPPORTED, "format version %u; this runtime reads versions "
+                     "2 and %d (load and save a version-1 file with the Python package to "
+                     "convert it)", version, SNLP_FORMAT_VERSION);
     meta_length = snlp_read_u32(bytes + 12);
     if (meta_length > size - HEADER_BYTES - CHECKSUM_BYTES)
         return failf(&l, SNLP_ERR_FORMAT, "metadata length %u runs past the end of the file",
@@ -761,6 +787,12 @@ snlp_status snlp_model_embedding_row(const snlp_model *m, size_t group, uint32_t
 
 const snlp_embedding *snlp_model_embedding(const snlp_model *m, size_t member, size_t group) {
     return &m->embeddings[member * m->group_count + group];
+}
+
+int snlp_model_dense_int8(const snlp_model *m) { return m->dense_int8; }
+
+const snlp_matrix *snlp_model_dense_scales(const snlp_model *m, int which) {
+    return &m->dense_scales[which];
 }
 
 const snlp_matrix *snlp_model_dense(const snlp_model *m, size_t member, int which) {

@@ -1,15 +1,24 @@
 /* The network: pooled 8-bit embedding rows -> hidden ReLU -> logits
  * (docs/FORMAT.md, "Pool" and "Network"). */
+#include <math.h>
 #include <string.h>
 
 #include "internal.h"
+
+size_t snlp_dense_scratch_ints(const snlp_model *model, size_t width) {
+    size_t hidden = snlp_model_hidden(model), labels = snlp_model_label_count(model);
+    if (!snlp_model_dense_int8(model)) return 0;
+    /* an input's codes, then a layer's integer sums */
+    return (width > hidden ? width : hidden) + (hidden > labels ? hidden : labels);
+}
 
 size_t snlp_workspace_doubles(const snlp_model *model) {
     size_t width = 0;
     if (!model) return 0;
     for (size_t g = 0; g < snlp_model_group_count(model); g++)
         width += snlp_model_group(model, g)->dims;
-    return width + snlp_model_hidden(model) + snlp_model_label_count(model); /* as floats */
+    return width + snlp_model_hidden(model) + snlp_model_label_count(model) + /* as floats */
+           snlp_dense_scratch_ints(model, width); /* and int32s: both 4 bytes, in doubles */
 }
 
 /* sums[d] = sum((w * scale) * codes[d]) and *shift = sum(w * offset) over
@@ -174,31 +183,87 @@ DISPATCH(snlp_add_product, add_product, double)
 DISPATCH(snlp_add_product_f32, add_product_f32, float)
 DISPATCH(snlp_product_f32, product_f32, float)
 
+/* out[c] = ((sum_i q[i] * codes[i][c]) * input_scale) * scales[c] + bias[c]:
+ * one 8-bit dense layer (docs/FORMAT.md, "8-bit dense layers"), the inputs
+ * made int8 with one scale (their largest magnitude / 127) and summed exactly
+ * in int32, then the float32 steps in the reference's order. */
+static void int8_layer(const float *x, size_t rows, const snlp_matrix *codes,
+                       const snlp_matrix *scales, const snlp_matrix *bias, size_t columns,
+                       int32_t *scratch, float *out) {
+    int32_t *q = scratch, *sums = scratch + rows;
+    float largest = 0.0f, scale;
+    for (size_t i = 0; i < rows; i++)
+        if (fabsf(x[i]) > largest) largest = fabsf(x[i]);
+    scale = largest / 127.0f;
+    if (!(scale > 0.0f) || !isfinite(scale)) { /* nothing to scale (a hostile file's */
+        for (size_t c = 0; c < columns; c++)   /* weights can overflow): the bias */
+            out[c] = snlp_read_f32(bias->data + 4 * c);
+        return;
+    }
+    for (size_t i = 0; i < rows; i++) { /* |x[i] / scale| <= 127; not a number: 0 */
+        float value = x[i] / scale;
+        q[i] = value == value ? (int32_t)nearbyintf(value) : 0;
+    }
+    for (size_t c = 0; c < columns; c++) sums[c] = 0;
+    for (size_t i = 0; i < rows; i++) { /* ReLU's zeros add nothing */
+        const int8_t *row = (const int8_t *)codes->data + i * columns;
+        int32_t value = q[i];
+        if (!value) continue;
+        for (size_t c = 0; c < columns; c++) sums[c] += value * row[c];
+    }
+    for (size_t c = 0; c < columns; c++)
+        out[c] = (float)sums[c] * scale * snlp_read_f32(scales->data + 4 * c) +
+                 snlp_read_f32(bias->data + 4 * c);
+}
+
+void snlp_hidden_layer(const snlp_model *model, const float *input, size_t width,
+                       float *activation, int32_t *scratch) {
+    const snlp_matrix *w1 = snlp_model_dense(model, 0, SNLP_HIDDEN_WEIGHTS),
+                      *b1 = snlp_model_dense(model, 0, SNLP_HIDDEN_BIAS);
+    size_t hidden = snlp_model_hidden(model);
+    if (snlp_model_dense_int8(model)) {
+        int8_layer(input, width, w1, snlp_model_dense_scales(model, 0), b1, hidden,
+                   scratch, activation);
+    } else {
+        for (size_t h = 0; h < hidden; h++) activation[h] = snlp_read_f32(b1->data + 4 * h);
+        snlp_add_product_f32(input, width, w1->data, hidden, activation);
+    }
+    for (size_t h = 0; h < hidden; h++)
+        if (activation[h] < 0.0f) activation[h] = 0.0f;
+}
+
+void snlp_output_layer(const snlp_model *model, const float *activation, float *out,
+                       int32_t *scratch) {
+    const snlp_matrix *w2 = snlp_model_dense(model, 0, SNLP_OUTPUT_WEIGHTS),
+                      *b2 = snlp_model_dense(model, 0, SNLP_OUTPUT_BIAS);
+    size_t hidden = snlp_model_hidden(model), labels = snlp_model_label_count(model);
+    if (snlp_model_dense_int8(model)) {
+        int8_layer(activation, hidden, w2, snlp_model_dense_scales(model, 1), b2, labels,
+                   scratch, out);
+        return;
+    }
+    for (size_t k = 0; k < labels; k++) out[k] = snlp_read_f32(b2->data + 4 * k);
+    snlp_add_product_f32(activation, hidden, w2->data, labels, out);
+}
+
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
                               double *workspace, double *logits) {
-    const snlp_matrix *w1, *b1, *w2, *b2;
     size_t width = 0, hidden, labels;
     float *input = (float *)workspace, *activation, *out;
+    int32_t *scratch;
     if (!model || !groups || !workspace || !logits) return SNLP_ERR_ARGUMENT;
     for (size_t g = 0; g < snlp_model_group_count(model); g++) {
         snlp_status status = snlp_pool_group(model, 0, g, &groups[g], input + width);
         if (status != SNLP_OK) return status;
         width += snlp_model_group(model, g)->dims;
     }
-    w1 = snlp_model_dense(model, 0, SNLP_HIDDEN_WEIGHTS);
-    b1 = snlp_model_dense(model, 0, SNLP_HIDDEN_BIAS);
-    w2 = snlp_model_dense(model, 0, SNLP_OUTPUT_WEIGHTS);
-    b2 = snlp_model_dense(model, 0, SNLP_OUTPUT_BIAS);
     hidden = snlp_model_hidden(model);
     labels = snlp_model_label_count(model);
     activation = input + width;
     out = activation + hidden;
-    for (size_t h = 0; h < hidden; h++) activation[h] = snlp_read_f32(b1->data + 4 * h);
-    snlp_add_product_f32(input, width, w1->data, hidden, activation);
-    for (size_t h = 0; h < hidden; h++)
-        if (activation[h] < 0.0f) activation[h] = 0.0f;
-    for (size_t k = 0; k < labels; k++) out[k] = snlp_read_f32(b2->data + 4 * k);
-    snlp_add_product_f32(activation, hidden, w2->data, labels, out);
+    scratch = (int32_t *)(out + labels);
+    snlp_hidden_layer(model, input, width, activation, scratch);
+    snlp_output_layer(model, activation, out, scratch);
     for (size_t k = 0; k < labels; k++) logits[k] = (double)out[k];
     return SNLP_OK;
 }

@@ -52,12 +52,12 @@ def train_models() -> None:
     sys.path.insert(0, str(HERE.parents[2]))
     from smallnlp import LanguageIdentifier, PosTagger
     from smallnlp.datasets import read_conllu
-    from tests.conftest import TINY_CONFIG, synthetic_corpus
-    from tests.test_pos import TINY_POS_CONFIG, synthetic_treebank
+    from tests.conftest import TINY_CONFIG, TINY_POS_CONFIG, synthetic_corpus, synthetic_treebank
 
     texts, labels = synthetic_corpus(40)
     LanguageIdentifier(memory_budget="40KB", config=TINY_CONFIG, epochs=2).fit(
         texts, labels, texts[::5], labels[::5]).save(GOLDEN / "tiny-langid.snlp")
+    train_int8_langid(TINY_CONFIG, texts, labels)
     treebank = GOLDEN / "treebank.conllu"
     treebank.write_text(synthetic_treebank(40), encoding="utf-8")
     sentences = read_conllu(treebank)
@@ -81,6 +81,15 @@ def train_models() -> None:
     PosTagger("150KB", config=TINY_POS_CONFIG, epochs=1, members=3).fit(
         [s.forms for s in sentences], [s.tags for s in sentences]).save(
         GOLDEN / "tiny-pos-members.snlp")
+
+
+def train_int8_langid(config: dict, texts: list[str], labels: list[str]) -> None:
+    """The tiny language identifier with 8-bit dense layers (format version 3)."""
+    from smallnlp import LanguageIdentifier
+
+    int8 = {**config, "features": {**config["features"], "dense": "int8"}}
+    LanguageIdentifier(memory_budget="40KB", config=int8, epochs=2).fit(
+        texts, labels, texts[::5], labels[::5]).save(GOLDEN / "tiny-langid-int8.snlp")
 
 
 def expected(path: Path) -> str:

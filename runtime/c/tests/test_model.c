@@ -330,7 +330,7 @@ static void check_hostile(const char *dir) {
     }
     {   /* hand-made headers, each with a valid checksum */
         unsigned char *copy = malloc(size);
-        const uint32_t versions[] = {0, 1, 3, 0xFFFFFFFFu};
+        const uint32_t versions[] = {0, 1, 4, 0xFFFFFFFFu};
         const uint32_t lengths[] = {0, 1, 0x7FFFFFFFu, 0xFFFFFFFFu, (uint32_t)size};
         memcpy(copy, bytes, size);
         for (size_t v = 0; v < sizeof versions / sizeof *versions; v++) {
@@ -655,6 +655,7 @@ int main(int argc, char **argv) {
     check_golden(dir, "tiny-langid");
     check_golden(dir, "tiny-pos");
     check_golden(dir, "tiny-pos-members");
+    check_golden(dir, "tiny-langid-int8");
     check_hostile(dir);
     check_hostile_text(dir);
     check_hostile_tokens(dir);
