@@ -445,6 +445,7 @@ class TaskModel:
                 "labels": self.labels, "groups": groups,
                 "known_words": self.metadata_["features"].get("known_words"),
                 "hidden": self.network_.hidden_size, "members": len(self.networks_),
+                "dense": self.metadata_.get("dense", "float32"),
                 "arrays": [{"name": name, "dtype": str(a.dtype), "shape": list(a.shape),
                             "bytes": a.nbytes} for name, a in arrays.items()],
                 **{key: self.metadata_.get(key)

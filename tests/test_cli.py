@@ -229,3 +229,16 @@ def test_list_languages_shows_what_the_model_records(tmp_path):
                                          "training_lines": 40, "licence": None}
     bad = CliRunner().invoke(main, ["langid", "--model", str(model), "--list-languages", "hi"])
     assert bad.exit_code == 2 and "reads no texts" in bad.output
+
+
+def test_train_langid_on_some_of_the_languages(trained, tmp_path):
+    root, _ = trained
+    output = tmp_path / "two.snlp"
+    arguments = ["train", "langid", "--train", str(root / "train"), "--dev", str(root / "dev"),
+                 "--memory-budget", "60KB", "--config", str(root / "tiny.toml"), "--epochs", "1",
+                 "--output", str(output)]
+    result = CliRunner().invoke(main, arguments + ["--languages", "aa,cc"])
+    assert result.exit_code == 0, result.output
+    assert LanguageIdentifier.load(output).labels == ["aa", "cc"]
+    result = CliRunner().invoke(main, arguments + ["--languages", "aa,zz"])
+    assert result.exit_code == 2 and "no file for zz in --train" in result.output

@@ -43,7 +43,8 @@ def info(path, fmt) -> None:
     if known:
         click.echo(f"  known words: a {known['bits']:,}-bit bitmap of hashed training words "
                    f"(seed {known['seed']}); others take their word group's last row")
-    click.echo(f"hidden layer: {facts['hidden']} units")
+    click.echo(f"hidden layer: {facts['hidden']} units"
+               + (", 8-bit dense layers" if facts["dense"] == "int8" else ""))
     if facts["members"] > 1:
         click.echo(f"members: {facts['members']} networks of these groups and hidden size, "
                    "their tag probabilities averaged at every decoding step")

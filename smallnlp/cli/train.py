@@ -177,6 +177,8 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
 @click.option("--dev", "dev_dir", type=click.Path(exists=True, file_okay=False),
               help="Directory like --train, for early stopping.")
 @_training_options
+@click.option("--languages", help="Comma-separated codes: train on these languages' files "
+              "of --train and --dev only (default: every file).")
 @click.option("--licence", "licence",
               help="Licence of the training data, recorded in the model for every language "
               "--sources gives none.")
@@ -185,15 +187,16 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
                    "English name) recorded in the model per language (default: SOURCES.tsv "
                    "beside the train directory, if present).")
 def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs, seed,
-                 licence, sources) -> None:
+                 languages, licence, sources) -> None:
     """Train a language identifier."""
     with _Interrupts() as interrupts:
         _check_output(output)
         model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
                                    epochs=epochs, seed=seed)
         model.check_budget()  # a bad config or budget stops here, before reading data
-        texts, labels = datasets.read_labelled_dir(train_dir)
-        dev_texts, dev_labels = datasets.read_labelled_dir(dev_dir) if dev_dir else (None, None)
+        texts, labels = _chosen(datasets.read_labelled_dir(train_dir), languages, "--train")
+        dev_texts, dev_labels = (_chosen(datasets.read_labelled_dir(dev_dir), languages, None)
+                                 if dev_dir else (None, None))
         sources = sources or datasets.sources_beside(train_dir)
         table = datasets.read_sources(sources) if sources else {}
         known = {code: row for code, row in table.items() if code in set(labels)}
@@ -208,6 +211,21 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
                                                           len(dev_texts or [])),
                         language_names={code: row["language"] for code, row in known.items()
                                         if row.get("language")})
+
+
+def _chosen(data: tuple[list[str], list[str]], languages: str | None, option: str | None
+            ) -> tuple[list[str], list[str]]:
+    """The texts and labels of ``languages`` (comma-separated; None: all); a
+    code with no file in --train is a usage error."""
+    if languages is None:
+        return data
+    wanted = {code.strip() for code in languages.split(",") if code.strip()}
+    missing = sorted(wanted - set(data[1]))
+    if option and (missing or not wanted):
+        raise click.BadParameter(f"no file for {', '.join(missing)} in {option}" if missing
+                                 else "name at least one language", param_hint="--languages")
+    kept = [(text, label) for text, label in zip(*data) if label in wanted]
+    return [text for text, _ in kept], [label for _, label in kept]
 
 
 @train.command("pos")
