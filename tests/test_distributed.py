@@ -25,7 +25,7 @@ def test_a_model_pickles_as_its_file_bytes(tmp_path):
     copy = pickle.loads(payload)
     assert copy.backend == model.backend and copy.labels_ == model.labels_
     assert copy.predict_batch(TEXTS[:20]) == model.predict_batch(TEXTS[:20])
-    assert copy._settings() == {"languages": ["aa", "bb"]}
+    assert copy._settings() == {"languages": ["aa", "bb"], "max_chars": None}
     texts, labels = synthetic_corpus(30)
     trained = LanguageIdentifier(memory_budget="40KB", config=TINY_CONFIG, epochs=1).fit(
         texts, labels)

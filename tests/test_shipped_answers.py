@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from smallnlp import LanguageIdentifier, PosTagger
+from smallnlp import LanguageIdentifier, PosTagger, shipped_models
 from smallnlp.config import load_toml, shipped_file
 from smallnlp.datasets import read_conllu, read_labelled_dir
 
@@ -31,12 +31,13 @@ def digest(items: list[str]) -> str:
 
 
 def answers(backend: str) -> dict[str, str]:
-    """A digest per shipped model: langid's labels for every langid dev line,
+    """A digest per shipped model: each language identifier's labels for every langid dev line,
     each tagger's tags for its treebank's dev split."""
     data = require_shared_data()
     texts, _ = read_labelled_dir(data / "langid" / "dev")
-    found = {"langid": digest([p.label for p in
-                               LanguageIdentifier.load(backend=backend).predict_batch(texts)])}
+    found = {name: digest([p.label for p in LanguageIdentifier.load(
+        name, backend=backend).predict_batch(texts)])
+             for name in shipped_models() if name.startswith("langid")}
     treebanks = load_toml(shipped_file("configs", "pos_models.toml"))[0]["treebanks"]
     for name, entry in sorted(treebanks.items()):
         sentences = read_conllu(data / "ud" / name / "dev.conllu")

@@ -160,6 +160,8 @@ snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group
  * floats (out: `columns` apart), which reads the matrix once for all. */
 void snlp_add_product(const double *x, size_t rows, const uint8_t *matrix, size_t columns,
                       double *out);
+void snlp_add_int8_product(const int32_t *q, size_t rows, const uint8_t *matrix, size_t columns,
+                           int32_t *sums);
 void snlp_add_product_f32(const float *x, size_t rows, const uint8_t *matrix, size_t columns,
                           float *out);
 #define SNLP_INPUTS_AT_ONCE 4

@@ -179,7 +179,36 @@ static inline void product_f32(const float *x, size_t rows, const uint8_t *matri
         portable(x, rows, matrix, columns, out);                                               \
     }
 #endif
+/* sums[c] += sum_i q[i] * codes[i][c] over int8 codes (rows x columns), in
+ * int32: exact, so in any order; four rows at a time (sums read and written
+ * once per four), zero inputs (ReLU's) skipped. */
+static inline void add_int8_product(const int32_t *q, size_t rows, const uint8_t *matrix,
+                                    size_t columns, int32_t *sums) {
+    const int8_t *codes = (const int8_t *)matrix;
+    size_t i = 0;
+    while (i < rows) {
+        size_t picked[4], count = 0;
+        for (; i < rows && count < 4; i++) {
+            picked[count] = i;
+            count += q[i] != 0;
+        }
+        if (count == 4) {
+            const int8_t *r0 = codes + picked[0] * columns, *r1 = codes + picked[1] * columns,
+                         *r2 = codes + picked[2] * columns, *r3 = codes + picked[3] * columns;
+            int32_t q0 = q[picked[0]], q1 = q[picked[1]], q2 = q[picked[2]], q3 = q[picked[3]];
+            for (size_t c = 0; c < columns; c++)
+                sums[c] += q0 * r0[c] + q1 * r1[c] + q2 * r2[c] + q3 * r3[c];
+        } else {
+            for (size_t k = 0; k < count; k++) {
+                const int8_t *row = codes + picked[k] * columns;
+                for (size_t c = 0; c < columns; c++) sums[c] += q[picked[k]] * row[c];
+            }
+        }
+    }
+}
+
 DISPATCH(snlp_add_product, add_product, double)
+DISPATCH(snlp_add_int8_product, add_int8_product, int32_t)
 DISPATCH(snlp_add_product_f32, add_product_f32, float)
 DISPATCH(snlp_product_f32, product_f32, float)
 
@@ -205,12 +234,7 @@ static void int8_layer(const float *x, size_t rows, const snlp_matrix *codes,
         q[i] = value == value ? (int32_t)nearbyintf(value) : 0;
     }
     for (size_t c = 0; c < columns; c++) sums[c] = 0;
-    for (size_t i = 0; i < rows; i++) { /* ReLU's zeros add nothing */
-        const int8_t *row = (const int8_t *)codes->data + i * columns;
-        int32_t value = q[i];
-        if (!value) continue;
-        for (size_t c = 0; c < columns; c++) sums[c] += value * row[c];
-    }
+    snlp_add_int8_product(q, rows, codes->data, columns, sums);
     for (size_t c = 0; c < columns; c++)
         out[c] = (float)sums[c] * scale * snlp_read_f32(scales->data + 4 * c) +
                  snlp_read_f32(bias->data + 4 * c);
