@@ -53,14 +53,19 @@ TINY_CONFIG = {
 }
 
 
-@pytest.fixture(scope="session")
-def tiny_model():
+def train_tiny_langid(config: dict):
+    """A language identifier of the synthetic corpus, in 60 KB, from seed 0."""
     from smallnlp import LanguageIdentifier
 
     texts, labels = synthetic_corpus(150)
     dev_texts, dev_labels = synthetic_corpus(30, seed=1)
-    return LanguageIdentifier(memory_budget="60KB", config=TINY_CONFIG, seed=0).fit(
+    return LanguageIdentifier(memory_budget="60KB", config=config, seed=0).fit(
         texts, labels, dev_texts, dev_labels)
+
+
+@pytest.fixture(scope="session")
+def tiny_model():
+    return train_tiny_langid(TINY_CONFIG)
 
 
 def require_shared_data() -> Path:

@@ -24,6 +24,7 @@ from .conftest import (
     model_contents,
     rebuilt_payload,
     synthetic_corpus,
+    train_tiny_langid,
 )
 
 INT8_CONFIG = {**TINY_CONFIG, "features": {**TINY_CONFIG["features"], "dense": "int8"}}
@@ -31,10 +32,7 @@ INT8_CONFIG = {**TINY_CONFIG, "features": {**TINY_CONFIG["features"], "dense": "
 
 @pytest.fixture(scope="module")
 def int8_model():
-    texts, labels = synthetic_corpus(150)
-    dev_texts, dev_labels = synthetic_corpus(30, seed=1)
-    return LanguageIdentifier(memory_budget="60KB", config=INT8_CONFIG, seed=0).fit(
-        texts, labels, dev_texts, dev_labels)
+    return train_tiny_langid(INT8_CONFIG)
 
 
 def test_the_file_is_version_3_with_int8_weights_and_loads_as_it_was(int8_model, tiny_model,
