@@ -128,4 +128,4 @@ def test_weights_that_overflow_give_the_same_answers_in_both_backends(int8_model
         c = LanguageIdentifier.load(path, backend="c").predict_proba(texts)
     except ValueError:
         return  # the C extension is not built
-    assert np.array_equal(c, numpy)
+    assert np.allclose(c, numpy, atol=1e-6)  # the same logits; each backend's own exp
