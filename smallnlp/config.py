@@ -15,6 +15,7 @@ editable install or a wheel.
 
 from __future__ import annotations
 
+import os
 import sys
 import typing
 from dataclasses import dataclass
@@ -44,6 +45,16 @@ def shipped_file(package: str, name: str) -> Path:
         return Path(str(resources.files(f"smallnlp.{package}").joinpath(name)))
     except ModuleNotFoundError:
         return Path(__file__).resolve().parent.parent / package / name
+
+
+def shipped_model(name: str | os.PathLike) -> Path | None:
+    """A shipped model file by its name (``langid``, ``pos-en``), or None when
+    ``name`` is a path (it has a suffix or a folder) or names no shipped model."""
+    path = Path(name)
+    if path.suffix or len(path.parts) != 1:
+        return None
+    shipped = shipped_file("models", f"{path}.snlp")
+    return shipped if shipped.exists() else None
 
 
 def load_toml(path_or_name: str | Path) -> tuple[dict, str]:

@@ -19,7 +19,7 @@ from .calibration import (
     filled_calibration_record,
     fit_temperature,
 )
-from .config import shipped_file
+from .config import shipped_file, shipped_model
 from .datasets import check_label_names, check_labelled
 from .errors import DataError
 from .evaluation import Report, evaluate
@@ -354,7 +354,7 @@ class LanguageIdentifier(TaskModel):
              languages: Sequence[str] | None = None, *, backend: str = "auto",
              max_chars: int | None = None) -> LanguageIdentifier:
         """Load a model file; without ``path``, the shipped model, and a shipped
-        model by name (``langid-small``) too. ``languages``
+        model by name (``langid``) too. ``languages``
         restricts the answers to those codes (see ``set_languages``),
         ``max_chars`` the characters read of each text (``set_max_chars``).
 
@@ -364,8 +364,8 @@ class LanguageIdentifier(TaskModel):
         probabilities within 1e-4; ``.backend`` says which one is in use."""
         check_backend(backend)
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
-        if not path.exists() and not path.suffix and len(path.parts) == 1:
-            path = shipped_file("models", f"{path}.snlp")  # a shipped model's name
+        if not path.exists():
+            path = shipped_model(path) or path
         model = cls._from_file(path).set_languages(languages).set_max_chars(max_chars)
         model._use_backend(backend, path)
         return model

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from . import modelfile
-from .config import shipped_file
+from .config import shipped_file, shipped_model
 from .errors import ModelFileError
 from .langid import LanguageIdentifier
 from .model import TaskModel
@@ -26,10 +26,10 @@ def model_file(name: str | os.PathLike) -> Path:
     path = Path(name)
     if path.is_file():
         return path
+    shipped = shipped_model(name)
+    if shipped is not None:
+        return shipped
     if not path.suffix and len(path.parts) == 1:  # a name, not a path
-        shipped = shipped_file("models", f"{name}.snlp")
-        if shipped.exists():
-            return shipped
         try:
             return model_path_for(str(name))
         except ModelFileError:
