@@ -211,6 +211,16 @@ def test_files_record_the_featurizer_and_unicode_versions(tiny_model):
                                                   "unicode": fileformat.UNICODE_VERSION}
 
 
+def test_a_loaded_model_reads_back_the_metadata_it_was_saved_with(tiny_model, tiny_tagger,
+                                                                   tmp_path):
+    for model in (tiny_model, tiny_tagger):
+        model.save(tmp_path / "m.snlp")
+        loaded = type(model).load(tmp_path / "m.snlp")
+        assert loaded.metadata_ == model.metadata_
+        loaded.metadata_["labels"] = []  # a copy: the loaded model keeps the file's
+        assert loaded.metadata_ == model.metadata_
+
+
 def test_a_file_without_calibration_answers_at_temperature_1(tiny_model, tmp_path):
     metadata, arrays = model_contents(tiny_model, tmp_path)
     for absent in ({key: value for key, value in metadata.items() if key != "calibration"},
