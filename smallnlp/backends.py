@@ -87,10 +87,6 @@ def choose_c_model(backend: str, file_bytes: bytes | None, source: str):
     return c_model
 
 
-def _flags(allowed: np.ndarray | None) -> bytes | None:
-    return None if allowed is None else allowed.astype(np.uint8).tobytes()
-
-
 class CLangid:
     """Language ID in the C runtime (``snlp_langid_predict_among``)."""
 
@@ -98,14 +94,25 @@ class CLangid:
 
     def __init__(self, c_model, label_count: int):
         self._model, self._label_count = c_model, label_count
+        self._flags_of: np.ndarray | None = None  # the subset last asked for ...
+        self._flags: bytes | None = None  # ... as the runtime takes it
+
+    def _flags_for(self, allowed: np.ndarray | None) -> bytes | None:
+        """``allowed`` as a byte per label, converted once per subset (a model's
+        subset is one array until set_languages changes it)."""
+        if allowed is None:
+            return None
+        if allowed is not self._flags_of:
+            self._flags_of, self._flags = allowed, allowed.astype(np.uint8).tobytes()
+        return self._flags
 
     def proba(self, texts: Sequence[str], allowed: np.ndarray | None) -> np.ndarray:
-        probs = self._model.langid_proba(texts, _flags(allowed))
+        probs = self._model.langid_proba(texts, self._flags_for(allowed))
         return np.frombuffer(probs, dtype=np.float32).reshape(-1, self._label_count)
 
     def top_k(self, texts: Sequence[str], k: int, allowed: np.ndarray | None
               ) -> list[list[tuple[int, float]]]:
-        return self._model.langid_top_k(texts, k, _flags(allowed))
+        return self._model.langid_top_k(texts, k, self._flags_for(allowed))
 
     def heap_bytes(self) -> int:
         return self._model.heap_bytes()

@@ -70,7 +70,7 @@ class LanguageIdentifier(TaskModel):
     default_config = "langid"
     config_schema = LangidConfig
     metadata_schema = LangidMetadata
-    excluded_: np.ndarray | None = None  # labels set_languages() rules out
+    allowed_: np.ndarray | None = None  # a flag per label set_languages() leaves; None: all
     read_chars_: int | None = None  # set_max_chars(): fewer characters than the model reads
     temperature_ = 1.0  # softmax temperature fitted on dev data (see _calibrate)
 
@@ -187,7 +187,7 @@ class LanguageIdentifier(TaskModel):
         without letters."""
         texts = self._check_texts(texts)
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
-        allowed = self._allowed()
+        allowed = self.allowed_
         for start in range(0, len(texts), _PREDICT_BATCH):
             chunk = texts[start:start + _PREDICT_BATCH]
             out[start:start + len(chunk)] = self.predictor_.proba(chunk, allowed)
@@ -206,10 +206,6 @@ class LanguageIdentifier(TaskModel):
         # The first `limit` characters are all either backend reads of a longer text.
         return [t[:limit] if isinstance(t, str) and len(t) > limit else t for t in texts]
 
-    def _allowed(self) -> np.ndarray | None:
-        """set_languages' subset as a flag per label, or None for all."""
-        return None if self.excluded_ is None else ~self.excluded_
-
     def top_k_batch(self, texts: Sequence[str], k: int = 3, threshold: float = 0.0
                     ) -> list[list[Prediction]]:
         """The ``k`` most likely labels of each text, best first. A text without
@@ -220,14 +216,17 @@ class LanguageIdentifier(TaskModel):
         if k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
         _check_threshold(threshold)
-        texts, allowed = self._check_texts(texts), self._allowed()
-        ranked = [pairs for start in range(0, len(texts), _PREDICT_BATCH)
-                  for pairs in self.predictor_.top_k(texts[start:start + _PREDICT_BATCH],
-                                                     int(k), allowed)]
-        labels = self.labels_
-        return [[Prediction(UNDETERMINED, pairs[0][1] if pairs else 0.0)]
-                if not pairs or pairs[0][1] < threshold
-                else [Prediction(labels[i], p) for i, p in pairs] for pairs in ranked]
+        texts = self._check_texts(texts)
+        return [self._answers(pairs, threshold)
+                for start in range(0, len(texts), _PREDICT_BATCH)
+                for pairs in self.predictor_.top_k(texts[start:start + _PREDICT_BATCH],
+                                                   int(k), self.allowed_)]
+
+    def _answers(self, pairs: list[tuple[int, float]], threshold: float) -> list[Prediction]:
+        """A text's ranked (label index, probability) pairs as predictions."""
+        if not pairs or pairs[0][1] < threshold:
+            return [Prediction(UNDETERMINED, pairs[0][1] if pairs else 0.0)]
+        return [Prediction(self.labels_[i], p) for i, p in pairs]
 
     def top_k(self, text: str, k: int = 3, threshold: float = 0.0) -> list[Prediction]:
         """The ``k`` most likely languages of ``text``, best first (``'und'``
@@ -274,7 +273,14 @@ class LanguageIdentifier(TaskModel):
     def predict(self, text: str, threshold: float = 0.0) -> Prediction:
         """The most likely language of ``text`` and its calibrated probability;
         ``'und'`` as in ``predict_batch``."""
-        return self.predict_batch([text], threshold)[0]
+        # predict_batch([text]) spent more time in Python than the C runtime
+        # spends on a sentence; this is its path for one text.
+        _check_threshold(threshold)
+        self._require_fitted()
+        if self.read_chars_ is not None and isinstance(text, str):
+            text = text[:self.read_chars_]
+        [pairs] = self.predictor_.top_k((text,), 1, self.allowed_)
+        return self._answers(pairs, threshold)[0]
 
     @property
     def max_chars(self) -> int:
@@ -300,7 +306,7 @@ class LanguageIdentifier(TaskModel):
 
     # -- persistence ----------------------------------------------------------------
     def _settings(self) -> dict:
-        return {"languages": None if self.excluded_ is None else self.languages,
+        return {"languages": None if self.allowed_ is None else self.languages,
                 "max_chars": self.read_chars_}
 
     def _apply_settings(self, settings: dict) -> None:
@@ -313,9 +319,9 @@ class LanguageIdentifier(TaskModel):
         ``load(languages=...)``), else every label. ``labels`` stays every
         label the model knows, in the order of ``predict_proba``'s columns."""
         self._require_fitted()
-        if self.excluded_ is None:
+        if self.allowed_ is None:
             return list(self.labels_)
-        return [label for label, out in zip(self.labels_, self.excluded_) if not out]
+        return [label for label, keep in zip(self.labels_, self.allowed_) if keep]
 
     def language_info(self) -> list[LanguageInfo]:
         """Every label the model knows, with what its file records of it: the
@@ -336,7 +342,7 @@ class LanguageIdentifier(TaskModel):
         langid.py's ``set_languages``); ``None`` lifts the restriction."""
         self._require_fitted()
         if languages is None:
-            self.excluded_ = None
+            self.allowed_ = None
             return self
         if isinstance(languages, str):  # "de,en", as the command line takes them
             languages = languages.split(",")
@@ -346,7 +352,7 @@ class LanguageIdentifier(TaskModel):
             raise ValueError(f"unknown language code(s) {', '.join(unknown)}; this model "
                              f"knows {' '.join(self.labels_)}" if unknown
                              else "languages must name at least one language")
-        self.excluded_ = np.array([label not in set(languages) for label in self.labels_])
+        self.allowed_ = np.array([label in set(languages) for label in self.labels_])
         return self
 
     @classmethod
@@ -372,6 +378,8 @@ class LanguageIdentifier(TaskModel):
 
 
 def _check_threshold(threshold: float) -> None:
+    if threshold.__class__ is float and 0.0 <= threshold <= 1.0:  # the usual case, at once
+        return
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)):
         raise TypeError(f"threshold must be a number, not {type(threshold).__name__}")
     if not 0 <= threshold <= 1:  # NaN included

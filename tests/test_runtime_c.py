@@ -322,7 +322,24 @@ def test_the_c_backend_keeps_languages_threshold_and_threads():
     assert c.predict_proba(["Das ist gut"])[0].max() == c.predict("Das ist gut").probability
     with ThreadPoolExecutor(4) as pool:  # batches release the GIL
         answers = list(pool.map(c.predict_batch, [texts] * 8))
+        singles = list(pool.map(c.predict, texts * 4))  # each call takes the kept state
     assert all(a == answers[0] for a in answers)
+    assert singles == answers[0] * 4
+
+
+def test_the_c_backend_keeps_one_small_state_between_calls():
+    """A call reuses the last call's state (its buffers) unless that grew past
+    16 KB, so a loaded model holds little more than before its first call."""
+    c, _ = _backends()
+    opened = c.predictor_.heap_bytes()
+    first = c.predict("Das ist ein kleiner Test")
+    kept = c.predictor_.heap_bytes()
+    assert opened < kept <= opened + 16384
+    assert c.predict("Das ist ein kleiner Test") == first  # on the kept state
+    c.predict("Das ist ein Haus. " * 300)  # its buffers grow past what is kept
+    assert c.predictor_.heap_bytes() == opened
+    assert c.predict("Das ist ein kleiner Test") == first
+    assert c.predictor_.heap_bytes() == kept
 
 
 def test_backend_choice_and_refusals(tmp_path):

@@ -11,9 +11,31 @@ typedef struct {
     PyObject_HEAD
     Py_buffer bytes; /* the model file's bytes, held while the model lives */
     snlp_model *model;
+    snlp_state *spare; /* the last call's state, while it is small (take_state) */
 } ModelObject;
 
+/* A state of the model for one call, and its return. Called with the GIL
+ * held, so that threads calling one Model never share a state. A new state
+ * costs a call a dozen allocations, as many as its buffers grow (a fifth of a
+ * short text's time); the last one is kept for the next call, unless it grew
+ * past SPARE_STATE_BYTES: what a loaded model holds stays near what its budget
+ * reserved, however long a text it once read. */
+#define SPARE_STATE_BYTES 16384
+static snlp_state *take_state(ModelObject *self) {
+    snlp_state *state = self->spare;
+    self->spare = NULL;
+    return state ? state : snlp_state_new(self->model);
+}
+
+static void return_state(ModelObject *self, snlp_state *state) {
+    if (state && !self->spare && snlp_state_heap_bytes(state) <= SPARE_STATE_BYTES)
+        self->spare = state;
+    else
+        snlp_state_free(state);
+}
+
 static void model_dealloc(ModelObject *self) {
+    snlp_state_free(self->spare);
     snlp_model_free(self->model);
     if (self->bytes.obj) PyBuffer_Release(&self->bytes);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -42,24 +64,42 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kwargs) {
     return 0;
 }
 
-/* A str as the UTF-8 bytes the C runtime reads, at most its first `limit`
- * characters (the runtime reads no more: a huge text costs no huge copy).
- * Lone surrogates pass as their 3 bytes ("surrogatepass"), which the runtime
- * decodes as the surrogates themselves, as Python's featurizers see them.
- * NULL, with TypeError, for anything but a str. */
-static PyObject *encode_text(PyObject *text, Py_ssize_t limit) {
-    PyObject *head, *encoded;
+/* A str's UTF-8 bytes as the C runtime reads them: `data` and `size`, and
+ * the new bytes object holding them (`owner`, NULL when they are the str's
+ * own: an ASCII str is its UTF-8, so it is read in place, uncopied).
+ * At most its first `limit` characters (the runtime reads no more: a huge
+ * text costs no huge copy). Lone surrogates pass as their 3 bytes
+ * ("surrogatepass"), which the runtime decodes as the surrogates themselves,
+ * as Python's featurizers see them. -1, with TypeError, for anything but a
+ * str. */
+typedef struct {
+    const char *data;
+    size_t size;
+    PyObject *owner;
+} text_view;
+
+static int encode_text(PyObject *text, Py_ssize_t limit, text_view *view) {
+    Py_ssize_t length;
+    PyObject *head;
     if (!PyUnicode_Check(text)) {
         PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(text)->tp_name);
-        return NULL;
+        return -1;
     }
-    if (PyUnicode_GET_LENGTH(text) <= limit)
-        return PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
-    head = PyUnicode_Substring(text, 0, limit);
-    if (!head) return NULL;
-    encoded = PyUnicode_AsEncodedString(head, "utf-8", "surrogatepass");
+    length = PyUnicode_GET_LENGTH(text);
+    if (PyUnicode_IS_ASCII(text)) {
+        view->data = (const char *)PyUnicode_DATA(text);
+        view->size = (size_t)(length < limit ? length : limit);
+        view->owner = NULL;
+        return 0;
+    }
+    head = length <= limit ? Py_NewRef(text) : PyUnicode_Substring(text, 0, limit);
+    if (!head) return -1;
+    view->owner = PyUnicode_AsEncodedString(head, "utf-8", "surrogatepass");
     Py_DECREF(head);
-    return encoded;
+    if (!view->owner) return -1;
+    view->data = PyBytes_AS_STRING(view->owner);
+    view->size = (size_t)PyBytes_GET_SIZE(view->owner);
+    return 0;
 }
 
 /* The Python exception for a runtime status other than SNLP_OK. */
@@ -80,20 +120,25 @@ static int require_open(ModelObject *self) {
  * (or change while it is iterated). NULL with the exception set. */
 static PyObject *materialise(PyObject *iterable) { return PySequence_Tuple(iterable); }
 
-/* The texts of a tuple as UTF-8 bytes objects (a new array of new
- * references), or NULL with the exception set. */
-static PyObject **encode_texts(PyObject *texts, Py_ssize_t limit) {
+/* The texts of a tuple as UTF-8 (encode_text): a new array of views, whose
+ * owners free_views releases; NULL with the exception set. */
+static void free_views(text_view *views, Py_ssize_t n) {
+    if (views)
+        for (Py_ssize_t i = 0; i < n; i++) Py_XDECREF(views[i].owner);
+    PyMem_Free(views);
+}
+
+static text_view *encode_texts(PyObject *texts, Py_ssize_t limit) {
     Py_ssize_t n = PyTuple_GET_SIZE(texts);
-    PyObject **encoded = PyMem_Calloc(n ? (size_t)n : 1, sizeof *encoded);
-    if (!encoded) return (PyObject **)PyErr_NoMemory();
+    text_view *views = PyMem_Calloc(n ? (size_t)n : 1, sizeof *views);
+    if (!views) return (text_view *)PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (!(encoded[i] = encode_text(PyTuple_GET_ITEM(texts, i), limit))) {
-            while (i-- > 0) Py_DECREF(encoded[i]);
-            PyMem_Free(encoded);
+        if (encode_text(PyTuple_GET_ITEM(texts, i), limit, &views[i]) < 0) {
+            free_views(views, i);
             return NULL;
         }
     }
-    return encoded;
+    return views;
 }
 
 /* The allowed-labels argument: None, or bytes of one flag per label. */
@@ -117,7 +162,7 @@ typedef void (*row_action)(const double *row, size_t labels, Py_ssize_t index, v
 
 static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flags,
                          row_action each, void *context) {
-    PyObject **encoded;
+    text_view *encoded;
     size_t labels = snlp_model_label_count(self->model);
     double *row;
     snlp_state *state;
@@ -125,15 +170,13 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
     Py_ssize_t n = PyTuple_GET_SIZE(texts);
     encoded = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model));
     row = PyMem_Malloc((labels ? labels : 1) * sizeof *row);
-    /* per call: a kept one would hold memory past the budget */
-    state = snlp_state_new(self->model);
+    state = take_state(self);
     if (encoded && row && state) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             size_t best;
-            status = snlp_langid_predict_among(self->model, state, PyBytes_AS_STRING(encoded[i]),
-                                               (size_t)PyBytes_GET_SIZE(encoded[i]), flags, row,
-                                               &best);
+            status = snlp_langid_predict_among(self->model, state, encoded[i].data,
+                                               encoded[i].size, flags, row, &best);
             if (status != SNLP_OK) break;
             for (size_t k = 0; k < labels; k++) row[k] = (double)(float)row[k];
             each(row, labels, i, context);
@@ -143,10 +186,8 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
     } else if (encoded) {
         PyErr_NoMemory();
     }
-    snlp_state_free(state);
-    if (encoded)
-        for (Py_ssize_t i = 0; i < n; i++) Py_DECREF(encoded[i]);
-    PyMem_Free(encoded);
+    return_state(self, state);
+    free_views(encoded, n);
     PyMem_Free(row);
     return PyErr_Occurred() ? -1 : 0;
 }
@@ -237,7 +278,8 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
 /* pos_tags(sentences) -> bytes of uint32 tag indexes, all sentences' tokens
  * one after another. */
 static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
-    PyObject *given, *outer = NULL, *result = NULL, **encoded = NULL;
+    PyObject *given, *outer = NULL, *result = NULL;
+    text_view *encoded = NULL;
     const char **tokens = NULL;
     size_t *sizes = NULL, *lengths = NULL, total = 0, at = 0;
     Py_ssize_t n;
@@ -267,7 +309,7 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
     tokens = PyMem_Calloc(total ? total : 1, sizeof *tokens);
     sizes = PyMem_Calloc(total ? total : 1, sizeof *sizes);
     result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(total * sizeof(uint32_t)));
-    state = snlp_state_new(self->model);
+    state = take_state(self);
     if (!encoded || !tokens || !sizes || !result || !state) {
         PyErr_NoMemory();
         goto fail;
@@ -275,10 +317,10 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *sentence = PyTuple_GET_ITEM(outer, i);
         for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sentence); k++, at++) {
-            encoded[at] = encode_text(PyTuple_GET_ITEM(sentence, k), PY_SSIZE_T_MAX);
-            if (!encoded[at]) goto fail;
-            tokens[at] = PyBytes_AS_STRING(encoded[at]);
-            sizes[at] = (size_t)PyBytes_GET_SIZE(encoded[at]);
+            if (encode_text(PyTuple_GET_ITEM(sentence, k), PY_SSIZE_T_MAX, &encoded[at]) < 0)
+                goto fail;
+            tokens[at] = encoded[at].data;
+            sizes[at] = encoded[at].size;
         }
     }
     {
@@ -297,27 +339,27 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
 fail:
     Py_CLEAR(result);
 done:
-    if (encoded)
-        for (size_t i = 0; i < total; i++) Py_XDECREF(encoded[i]);
-    PyMem_Free(encoded);
+    free_views(encoded, (Py_ssize_t)total);
     PyMem_Free(tokens);
     PyMem_Free(sizes);
     PyMem_Free(lengths);
-    snlp_state_free(state);
+    return_state(self, state);
     Py_XDECREF(outer);
     return result;
 }
 
 static PyObject *model_heap_bytes(ModelObject *self, PyObject *unused) {
     (void)unused;
-    return PyLong_FromSize_t(snlp_model_heap_bytes(self->model));
+    return PyLong_FromSize_t(snlp_model_heap_bytes(self->model) +
+                             snlp_state_heap_bytes(self->spare));
 }
 
 static PyMethodDef model_methods[] = {
     {"pos_tags", (PyCFunction)model_pos_tags, METH_O,
      "pos_tags(sentences) -> uint32 tag indexes of all tokens as bytes"},
     {"heap_bytes", (PyCFunction)model_heap_bytes, METH_NOARGS,
-     "heap_bytes() -> bytes the C model allocated besides the file's bytes"},
+     "heap_bytes() -> bytes the C model (and its kept state) allocated besides the file's "
+     "bytes"},
     {"langid_proba", (PyCFunction)model_langid_proba, METH_VARARGS,
      "langid_proba(texts, allowed) -> float32 probabilities as bytes, a row per text; "
      "allowed: None or bytes, a flag per label"},

@@ -167,6 +167,11 @@ void snlp_add_product_f32(const float *x, size_t rows, const uint8_t *matrix, si
 #define SNLP_INPUTS_AT_ONCE 4
 void snlp_product_f32(const float *x, size_t rows, const uint8_t *matrix, size_t columns,
                       float *out);
+/* The widest vector code these products use where the CPU has it (x86 with
+ * GCC or clang; elsewhere only the portable code). Both levels compute the
+ * same bits; tests lower the limit to check that against the portable code. */
+enum { SNLP_SIMD_PORTABLE, SNLP_SIMD_AVX2 };
+extern int snlp_simd_limit;
 
 /* A growable array of code points. */
 typedef struct {

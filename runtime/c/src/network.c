@@ -157,10 +157,13 @@ static inline void product_f32(const float *x, size_t rows, const uint8_t *matri
 }
 
 /* On x86 with GCC or clang, the same code compiled for AVX2 as well (twice
- * as many numbers a vector), chosen at run time when the CPU has it. Every
- * column is computed by the same operations in the same order either way
- * (no fused multiply-add: -ffp-contract=off), so the answers are
- * bit-identical; elsewhere (and in WebAssembly) only the portable code. */
+ * as many numbers a vector), chosen at run time when the CPU has it (AVX-512
+ * was measured no faster: these layers wait on memory as much as on
+ * arithmetic). Every column is computed by the same operations in the same
+ * order either way (no fused multiply-add: -ffp-contract=off), so the answers
+ * are bit-identical (tests/test_model.c checks it at each snlp_simd_limit);
+ * elsewhere (and in WebAssembly) only the portable code. */
+int snlp_simd_limit = SNLP_SIMD_AVX2;
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define DISPATCH(public_name, portable, real)                                                 \
     __attribute__((target("avx2"))) static void portable##_avx2(                               \
@@ -169,8 +172,10 @@ static inline void product_f32(const float *x, size_t rows, const uint8_t *matri
     }                                                                                          \
     void public_name(const real *x, size_t rows, const uint8_t *matrix, size_t columns,        \
                      real *out) {                                                              \
-        if (__builtin_cpu_supports("avx2")) portable##_avx2(x, rows, matrix, columns, out);    \
-        else portable(x, rows, matrix, columns, out);                                          \
+        if (snlp_simd_limit >= SNLP_SIMD_AVX2 && __builtin_cpu_supports("avx2"))               \
+            portable##_avx2(x, rows, matrix, columns, out);                                    \
+        else                                                                                   \
+            portable(x, rows, matrix, columns, out);                                           \
     }
 #else
 #define DISPATCH(public_name, portable, real)                                                 \

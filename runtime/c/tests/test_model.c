@@ -572,6 +572,58 @@ static void check_mod(void) {
     }
 }
 
+/* Each dense product computed with vector code (snlp_simd_limit) gives the
+ * portable code's bits, on sizes with ragged ends and inputs with zeros
+ * (which the products skip). */
+static void check_vector_code(void) {
+    enum { ROWS = 37, MAX_COLUMNS = 259 };
+    static const size_t widths[] = {1, 7, 16, 83, 128, 259};
+    static uint8_t matrix[ROWS * MAX_COLUMNS * 4];
+    static float x[SNLP_INPUTS_AT_ONCE * ROWS], got[2][SNLP_INPUTS_AT_ONCE * MAX_COLUMNS];
+    static double xd[ROWS], gotd[2][MAX_COLUMNS];
+    static int32_t q[ROWS], sums[2][MAX_COLUMNS];
+    uint32_t seed = 7u;
+    for (size_t i = 0; i < ROWS * MAX_COLUMNS; i++) { /* floats in [-1, 1); their bytes */
+        float value;
+        seed = seed * 1664525u + 1013904223u;
+        value = (float)(seed >> 8) / 8388608.0f - 1.0f;
+        memcpy(matrix + 4 * i, &value, sizeof value);
+    }
+    for (size_t i = 0; i < SNLP_INPUTS_AT_ONCE * ROWS; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = seed % 3 ? (float)(seed >> 8) / 4194304.0f - 2.0f : 0.0f;
+        if (i < ROWS) {
+            xd[i] = x[i];
+            q[i] = x[i] == 0.0f ? 0 : (int32_t)(seed >> 25) - 64;
+        }
+    }
+    for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
+        size_t columns = widths[w];
+        for (int run = 0; run < 2; run++) { /* 0: portable, 1: vector code */
+            snlp_simd_limit = run ? SNLP_SIMD_AVX2 : SNLP_SIMD_PORTABLE;
+            for (size_t c = 0; c < columns; c++) {
+                got[run][c] = 0.5f;
+                gotd[run][c] = 0.5;
+                sums[run][c] = 3;
+            }
+            snlp_add_product_f32(x, ROWS, matrix, columns, got[run]);
+            snlp_add_product(xd, ROWS, matrix, columns, gotd[run]);
+            snlp_add_int8_product(q, ROWS, matrix, columns, sums[run]);
+        }
+        CHECK(!memcmp(got[0], got[1], columns * sizeof(float)) &&
+                  !memcmp(gotd[0], gotd[1], columns * sizeof(double)) &&
+                  !memcmp(sums[0], sums[1], columns * sizeof(int32_t)),
+              "vector code: an add product of %zu columns differs", columns);
+        for (int run = 0; run < 2; run++) {
+            snlp_simd_limit = run ? SNLP_SIMD_AVX2 : SNLP_SIMD_PORTABLE;
+            snlp_product_f32(x, ROWS, matrix, columns, got[run]);
+        }
+        CHECK(!memcmp(got[0], got[1], SNLP_INPUTS_AT_ONCE * columns * sizeof(float)),
+              "vector code: product_f32 of %zu columns differs", columns);
+    }
+    snlp_simd_limit = SNLP_SIMD_AVX2;
+}
+
 /* Tags of a few sentences with `state`, into tags (6 per sentence). */
 static void tag_sentences(const snlp_model *model, snlp_state *state, uint32_t *tags) {
     static const char *const sentences[][6] = {
@@ -652,10 +704,14 @@ static void check_state_bound_to_its_model(const char *dir) {
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/golden";
-    check_golden(dir, "tiny-langid");
-    check_golden(dir, "tiny-pos");
-    check_golden(dir, "tiny-pos-members");
-    check_golden(dir, "tiny-langid-int8");
+    for (int level = SNLP_SIMD_PORTABLE; level <= SNLP_SIMD_AVX2; level++) {
+        snlp_simd_limit = level; /* the portable code, and the vector code where the CPU has it */
+        check_golden(dir, "tiny-langid");
+        check_golden(dir, "tiny-pos");
+        check_golden(dir, "tiny-pos-members");
+        check_golden(dir, "tiny-langid-int8");
+    }
+    check_vector_code();
     check_hostile(dir);
     check_hostile_text(dir);
     check_hostile_tokens(dir);
