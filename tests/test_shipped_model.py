@@ -45,15 +45,26 @@ def test_shipped_model_covers_every_training_language(shipped):
     assert languages <= set(shipped.labels)
 
 
-def test_shipped_model_dev_accuracy(shipped):
+@pytest.mark.parametrize("name, least", [("langid", 0.97), ("langid-small", 0.96)])
+def test_shipped_model_dev_accuracy(name, least):
     """On the dev lines of the languages it was trained on (the data has since
     gained languages the model does not know: issue 23)."""
+    model = LanguageIdentifier.load(name)
     data = require_shared_data()
     texts, labels = read_labelled_dir(data / "langid" / "dev")
-    known = set(shipped.labels)
+    known = set(model.labels)
     texts, labels = zip(*[(t, y) for t, y in zip(texts, labels) if y in known])
-    predicted = [p.label for p in shipped.predict_batch(list(texts))]
-    assert np.mean([p == y for p, y in zip(predicted, labels)]) >= 0.97
+    predicted = [p.label for p in model.predict_batch(list(texts))]
+    assert np.mean([p == y for p, y in zip(predicted, labels)]) >= least
+
+
+def test_the_small_model_knows_the_same_languages_in_315_kb(shipped):
+    small = LanguageIdentifier.load("langid-small")
+    assert small.labels == shipped.labels
+    assert small.metadata_["training"]["memory_budget"] == 315_000
+    assert shipped_file("models", "langid-small.snlp").stat().st_size <= 315_000
+    assert set(small.metadata_["data_licences"]) == set(small.labels)
+    assert small.predict("Das ist ein kleiner Test, der hoffentlich funktioniert.").label == "de"
 
 
 def test_train_five_languages_under_200kb(tmp_path):
