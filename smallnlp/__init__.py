@@ -9,7 +9,7 @@ from .errors import (
     SmallNLPError,
 )
 from .evaluation import Report
-from .langid import LanguageIdentifier, Prediction
+from .langid import LanguageIdentifier, LanguageShare, Prediction, Span
 from .pos import PosTagger, TagDecoder, tokenize
 from .registry import TASKS, load, model_file, shipped_models
 from .silver import Silver, held_out_keys, tag_unlabeled
@@ -17,6 +17,6 @@ from .train import Progress
 from .version import __version__
 
 __all__ = ["BACKENDS", "TASKS", "BudgetError", "ConfigError", "DataError", "LanguageIdentifier",
-           "ModelFileError", "PosTagger", "Prediction", "Progress", "Report", "Silver",
-           "SmallNLPError", "TagDecoder", "__version__", "held_out_keys", "load", "model_file",
-           "shipped_models", "tag_unlabeled", "tokenize"]
+           "LanguageShare", "ModelFileError", "PosTagger", "Prediction", "Progress", "Report",
+           "Silver", "SmallNLPError", "Span", "TagDecoder", "__version__", "held_out_keys",
+           "load", "model_file", "shipped_models", "tag_unlabeled", "tokenize"]

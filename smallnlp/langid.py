@@ -35,6 +35,8 @@ from .langid_records import (
 )
 from .model import TaskModel
 from .network import FeedForwardNetwork
+from .spans import segment
+from .text import letters_only
 from .train import Progress, accuracy, fit
 
 UNDETERMINED = "und"
@@ -46,6 +48,22 @@ _PREDICT_BATCH = 512  # texts featurized together: big enough to amortise numpy 
 class Prediction(NamedTuple):
     label: str
     probability: float
+
+
+class Span(NamedTuple):
+    """A run of one language: ``text[start:end]``, its label and probability."""
+
+    start: int
+    end: int
+    label: str
+    probability: float
+
+
+class LanguageShare(NamedTuple):
+    """A language and the fraction of a text's letters its spans hold."""
+
+    label: str
+    share: float
 
 
 class LanguageInfo(NamedTuple):
@@ -281,6 +299,98 @@ class LanguageIdentifier(TaskModel):
             text = text[:self.read_chars_]
         [pairs] = self.predictor_.top_k((text,), 1, self.allowed_)
         return self._answers(pairs, threshold)[0]
+
+    # -- mixed-language text ----------------------------------------------------------
+    def spans(self, text: str, threshold: float = 0.0) -> list[Span]:
+        """The runs of one language in ``text``, in order, covering it whole:
+        ``text[span.start:span.end]`` is a span's text (offsets count Python
+        characters). A span starts at its first word (the first span at 0),
+        so spaces and punctuation between two spans end the earlier one.
+        Neighbours never share a label. A span is labelled as ``predict``
+        labels its text, among ``set_languages``' subset and with
+        ``threshold`` ('und' below it); text without letters is one 'und'
+        span. Each word is scored with a word either side, and a switch of
+        language must pay for itself (``smallnlp/spans.py``): one odd word
+        stays in its sentence's span, a few words of another language open
+        their own."""
+        return self.spans_batch([text], threshold)[0]
+
+    def spans_batch(self, texts: Sequence[str], threshold: float = 0.0) -> list[list[Span]]:
+        """``spans`` of each text."""
+        _check_threshold(threshold)
+        self._require_fitted()
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("spans_batch takes a list of str; use spans() for one text")
+        texts = list(texts)
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"expected str, got {type(text).__name__}")
+        return [self._label_spans(text, segment(text, self._window_proba), threshold)
+                for text in texts]
+
+    def language_shares(self, text: str, k: int = 3) -> list[LanguageShare]:
+        """The ``k`` languages whose ``spans`` hold most of ``text``'s letters,
+        with the fraction they hold (as CLD3's FindTopNMostFreqLangs gives of
+        bytes), largest first; they sum to at most 1 ('und' spans count in
+        the whole but are not listed). [] for text without letters."""
+        return self.language_shares_batch([text], k)[0]
+
+    def language_shares_batch(self, texts: Sequence[str], k: int = 3
+                              ) -> list[list[LanguageShare]]:
+        """``language_shares`` of each text."""
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+            raise TypeError(f"k must be an integer, not {type(k).__name__}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
+        out = []
+        for text, spans in zip(texts, self.spans_batch(texts)):
+            letters: dict[str, int] = {}
+            for span in spans:
+                count = len(letters_only(text[span.start:span.end]).replace(" ", ""))
+                letters[span.label] = letters.get(span.label, 0) + count
+            total = sum(letters.values())
+            ranked = sorted(((-count, label) for label, count in letters.items()
+                             if label != UNDETERMINED and count), key=lambda pair: pair)
+            out.append([LanguageShare(label, -count / total) for count, label in ranked[:k]])
+        return out
+
+    def _window_proba(self, windows: list[str]) -> np.ndarray:
+        """Probabilities of the words' windows (spans.segment scores with it)."""
+        out = np.empty((len(windows), len(self.labels_)), dtype=np.float32)
+        for start in range(0, len(windows), _PREDICT_BATCH):
+            chunk = windows[start:start + _PREDICT_BATCH]
+            out[start:start + len(chunk)] = self.predictor_.proba(chunk, self.allowed_)
+        return out
+
+    def _label_spans(self, text: str, cuts: list[tuple[int, int]], threshold: float
+                     ) -> list[Span]:
+        """The spans of ``cuts`` labelled as ``predict`` labels their text;
+        neighbours given one label are merged, and the merged text labelled
+        again, until no two neighbours share one."""
+        labelled: list[Span] = []
+        fresh = cuts
+        while fresh:
+            answers = [self._answers(pairs, threshold)[0] for start in
+                       range(0, len(fresh), _PREDICT_BATCH) for pairs in
+                       self.predictor_.top_k([text[a:b] for a, b in
+                                              fresh[start:start + _PREDICT_BATCH]],
+                                             1, self.allowed_)]
+            new = {(a, b): Span(a, b, *answer) for (a, b), answer in zip(fresh, answers)}
+            labelled = [new.get((s.start, s.end), s) for s in labelled] if labelled else \
+                [new[cut] for cut in fresh]
+            merged: list[Span] = []
+            fresh = []
+            for span in labelled:
+                if merged and merged[-1].label == span.label:
+                    merged[-1] = Span(merged[-1].start, span.end, span.label, 0.0)
+                    if fresh and fresh[-1][0] == merged[-1].start:
+                        fresh[-1] = (merged[-1].start, span.end)
+                    else:
+                        fresh.append((merged[-1].start, span.end))
+                else:
+                    merged.append(span)
+            labelled = merged
+        return labelled
 
     @property
     def max_chars(self) -> int:

@@ -43,6 +43,13 @@ NORMALIZATION_VERSIONS = tuple(_LETTERS_ONLY)
 _LATEST = NORMALIZATION_VERSIONS[-1]
 
 
+def letters_only(text: str) -> str:
+    """``text`` with every character but letters and marks made a space (the
+    letter filter of normalisation, before NFKC): the same length, so its
+    words keep their offsets into ``text``."""
+    return text.translate(_LETTERS_ONLY[_LATEST])
+
+
 def normalize(text: str, *, lowercase: bool = True, strip_markup: bool = True,
               max_chars: int | None = None, version: int = _LATEST) -> list[str]:
     """Return the words of ``text``: letters and marks only, Unicode-normalised

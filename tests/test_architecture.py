@@ -12,8 +12,8 @@ LAYERS = {
     1: ("features", "lexicon", "datasets"),
     2: ("embeddings", "network", "train", "augment", "calibration", "evaluation"),
     3: ("modelfile", "fileformat", "budget", "config", "backends"),
-    4: ("model", "langid", "langid_records", "identification", "pos", "pos_records", "tagging",
-        "silver"),
+    4: ("model", "langid", "langid_records", "identification", "spans", "pos", "pos_records",
+        "tagging", "silver"),
     5: ("cli", "distributed", "registry", "__init__", "__main__"),
 }
 LAYER_OF = {name: layer for layer, names in LAYERS.items() for name in names}
