@@ -20,9 +20,9 @@ exactly the true one. Times are for all documents of a kind, one process.
 
     python benchmarks/langid_spans.py [--docs 300] [--seed 0] [--systems smallnlp,lingua,cld3]
 
-``--radius`` and ``--switch-cost`` try other settings than smallnlp's
-(smallnlp/spans.py), for tuning; tune with another ``--seed`` than the one
-reported.
+``--switch-cost`` tries another cost than smallnlp's (smallnlp/spans.py), for
+tuning; tune with another ``--seed`` than the one reported. The numpy backend's
+spans are compared with the C runtime's on every document.
 """
 
 from __future__ import annotations
@@ -137,20 +137,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--systems", default="smallnlp,lingua,cld3")
     parser.add_argument("--model", default="langid")
-    parser.add_argument("--radius", type=int, help="words either side scored with a word")
     parser.add_argument("--switch-cost", type=float, help="log-probability a switch costs")
     args = parser.parse_args()
     single_core()
     one_blas_thread()
-    from smallnlp import LanguageIdentifier, spans
+    from smallnlp import LanguageIdentifier, langid
     from smallnlp.datasets import read_labelled_dir
     from smallnlp.text import letters_only
 
-    if args.radius is not None:
-        spans.RADIUS = args.radius
     if args.switch_cost is not None:
-        spans.SWITCH_COST = args.switch_cost
+        langid.SWITCH_COST = args.switch_cost
     model = LanguageIdentifier.load(args.model)
+    reference = LanguageIdentifier.load(args.model, backend="numpy")
     systems = args.systems.split(",")
     known = set(model.labels)
     lingua_detector = None
@@ -183,14 +181,19 @@ def main() -> None:
         cld3 = gcld3.NNetLanguageIdentifier(min_num_bytes=0, max_num_bytes=100_000)
 
     print(f"{machine()}; {args.docs} documents of each kind, seed {args.seed}, "
-          f"{len(by_language)} languages; smallnlp {args.model} ({model.backend}), radius "
-          f"{spans.RADIUS}, switch cost {spans.SWITCH_COST}\n")
+          f"{len(by_language)} languages; smallnlp {args.model} ({model.backend}), switch cost "
+          f"{langid.SWITCH_COST}\n")
     print("| documents | system | char accuracy | boundary F1 | >1 language found | "
           "language set exact | seconds | docs/s |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
+    differing = compared = 0
     for kind, title in KINDS.items():
         docs = documents(kind, args.docs, by_language, args.seed)
         joined = [" ".join(w for w, _ in words) for words in docs]
+        if "smallnlp" in runners and model.backend == "c":
+            compared += len(joined)
+            differing += sum([s[:3] for s in a] != [s[:3] for s in b] for a, b in
+                             zip(model.spans_batch(joined), reference.spans_batch(joined)))
         for name, run in runners.items():
             started = time.perf_counter()
             answers = [run(text) for text in joined]
@@ -207,6 +210,9 @@ def main() -> None:
             print(f"| {title} | CLD3 FindTopNMostFreqLangs | - | - | "
                   f"{sum(len(s) > 1 for s in sets) / len(sets):.1%} | "
                   f"{set_score(docs, sets):.1%} | {seconds:.2f} | {len(docs) / seconds:,.0f} |")
+    if compared:
+        print(f"\nsmallnlp's numpy backend and C runtime: {differing} of {compared} documents "
+              "given other spans (offsets or labels)")
 
 
 def fmt(value: float | None) -> str:

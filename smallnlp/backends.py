@@ -38,6 +38,14 @@ class LangidPredictor(Protocol):
         """The ``k`` best (label index, probability) pairs of each text, best
         first (equal ones by index); [] for a text without letters."""
 
+    def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
+              switch_cost: float, max_chars: int | None
+              ) -> list[list[tuple[int, int, int, float]]]:
+        """Each text's runs of one language (smallnlp/spans.py): start and end
+        (characters), label index (the label count: "und", also below
+        ``threshold``) and probability; runs are labelled from their first
+        ``max_chars`` characters (None: as many as the model reads)."""
+
     def heap_bytes(self) -> int:
         """Bytes this backend holds outside Python's allocator (0 for numpy)."""
 
@@ -113,6 +121,12 @@ class CLangid:
     def top_k(self, texts: Sequence[str], k: int, allowed: np.ndarray | None
               ) -> list[list[tuple[int, float]]]:
         return self._model.langid_top_k(texts, k, self._flags_for(allowed))
+
+    def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
+              switch_cost: float, max_chars: int | None
+              ) -> list[list[tuple[int, int, int, float]]]:
+        return self._model.langid_spans(texts, self._flags_for(allowed), threshold,
+                                        switch_cost, max_chars or 0)
 
     def heap_bytes(self) -> int:
         return self._model.heap_bytes()

@@ -9,6 +9,11 @@ import numpy as np
 
 from .features import TextFeaturizer, has_features
 from .network import FeedForwardNetwork, softmax
+from .spans import RawSpan, find_spans
+
+# Texts featurized together: big enough to amortise numpy calls, small enough that
+# the per-feature arrays stay in cache (measured: benchmarks/scaling.py).
+PREDICT_BATCH = 512
 
 
 def text_logits(texts: Sequence[str], network: FeedForwardNetwork, featurizer: TextFeaturizer
@@ -47,6 +52,25 @@ class NumpyLangid:
                  else np.argsort(-ranking, axis=1, kind="stable")[:, :k])
         return [[(i, float(row[i])) for i in best] if row[best[0]] > 0 else []
                 for row, best in zip(probs, order.tolist())]
+
+    def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
+              switch_cost: float, max_chars: int | None) -> list[list[RawSpan]]:
+        n_labels = self._network.output_bias.shape[0]
+
+        def proba(pieces: list[str]) -> np.ndarray:
+            return np.concatenate([self.proba(pieces[i:i + PREDICT_BATCH], allowed)
+                                   for i in range(0, len(pieces), PREDICT_BATCH)])
+
+        def label(pieces: list[str]) -> list[tuple[int, float]]:
+            out = []
+            for i in range(0, len(pieces), PREDICT_BATCH):
+                chunk = [p[:max_chars] for p in pieces[i:i + PREDICT_BATCH]] if max_chars else \
+                    pieces[i:i + PREDICT_BATCH]
+                for pairs in self.top_k(chunk, 1, allowed):
+                    below = not pairs or pairs[0][1] < threshold
+                    out.append((n_labels, pairs[0][1] if pairs else 0.0) if below else pairs[0])
+            return out
+        return [find_spans(text, proba, label, n_labels, switch_cost) for text in texts]
 
     def heap_bytes(self) -> int:
         return 0

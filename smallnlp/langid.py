@@ -25,7 +25,7 @@ from .errors import DataError
 from .evaluation import Report, evaluate
 from .features import KindContext, TextFeaturizer
 from .fileformat import WIDEST_FLOAT, WIDEST_INT
-from .identification import NumpyLangid, text_logits
+from .identification import PREDICT_BATCH, NumpyLangid, text_logits
 from .langid_records import (
     TASK,
     LangidConfig,
@@ -35,14 +35,12 @@ from .langid_records import (
 )
 from .model import TaskModel
 from .network import FeedForwardNetwork
-from .spans import segment
+from .spans import SWITCH_COST
 from .text import letters_only
 from .train import Progress, accuracy, fit
 
 UNDETERMINED = "und"
 DEFAULT_MODEL = "langid.snlp"
-_PREDICT_BATCH = 512  # texts featurized together: big enough to amortise numpy calls,
-# small enough that the per-feature arrays stay in cache (measured: benchmarks/scaling.py)
 
 
 class Prediction(NamedTuple):
@@ -206,8 +204,8 @@ class LanguageIdentifier(TaskModel):
         texts = self._check_texts(texts)
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
         allowed = self.allowed_
-        for start in range(0, len(texts), _PREDICT_BATCH):
-            chunk = texts[start:start + _PREDICT_BATCH]
+        for start in range(0, len(texts), PREDICT_BATCH):
+            chunk = texts[start:start + PREDICT_BATCH]
             out[start:start + len(chunk)] = self.predictor_.proba(chunk, allowed)
         return out
 
@@ -236,8 +234,8 @@ class LanguageIdentifier(TaskModel):
         _check_threshold(threshold)
         texts = self._check_texts(texts)
         return [self._answers(pairs, threshold)
-                for start in range(0, len(texts), _PREDICT_BATCH)
-                for pairs in self.predictor_.top_k(texts[start:start + _PREDICT_BATCH],
+                for start in range(0, len(texts), PREDICT_BATCH)
+                for pairs in self.predictor_.top_k(texts[start:start + PREDICT_BATCH],
                                                    int(k), self.allowed_)]
 
     def _answers(self, pairs: list[tuple[int, float]], threshold: float) -> list[Prediction]:
@@ -325,17 +323,21 @@ class LanguageIdentifier(TaskModel):
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"expected str, got {type(text).__name__}")
-        return [self._label_spans(text, segment(text, self._window_proba), threshold)
-                for text in texts]
+        labels = [*self.labels_, UNDETERMINED]
+        return [[Span(a, b, labels[label], p) for a, b, label, p in spans]
+                for spans in self.predictor_.spans(texts, self.allowed_, float(threshold),
+                                                   SWITCH_COST, self.read_chars_)]
 
-    def language_shares(self, text: str, k: int = 3) -> list[LanguageShare]:
-        """The ``k`` languages whose ``spans`` hold most of ``text``'s letters,
-        with the fraction they hold (as CLD3's FindTopNMostFreqLangs gives of
-        bytes), largest first; they sum to at most 1 ('und' spans count in
-        the whole but are not listed). [] for text without letters."""
-        return self.language_shares_batch([text], k)[0]
+    def language_shares(self, text: str, k: int = 3, threshold: float = 0.0
+                        ) -> list[LanguageShare]:
+        """The ``k`` languages whose ``spans`` (with ``threshold``) hold most of
+        ``text``'s letters, with the fraction they hold (as CLD3's
+        FindTopNMostFreqLangs gives of bytes), largest first; they sum to at
+        most 1 ('und' spans count in the whole but are not listed). [] for
+        text without letters."""
+        return self.language_shares_batch([text], k, threshold)[0]
 
-    def language_shares_batch(self, texts: Sequence[str], k: int = 3
+    def language_shares_batch(self, texts: Sequence[str], k: int = 3, threshold: float = 0.0
                               ) -> list[list[LanguageShare]]:
         """``language_shares`` of each text."""
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
@@ -343,7 +345,7 @@ class LanguageIdentifier(TaskModel):
         if k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
         out = []
-        for text, spans in zip(texts, self.spans_batch(texts)):
+        for text, spans in zip(texts, self.spans_batch(texts, threshold)):
             letters: dict[str, int] = {}
             for span in spans:
                 count = len(letters_only(text[span.start:span.end]).replace(" ", ""))
@@ -353,44 +355,6 @@ class LanguageIdentifier(TaskModel):
                              if label != UNDETERMINED and count), key=lambda pair: pair)
             out.append([LanguageShare(label, -count / total) for count, label in ranked[:k]])
         return out
-
-    def _window_proba(self, windows: list[str]) -> np.ndarray:
-        """Probabilities of the words' windows (spans.segment scores with it)."""
-        out = np.empty((len(windows), len(self.labels_)), dtype=np.float32)
-        for start in range(0, len(windows), _PREDICT_BATCH):
-            chunk = windows[start:start + _PREDICT_BATCH]
-            out[start:start + len(chunk)] = self.predictor_.proba(chunk, self.allowed_)
-        return out
-
-    def _label_spans(self, text: str, cuts: list[tuple[int, int]], threshold: float
-                     ) -> list[Span]:
-        """The spans of ``cuts`` labelled as ``predict`` labels their text;
-        neighbours given one label are merged, and the merged text labelled
-        again, until no two neighbours share one."""
-        labelled: list[Span] = []
-        fresh = cuts
-        while fresh:
-            answers = [self._answers(pairs, threshold)[0] for start in
-                       range(0, len(fresh), _PREDICT_BATCH) for pairs in
-                       self.predictor_.top_k([text[a:b] for a, b in
-                                              fresh[start:start + _PREDICT_BATCH]],
-                                             1, self.allowed_)]
-            new = {(a, b): Span(a, b, *answer) for (a, b), answer in zip(fresh, answers)}
-            labelled = [new.get((s.start, s.end), s) for s in labelled] if labelled else \
-                [new[cut] for cut in fresh]
-            merged: list[Span] = []
-            fresh = []
-            for span in labelled:
-                if merged and merged[-1].label == span.label:
-                    merged[-1] = Span(merged[-1].start, span.end, span.label, 0.0)
-                    if fresh and fresh[-1][0] == merged[-1].start:
-                        fresh[-1] = (merged[-1].start, span.end)
-                    else:
-                        fresh.append((merged[-1].start, span.end))
-                else:
-                    merged.append(span)
-            labelled = merged
-        return labelled
 
     @property
     def max_chars(self) -> int:

@@ -1,15 +1,17 @@
 """Language spans of mixed-language text: where each language runs.
 
-Each word is scored by the network on its own, with ``radius`` words either
-side as context; then one best labelling of the words is found by dynamic
-programming (Viterbi), where every switch of language costs ``switch_cost``
-(in natural-log probability): a single odd word does not open a span, a run
-of a few words of another language does. Linear in the text's length: each
-word is scored once, in a window of bounded size, and the labelling keeps one
-score per label.
+Each word is scored by the network alone; then the one labelling of the words
+that maximises the sum of their log probabilities less ``switch_cost`` per
+change of language is found by dynamic programming (Viterbi): a single odd
+word does not open a span, a run of a few words of another language does.
+Each run is then labelled as ``predict`` labels its text, and neighbours that
+get one label are merged and labelled again. Linear in the text's length: each
+word is scored once, and the labelling keeps a score per label and, per word,
+a label and a bit per label to trace back.
 
-This module knows no model: the caller scores the windows (``score``) and
-relabels the spans it finds (``LanguageIdentifier.spans``).
+This is the reference; the C runtime's ``snlp_langid_spans`` does the same
+steps in the same order (runtime/c/src/spans.c). This module knows no model:
+the backend passes its scoring functions (identification.NumpyLangid).
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from .text import MARKUP, letters_only
 WORD = re.compile(r"[^ ]+")
 
 # Chosen on mixed documents built from dev lines (benchmarks/langid_spans.py, another
-# seed than the reported one): README, "Mixed-language text".
-RADIUS = 0
+# seed than the reported one): README, "Mixed-language text"; the C runtime's
+# SNLP_SPAN_SWITCH_COST is the same.
 SWITCH_COST = 20.0
+
+# (start, end, label index, probability); the label count stands for "und".
+RawSpan = tuple[int, int, int, float]
 
 
 def words_of(text: str) -> list[tuple[int, int]]:
@@ -37,60 +42,60 @@ def words_of(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in WORD.finditer(letters_only(blanked))]
 
 
-def windows(text: str, words: Sequence[tuple[int, int]], radius: int) -> list[str]:
-    """Each word with ``radius`` words either side, as the text to score it by."""
-    last = len(words) - 1
-    return [text[words[max(0, i - radius)][0]:words[min(last, i + radius)][1]]
-            for i in range(len(words))]
-
-
 def best_labels(log_probabilities: np.ndarray, switch_cost: float) -> np.ndarray:
     """The label index of each word (rows) that maximises the sum of its log
     probabilities minus ``switch_cost`` per change of label."""
     words, labels = log_probabilities.shape
-    came_from = np.empty((words, labels), dtype=np.int32)
-    score = log_probabilities[0].astype(np.float64)
-    everyone = np.arange(labels, dtype=np.int32)
+    leaders = np.zeros(words, dtype=np.int64)
+    switched = np.zeros((words, (labels + 7) // 8), dtype=np.uint8)  # a bit per label
+    score = log_probabilities[0].copy()
     for i in range(1, words):
-        leader = int(np.argmax(score))
-        switched = score[leader] - switch_cost
-        stay = score >= switched  # ties keep the label: no needless switch
-        came_from[i] = np.where(stay, everyone, leader)
-        score = np.where(stay, score, switched) + log_probabilities[i]
-    path = np.empty(words, dtype=np.int32)
-    path[-1] = int(np.argmax(score))
+        leaders[i] = np.argmax(score)
+        leader_score = score[leaders[i]] - switch_cost
+        stay = score >= leader_score  # ties keep the label: no needless switch
+        switched[i] = np.packbits(~stay, bitorder="little")
+        score = np.where(stay, score, leader_score) + log_probabilities[i]
+    path = np.empty(words, dtype=np.int64)
+    path[-1] = np.argmax(score)
     for i in range(words - 1, 0, -1):
-        path[i - 1] = came_from[i, path[i]]
+        label = path[i]
+        path[i - 1] = leaders[i] if switched[i, label // 8] >> (label % 8) & 1 else label
     return path
 
 
-def runs(labels: Sequence[int]) -> list[tuple[int, int, int]]:
-    """``(first word, last word + 1, label)`` of each run of equal labels."""
-    out: list[tuple[int, int, int]] = []
-    for i, label in enumerate(labels):
-        if out and out[-1][2] == label:
-            out[-1] = (out[-1][0], i + 1, label)
-        else:
-            out.append((i, i + 1, label))
-    return out
-
-
-def cut(text_length: int, words: Sequence[tuple[int, int]],
-        word_runs: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
-    """The character ``(start, end)`` of each run, covering the whole text: a
-    run starts where its first word starts (the first at 0), so what lies
-    between two words (spaces, punctuation) stays with the earlier run."""
-    starts = [0] + [words[first][0] for first, _, _ in word_runs[1:]]
-    return list(zip(starts, starts[1:] + [text_length]))
-
-
-def segment(text: str, score: Callable[[list[str]], np.ndarray]) -> list[tuple[int, int]]:
-    """The character spans of ``text``'s runs of one language (at least one).
-    ``score`` takes texts and gives their probabilities, a row each."""
-    radius, switch_cost = RADIUS, SWITCH_COST  # read now: benchmarks/langid_spans.py tunes them
+def find_spans(text: str, proba: Callable[[list[str]], np.ndarray],
+               label: Callable[[list[str]], list[tuple[int, float]]], n_labels: int,
+               switch_cost: float = SWITCH_COST) -> list[RawSpan]:
+    """The spans of ``text`` (LanguageIdentifier.spans): ``proba`` gives texts'
+    float32 probabilities, a row each; ``label`` their (label index,
+    probability) answers, ``n_labels`` for "und"."""
     words = words_of(text)
     if not words:
-        return [(0, len(text))]
-    with np.errstate(divide="ignore"):  # a label ruled out has probability 0
-        log_probabilities = np.log(score(windows(text, words, radius)))
-    return cut(len(text), words, runs(best_labels(log_probabilities, switch_cost)))
+        return [(0, len(text), *label([text])[0])]
+    probabilities = proba([text[a:b] for a, b in words]).astype(np.float64)
+    with np.errstate(divide="ignore"):  # a label outside the subset has probability 0
+        log_probabilities = np.log(probabilities)
+    log_probabilities[probabilities.sum(axis=1) == 0] = 0.0  # no letters: no say
+    path = best_labels(log_probabilities, switch_cost)
+    firsts = [0] + [i for i in range(1, len(words)) if path[i] != path[i - 1]]
+    starts = [0] + [words[i][0] for i in firsts[1:]]
+    return relabelled(text, list(zip(starts, starts[1:] + [len(text)])), label)
+
+
+def relabelled(text: str, cuts: Sequence[tuple[int, int]],
+               label: Callable[[list[str]], list[tuple[int, float]]]) -> list[RawSpan]:
+    """The cuts labelled as their texts are; neighbours given one label merged
+    and the merged text labelled again, until no two neighbours share one."""
+    spans = [(a, b, *answer) for (a, b), answer in zip(cuts, label([text[a:b] for a, b in cuts]))]
+    while True:
+        merged: list[list] = []
+        for span in spans:
+            if merged and merged[-1][2] == span[2]:
+                merged[-1][1], merged[-1][4] = span[1], True
+            else:
+                merged.append([*span, False])
+        if len(merged) == len(spans):
+            return spans
+        again = [m for m in merged if m[4]]
+        answers = iter(label([text[m[0]:m[1]] for m in again]))
+        spans = [(m[0], m[1], *next(answers)) if m[4] else tuple(m[:4]) for m in merged]

@@ -242,3 +242,55 @@ def test_train_langid_on_some_of_the_languages(trained, tmp_path):
     assert LanguageIdentifier.load(output).labels == ["aa", "cc"]
     result = CliRunner().invoke(main, arguments + ["--languages", "aa,zz"])
     assert result.exit_code == 2 and "no file for zz in --train" in result.output
+
+
+def test_langid_spans_and_shares_in_every_input_format(tmp_path):
+    """--spans and --shares give per text its spans and shares: JSON Lines with
+    the text's number for lines and arguments, a field of each record for JSON
+    Lines and Parquet; the same with --jobs 2."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from smallnlp import LanguageIdentifier
+
+    mixed = ("Das ist ein kleines Haus und es gefällt mir sehr gut. This is a small house "
+             "and I like it.")
+    model = LanguageIdentifier.load()
+    expected = [{"start": s.start, "end": s.end, "label": s.label,
+                 "probability": round(s.probability, 6)} for s in model.spans(mixed)]
+    assert [s["label"] for s in expected] == ["de", "en"]
+    runner = CliRunner()
+    result = runner.invoke(main, ["langid", "--spans", "--shares", "2", mixed, "123"])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert first["text_id"] == 1 and first["spans"] == expected
+    assert [s["label"] for s in first["shares"]] == [s.label for s in
+                                                      model.language_shares(mixed, 2)]
+    assert second == {"text_id": 2, "spans": [{"start": 0, "end": 3, "label": "und",
+                                               "probability": 0.0}], "shares": []}
+    lines = tmp_path / "in.txt"
+    lines.write_text(f"{mixed}\nHallo\n{mixed}\n", encoding="utf-8")
+
+    def json_lines(output: str) -> list[dict]:  # progress on stderr is mixed in
+        return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    outputs = [json_lines(runner.invoke(main, ["langid", "--spans", "--input", str(lines),
+                                               "--jobs", jobs, "--batch-size", "1"]).output)
+               for jobs in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    assert [answer["text_id"] for answer in outputs[0]] == [1, 2, 3]
+    records = tmp_path / "in.jsonl"
+    records.write_text(json.dumps({"id": 7, "text": mixed}) + "\n", encoding="utf-8")
+    [record] = json_lines(runner.invoke(main, ["langid", "--spans", "--input",
+                                               str(records)]).output)
+    assert record["id"] == 7 and record["spans"] == expected
+    pq.write_table(pa.table({"text": [mixed, None]}), tmp_path / "in.parquet")
+    result = runner.invoke(main, ["langid", "--spans", "--input", str(tmp_path / "in.parquet"),
+                                  "--output", str(tmp_path / "out.parquet"),
+                                  "--skip-bad-records"])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(tmp_path / "out.parquet").column("spans").to_pylist() == [expected,
+                                                                                   None]
+    refused = runner.invoke(main, ["langid", "--spans", "--top-k", "2", mixed])
+    assert refused.exit_code == 2 and "--top-k" in refused.output

@@ -101,3 +101,58 @@ def test_the_best_labelling_pays_for_each_switch():
     assert list(best_labels(log_p, 0.1)) == [0, 1, 0]
     runs = np.log(np.array([[0.9, 0.1]] * 3 + [[0.01, 0.99]] * 3))
     assert list(best_labels(runs, 5.0)) == [0, 0, 0, 1, 1, 1]
+
+
+def backends_or_skip():
+    c = LanguageIdentifier.load(backend="auto")
+    if c.backend != "c":
+        pytest.skip("the C extension is not built here (no compiler at install time)")
+    return c, LanguageIdentifier.load(backend="numpy")
+
+
+def mixed_documents(count: int, seed: int) -> list[str]:
+    """Sentences and runs of words of several languages' dev lines, mixed."""
+    import random
+
+    from smallnlp.datasets import read_labelled_dir
+
+    from .conftest import require_shared_data
+
+    texts, labels = read_labelled_dir(require_shared_data() / "langid" / "dev")
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        parts = [rng.choice(texts) for _ in range(rng.randint(1, 4))]
+        words = rng.choice(texts).split()
+        at = rng.randint(0, len(words))
+        out.append(" ".join(parts[:-1] + words[:at] + parts[-1].split()[:8] + words[at:]))
+    return out
+
+
+def assert_same_spans(found, expected):
+    """The same offsets and labels; probabilities within 1e-4, as the backends'
+    predictions agree (the C runtime's dense layers run in float32)."""
+    assert [[s[:3] for s in spans] for spans in found] == \
+        [[s[:3] for s in spans] for spans in expected]
+    for spans, others in zip(found, expected):
+        assert [s.probability for s in spans] == pytest.approx(
+            [s.probability for s in others], abs=1e-4)
+
+
+def test_the_c_runtime_finds_the_spans_numpy_finds():
+    c, numpy_model = backends_or_skip()
+    texts = [MIXED, "Ich habe heute leider keine Zeit, because I have to work all day long."]
+    texts += ODD + mixed_documents(300, seed=5)
+    assert_same_spans(c.spans_batch(texts), numpy_model.spans_batch(texts))
+    for model in (c, numpy_model):
+        model.set_languages(["de", "en", "fr", "es"]).set_max_chars(12)
+    assert_same_spans(c.spans_batch(texts[:50], threshold=0.6),
+                      numpy_model.spans_batch(texts[:50], threshold=0.6))
+
+
+def test_a_long_text_gets_its_spans_in_linear_time():
+    c, _ = backends_or_skip()
+    text = (MIXED + " ") * 6000  # about 1 MB
+    spans = c.spans(text)
+    assert_covers(text, spans)
+    assert {s.label for s in spans} == {"de", "en", "fr"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import click
 
@@ -15,20 +16,34 @@ from ..parallel import ordered_map
 from . import streams
 
 
+@dataclass(frozen=True)
+class Arguments:
+    """TEXT arguments answered together; ``first`` is the 1-based number of the first."""
+
+    texts: list[str]
+    first: int
+
+
 def input_batches(texts: tuple[str, ...], path: str | None, size: int,
-                  encoding: str = "utf-8") -> Iterator[list[str] | streams.Block]:
-    """TEXT arguments in lists of ``size``, else blocks of ``size`` lines of
+                  encoding: str = "utf-8") -> Iterator[Arguments | streams.Block]:
+    """TEXT arguments ``size`` at a time, else blocks of ``size`` lines of
     --input or stdin (decoded by the worker that answers them)."""
     if texts and path is not None:
         raise click.UsageError("give TEXT arguments or --input, not both")
     if texts:
-        yield from batched(iter(texts), size)
+        for first in range(0, len(texts), size):
+            yield Arguments(list(texts[first:first + size]), first + 1)
         return
     yield from streams.read_blocks(path, size, encoding)
 
 
-def texts_of(batch: list[str] | streams.Block) -> list[str]:
-    return batch if isinstance(batch, list) else streams.lines_of(batch)
+def texts_of(batch: Arguments | streams.Block) -> list[str]:
+    return batch.texts if isinstance(batch, Arguments) else streams.lines_of(batch)
+
+
+def first_number(batch: Arguments | streams.Block) -> int:
+    """The 1-based number of a batch's first text: its argument, or its line."""
+    return batch.first if isinstance(batch, Arguments) else batch.first_line
 
 
 def check_probability(ctx, param, value: float) -> float:

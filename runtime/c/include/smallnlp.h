@@ -177,6 +177,34 @@ size_t snlp_top_k(const double *probabilities, size_t count, size_t k, size_t *i
  * at most as many as are allowed, so a subset's top k never lists others. */
 size_t snlp_top_k_among(const double *probabilities, size_t count, const uint8_t *allowed,
                         size_t k, size_t *indexes);
+/* A run of one language in a text: its bytes [start, end), its label
+ * (label_count: "und") and that label's probability for the run's text. */
+typedef struct {
+    size_t start, end, label;
+    double probability;
+} snlp_span;
+/* The switch cost the Python package uses (LanguageIdentifier.spans). */
+#define SNLP_SPAN_SWITCH_COST 20.0
+/* The runs of one language in a UTF-8 text, in order, covering it whole, as
+ * LanguageIdentifier.spans finds them: each word (run of letters and marks
+ * outside <markup>) is scored alone, the labelling of the words that
+ * maximises the sum of their log probabilities less `switch_cost` per change
+ * of label is found (Viterbi, linear in the text), and each run is labelled
+ * as snlp_langid_predict_among labels its bytes ("und", label_count, for no
+ * letters or a probability below `threshold`); neighbours given one label are
+ * merged and labelled again. A run starts at its first word's first byte
+ * (the first at 0), so what lies between two words ends the earlier run; a
+ * text without letters is one "und" run. Runs are labelled from at most their
+ * first `max_chars` code points (0: the model's max_chars, as predict reads
+ * a text). Writes at most `capacity` spans and
+ * sets *count to how many there are: call again with a larger array if that
+ * is more (a text of n bytes has at most n / 2 + 1). Offsets are bytes: the
+ * characters before byte b are the bytes before it that are not UTF-8
+ * continuation bytes (10xxxxxx) in valid UTF-8. */
+snlp_status snlp_langid_spans(const snlp_model *model, snlp_state *state, const char *text,
+                              size_t size, const uint8_t *allowed, double threshold,
+                              double switch_cost, size_t max_chars, snlp_span *spans,
+                              size_t capacity, size_t *count);
 /* The same text's logits before calibration; *has_letters 0 for no letters. */
 snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
                                size_t size, double *logits, int *has_letters);

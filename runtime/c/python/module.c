@@ -275,6 +275,89 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
     return result;
 }
 
+/* The characters of view's UTF-8 before byte `end`, counted on from `from`
+ * bytes (`chars` characters): every byte but continuation bytes starts one. */
+static size_t characters_before(const text_view *view, size_t from, size_t chars, size_t end) {
+    if (!view->owner) return end; /* ASCII: a byte a character */
+    for (; from < end; from++) chars += ((uint8_t)view->data[from] & 0xC0) != 0x80;
+    return chars;
+}
+
+/* langid_spans(texts, allowed, threshold, switch_cost, max_chars) -> per
+ * text, its spans as (start, end, label index, probability), offsets in
+ * characters; the label count stands for "und" (snlp_langid_spans). */
+static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
+    PyObject *texts, *allowed, *result = NULL;
+    double threshold, switch_cost;
+    Py_ssize_t max_chars;
+    const uint8_t *flags;
+    text_view *views = NULL;
+    snlp_span *spans = NULL;
+    snlp_state *state = NULL;
+    size_t capacity = 0;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "OOddn", &texts, &allowed, &threshold, &switch_cost,
+                          &max_chars) ||
+        require_open(self) < 0 || allowed_labels(self, allowed, &flags) < 0 ||
+        !(texts = materialise(texts)))
+        return NULL;
+    n = PyTuple_GET_SIZE(texts);
+    if (max_chars < 0) {
+        PyErr_SetString(PyExc_ValueError, "max_chars must be 0 (the model's) or more");
+        goto done;
+    }
+    if (!(views = encode_texts(texts, PY_SSIZE_T_MAX)) || !(result = PyList_New(n))) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) /* the largest text's most spans */
+        if (views[i].size / 2 + 2 > capacity) capacity = views[i].size / 2 + 2;
+    spans = PyMem_Malloc(capacity * sizeof *spans);
+    state = take_state(self);
+    if (!spans || !state) {
+        PyErr_NoMemory();
+        Py_CLEAR(result);
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        size_t count = 0, bytes = 0, chars = 0;
+        snlp_status status;
+        PyObject *list;
+        Py_BEGIN_ALLOW_THREADS
+        status = snlp_langid_spans(self->model, state, views[i].data, views[i].size, flags,
+                                   threshold, switch_cost, (size_t)max_chars, spans, capacity,
+                                   &count);
+        Py_END_ALLOW_THREADS
+        if (status != SNLP_OK || count > capacity) {
+            if (status == SNLP_OK) PyErr_SetString(PyExc_RuntimeError, "more spans than bytes");
+            else set_error(status);
+            Py_CLEAR(result);
+            break;
+        }
+        if (!(list = PyList_New((Py_ssize_t)count))) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, i, list);
+        for (size_t k = 0; k < count; k++) {
+            size_t start = chars, end = characters_before(&views[i], bytes, chars, spans[k].end);
+            PyObject *span = Py_BuildValue("(nnnd)", (Py_ssize_t)start, (Py_ssize_t)end,
+                                           (Py_ssize_t)spans[k].label, spans[k].probability);
+            if (!span) {
+                Py_CLEAR(result);
+                break;
+            }
+            PyList_SET_ITEM(list, (Py_ssize_t)k, span);
+            bytes = spans[k].end;
+            chars = end;
+        }
+        if (!result) break;
+    }
+done:
+    return_state(self, state);
+    PyMem_Free(spans);
+    free_views(views, n);
+    Py_DECREF(texts);
+    return result;
+}
+
 /* pos_tags(sentences) -> bytes of uint32 tag indexes, all sentences' tokens
  * one after another. */
 static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
@@ -363,6 +446,9 @@ static PyMethodDef model_methods[] = {
     {"langid_proba", (PyCFunction)model_langid_proba, METH_VARARGS,
      "langid_proba(texts, allowed) -> float32 probabilities as bytes, a row per text; "
      "allowed: None or bytes, a flag per label"},
+    {"langid_spans", (PyCFunction)model_langid_spans, METH_VARARGS,
+     "langid_spans(texts, allowed, threshold, switch_cost, max_chars) -> per text, its spans "
+     "(start, end, label index, probability) in characters; the label count: und"},
     {"langid_top_k", (PyCFunction)model_langid_top_k, METH_VARARGS,
      "langid_top_k(texts, k, allowed) -> per text, its k best (label index, probability) "
      "pairs; [] without letters"},

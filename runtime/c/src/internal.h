@@ -187,6 +187,8 @@ int snlp_is_letter_or_mark(uint32_t cp);
 /* UTF-8 -> code points (invalid sequences as U+FFFD; UTF-8-encoded
  * surrogates as themselves, as Python's "surrogatepass"), at most max_chars. */
 int snlp_decode_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *out);
+/* The code point at s[*i] by the same rules, *i moved past it. */
+uint32_t snlp_decode_next(const uint8_t *s, size_t n, size_t *i);
 /* Featurizer version 2's normalisation of text, in place (scratch: any buffer). */
 int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch);
 /* A tagger's token normalised as its word features see it (featurizer
@@ -235,6 +237,16 @@ struct snlp_state {
     int tables_ready;     /* `tables` holds the model's */
     uint32_t *first;      /* the first pass's tags */
     size_t hidden_capacity, tables_capacity, first_capacity;
+    /* language spans (spans.c): each word's start and end byte, per word the
+     * labelling's best label before it and a bit per label (switched from
+     * it), a score and a log probability per label, the spans being labelled */
+    size_t *span_words;
+    uint32_t *span_leaders;
+    uint8_t *span_switched;
+    double *span_scores;
+    snlp_span *span_work;
+    size_t span_words_capacity, span_leaders_capacity, span_switched_capacity,
+        span_scores_capacity, span_work_capacity;
 };
 
 /* When a tagger's group is known: from the text (static), from a first pass

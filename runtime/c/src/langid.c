@@ -41,6 +41,11 @@ void snlp_state_free(snlp_state *state) {
     free(state->hidden);
     free(state->tables);
     free(state->first);
+    free(state->span_words);
+    free(state->span_leaders);
+    free(state->span_switched);
+    free(state->span_scores);
+    free(state->span_work);
     free(state);
 }
 
@@ -55,7 +60,11 @@ size_t snlp_state_heap_bytes(const snlp_state *s) {
            s->shape_capacity * sizeof *s->shape + s->known_capacity * sizeof *s->known +
            s->lexical_capacity * sizeof *s->lexical +
            s->hidden_capacity * sizeof *s->hidden + s->tables_capacity * sizeof *s->tables +
-           s->first_capacity * sizeof *s->first;
+           s->first_capacity * sizeof *s->first +
+           s->span_words_capacity * sizeof *s->span_words +
+           s->span_leaders_capacity * sizeof *s->span_leaders + s->span_switched_capacity +
+           s->span_scores_capacity * sizeof *s->span_scores +
+           s->span_work_capacity * sizeof *s->span_work;
 }
 
 uint32_t snlp_script(uint32_t cp) {

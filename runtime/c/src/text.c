@@ -85,33 +85,37 @@ static int push(snlp_codepoints *buffer, uint32_t cp) {
     return 0;
 }
 
-/* UTF-8 -> code points (surrogates included), invalid bytes as U+FFFD, at
- * most max_chars. */
+/* The code point at s[*i] (of n bytes), *i moved past it: surrogates
+ * included, an invalid sequence as one U+FFFD for the bytes read so far. */
+uint32_t snlp_decode_next(const uint8_t *s, size_t n, size_t *i) {
+    uint32_t c = s[*i], cp, minimum;
+    size_t extra;
+    if (c < 0x80) { extra = 0; cp = c; minimum = 0; }
+    else if (c >= 0xC2 && c <= 0xDF) { extra = 1; cp = c & 0x1F; minimum = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { extra = 2; cp = c & 0x0F; minimum = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { extra = 3; cp = c & 0x07; minimum = 0x10000; }
+    else { extra = 0; cp = REPLACEMENT; minimum = 0; }
+    if (extra) {
+        size_t k = 1;
+        for (; k <= extra && *i + k < n && (s[*i + k] & 0xC0) == 0x80; k++)
+            cp = (cp << 6) | (s[*i + k] & 0x3F);
+        /* Surrogates pass as code points, as Python's "surrogatepass": a
+         * lone surrogate in a str reaches C that way (module.c). */
+        if (k <= extra || cp < minimum || cp > 0x10FFFF) {
+            cp = REPLACEMENT; /* one replacement for the bytes read so far */
+            extra = k - 1;
+        }
+    }
+    *i += extra + 1;
+    return cp;
+}
+
+/* UTF-8 -> code points (snlp_decode_next), at most max_chars. */
 int snlp_decode_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *out) {
     size_t i = 0;
     out->count = 0;
-    while (i < n && out->count < max_chars) {
-        uint32_t c = s[i], cp, minimum;
-        size_t extra;
-        if (c < 0x80) { extra = 0; cp = c; minimum = 0; }
-        else if (c >= 0xC2 && c <= 0xDF) { extra = 1; cp = c & 0x1F; minimum = 0x80; }
-        else if (c >= 0xE0 && c <= 0xEF) { extra = 2; cp = c & 0x0F; minimum = 0x800; }
-        else if (c >= 0xF0 && c <= 0xF4) { extra = 3; cp = c & 0x07; minimum = 0x10000; }
-        else { extra = 0; cp = REPLACEMENT; minimum = 0; }
-        if (extra) {
-            size_t k = 1;
-            for (; k <= extra && i + k < n && (s[i + k] & 0xC0) == 0x80; k++)
-                cp = (cp << 6) | (s[i + k] & 0x3F);
-            /* Surrogates pass as code points, as Python's "surrogatepass": a
-             * lone surrogate in a str reaches C that way (module.c). */
-            if (k <= extra || cp < minimum || cp > 0x10FFFF) {
-                cp = REPLACEMENT; /* one replacement for the bytes read so far */
-                extra = k - 1;
-            }
-        }
-        if (push(out, cp)) return -1;
-        i += extra + 1;
-    }
+    while (i < n && out->count < max_chars)
+        if (push(out, snlp_decode_next(s, n, &i))) return -1;
     return 0;
 }
 
