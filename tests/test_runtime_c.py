@@ -391,6 +391,43 @@ def test_the_webassembly_build_answers_as_the_native_one(tmp_path):
     assert wasm.returncode == 0, wasm.stderr
     assert wasm.stdout.splitlines() == [f"{label}\t{p:.4f}" for (label, p), in
                                         _c_answers(native, lines)]
+    lines += SPAN_LINES
+    spans = [subprocess.run(command + ["-s", str(model)], input="\n".join(lines) + "\n",
+                            capture_output=True, text=True, encoding="utf-8", timeout=600)
+             for command in (["node", str(RUNTIME / "examples" / "run_wasi.mjs"),
+                              str(tmp_path / "wasm" / "langid.wasm")], [str(native)])]
+    assert spans[0].returncode == 0, spans[0].stderr
+    assert spans[0].stdout == spans[1].stdout
+
+
+SPAN_LINES = ["Das ist ein kleines Haus und es gefällt mir sehr gut. This is a small house.",
+              "Ich habe heute keine Zeit, because I have to work all day long, aber morgen.",
+              "😀 Ceci est une phrase. Это предложение. 这是一个中文句子。",
+              "<b>x</b> e\u0301te\u0301"]
+
+
+def test_the_demo_prints_the_spans_python_finds(tmp_path):
+    """`langid -s` (snlp_langid_spans, byte offsets) against
+    LanguageIdentifier.spans (character offsets) on mixed and random lines."""
+    from smallnlp import LanguageIdentifier
+
+    demo = _build_demo(tmp_path)
+    lines = SPAN_LINES + TRICKY + _random_lines(200, seed=4)
+    model = Path(__file__).resolve().parents[1] / "models" / "langid.snlp"
+    result = subprocess.run([str(demo), "-s", str(model)], input="\n".join(lines) + "\n",
+                            capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert result.returncode == 0, result.stderr
+
+    def in_bytes(text: str, offset: int) -> int:
+        return len(text[:offset].encode("utf-8", "surrogatepass"))
+    expected = [" ".join(f"{s.label}:{in_bytes(text, s.start)}:{in_bytes(text, s.end)}:"
+                         f"{s.probability:.4f}" for s in spans)
+                for text, spans in zip(lines, LanguageIdentifier.load(backend="numpy")
+                                       .spans_batch(lines))]
+
+    def without_probabilities(lines: list[str]) -> list[list[str]]:  # within 1e-4 apart
+        return [[span.rsplit(":", 1)[0] for span in line.split(" ")] for line in lines]
+    assert without_probabilities(result.stdout.splitlines()) == without_probabilities(expected)
 
 
 def _taggers(path):

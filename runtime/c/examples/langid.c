@@ -1,7 +1,9 @@
 /* Language ID of each line of stdin: label<TAB>probability, as
  * `smallnlp langid` prints it ("und" and 0 for a line without letters);
- * with -k K the K best, tab-separated; with -l de,en,fr only those languages.
- * Usage: langid [-k K] [-l CODES] MODEL.snlp < texts.txt */
+ * with -k K the K best, tab-separated; with -l de,en,fr only those languages;
+ * with -s the line's runs of one language (snlp_langid_spans), each as
+ * label:start:end:probability (byte offsets), separated by spaces.
+ * Usage: langid [-k K] [-l CODES] [-s] MODEL.snlp < texts.txt */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,18 +51,21 @@ int main(int argc, char **argv) {
     snlp_state *state;
     double *probabilities;
     uint8_t *allowed = NULL;
-    size_t *top, k = 1, labels;
+    snlp_span *spans = NULL;
+    size_t *top, k = 1, labels, spans_capacity = 0;
     char *line = NULL;
     const char *codes = NULL;
     size_t capacity = 0, length = 0;
-    int c, status = 0, arg = 1;
-    for (; arg + 1 < argc && argv[arg][0] == '-'; arg += 2) {
-        if (!strcmp(argv[arg], "-k") && atoi(argv[arg + 1]) > 0) k = (size_t)atoi(argv[arg + 1]);
-        else if (!strcmp(argv[arg], "-l")) codes = argv[arg + 1];
+    int c, status = 0, arg = 1, find_spans = 0;
+    for (; arg + 1 < argc && argv[arg][0] == '-'; arg++) {
+        if (!strcmp(argv[arg], "-s")) find_spans = 1;
+        else if (!strcmp(argv[arg], "-k") && atoi(argv[arg + 1]) > 0)
+            k = (size_t)atoi(argv[++arg]);
+        else if (!strcmp(argv[arg], "-l")) codes = argv[++arg];
         else break;
     }
     if (arg != argc - 1) {
-        fprintf(stderr, "usage: %s [-k K] [-l CODES] MODEL.snlp < texts.txt\n", argv[0]);
+        fprintf(stderr, "usage: %s [-k K] [-l CODES] [-s] MODEL.snlp < texts.txt\n", argv[0]);
         return 2;
     }
     if (snlp_model_open_file(argv[arg], &model, message, sizeof message) != SNLP_OK) {
@@ -103,10 +108,31 @@ int main(int argc, char **argv) {
             continue;
         }
         if (c == EOF && length == 0) break;
-        {
+        if (length && line[length - 1] == '\r') length--;
+        if (find_spans) {
+            size_t count = 0;
+            snlp_status found;
+            if (spans_capacity < length / 2 + 2) { /* a text's most spans */
+                snlp_span *grown = realloc(spans, (length / 2 + 2) * sizeof *spans);
+                if (!grown) { status = 1; break; }
+                spans = grown;
+                spans_capacity = length / 2 + 2;
+            }
+            found = snlp_langid_spans(model, state, line, length, allowed, 0.0,
+                                      SNLP_SPAN_SWITCH_COST, 0, spans, spans_capacity, &count);
+            if (found != SNLP_OK) {
+                fprintf(stderr, "%s\n", reason(found));
+                status = 1;
+                break;
+            }
+            for (size_t j = 0; j < count; j++)
+                printf("%s%s:%zu:%zu:%.4f", j ? " " : "",
+                       spans[j].label < labels ? snlp_model_label(model, spans[j].label) : "und",
+                       spans[j].start, spans[j].end, spans[j].probability);
+            printf("\n");
+        } else {
             size_t best, found;
             snlp_status predicted;
-            if (length && line[length - 1] == '\r') length--;
             predicted = snlp_langid_predict_among(model, state, line, length, allowed,
                                                   probabilities, &best);
             if (predicted != SNLP_OK) {
@@ -131,6 +157,7 @@ int main(int argc, char **argv) {
         status = 1;
     }
     free(line);
+    free(spans);
     free(probabilities);
     free(top);
     free(allowed);

@@ -572,6 +572,78 @@ static void check_mod(void) {
     }
 }
 
+/* snlp_langid_spans: covers any text (empty, no letters, invalid UTF-8,
+ * markup, NUL bytes, a long one) with spans in order, neighbours of other
+ * labels; a short array gets the count; bad arguments and another model's
+ * state are refused. */
+static void check_spans(const char *dir) {
+    static const struct {
+        const char *text;
+        size_t size;
+    } texts[] = {{"", 0}, {"12 !!", 5}, {"ka ki ko. lu la li lo", 21}, {"\xff\xfe ka \xe0", 7},
+                 {"<b>ka</b> ki", 12}, {"ka\0ki ko", 9}, {"<ka <ki> \n> ko", 15}};
+    char path[1024], message[SNLP_MESSAGE_SIZE], *long_text;
+    snlp_span spans[64];
+    size_t count, labels, size = 300000;
+    snlp_model *model = NULL, *other = NULL;
+    snlp_state *state = NULL, *other_state = NULL;
+    snprintf(path, sizeof path, "%s/tiny-langid.snlp", dir);
+    if (snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK ||
+        !(state = snlp_state_new(model))) {
+        CHECK(0, "%s: %s", path, message);
+        snlp_model_free(model);
+        return;
+    }
+    labels = snlp_model_label_count(model);
+    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+        snlp_status status = snlp_langid_spans(model, state, texts[t].text, texts[t].size, NULL,
+                                               0.0, SNLP_SPAN_SWITCH_COST, 0, spans, 64, &count);
+        CHECK(status == SNLP_OK && count >= 1 && count <= 64, "spans of text %zu: %d", t,
+              (int)status);
+        if (status != SNLP_OK || count < 1 || count > 64) continue;
+        CHECK(spans[0].start == 0 && spans[count - 1].end == texts[t].size,
+              "text %zu: spans cover it", t);
+        for (size_t k = 0; k < count; k++) {
+            CHECK(spans[k].label <= labels && spans[k].probability >= 0.0 &&
+                      spans[k].probability <= 1.0, "text %zu span %zu", t, k);
+            if (k) CHECK(spans[k].start == spans[k - 1].end && spans[k].label !=
+                         spans[k - 1].label, "text %zu: span %zu follows the one before", t, k);
+        }
+    }
+    CHECK(snlp_langid_spans(model, state, "12 !!", 5, NULL, 0.0, 20.0, 0, spans, 64, &count) ==
+              SNLP_OK && count == 1 && spans[0].label == labels, "no letters: one und span");
+    long_text = malloc(size);
+    if (long_text) { /* many words of alternating made-up languages */
+        for (size_t i = 0; i < size; i++) long_text[i] = "ka ki ko lu la li "[i % 18];
+        CHECK(snlp_langid_spans(model, state, long_text, size, NULL, 0.0, 0.0, 0, spans, 1,
+                                &count) == SNLP_OK && count >= 1, "a long text, one span kept");
+        free(long_text);
+    }
+    CHECK(snlp_langid_spans(model, state, NULL, 3, NULL, 0.0, 20.0, 0, spans, 64, &count) ==
+              SNLP_ERR_ARGUMENT &&
+              snlp_langid_spans(model, state, "ka", 2, NULL, 1.5, 20.0, 0, spans, 64, &count) ==
+                  SNLP_ERR_ARGUMENT &&
+              snlp_langid_spans(model, state, "ka", 2, NULL, 0.0, -1.0, 0, spans, 64, &count) ==
+                  SNLP_ERR_ARGUMENT &&
+              snlp_langid_spans(model, state, "ka", 2, NULL, 0.0, 20.0, 0, NULL, 64, &count) ==
+                  SNLP_ERR_ARGUMENT &&
+              snlp_langid_spans(model, state, "ka", 2, NULL, 0.0, 20.0, 0, spans, 64, NULL) ==
+                  SNLP_ERR_ARGUMENT,
+          "bad arguments to snlp_langid_spans");
+    snprintf(path, sizeof path, "%s/tiny-pos.snlp", dir);
+    if (snlp_model_open_file(path, &other, message, sizeof message) == SNLP_OK &&
+        (other_state = snlp_state_new(other)) != NULL) {
+        CHECK(snlp_langid_spans(model, other_state, "ka", 2, NULL, 0.0, 20.0, 0, spans, 64,
+                                &count) == SNLP_ERR_STATE, "another model's state");
+        CHECK(snlp_langid_spans(other, other_state, "ka", 2, NULL, 0.0, 20.0, 0, spans, 64,
+                                &count) == SNLP_ERR_ARGUMENT, "a tagger has no spans");
+    }
+    snlp_state_free(other_state);
+    snlp_model_free(other);
+    snlp_state_free(state);
+    snlp_model_free(model);
+}
+
 /* Each dense product computed with vector code (snlp_simd_limit) gives the
  * portable code's bits, on sizes with ragged ends and inputs with zeros
  * (which the products skip). */
@@ -712,6 +784,7 @@ int main(int argc, char **argv) {
         check_golden(dir, "tiny-langid-int8");
     }
     check_vector_code();
+    check_spans(dir);
     check_hostile(dir);
     check_hostile_text(dir);
     check_hostile_tokens(dir);
