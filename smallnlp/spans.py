@@ -1,6 +1,6 @@
 """Language spans of mixed-language text: where each language runs.
 
-Each word is scored by the network alone; then the one labelling of the words
+Each word is scored by the network alone (its log-softmax); then the one labelling of the words
 that maximises the sum of their log probabilities less ``switch_cost`` per
 change of language is found by dynamic programming (Viterbi): a single odd
 word does not open a span, a run of a few words of another language does.
@@ -63,20 +63,17 @@ def best_labels(log_probabilities: np.ndarray, switch_cost: float) -> np.ndarray
     return path
 
 
-def find_spans(text: str, proba: Callable[[list[str]], np.ndarray],
-               label: Callable[[list[str]], list[tuple[int, float]]], n_labels: int,
+def find_spans(text: str, log_proba: Callable[[list[str]], np.ndarray],
+               label: Callable[[list[str]], list[tuple[int, float]]],
                switch_cost: float = SWITCH_COST) -> list[RawSpan]:
-    """The spans of ``text`` (LanguageIdentifier.spans): ``proba`` gives texts'
-    float32 probabilities, a row each; ``label`` their (label index,
-    probability) answers, ``n_labels`` for "und"."""
+    """The spans of ``text`` (LanguageIdentifier.spans): ``log_proba`` gives
+    texts' log probabilities, a row each (-inf outside a language subset, 0
+    for a text without letters); ``label`` their (label index, probability)
+    answers, the label count for "und"."""
     words = words_of(text)
     if not words:
         return [(0, len(text), *label([text])[0])]
-    probabilities = proba([text[a:b] for a, b in words]).astype(np.float64)
-    with np.errstate(divide="ignore"):  # a label outside the subset has probability 0
-        log_probabilities = np.log(probabilities)
-    log_probabilities[probabilities.sum(axis=1) == 0] = 0.0  # no letters: no say
-    path = best_labels(log_probabilities, switch_cost)
+    path = best_labels(log_proba([text[a:b] for a, b in words]), switch_cost)
     firsts = [0] + [i for i in range(1, len(words)) if path[i] != path[i - 1]]
     starts = [0] + [words[i][0] for i in firsts[1:]]
     return relabelled(text, list(zip(starts, starts[1:] + [len(text)])), label)

@@ -52,6 +52,23 @@ static int find_words(snlp_state *s, const uint8_t *text, size_t size, size_t *w
     return 0;
 }
 
+/* Logits to log probabilities, as NumpyLangid._log_proba: z = logit /
+ * temperature, z - max - log(sum(exp(z - max))) over the allowed labels, -inf
+ * for the others; all 0 for a text without letters (it has no say). One log
+ * a word, where the probabilities' logs took one a label. */
+static void log_softmax(double *row, size_t labels, const uint8_t *allowed,
+                        double temperature, int has_letters) {
+    double top = -INFINITY, total = 0.0, shift;
+    for (size_t k = 0; k < labels; k++) {
+        row[k] = allowed && !allowed[k] ? -INFINITY : row[k] / temperature;
+        if (row[k] > top) top = row[k];
+    }
+    for (size_t k = 0; k < labels; k++)
+        if (!allowed || allowed[k]) total += exp(row[k] - top);
+    shift = top + log(total);
+    for (size_t k = 0; k < labels; k++) row[k] = has_letters ? row[k] - shift : 0.0;
+}
+
 /* The first largest of count scores. */
 static size_t leader_of(const double *scores, size_t count) {
     size_t best = 0;
@@ -92,6 +109,11 @@ snlp_status snlp_langid_spans(const snlp_model *model, snlp_state *state, const 
     if (strcmp(snlp_model_task(model), "langid")) return SNLP_ERR_ARGUMENT;
     if (!snlp_state_is_for(state, model)) return SNLP_ERR_STATE;
     labels = snlp_model_label_count(model);
+    if (allowed) {
+        size_t k = 0;
+        while (k < labels && !allowed[k]) k++;
+        if (k == labels) return SNLP_ERR_ARGUMENT; /* no label allowed */
+    }
     bytes_per_word = (labels + 7) / 8;
     if (find_words(state, (const uint8_t *)text, size, &words) ||
         snlp_grow((void **)&state->span_scores, &state->span_scores_capacity, 3 * labels,
@@ -109,24 +131,23 @@ snlp_status snlp_langid_spans(const snlp_model *model, snlp_state *state, const 
      * ending there: stay, or switch from the leader at switch_cost. */
     for (size_t w = 0; w < words; w++) {
         const size_t *word = state->span_words + 2 * w;
-        size_t best, leader = w ? leader_of(scores, labels) : 0;
+        size_t leader = w ? leader_of(scores, labels) : 0;
         double switched = w ? scores[leader] - switch_cost : 0.0;
         uint8_t *bits = state->span_switched + w * bytes_per_word;
-        status = snlp_langid_predict_among(model, state, text + word[0], word[1] - word[0],
-                                           allowed, row, &best);
+        int has_letters;
+        status = snlp_langid_logits(model, state, text + word[0], word[1] - word[0], row,
+                                    &has_letters);
         if (status != SNLP_OK) return status;
+        log_softmax(row, labels, allowed, snlp_model_temperature(model), has_letters);
         memset(bits, 0, bytes_per_word);
         state->span_leaders[w] = (uint32_t)leader;
         for (size_t k = 0; k < labels; k++) {
-            /* float32 probabilities, as the package's; a word without letters scores 0 */
-            float p = (float)row[k];
-            double log_p = best == labels ? 0.0 : p > 0.0f ? log((double)p) : -INFINITY;
             if (!w) {
-                scores[k] = log_p;
+                scores[k] = row[k];
             } else if (scores[k] >= switched) { /* ties keep the label */
-                scores[k] += log_p;
+                scores[k] += row[k];
             } else {
-                scores[k] = switched + log_p;
+                scores[k] = switched + row[k];
                 bits[k / 8] |= (uint8_t)(1u << (k % 8));
             }
         }
