@@ -156,3 +156,9 @@ def test_a_long_text_gets_its_spans_in_linear_time():
     spans = c.spans(text)
     assert_covers(text, spans)
     assert {s.label for s in spans} == {"de", "en", "fr"}
+
+
+def test_a_10_mb_text_without_spaces_is_one_span(model):
+    text = "a" * 10_000_000
+    assert model.spans(text) == [(0, len(text), model.predict(text).label,
+                                  model.predict(text).probability)]
