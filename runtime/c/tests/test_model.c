@@ -499,23 +499,31 @@ static void check_half(void) {
     CHECK(isinf(snlp_half_to_float(0x7C00)), "infinity");
 }
 
+/* The golden model `name` of `dir` and a state of it: 1, or 0 and a failed check. */
+static int open_with_state(const char *dir, const char *name, snlp_model **model,
+                           snlp_state **state) {
+    char path[1024], message[SNLP_MESSAGE_SIZE] = "out of memory";
+    *state = NULL;
+    snprintf(path, sizeof path, "%s/%s.snlp", dir, name);
+    if (snlp_model_open_file(path, model, message, sizeof message) == SNLP_OK &&
+        (*state = snlp_state_new(*model)) != NULL)
+        return 1;
+    CHECK(0, "%s: %s", path, message);
+    snlp_model_free(*model);
+    *model = NULL;
+    return 0;
+}
+
 /* A language subset renormalises the other probabilities, as
  * LanguageIdentifier.set_languages; top-k ranks with ties by index. */
 static void check_subset_and_top_k(const char *dir) {
-    char path[1024], message[SNLP_MESSAGE_SIZE];
     static const double ranked[] = {0.2, 0.5, 0.2, 0.1};
     double all[1024], among[1024], total = 0.0;
     uint8_t allowed[1024];
     size_t best, best_among, labels, top[8];
-    snlp_model *model = NULL;
-    snlp_state *state = NULL;
-    snprintf(path, sizeof path, "%s/tiny-langid.snlp", dir);
-    if (snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK ||
-        !(state = snlp_state_new(model))) {
-        CHECK(0, "%s: %s", path, message);
-        snlp_model_free(model);
-        return;
-    }
+    snlp_model *model;
+    snlp_state *state;
+    if (!open_with_state(dir, "tiny-langid", &model, &state)) return;
     labels = snlp_model_label_count(model);
     CHECK(snlp_langid_predict(model, state, "ka ki ko", 8, all, &best) == SNLP_OK &&
           best < labels, "a text's best label");
@@ -582,18 +590,12 @@ static void check_spans(const char *dir) {
         size_t size;
     } texts[] = {{"", 0}, {"12 !!", 5}, {"ka ki ko. lu la li lo", 21}, {"\xff\xfe ka \xe0", 7},
                  {"<b>ka</b> ki", 12}, {"ka\0ki ko", 9}, {"<ka <ki> \n> ko", 15}};
-    char path[1024], message[SNLP_MESSAGE_SIZE], *long_text;
+    char *long_text;
     snlp_span spans[64];
     size_t count, labels, size = 300000;
-    snlp_model *model = NULL, *other = NULL;
-    snlp_state *state = NULL, *other_state = NULL;
-    snprintf(path, sizeof path, "%s/tiny-langid.snlp", dir);
-    if (snlp_model_open_file(path, &model, message, sizeof message) != SNLP_OK ||
-        !(state = snlp_state_new(model))) {
-        CHECK(0, "%s: %s", path, message);
-        snlp_model_free(model);
-        return;
-    }
+    snlp_model *model, *other;
+    snlp_state *state, *other_state;
+    if (!open_with_state(dir, "tiny-langid", &model, &state)) return;
     labels = snlp_model_label_count(model);
     for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
         snlp_status status = snlp_langid_spans(model, state, texts[t].text, texts[t].size, NULL,
@@ -630,16 +632,14 @@ static void check_spans(const char *dir) {
               snlp_langid_spans(model, state, "ka", 2, NULL, 0.0, 20.0, 0, spans, 64, NULL) ==
                   SNLP_ERR_ARGUMENT,
           "bad arguments to snlp_langid_spans");
-    snprintf(path, sizeof path, "%s/tiny-pos.snlp", dir);
-    if (snlp_model_open_file(path, &other, message, sizeof message) == SNLP_OK &&
-        (other_state = snlp_state_new(other)) != NULL) {
+    if (open_with_state(dir, "tiny-pos", &other, &other_state)) {
         CHECK(snlp_langid_spans(model, other_state, "ka", 2, NULL, 0.0, 20.0, 0, spans, 64,
                                 &count) == SNLP_ERR_STATE, "another model's state");
         CHECK(snlp_langid_spans(other, other_state, "ka", 2, NULL, 0.0, 20.0, 0, spans, 64,
                                 &count) == SNLP_ERR_ARGUMENT, "a tagger has no spans");
+        snlp_state_free(other_state);
+        snlp_model_free(other);
     }
-    snlp_state_free(other_state);
-    snlp_model_free(other);
     snlp_state_free(state);
     snlp_model_free(model);
 }
