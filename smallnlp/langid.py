@@ -227,10 +227,7 @@ class LanguageIdentifier(TaskModel):
         """The ``k`` most likely labels of each text, best first. A text without
         letters gets ``[Prediction('und', 0.0)]``; one whose best probability
         is below ``threshold`` gets ``[Prediction('und', that probability)]``."""
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
-            raise TypeError(f"k must be an integer, not {type(k).__name__}")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, not {k}")
+        _check_k(k)
         _check_threshold(threshold)
         texts = self._check_texts(texts)
         return [self._answers(pairs, threshold)
@@ -307,22 +304,17 @@ class LanguageIdentifier(TaskModel):
         Neighbours never share a label. A span is labelled as ``predict``
         labels its text, among ``set_languages``' subset and with
         ``threshold`` ('und' below it); text without letters is one 'und'
-        span. Each word is scored with a word either side, and a switch of
-        language must pay for itself (``smallnlp/spans.py``): one odd word
-        stays in its sentence's span, a few words of another language open
-        their own."""
+        span. Each word is scored on its own, and a switch of language must
+        pay for itself (``smallnlp/spans.py``): one odd word stays in its
+        sentence's span, a run of several words of another language opens
+        its own."""
         return self.spans_batch([text], threshold)[0]
 
     def spans_batch(self, texts: Sequence[str], threshold: float = 0.0) -> list[list[Span]]:
         """``spans`` of each text."""
         _check_threshold(threshold)
         self._require_fitted()
-        if isinstance(texts, (str, bytes)):
-            raise TypeError("spans_batch takes a list of str; use spans() for one text")
-        texts = list(texts)
-        for text in texts:
-            if not isinstance(text, str):
-                raise TypeError(f"expected str, got {type(text).__name__}")
+        texts = _span_texts(texts)
         labels = [*self.labels_, UNDETERMINED]
         return [[Span(a, b, labels[label], p) for a, b, label, p in spans]
                 for spans in self.predictor_.spans(texts, self.allowed_, float(threshold),
@@ -340,10 +332,8 @@ class LanguageIdentifier(TaskModel):
     def language_shares_batch(self, texts: Sequence[str], k: int = 3, threshold: float = 0.0
                               ) -> list[list[LanguageShare]]:
         """``language_shares`` of each text."""
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
-            raise TypeError(f"k must be an integer, not {type(k).__name__}")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, not {k}")
+        _check_k(k)
+        texts = _span_texts(texts)
         out = []
         for text, spans in zip(texts, self.spans_batch(texts, threshold)):
             letters: dict[str, int] = {}
@@ -351,8 +341,8 @@ class LanguageIdentifier(TaskModel):
                 count = len(letters_only(text[span.start:span.end]).replace(" ", ""))
                 letters[span.label] = letters.get(span.label, 0) + count
             total = sum(letters.values())
-            ranked = sorted(((-count, label) for label, count in letters.items()
-                             if label != UNDETERMINED and count), key=lambda pair: pair)
+            ranked = sorted((-count, label) for label, count in letters.items()
+                            if label != UNDETERMINED and count)
             out.append([LanguageShare(label, -count / total) for count, label in ranked[:k]])
         return out
 
@@ -449,6 +439,25 @@ class LanguageIdentifier(TaskModel):
         model = cls._from_file(path).set_languages(languages).set_max_chars(max_chars)
         model._use_backend(backend, path)
         return model
+
+
+def _check_k(k: int) -> None:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+        raise TypeError(f"k must be an integer, not {type(k).__name__}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+
+
+def _span_texts(texts: Sequence[str]) -> list[str]:
+    """The texts of a spans batch as a list, each checked to be a str."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("the batch forms take a list of str; spans() and language_shares() "
+                        "take one text")
+    texts = list(texts)
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"expected str, got {type(text).__name__}")
+    return texts
 
 
 def _check_threshold(threshold: float) -> None:

@@ -1,9 +1,10 @@
 """Language spans of mixed-language text: where each language runs.
 
-Each word is scored by the network alone (its log-softmax); then the one labelling of the words
-that maximises the sum of their log probabilities less ``switch_cost`` per
-change of language is found by dynamic programming (Viterbi): a single odd
-word does not open a span, a run of a few words of another language does.
+Each word is scored by the network alone (its log-softmax); then the one
+labelling of the words that maximises the sum of their log probabilities less
+``switch_cost`` per change of language is found by dynamic programming
+(Viterbi): a single odd word does not open a span, a run of a few words of
+another language does.
 Each run is then labelled as ``predict`` labels its text, and neighbours that
 get one label are merged and labelled again. Linear in the text's length: each
 word is scored once, and the labelling keeps a score per label and, per word,

@@ -162,3 +162,14 @@ def test_a_10_mb_text_without_spaces_is_one_span(model):
     text = "a" * 10_000_000
     assert model.spans(text) == [(0, len(text), model.predict(text).label,
                                   model.predict(text).probability)]
+
+
+def test_the_c_header_states_the_switch_cost_python_uses():
+    import re
+    from pathlib import Path
+
+    from smallnlp.spans import SWITCH_COST
+
+    header = (Path(__file__).resolve().parents[1] / "runtime" / "c" / "include" /
+              "smallnlp.h").read_text(encoding="utf-8")
+    assert float(re.search(r"#define SNLP_SPAN_SWITCH_COST ([\d.]+)", header)[1]) == SWITCH_COST
