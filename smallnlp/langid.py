@@ -431,7 +431,9 @@ class LanguageIdentifier(TaskModel):
         ``backend``: ``"c"`` predicts with the C runtime (an error if it cannot:
         not built, or a file it cannot reproduce), ``"numpy"`` with numpy,
         ``"auto"`` (default) with C when it can. Both give the same labels and
-        probabilities within 1e-4; ``.backend`` says which one is in use."""
+        probabilities within 1e-4 (8-bit dense layers: within 1e-2, as an input
+        can round to another code; README, "In your app"); ``.backend`` says
+        which one is in use."""
         check_backend(backend)
         path = Path(path) if path is not None else shipped_file("models", DEFAULT_MODEL)
         if not path.exists():

@@ -113,7 +113,7 @@ def test_a_float_file_stays_readable_by_version_2_readers(tiny_model, tmp_path):
     payload = (tmp_path / "float.snlp").read_bytes()
     assert payload[8:12] == (2).to_bytes(4, "little") and b'"dense"' not in payload
     assert rebuilt_payload(payload, lambda meta: meta) == payload
-    assert (REPO / "models" / "langid.snlp").read_bytes()[8:12] == (2).to_bytes(4, "little")
+    assert (REPO / "models" / "pos-en.snlp").read_bytes()[8:12] == (2).to_bytes(4, "little")
 
 
 def test_weights_that_overflow_give_the_same_answers_in_both_backends(int8_model, tmp_path):

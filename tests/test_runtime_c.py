@@ -181,12 +181,15 @@ def test_c_top_k_among_languages_answers_as_python(tmp_path):
 
     lines = TRICKY + _random_lines(500, seed=8) + ["Das ist ein Haus", "dit is een huis"]
     languages = ["de", "en", "nl", "ru", "zh"]
-    python = LanguageIdentifier.load(languages=languages, backend="numpy").top_k_batch(lines, 3)
+    model = LanguageIdentifier.load(languages=languages, backend="numpy")
+    python = model.top_k_batch(lines, 3)
     c = _c_answers(_build_demo(tmp_path), lines, ("-k", "3", "-l", ",".join(languages)))
     assert len(c) == len(lines)
+    # 8-bit dense layers: an input can round to a neighbouring code (_assert_backends_agree)
+    tolerance = 1e-2 if model.describe()["dense"] == "int8" else 1e-4
     for line, p, q in zip(lines, python, c):
         assert [a.label for a in p] == [label for label, _ in q], line
-        assert [a.probability for a in p] == pytest.approx([x for _, x in q], abs=1e-4), line
+        assert [a.probability for a in p] == pytest.approx([x for _, x in q], abs=tolerance), line
 
 
 def _composing_lines(count: int, seed: int) -> list[str]:
@@ -274,12 +277,21 @@ def _backends():
 
 
 def _assert_backends_agree(texts: list[str]) -> None:
+    """The same labels; probabilities within 1e-4 (the C runtime's float32
+    dense layers against numpy's float64). With 8-bit dense layers (the
+    shipped model's), an input that differs in its last bit can round to
+    another int8 code: then within 1e-2, and 1e-4 for 995 texts of 1,000
+    (measured on the dev lines: all but 61 of 49,373, at most 4.6e-3)."""
     c, numpy_model = _backends()
     assert (c.backend, numpy_model.backend) == ("c", "numpy")
     p, q = c.predict_proba(texts), numpy_model.predict_proba(texts)
     assert (p.argmax(axis=1) == q.argmax(axis=1)).all()
     assert (p.max(axis=1) > 0).tolist() == (q.max(axis=1) > 0).tolist()  # "und" alike
-    np.testing.assert_allclose(p, q, atol=1e-4)
+    if c.describe()["dense"] == "int8":
+        np.testing.assert_allclose(p, q, atol=1e-2)
+        assert np.mean(np.abs(p - q).max(axis=1) <= 1e-4) >= 0.995
+    else:
+        np.testing.assert_allclose(p, q, atol=1e-4)
 
 
 def test_the_c_backend_answers_as_numpy_on_tricky_and_random_text():
