@@ -222,7 +222,10 @@ def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
         values = inputs / divisors[:, None]
         input_codes = np.rint(np.where(np.isnan(values), 0, values)).astype(np.int32)
         input_codes[~usable] = 0
-        sums = (input_codes @ codes.astype(np.int32)).astype(np.float32)  # as C rounds it
+        # Integer products in float64: every partial sum is an integer below 2**53,
+        # so BLAS sums them exactly, in any order (numpy's integer matmul has no BLAS).
+        sums = (input_codes.astype(np.float64) @ codes.astype(np.float64)
+                ).astype(np.float32)  # as C rounds the int32 sum
         sums *= row_scales[:, None]
         sums *= scales
         sums += bias
