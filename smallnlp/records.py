@@ -15,6 +15,7 @@ into a ``ConfigError`` and ``fileformat.py`` into a ``ModelFileError``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -35,14 +36,22 @@ def option(default: Any = dataclasses.MISSING, *, minimum: float | None = None,
                                                         "below": below})
 
 
+@functools.cache
+def _fields_of(schema: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field]]:
+    """A record's field types and init fields, worked out once per record type
+    (get_type_hints evaluates every annotation anew: a file's 75 language
+    records made it half the time to load a model)."""
+    return (typing.get_type_hints(schema),
+            {f.name: f for f in dataclasses.fields(schema) if f.init})
+
+
 def read(schema: type[T], values: object, where: str = "") -> T:
     """One record from a table; ``where`` names the table in messages
     (``""``: the top level)."""
     place = where or "top level"
     if not isinstance(values, dict):
         raise SchemaError(f"{place}: expected a table, got {_show(values)}")
-    hints = typing.get_type_hints(schema)
-    fields = {f.name: f for f in dataclasses.fields(schema) if f.init}
+    hints, fields = _fields_of(schema)
     unknown = sorted(set(values) - set(fields), key=str)
     if unknown:
         raise SchemaError(f"{place}: unknown key {unknown[0]!r}; expected one of "
