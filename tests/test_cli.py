@@ -244,22 +244,23 @@ def test_train_langid_on_some_of_the_languages(trained, tmp_path):
     assert result.exit_code == 2 and "no file for zz in --train" in result.output
 
 
+SPANS_MIXED = ("Das ist ein kleines Haus und es gefällt mir sehr gut. This is a small house "
+               "and I like it.")
+
+
+def expected_spans(text: str) -> list[dict]:
+    """``text``'s spans as --spans writes them."""
+    return [{"start": s.start, "end": s.end, "label": s.label,
+             "probability": round(s.probability, 6)} for s in LanguageIdentifier.load().spans(text)]
+
+
 def test_langid_spans_and_shares_in_every_input_format(tmp_path):
     """--spans and --shares give per text its spans and shares: JSON Lines with
     the text's number for lines and arguments, a field of each record for JSON
-    Lines and Parquet; the same with --jobs 2."""
-    import json
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from smallnlp import LanguageIdentifier
-
-    mixed = ("Das ist ein kleines Haus und es gefällt mir sehr gut. This is a small house "
-             "and I like it.")
+    Lines; the same with --jobs 2."""
+    mixed = SPANS_MIXED
     model = LanguageIdentifier.load()
-    expected = [{"start": s.start, "end": s.end, "label": s.label,
-                 "probability": round(s.probability, 6)} for s in model.spans(mixed)]
+    expected = expected_spans(mixed)
     assert [s["label"] for s in expected] == ["de", "en"]
     runner = CliRunner()
     result = runner.invoke(main, ["langid", "--spans", "--shares", "2", mixed, "123"])
@@ -285,12 +286,19 @@ def test_langid_spans_and_shares_in_every_input_format(tmp_path):
     [record] = json_lines(runner.invoke(main, ["langid", "--spans", "--input",
                                                str(records)]).output)
     assert record["id"] == 7 and record["spans"] == expected
-    pq.write_table(pa.table({"text": [mixed, None]}), tmp_path / "in.parquet")
-    result = runner.invoke(main, ["langid", "--spans", "--input", str(tmp_path / "in.parquet"),
-                                  "--output", str(tmp_path / "out.parquet"),
-                                  "--skip-bad-records"])
-    assert result.exit_code == 0, result.output
-    assert pq.read_table(tmp_path / "out.parquet").column("spans").to_pylist() == [expected,
-                                                                                   None]
     refused = runner.invoke(main, ["langid", "--spans", "--top-k", "2", mixed])
     assert refused.exit_code == 2 and "--top-k" in refused.output
+
+
+def test_langid_spans_of_parquet_rows(tmp_path):
+    pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed "
+                             "(pip install smallnlp[parquet])")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"text": [SPANS_MIXED, None]}), tmp_path / "in.parquet")
+    result = CliRunner().invoke(main, [
+        "langid", "--spans", "--input", str(tmp_path / "in.parquet"), "--output",
+        str(tmp_path / "out.parquet"), "--skip-bad-records"])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(tmp_path / "out.parquet").column("spans").to_pylist() == [
+        expected_spans(SPANS_MIXED), None]
