@@ -307,8 +307,7 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
         goto done;
     }
     if (!(views = encode_texts(texts, PY_SSIZE_T_MAX)) || !(result = PyList_New(n))) goto done;
-    for (Py_ssize_t i = 0; i < n; i++) /* the largest text's most spans */
-        if (views[i].size / 2 + 2 > capacity) capacity = views[i].size / 2 + 2;
+    capacity = 256; /* grown for a text with more spans (and that text done again) */
     spans = PyMem_Malloc(capacity * sizeof *spans);
     state = take_state(self);
     if (!spans || !state) {
@@ -320,14 +319,23 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
         size_t count = 0, bytes = 0, chars = 0;
         snlp_status status;
         PyObject *list;
-        Py_BEGIN_ALLOW_THREADS
-        status = snlp_langid_spans(self->model, state, views[i].data, views[i].size, flags,
-                                   threshold, switch_cost, (size_t)max_chars, spans, capacity,
-                                   &count);
-        Py_END_ALLOW_THREADS
-        if (status != SNLP_OK || count > capacity) {
-            if (status == SNLP_OK) PyErr_SetString(PyExc_RuntimeError, "more spans than bytes");
-            else set_error(status);
+        for (;;) {
+            snlp_span *grown;
+            Py_BEGIN_ALLOW_THREADS
+            status = snlp_langid_spans(self->model, state, views[i].data, views[i].size,
+                                       flags, threshold, switch_cost, (size_t)max_chars, spans,
+                                       capacity, &count);
+            Py_END_ALLOW_THREADS
+            if (status != SNLP_OK || count <= capacity) break;
+            if (!(grown = PyMem_Realloc(spans, count * sizeof *spans))) {
+                status = SNLP_ERR_MEMORY;
+                break;
+            }
+            spans = grown;
+            capacity = count;
+        }
+        if (status != SNLP_OK) {
+            set_error(status);
             Py_CLEAR(result);
             break;
         }
