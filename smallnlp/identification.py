@@ -33,11 +33,18 @@ class NumpyLangid:
                  temperature: float):
         self._network, self._featurizer, self._temperature = network, featurizer, temperature
 
-    def proba(self, texts: Sequence[str], allowed: np.ndarray | None) -> np.ndarray:
+    def _calibrated_logits(self, texts: Sequence[str], allowed: np.ndarray | None
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """Logits over the temperature, -inf outside ``allowed``; and which
+        texts have letters."""
         logits, has_letters = text_logits(texts, self._network, self._featurizer)
         logits /= self._temperature
         if allowed is not None:
             logits[:, ~allowed] = -np.inf
+        return logits, has_letters
+
+    def proba(self, texts: Sequence[str], allowed: np.ndarray | None) -> np.ndarray:
+        logits, has_letters = self._calibrated_logits(texts, allowed)
         probs = softmax(logits)
         probs[~has_letters] = 0.0
         return probs.astype(np.float32)
@@ -76,10 +83,7 @@ class NumpyLangid:
         """Log probabilities as snlp_langid_spans computes them: z = logits /
         temperature, z - max - log(sum(exp(z - max))) over the allowed labels,
         -inf for the others, 0 for a text without letters."""
-        logits, has_letters = text_logits(texts, self._network, self._featurizer)
-        logits /= self._temperature
-        if allowed is not None:
-            logits[:, ~allowed] = -np.inf
+        logits, has_letters = self._calibrated_logits(texts, allowed)
         top = logits.max(axis=1, keepdims=True)
         logits -= top + np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
         logits[~has_letters] = 0.0

@@ -391,8 +391,9 @@ class LanguageIdentifier(TaskModel):
         """Every label the model knows, with what its file records of it: the
         English name, scripts, training lines and licence of its text."""
         self._require_fitted()
-        records = self.metadata_["training"].get("languages") or {}
-        licences = self.metadata_.get("data_licences", {})
+        metadata = self.metadata_  # a loaded model parses it on each access
+        records = metadata["training"].get("languages") or {}
+        licences = metadata.get("data_licences", {})
         out = []
         for code in self.labels_:
             record = records.get(code, {})

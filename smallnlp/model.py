@@ -440,9 +440,9 @@ class TaskModel:
         ``save`` would write."""
         if self._file_bytes is not None:
             return bytes(self._file_bytes)
-        return modelfile.encode(self.metadata_, file_arrays(self.networks_,
-                                                            self._featurizer_arrays()),
-                                fileformat.file_version(self.metadata_))
+        metadata = self.metadata_
+        return modelfile.encode(metadata, file_arrays(self.networks_, self._featurizer_arrays()),
+                                fileformat.file_version(metadata))
 
     def describe(self) -> dict:
         """What the model file holds (``smallnlp info``): format version, size,
@@ -450,7 +450,7 @@ class TaskModel:
         array, the training record, calibration and data licences; plus the
         backend in use and, if the C runtime cannot read the file, why."""
         self._require_fitted()
-        payload = self._payload()
+        payload, metadata = self._payload(), self.metadata_
         contents = modelfile.decode(payload, "<model>")
         arrays = contents.arrays
         groups = [{"name": g.name, "kind": g.kind, "rows": g.buckets, "dims": g.dims,
@@ -462,12 +462,12 @@ class TaskModel:
                 "featurizer": contents.metadata.get("featurizer", {}),
                 "backend": self.backend, "c_runtime_refuses": open_c_model(payload)[1] or None,
                 "labels": self.labels, "groups": groups,
-                "known_words": self.metadata_["features"].get("known_words"),
+                "known_words": metadata["features"].get("known_words"),
                 "hidden": self.network_.hidden_size, "members": len(self.networks_),
-                "dense": self.metadata_.get("dense", "float32"),
+                "dense": metadata.get("dense", "float32"),
                 "arrays": [{"name": name, "dtype": str(a.dtype), "shape": list(a.shape),
                             "bytes": a.nbytes} for name, a in arrays.items()],
-                **{key: self.metadata_.get(key)
+                **{key: metadata.get(key)
                    for key in ("training", "calibration", "data_licences")}}
 
     # -- pickling -------------------------------------------------------------------
