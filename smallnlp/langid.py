@@ -317,7 +317,9 @@ class LanguageIdentifier(TaskModel):
         texts = _span_texts(texts)
         labels = [*self.labels_, UNDETERMINED]
         return [[Span(a, b, labels[label], p) for a, b, label, p in spans]
-                for spans in self.predictor_.spans(texts, self.allowed_, float(threshold),
+                for start in range(0, len(texts), PREDICT_BATCH)  # as predict_batch does
+                for spans in self.predictor_.spans(texts[start:start + PREDICT_BATCH],
+                                                   self.allowed_, float(threshold),
                                                    SWITCH_COST, self.read_chars_)]
 
     def language_shares(self, text: str, k: int = 3, threshold: float = 0.0

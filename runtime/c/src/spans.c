@@ -116,7 +116,7 @@ snlp_status snlp_langid_spans(const snlp_model *model, snlp_state *state, const 
     }
     bytes_per_word = (labels + 7) / 8;
     if (find_words(state, (const uint8_t *)text, size, &words) ||
-        snlp_grow((void **)&state->span_scores, &state->span_scores_capacity, 3 * labels,
+        snlp_grow((void **)&state->span_scores, &state->span_scores_capacity, 2 * labels,
                   sizeof *state->span_scores) ||
         snlp_grow((void **)&state->span_leaders, &state->span_leaders_capacity, words + 1,
                   sizeof *state->span_leaders) ||
@@ -125,7 +125,7 @@ snlp_status snlp_langid_spans(const snlp_model *model, snlp_state *state, const 
         snlp_grow((void **)&state->span_work, &state->span_work_capacity, words + 1,
                   sizeof *state->span_work))
         return SNLP_ERR_MEMORY;
-    scores = state->span_scores;
+    scores = state->span_scores; /* the labellings' scores, then a word's row */
     row = scores + labels;
     /* Forward: each word's log probabilities, and per label the best labelling
      * ending there: stay, or switch from the leader at switch_cost. */
@@ -176,7 +176,6 @@ snlp_status snlp_langid_spans(const snlp_model *model, snlp_state *state, const 
     /* Each run labelled as its text is; neighbours of one label merged and the
      * merged text labelled again, until no two neighbours share a label. */
     for (size_t r = 0; r < runs; r++) {
-        state->span_work[r].label = labels + 1; /* not labelled yet */
         status = label_run(model, state, text, allowed, threshold, max_chars, row,
                            &state->span_work[r]);
         if (status != SNLP_OK) return status;
