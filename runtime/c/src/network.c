@@ -89,14 +89,17 @@ snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group
     return SNLP_OK;
 }
 
-/* out[c] += sum_i x[i] * matrix[i][c] over a row-major float32 matrix of
- * `rows` x `columns`, in `real` (double or float); four rows at a time, so
- * that out is read and written once per four rows, and zero inputs (ReLU's)
- * skipped. One definition for both types. */
-#define DEFINE_ADD_PRODUCT(name, real)                                                       \
+/* out[c] += sum_i x[i] * matrix[i][c] over a row-major matrix of `rows` x
+ * `columns` elements of `bytes` bytes (READ(row, c): element c of a row), in
+ * `real`: float32 weights in double or float, or int8 codes in int32 (exact,
+ * so in any order). Four rows at a time, so that out is read and written once
+ * per four rows, and zero inputs (ReLU's) skipped. One definition for all. */
+#define F32_AT(row, c) snlp_read_f32((row) + 4 * (c))
+#define I8_AT(row, c) ((const int8_t *)(row))[c]
+#define DEFINE_ADD_PRODUCT(name, real, bytes, READ)                                          \
     static inline void name(const real *x, size_t rows, const uint8_t *matrix, size_t columns, \
                             real *out) {                                                       \
-        size_t i = 0, stride = 4 * columns;                                                    \
+        size_t i = 0, stride = (bytes) * columns;                                              \
         while (i < rows) {                                                                     \
             size_t picked[4], count = 0;                                                       \
             for (; i < rows && count < 4; i++) { /* without a branch: ReLU's zeros are */  \
@@ -111,19 +114,20 @@ snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group
                 real x0 = x[picked[0]], x1 = x[picked[1]], x2 = x[picked[2]],                  \
                      x3 = x[picked[3]];                                                        \
                 for (size_t c = 0; c < columns; c++)                                           \
-                    out[c] += x0 * snlp_read_f32(r0 + 4 * c) + x1 * snlp_read_f32(r1 + 4 * c) + \
-                              x2 * snlp_read_f32(r2 + 4 * c) + x3 * snlp_read_f32(r3 + 4 * c); \
+                    out[c] += x0 * READ(r0, c) + x1 * READ(r1, c) + x2 * READ(r2, c) +         \
+                              x3 * READ(r3, c);                                                \
             } else {                                                                           \
                 for (size_t k = 0; k < count; k++) {                                           \
                     const uint8_t *row = matrix + picked[k] * stride;                          \
                     for (size_t c = 0; c < columns; c++)                                       \
-                        out[c] += x[picked[k]] * snlp_read_f32(row + 4 * c);                   \
+                        out[c] += x[picked[k]] * READ(row, c);                                 \
                 }                                                                              \
             }                                                                                  \
         }                                                                                      \
     }
-DEFINE_ADD_PRODUCT(add_product, double)
-DEFINE_ADD_PRODUCT(add_product_f32, float)
+DEFINE_ADD_PRODUCT(add_product, double, 4, F32_AT)
+DEFINE_ADD_PRODUCT(add_product_f32, float, 4, F32_AT)
+DEFINE_ADD_PRODUCT(add_int8_product, int32_t, 1, I8_AT)
 
 /* out[t][c] = sum_i x[t][i] * matrix[i][c] for SNLP_INPUTS_AT_ONCE inputs,
  * each of `rows` floats, in float32, summed in row order. Each weight is read
@@ -184,34 +188,6 @@ int snlp_simd_limit = SNLP_SIMD_AVX2;
         portable(x, rows, matrix, columns, out);                                               \
     }
 #endif
-/* sums[c] += sum_i q[i] * codes[i][c] over int8 codes (rows x columns), in
- * int32: exact, so in any order; four rows at a time (sums read and written
- * once per four), zero inputs (ReLU's) skipped. */
-static inline void add_int8_product(const int32_t *q, size_t rows, const uint8_t *matrix,
-                                    size_t columns, int32_t *sums) {
-    const int8_t *codes = (const int8_t *)matrix;
-    size_t i = 0;
-    while (i < rows) {
-        size_t picked[4], count = 0;
-        for (; i < rows && count < 4; i++) {
-            picked[count] = i;
-            count += q[i] != 0;
-        }
-        if (count == 4) {
-            const int8_t *r0 = codes + picked[0] * columns, *r1 = codes + picked[1] * columns,
-                         *r2 = codes + picked[2] * columns, *r3 = codes + picked[3] * columns;
-            int32_t q0 = q[picked[0]], q1 = q[picked[1]], q2 = q[picked[2]], q3 = q[picked[3]];
-            for (size_t c = 0; c < columns; c++)
-                sums[c] += q0 * r0[c] + q1 * r1[c] + q2 * r2[c] + q3 * r3[c];
-        } else {
-            for (size_t k = 0; k < count; k++) {
-                const int8_t *row = codes + picked[k] * columns;
-                for (size_t c = 0; c < columns; c++) sums[c] += q[picked[k]] * row[c];
-            }
-        }
-    }
-}
-
 DISPATCH(snlp_add_product, add_product, double)
 DISPATCH(snlp_add_int8_product, add_int8_product, int32_t)
 DISPATCH(snlp_add_product_f32, add_product_f32, float)
