@@ -38,9 +38,11 @@ KINDS = {"a": "(a) 2-4 sentences, 2-3 languages", "b": "(b) 2-8 words spliced in
          "c": "(c) one language, 2 sentences"}
 
 
-def build(kind: str, by_language: dict[str, list[str]], rng: random.Random
-          ) -> list[tuple[str, str]]:
-    """A document as its whitespace words, each with its language."""
+def build(kind: str, by_language: dict[str, list[str]], by_words: dict[int, dict[str, list[str]]],
+          rng: random.Random) -> list[tuple[str, str]]:
+    """A document as its whitespace words, each with its language;
+    ``by_words[n]``: each language's sentences of n or more words (none listed
+    for a language that has none)."""
     languages = sorted(by_language)
     if kind == "a":
         chosen = rng.sample(languages, rng.randint(2, 3))
@@ -53,12 +55,10 @@ def build(kind: str, by_language: dict[str, list[str]], rng: random.Random
                 order = []
         return [(word, code) for code in order for word in rng.choice(by_language[code]).split()]
     if kind == "b":  # languages written with spaces between words
-        base = rng.choice([c for c in languages if any(len(s.split()) >= 6
-                                                           for s in by_language[c])])
-        other = rng.choice([c for c in languages if c != base and any(
-            len(s.split()) >= 2 for s in by_language[c])])
-        sentence = rng.choice([s for s in by_language[base] if len(s.split()) >= 6]).split()
-        source = rng.choice([s for s in by_language[other] if len(s.split()) >= 2]).split()
+        base = rng.choice(sorted(by_words[6]))
+        other = rng.choice([c for c in sorted(by_words[2]) if c != base])
+        sentence = rng.choice(by_words[6][base]).split()
+        source = rng.choice(by_words[2][other]).split()
         length = rng.randint(2, min(8, len(source)))
         first = rng.randint(0, len(source) - length)
         at = rng.randint(1, len(sentence) - 1)
@@ -71,7 +71,10 @@ def build(kind: str, by_language: dict[str, list[str]], rng: random.Random
 def documents(kind: str, count: int, by_language: dict[str, list[str]], seed: int
               ) -> list[list[tuple[str, str]]]:
     rng = random.Random(f"{seed}-{kind}")
-    return [build(kind, by_language, rng) for _ in range(count)]
+    by_words = {n: {code: long for code, lines in by_language.items()
+                    if (long := [s for s in lines if len(s.split()) >= n])}
+                for n in (2, 6)}  # worked out once, not for every document
+    return [build(kind, by_language, by_words, rng) for _ in range(count)]
 
 
 def word_starts(words: list[tuple[str, str]]) -> list[int]:
