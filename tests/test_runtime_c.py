@@ -186,7 +186,7 @@ def test_c_top_k_among_languages_answers_as_python(tmp_path):
     c = _c_answers(_build_demo(tmp_path), lines, ("-k", "3", "-l", ",".join(languages)))
     assert len(c) == len(lines)
     # 8-bit dense layers: an input can round to a neighbouring code (_assert_backends_agree)
-    tolerance = 1e-2 if model.describe()["dense"] == "int8" else 1e-4
+    tolerance = 1e-2 if model.network_.dense_int8 else 1e-4
     for line, p, q in zip(lines, python, c):
         assert [a.label for a in p] == [label for label, _ in q], line
         assert [a.probability for a in p] == pytest.approx([x for _, x in q], abs=tolerance), line
@@ -287,7 +287,7 @@ def _assert_backends_agree(texts: list[str]) -> None:
     p, q = c.predict_proba(texts), numpy_model.predict_proba(texts)
     assert (p.argmax(axis=1) == q.argmax(axis=1)).all()
     assert (p.max(axis=1) > 0).tolist() == (q.max(axis=1) > 0).tolist()  # "und" alike
-    if c.describe()["dense"] == "int8":
+    if c.network_.dense_int8:
         np.testing.assert_allclose(p, q, atol=1e-2)
         assert np.mean(np.abs(p - q).max(axis=1) <= 1e-4) >= 0.995
     else:
