@@ -1,0 +1,39 @@
+// Drives the demo page in headless Chromium (playwright-core): types each
+// text of TEXTS.json into the page's text box, reads the language the page
+// shows, and prints them as JSON; with SCREENSHOT, saves a picture of the page
+// with the last text typed. Used by tests/test_js.py.
+//   node demo/drive_chromium.mjs PAGE_URL TEXTS.json [SCREENSHOT.png]
+import { readFile } from "node:fs/promises";
+import { argv, env, exit } from "node:process";
+import { chromium } from "playwright-core";
+
+const [url, textsPath, screenshot] = argv.slice(2);
+if (!url || !textsPath) {
+  console.error("usage: node drive_chromium.mjs PAGE_URL TEXTS.json [SCREENSHOT.png]");
+  exit(2);
+}
+const texts = JSON.parse(await readFile(textsPath, "utf8"));
+const browser = await chromium.launch({
+  executablePath: env.CHROMIUM ?? "/usr/bin/chromium",
+  // No sandbox for root in CI; no background connections on a closed network.
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 760, height: 520 } });
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 }).catch((error) => {
+    throw new Error(`the page did not start: ${errors.join("; ") || error}`);
+  });
+  const shown = [];
+  for (const text of texts) {
+    await page.fill("#text", text); // fires the input event the page listens to
+    shown.push(await page.getAttribute("#answer", "data-language"));
+  }
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(JSON.stringify({ shown, errors }));
+} finally {
+  await browser.close();
+}
