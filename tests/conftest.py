@@ -75,6 +75,28 @@ def require_shared_data() -> Path:
     return SHARED_DATA
 
 
+# 20 languages of several scripts and close pairs, 10 dev lines each: what the
+# app bindings (tests/test_js.py, tests/test_java.py) must label as Python does.
+BINDING_LANGUAGES = ["ar", "bs", "de", "el", "en", "es", "fa", "fr", "hi", "hr", "id", "ja",
+                     "ko", "ms", "nl", "pt", "ru", "sr", "uk", "zh"]
+
+
+@pytest.fixture(scope="session")
+def binding_dev_lines() -> list[str]:
+    data = require_shared_data() / "langid" / "dev"
+    lines = []
+    for code in BINDING_LANGUAGES:
+        with open(data / f"{code}.txt", encoding="utf-8") as file:
+            lines += [line.rstrip("\n") for _, line in zip(range(10), file)]
+    return lines
+
+
+def shipped_langid_answers(texts: list[str]) -> list[tuple[str, float]]:
+    """The Python package's (label, probability) for each text, shipped model."""
+    from smallnlp import load
+    return [tuple(answer) for answer in load("langid").predict_batch(texts)]
+
+
 TRAINING_ONLY_MODULES = {"sklearn", "scipy", "click", "mmh3", "threadpoolctl"}
 
 

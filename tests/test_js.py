@@ -13,16 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import smallnlp
-
-from .conftest import REPO, require_shared_data
+from .conftest import REPO, shipped_langid_answers
 
 JS = REPO / "runtime" / "js"
-# 20 languages of several scripts and close pairs, 10 dev lines each.
-DEV_LANGUAGES = ["ar", "bs", "de", "el", "en", "es", "fa", "fr", "hi", "hr", "id", "ja", "ko",
-                 "ms", "nl", "pt", "ru", "sr", "uk", "zh"]
-
-
 @pytest.fixture(scope="module")
 def wasm(tmp_path_factory) -> Path:
     """dist/smallnlp.wasm built by the package's own command, in a temp folder."""
@@ -59,22 +52,8 @@ def test_the_module_needs_no_wasi_host(wasm):
         ("wasi_snapshot_preview1", name) for name in ("fd_close", "fd_seek", "fd_write")}
 
 
-@pytest.fixture(scope="module")
-def dev_lines() -> list[str]:
-    data = require_shared_data() / "langid" / "dev"
-    lines = []
-    for code in DEV_LANGUAGES:
-        with open(data / f"{code}.txt", encoding="utf-8") as file:
-            lines += [line.rstrip("\n") for _, line in zip(range(10), file)]
-    return lines
-
-
-def _python_answers(texts: list[str]) -> list[tuple[str, float]]:
-    return [tuple(answer) for answer in smallnlp.load("langid").predict_batch(texts)]
-
-
-def test_node_answers_as_python_on_dev_lines(wasm, dev_lines, tmp_path):
-    (tmp_path / "texts.json").write_text(json.dumps(dev_lines))
+def test_node_answers_as_python_on_dev_lines(wasm, binding_dev_lines, tmp_path):
+    (tmp_path / "texts.json").write_text(json.dumps(binding_dev_lines))
     script = """
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
@@ -94,7 +73,7 @@ console.log(JSON.stringify(lines.map((line) => {
         env={**os.environ, "SMALLNLP_JS": (JS / "src" / "index.js").as_uri()})
     assert result.returncode == 0, result.stderr
     node = json.loads(result.stdout)
-    python = _python_answers(dev_lines)
+    python = shipped_langid_answers(binding_dev_lines)
     assert [label for label, _ in node] == [label for label, _ in python]
     # The same C code; the Python extension may take AVX2 paths, tested equal
     # to the portable ones by runtime/c/tests/test_model.c.
@@ -117,7 +96,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_the_demo_page_in_chromium_answers_as_python(wasm, dev_lines, tmp_path):
+def test_the_demo_page_in_chromium_answers_as_python(wasm, binding_dev_lines, tmp_path):
     """Types each dev line into the demo page's text box in headless Chromium
     and reads the language the page shows. SMALLNLP_SCREENSHOT=docs/js-demo.png
     keeps the picture of the page (README, "In your app")."""
@@ -129,7 +108,7 @@ def test_the_demo_page_in_chromium_answers_as_python(wasm, dev_lines, tmp_path):
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_Handler, build=wasm.parent))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    texts = dev_lines + ["Ein kleiner Test, mit dem die Seite für das Bild zeigt, was sie kann."]
+    texts = binding_dev_lines + ["Ein kleiner Test, mit dem die Seite zeigt, was sie kann."]
     (tmp_path / "texts.json").write_text(json.dumps(texts))
     screenshot = os.environ.get("SMALLNLP_SCREENSHOT", str(tmp_path / "demo.png"))
     try:
@@ -143,5 +122,5 @@ def test_the_demo_page_in_chromium_answers_as_python(wasm, dev_lines, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     page = json.loads(result.stdout)
     assert page["errors"] == []
-    assert page["shown"] == [label for label, _ in _python_answers(texts)]
+    assert page["shown"] == [label for label, _ in shipped_langid_answers(texts)]
     assert Path(screenshot).stat().st_size > 10_000
