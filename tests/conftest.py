@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import zlib
 from pathlib import Path
 
@@ -73,6 +74,14 @@ def require_shared_data() -> Path:
         pytest.skip(f"real data not found at {SHARED_DATA} (a fresh checkout has none; "
                     "CI provides it)")
     return SHARED_DATA
+
+
+def app_example(language: str) -> str:
+    """The README's example in ``language`` in "In your app" (the tests run each)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## In your app"):]
+    section = section[:section.index("\n## ", 1)]
+    return re.search(rf"```{language}\n(.*?)```", section, re.S)[1]
 
 
 # 20 languages of several scripts and close pairs, 10 dev lines each: what the

@@ -1,13 +1,14 @@
 """The JVM binding (runtime/java): its checks on a desktop JDK (8 threads
-sharing a model, close twice, bad model files, bad input) and the same labels
-as Python on dev lines. Skipped, saying why, without a C compiler or a JDK."""
+sharing a model, close twice, bad model files, bad input), the same labels as
+Python on dev lines, and the README's example. Skipped, saying why, without a
+C compiler or a JDK."""
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, shipped_langid_answers
+from .conftest import REPO, app_example, shipped_langid_answers
 
 JAVA = REPO / "runtime" / "java"
 
@@ -47,3 +48,14 @@ def test_java_answers_as_python_on_dev_lines(build, binding_dev_lines):
     python = shipped_langid_answers(binding_dev_lines)
     assert [label for label, _ in java] == [label for label, _ in python]
     assert all(abs(float(p) - q) < 1e-6 for (_, p), (_, q) in zip(java, python))
+
+
+def test_the_readme_example_prints_the_language(build, tmp_path):
+    (tmp_path / "Example.java").write_text(app_example("java"), encoding="utf-8")
+    subprocess.run(["javac", "-cp", str(build / "classes"), "-d", str(tmp_path),
+                    str(tmp_path / "Example.java")], check=True)
+    result = subprocess.run(["java", f"-Djava.library.path={build}", "-cp",
+                             f"{build / 'classes'}:{tmp_path}", "Example"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "de\n"

@@ -1,7 +1,9 @@
-"""The JavaScript package (runtime/js): its node:test suite, and the same labels
-as Python on dev lines, in Node and in the demo page driven in headless
-Chromium. Skipped, saying why, without clang/lld/wasi-libc, node, Chromium or
-the package's node modules (`npm ci --prefix runtime/js`); .ci/run installs them."""
+"""The JavaScript package (runtime/js): its node:test suite, the same labels as
+Python on dev lines in Node and in the demo page driven in headless Chromium,
+and the README's Node and page examples. Skipped, saying why, without
+clang/lld/wasi-libc, node, Chromium or the package's node modules
+(`npm ci --prefix runtime/js`); .ci/run installs them."""
+import contextlib
 import functools
 import http.server
 import json
@@ -13,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, shipped_langid_answers
+from .conftest import REPO, app_example, shipped_langid_answers
 
 JS = REPO / "runtime" / "js"
+
+
 @pytest.fixture(scope="module")
 def wasm(tmp_path_factory) -> Path:
     """dist/smallnlp.wasm built by the package's own command, in a temp folder."""
@@ -80,15 +84,25 @@ console.log(JSON.stringify(lines.map((line) => {
     assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(node, python))
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """The repository, with /build/ served from the test's build folder."""
+def _chromium() -> str:
+    """Chromium's path, after skipping where it or playwright-core is missing."""
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.skip(f"no Chromium at {chromium} (Debian: chromium)")
+    if not (JS / "node_modules" / "playwright-core").is_dir():
+        pytest.skip("playwright-core is not installed (npm ci --prefix runtime/js)")
+    return chromium
 
-    def __init__(self, *args, build: Path, **kwargs):
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Files of a folder, and /build/NAME from the build folder if one is given."""
+
+    def __init__(self, *args, folder: Path, build: Path | None, **kwargs):
         self.build = build
-        super().__init__(*args, directory=str(REPO), **kwargs)
+        super().__init__(*args, directory=str(folder), **kwargs)
 
     def translate_path(self, path: str) -> str:
-        if path.startswith("/build/"):
+        if self.build and path.startswith("/build/"):
             return str(self.build / Path(path).name)
         return super().translate_path(path)
 
@@ -96,31 +110,69 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def _served(folder: Path, build: Path | None = None):
+    """The address of a local HTTP server of ``folder`` while the block runs."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Handler, folder=folder, build=build))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
 def test_the_demo_page_in_chromium_answers_as_python(wasm, binding_dev_lines, tmp_path):
     """Types each dev line into the demo page's text box in headless Chromium
     and reads the language the page shows. SMALLNLP_SCREENSHOT=docs/js-demo.png
     keeps the picture of the page (README, "In your app")."""
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not Path(chromium).exists():
-        pytest.skip(f"no Chromium at {chromium} (Debian: chromium)")
-    if not (JS / "node_modules" / "playwright-core").is_dir():
-        pytest.skip("playwright-core is not installed (npm ci --prefix runtime/js)")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Handler, build=wasm.parent))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    chromium = _chromium()
     texts = binding_dev_lines + ["Ein kleiner Test, mit dem die Seite zeigt, was sie kann."]
     (tmp_path / "texts.json").write_text(json.dumps(texts))
     screenshot = os.environ.get("SMALLNLP_SCREENSHOT", str(tmp_path / "demo.png"))
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/runtime/js/demo/index.html?wasm=/build/{wasm.name}"
+    with _served(REPO, build=wasm.parent) as address:
+        url = f"{address}/runtime/js/demo/index.html?wasm=/build/{wasm.name}"
         result = subprocess.run(["node", str(JS / "demo" / "drive_chromium.mjs"), url,
                                  str(tmp_path / "texts.json"), screenshot],
                                 capture_output=True, text=True, timeout=600,
                                 env={**os.environ, "CHROMIUM": chromium})
-    finally:
-        server.shutdown()
     assert result.returncode == 0, result.stderr[-3000:]
     page = json.loads(result.stdout)
     assert page["errors"] == []
     assert page["shown"] == [label for label, _ in shipped_langid_answers(texts)]
     assert Path(screenshot).stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def installed(wasm, tmp_path_factory) -> Path:
+    """A folder whose node_modules/smallnlp holds what the package publishes
+    (package.json's "files", with the .wasm built above)."""
+    root = tmp_path_factory.mktemp("app")
+    package = root / "node_modules" / "smallnlp"
+    manifest = json.loads((JS / "package.json").read_text())
+    for name in ["package.json", *manifest["files"]]:
+        source = wasm if name == "dist/smallnlp.wasm" else JS / name
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, package / name)
+    return root
+
+
+def test_the_readme_node_example_prints_what_it_says(installed):
+    (installed / "example.mjs").write_text(app_example("js"), encoding="utf-8")
+    result = subprocess.run(["node", str(installed / "example.mjs")], capture_output=True,
+                            text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["de", "3"]
+
+
+def test_the_readme_page_example_shows_the_language_in_chromium(installed):
+    chromium = _chromium()
+    (installed / "index.html").write_text(app_example("html"), encoding="utf-8")
+    (installed / "smallnlp").symlink_to(installed / "node_modules" / "smallnlp")
+    (installed / "models").symlink_to(REPO / "models")
+    with _served(installed) as address:
+        result = subprocess.run(["node", str(JS / "demo" / "drive_chromium.mjs"),
+                                 f"{address}/index.html"], capture_output=True, text=True,
+                                timeout=300, env={**os.environ, "CHROMIUM": chromium})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout) == {"body": "fr", "errors": []}

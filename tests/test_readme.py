@@ -3,14 +3,13 @@ shipped models and the command line, and its C example builds and runs."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, app_example
 
 
 def test_the_generated_tables_are_current():
@@ -24,9 +23,7 @@ def test_the_c_example_prints_the_language(tmp_path):
     compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if compiler is None or shutil.which("make") is None:
         pytest.skip("no C compiler or make (the C runtime's tests need them too)")
-    example = re.search(r"```c\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"),
-                        re.S)[1]
-    (tmp_path / "example.c").write_text(example, encoding="utf-8")
+    (tmp_path / "example.c").write_text(app_example("c"), encoding="utf-8")
     runtime = REPO / "runtime" / "c"
     subprocess.run(["make", "-C", str(runtime), "build/libsmallnlp.a"], check=True,
                    capture_output=True)
@@ -36,3 +33,9 @@ def test_the_c_example_prints_the_language(tmp_path):
     result = subprocess.run([str(tmp_path / "example")], capture_output=True, text=True,
                             cwd=REPO, check=True)
     assert result.stdout == "de\n"
+
+
+def test_the_python_example_prints_what_it_says():
+    result = subprocess.run([sys.executable, "-c", app_example("python")], capture_output=True,
+                            text=True, cwd=REPO, check=True)
+    assert result.stdout.splitlines() == ["de", "['DET', 'NOUN', 'VERB']"]
