@@ -46,6 +46,16 @@ def test_the_package_passes_its_node_tests(wasm):
     assert "# fail 0" in result.stdout
 
 
+def test_the_typescript_declarations_describe_the_package():
+    """test/types.ts uses every declared name as an app would; tsc checks it."""
+    tsc = JS / "node_modules" / ".bin" / "tsc"
+    if not tsc.exists():
+        pytest.skip("typescript is not installed (npm ci --prefix runtime/js)")
+    result = subprocess.run([str(tsc), "-p", str(JS)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_module_needs_no_wasi_host(wasm):
     """A browser instantiates it with the three stubs index.js gives."""
     script = ("const m = new WebAssembly.Module(require('fs').readFileSync(process.argv[1]));"
