@@ -6,6 +6,10 @@ with ``python benchmarks/pos_shipped.py``).
     python tools/build_pos_models.py --jobs 2       # the same models, two at a time
     python tools/build_pos_models.py --only en      # one model
 
+A treebank with ``train_on = "dev"`` has no train split in ../shared/data:
+its model trains on the dev split's first 90% of sentences and stops early on
+the rest (its test split still scores it).
+
 A model with a word lexicon (``lexicon = true``) needs spacy-lookups-data
 installed (``pip install smallnlp[lexicon]``). A model with ``unlabeled``
 text is uptrained: a teacher of ``--teacher-budget`` (several members) is
@@ -40,13 +44,33 @@ def lexicon_source() -> str:
                  "pip install smallnlp[lexicon]")
 
 
+# A treebank with `train_on = "dev"` (no train split in ../shared/data) trains
+# on its dev split's first sentences and stops early on the rest.
+DEV_TRAINING_SHARE = 0.9
+
+
+def dev_split(dev: Path) -> tuple[str, str]:
+    """A dev split's CoNLL-U cut in two: the first DEV_TRAINING_SHARE of its
+    sentences (to train on) and the rest (for early stopping)."""
+    sentences = [block for block in dev.read_text(encoding="utf-8").split("\n\n")
+                 if block.strip()]
+    cut = int(len(sentences) * DEV_TRAINING_SHARE)
+    return ("\n\n".join(sentences[:cut]) + "\n\n", "\n\n".join(sentences[cut:]) + "\n\n")
+
+
 def train(name: str, entry: dict, args: argparse.Namespace) -> None:
     """Train treebank ``name``'s model (``entry``: its pos_models.toml table)."""
     folder = args.data / name
     start = time.perf_counter()
+    train_file, dev_file = folder / "train.conllu", folder / "dev.conllu"
+    if entry.get("train_on") == "dev":
+        train_file = args.scratch / f"{name}-train.conllu"
+        dev_file = args.scratch / f"{name}-stop.conllu"
+        for path, text in zip((train_file, dev_file), dev_split(folder / "dev.conllu")):
+            path.write_text(text, encoding="utf-8")
     command = [sys.executable, "-m", "smallnlp.cli", "train", "pos",
-               "--train", str(folder / "train.conllu"), "--licence", entry["licence"],
-               "--dev", str(folder / "dev.conllu")]
+               "--train", str(train_file), "--licence", entry["licence"],
+               "--dev", str(dev_file)]
     for extra, licence in zip(entry.get("extra_train", []), entry.get("extra_licences", [])):
         command += ["--train", str(args.data / extra), "--licence", licence]
     if "config" in entry:
@@ -96,6 +120,7 @@ def main() -> None:
     if args.only:
         treebanks = {k: v for k, v in treebanks.items() if v["code"] in args.only}
     with tempfile.TemporaryDirectory() as folder:
+        args.scratch = Path(folder)
         args.teachers = args.teachers or Path(folder)
         args.teachers.mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(args.jobs) as pool:
