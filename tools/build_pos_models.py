@@ -64,8 +64,10 @@ def train(name: str, entry: dict, args: argparse.Namespace) -> None:
     start = time.perf_counter()
     train_file, dev_file = folder / "train.conllu", folder / "dev.conllu"
     if entry.get("train_on") == "dev":
-        train_file = args.scratch / f"{name}-train.conllu"
-        dev_file = args.scratch / f"{name}-stop.conllu"
+        # In a folder named as the treebank, the name its licence is recorded under.
+        (args.scratch / name).mkdir(exist_ok=True)
+        train_file = args.scratch / name / "train.conllu"
+        dev_file = args.scratch / name / "stop.conllu"
         for path, text in zip((train_file, dev_file), dev_split(folder / "dev.conllu")):
             path.write_text(text, encoding="utf-8")
     command = [sys.executable, "-m", "smallnlp.cli", "train", "pos",
