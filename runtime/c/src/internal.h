@@ -76,28 +76,21 @@ static inline uint32_t snlp_mod(uint32_t x, uint64_t reciprocal, uint32_t d) {
     return (uint32_t)(((low >> 32) * d + (((low & 0xFFFFFFFFu) * d) >> 32)) >> 32);
 }
 
-/* IEEE half -> float (snlp_half_to_float), inlined into pooling. */
+/* IEEE half -> float (snlp_half_to_float), inlined into pooling, without a
+ * branch: the half's exponent and mantissa moved to a float's places make a
+ * float 2^-112 times the value (of a subnormal half, a subnormal float), and
+ * multiplying by 2^112 is exact; infinity and NaN take the float's top
+ * exponent instead. The same bits as the textbook conversion for all 65,536
+ * halves (tests/test_model.c checks each). */
 static inline float snlp_half(uint16_t half) {
-    uint32_t sign = (uint32_t)(half & 0x8000) << 16, exponent = (half >> 10) & 0x1F,
-             mantissa = half & 0x3FF, bits;
-    float out;
-    if (exponent == 0x1F) {
-        bits = sign | 0x7F800000u | (mantissa << 13); /* infinity or NaN */
-    } else if (exponent == 0) {
-        if (mantissa == 0) {
-            bits = sign;
-        } else { /* subnormal: normalise it */
-            exponent = 127 - 15 + 1;
-            while (!(mantissa & 0x400)) {
-                mantissa <<= 1;
-                exponent--;
-            }
-            bits = sign | exponent << 23 | (mantissa & 0x3FF) << 13;
-        }
-    } else {
-        bits = sign | (exponent + 127 - 15) << 23 | mantissa << 13;
-    }
-    memcpy(&out, &bits, sizeof out);
+    uint32_t magnitude = (uint32_t)(half & 0x7FFF) << 13, sign = (uint32_t)(half & 0x8000) << 16;
+    float scaled, out;
+    memcpy(&scaled, &magnitude, sizeof scaled);
+    scaled *= 0x1p112f;
+    memcpy(&magnitude, &scaled, sizeof magnitude);
+    if ((half & 0x7C00) == 0x7C00) magnitude = 0x7F800000u | (uint32_t)(half & 0x3FF) << 13;
+    magnitude |= sign;
+    memcpy(&out, &magnitude, sizeof out);
     return out;
 }
 

@@ -5,6 +5,12 @@
 
 #include "internal.h"
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
+#include <immintrin.h>
+#include <stdatomic.h>
+#endif
+
 size_t snlp_dense_scratch_ints(const snlp_model *model, size_t width) {
     size_t hidden = snlp_model_hidden(model), labels = snlp_model_label_count(model);
     if (!snlp_model_dense_int8(model)) return 0;
@@ -25,25 +31,109 @@ size_t snlp_workspace_doubles(const snlp_model *model) {
  * the features, in float32 and feature order; 0 or
  * SNLP_ERR_ARGUMENT for an id outside the table. Inlined with a constant
  * `dims` for the usual widths, so that the row loop is unrolled (always: with
- * a fourth caller, gcc stopped inlining it, and language ID lost 13%). */
+ * a fourth caller, gcc stopped inlining it, and language ID lost 13%); the
+ * sums are a local array, which the compiler knows no row byte aliases, so
+ * that they stay in (vector) registers. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
 static inline snlp_status pool_rows(const snlp_embedding *e, uint32_t buckets, uint32_t dims,
                                     const snlp_features *features, float *sums, float *shift) {
-    for (uint32_t d = 0; d < dims; d++) sums[d] = 0.0f;
-    *shift = 0.0f;
+    float acc[256], offset = 0.0f;
+    for (uint32_t d = 0; d < dims; d++) acc[d] = 0.0f;
     for (size_t f = 0; f < features->count; f++) {
         uint32_t id = features->ids[f];
         float weight = features->weights[f], step;
         const uint8_t *row;
         if (id >= buckets) return SNLP_ERR_ARGUMENT;
         step = snlp_half(snlp_read_u16(e->scale.data + 2 * (size_t)id)) * weight;
-        *shift += snlp_half(snlp_read_u16(e->offset.data + 2 * (size_t)id)) * weight;
+        offset += snlp_half(snlp_read_u16(e->offset.data + 2 * (size_t)id)) * weight;
         row = e->codes.data + (size_t)id * dims;
-        for (uint32_t d = 0; d < dims; d++) sums[d] += (float)row[d] * step;
+        for (uint32_t d = 0; d < dims; d++) acc[d] += (float)(int32_t)row[d] * step;
     }
+    for (uint32_t d = 0; d < dims; d++) sums[d] = acc[d];
+    *shift = offset;
     return SNLP_OK;
+}
+
+/* pool_rows with `dims` fixed for the usual widths, and on x86 the same in
+ * AVX2 (each dimension's sum takes the same steps in the same order either
+ * way, so the bits are the same: tests/test_model.c checks it), chosen as
+ * the products below are. */
+typedef snlp_status (*pool_function)(const snlp_embedding *e, const snlp_group *g,
+                                     const snlp_features *features, float *sums, float *shift);
+#define DEFINE_POOL(name, attributes, dims)                                                   \
+    attributes static snlp_status name(const snlp_embedding *e, const snlp_group *g,          \
+                                       const snlp_features *features, float *sums,           \
+                                       float *shift) {                                        \
+        return pool_rows(e, g->buckets, dims, features, sums, shift);                         \
+    }
+DEFINE_POOL(pool_any_width, , g->dims)
+DEFINE_POOL(pool16, , 16)
+DEFINE_POOL(pool8, , 8)
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+/* Written out with AVX2 intrinsics (compiled from pool_rows, gcc split a row's
+ * 16 lanes into vectors of 8, 4, 2 and 1): 8 dimensions a vector, each lane
+ * acc + (float)code * step, as pool_rows does it; halves by F16C's exact
+ * conversion (every AVX2 CPU has it), which differs from snlp_half only in
+ * quieting a signalling NaN. */
+__attribute__((target("avx2,f16c"))) static inline snlp_status
+pool_avx2(const snlp_embedding *e, const snlp_group *g, const snlp_features *features,
+          size_t vectors, float *sums, float *shift) {
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    float offset = 0.0f;
+    for (size_t f = 0; f < features->count; f++) {
+        uint32_t id = features->ids[f];
+        float weight = features->weights[f];
+        const uint8_t *row;
+        __m256 step;
+        if (id >= g->buckets) return SNLP_ERR_ARGUMENT;
+        step = _mm256_set1_ps(_cvtsh_ss(snlp_read_u16(e->scale.data + 2 * (size_t)id)) * weight);
+        offset += _cvtsh_ss(snlp_read_u16(e->offset.data + 2 * (size_t)id)) * weight;
+        row = e->codes.data + (size_t)id * 8 * vectors;
+        for (size_t v = 0; v < vectors; v++) {
+            __m128i codes = _mm_loadl_epi64((const __m128i *)(row + 8 * v));
+            __m256 values = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(codes));
+            acc[v] = _mm256_add_ps(acc[v], _mm256_mul_ps(values, step));
+        }
+    }
+    for (size_t v = 0; v < vectors; v++) _mm256_storeu_ps(sums + 8 * v, acc[v]);
+    *shift = offset;
+    return SNLP_OK;
+}
+__attribute__((target("avx2,f16c"))) static snlp_status
+pool16_avx2(const snlp_embedding *e, const snlp_group *g, const snlp_features *features,
+            float *sums, float *shift) {
+    return pool_avx2(e, g, features, 2, sums, shift);
+}
+__attribute__((target("avx2,f16c"))) static snlp_status
+pool8_avx2(const snlp_embedding *e, const snlp_group *g, const snlp_features *features,
+           float *sums, float *shift) {
+    return pool_avx2(e, g, features, 1, sums, shift);
+}
+/* F16C by cpuid, asked once (clang 14's __builtin_cpu_supports knows no "f16c"). */
+static int cpu_has_f16c(void) {
+    static atomic_int known = -1;
+    int has = atomic_load_explicit(&known, memory_order_relaxed);
+    if (has < 0) {
+        unsigned a, b, c, d;
+        has = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+        atomic_store_explicit(&known, has, memory_order_relaxed);
+    }
+    return has;
+}
+#define HAS_AVX2()                                                                           \
+    (snlp_simd_limit >= SNLP_SIMD_AVX2 && __builtin_cpu_supports("avx2") && cpu_has_f16c())
+#else
+#define pool16_avx2 pool16
+#define pool8_avx2 pool8
+#define HAS_AVX2() 0
+#endif
+
+static pool_function pool_for(uint32_t dims) {
+    if (dims == 16) return HAS_AVX2() ? pool16_avx2 : pool16;
+    if (dims == 8) return HAS_AVX2() ? pool8_avx2 : pool8;
+    return pool_any_width;
 }
 
 /* sum(w * offset) + sum((w * scale) * codes), each term in float32 as the
@@ -53,7 +143,7 @@ static inline snlp_status pool_rows(const snlp_embedding *e, uint32_t buckets, u
  * summed in float32 and the runs in double: the drift stays that of POOL_RUN
  * terms, whatever the count. */
 #define POOL_RUN 64
-static snlp_status pool_long(const snlp_embedding *e, const snlp_group *g,
+static snlp_status pool_long(pool_function pool, const snlp_embedding *e, const snlp_group *g,
                              const snlp_features *features, float *out) {
     float shift, sums[256];
     double total_shift = 0.0, totals[256];
@@ -61,7 +151,7 @@ static snlp_status pool_long(const snlp_embedding *e, const snlp_group *g,
     for (size_t first = 0; first < features->count; first += POOL_RUN) {
         size_t count = features->count - first < POOL_RUN ? features->count - first : POOL_RUN;
         snlp_features run = {features->ids + first, features->weights + first, count};
-        snlp_status status = pool_rows(e, g->buckets, g->dims, &run, sums, &shift);
+        snlp_status status = pool(e, g, &run, sums, &shift);
         if (status != SNLP_OK) return status;
         for (uint32_t d = 0; d < g->dims; d++) totals[d] += sums[d];
         total_shift += shift;
@@ -76,13 +166,12 @@ snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group
                             const snlp_features *features, float *out) {
     const snlp_group *g = snlp_model_group(model, group);
     const snlp_embedding *e = snlp_model_embedding(model, member, group);
+    pool_function pool = pool_for(g->dims);
     float shift, sums[256];
     snlp_status status;
     if (g->dims > sizeof sums / sizeof *sums) return SNLP_ERR_UNSUPPORTED;
-    if (features->count > POOL_RUN) return pool_long(e, g, features, out);
-    if (g->dims == 16) status = pool_rows(e, g->buckets, 16, features, sums, &shift);
-    else if (g->dims == 8) status = pool_rows(e, g->buckets, 8, features, sums, &shift);
-    else status = pool_rows(e, g->buckets, g->dims, features, sums, &shift);
+    if (features->count > POOL_RUN) return pool_long(pool, e, g, features, out);
+    status = pool(e, g, features, sums, &shift);
     if (status != SNLP_OK) return status;
     for (uint32_t d = 0; d < g->dims; d++)
         out[d] = features->count ? sums[d] + shift : 0.0f;
@@ -197,23 +286,62 @@ DISPATCH(snlp_product_f32, product_f32, float)
  * one 8-bit dense layer (docs/FORMAT.md, "8-bit dense layers"), the inputs
  * made int8 with one scale (their largest magnitude / 127) and summed exactly
  * in int32, then the float32 steps in the reference's order. */
+/* q[i] = x[i] / scale rounded to the nearest integer (ties to even; not a
+ * number: 0), |q[i]| <= 127; the largest |x[i]|. Compiled for AVX2 as well,
+ * where both loops become vector code with the same results. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline float largest_magnitude(const float *x, size_t rows) {
+    float largest = 0.0f;
+    for (size_t i = 0; i < rows; i++) /* not a number: never larger */
+        largest = fabsf(x[i]) > largest ? fabsf(x[i]) : largest;
+    return largest;
+}
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void quantize(const float *x, size_t rows, float scale, int32_t *q) {
+    for (size_t i = 0; i < rows; i++) {
+        float value = x[i] / scale;
+        q[i] = value == value ? (int32_t)rintf(value) : 0;
+    }
+}
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+/* _mm256_max_ps(a, b) is b when a is not a number, as the loop above skips it. */
+__attribute__((target("avx2"))) static float largest_magnitude_avx2(const float *x,
+                                                                    size_t rows) {
+    __m256 largest = _mm256_setzero_ps(), sign = _mm256_set1_ps(-0.0f);
+    float lanes[8], head, tail;
+    size_t i = 0;
+    for (; i + 8 <= rows; i += 8)
+        largest = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + i)), largest);
+    _mm256_storeu_ps(lanes, largest);
+    head = largest_magnitude(lanes, 8);
+    tail = largest_magnitude(x + i, rows - i);
+    return tail > head ? tail : head;
+}
+__attribute__((target("avx2"))) static void quantize_avx2(const float *x, size_t rows,
+                                                          float scale, int32_t *q) {
+    quantize(x, rows, scale, q);
+}
+#else
+#define largest_magnitude_avx2 largest_magnitude
+#define quantize_avx2 quantize
+#endif
+
 static void int8_layer(const float *x, size_t rows, const snlp_matrix *codes,
                        const snlp_matrix *scales, const snlp_matrix *bias, size_t columns,
                        int32_t *scratch, float *out) {
     int32_t *q = scratch, *sums = scratch + rows;
-    float largest = 0.0f, scale;
-    for (size_t i = 0; i < rows; i++)
-        if (fabsf(x[i]) > largest) largest = fabsf(x[i]);
-    scale = largest / 127.0f;
+    int vector = HAS_AVX2();
+    float scale = (vector ? largest_magnitude_avx2 : largest_magnitude)(x, rows) / 127.0f;
     if (!(scale > 0.0f) || !isfinite(scale)) { /* nothing to scale (a hostile file's */
         for (size_t c = 0; c < columns; c++)   /* weights can overflow): the bias */
             out[c] = snlp_read_f32(bias->data + 4 * c);
         return;
     }
-    for (size_t i = 0; i < rows; i++) { /* |x[i] / scale| <= 127; not a number: 0 */
-        float value = x[i] / scale;
-        q[i] = value == value ? (int32_t)nearbyintf(value) : 0;
-    }
+    (vector ? quantize_avx2 : quantize)(x, rows, scale, q);
     for (size_t c = 0; c < columns; c++) sums[c] = 0;
     snlp_add_int8_product(q, rows, codes->data, columns, sums);
     for (size_t c = 0; c < columns; c++)
