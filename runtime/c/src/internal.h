@@ -189,8 +189,10 @@ int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch);
  * as 0 and the frame markers ^ $ as U+0001 U+0002. In place. */
 int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch);
 int snlp_in_ranges(const uint32_t *ranges, size_t count, uint32_t cp);
-/* Script index (docs/FORMAT.md) of a code point. */
+/* Script index (docs/FORMAT.md) of a code point; the index of its range in
+ * snlp_script_starts (the script: snlp_script_ids[that index]). */
 uint32_t snlp_script(uint32_t cp);
+size_t snlp_script_range(uint32_t cp);
 size_t snlp_utf8_encode(uint32_t cp, uint8_t *out);
 /* Grow *buffer (of *capacity elements of `size` bytes) to hold `needed`. */
 int snlp_grow(void **buffer, size_t *capacity, size_t needed, size_t size);

@@ -4,6 +4,7 @@
  * always has, and how it turns a word (language ID) or a token's window
  * (tagging) into ids (docs/FORMAT.md, "From text to ids"). */
 #include "internal.h"
+#include "unicode_tables.h"
 
 /* -- language ID: the ids of the framed word [a, b) of s->framed -------------- */
 static size_t char_ngram_text(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
@@ -20,9 +21,15 @@ static size_t word_text(const snlp_state *s, size_t a, size_t b, const snlp_grou
 
 static size_t script_text(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
                           uint64_t reciprocal, uint32_t *ids) {
-    size_t n = 0;
+    size_t n = 0, range = 0;
     (void)g, (void)reciprocal;
-    for (size_t k = a + 1; k + 1 < b; k++) ids[n++] = snlp_script(s->framed.data[k]);
+    for (size_t k = a + 1; k + 1 < b; k++) { /* letters of one script: one search */
+        uint32_t cp = s->framed.data[k];
+        if (cp < snlp_script_starts[range] ||
+            (range + 1 < snlp_script_range_count && cp >= snlp_script_starts[range + 1]))
+            range = snlp_script_range(cp);
+        ids[n++] = snlp_script_ids[range];
+    }
     return n;
 }
 

@@ -67,15 +67,17 @@ size_t snlp_state_heap_bytes(const snlp_state *s) {
            s->span_work_capacity * sizeof *s->span_work;
 }
 
-uint32_t snlp_script(uint32_t cp) {
+size_t snlp_script_range(uint32_t cp) {
     size_t low = 0, high = snlp_script_range_count;
     while (high - low > 1) { /* the last range starting at or before cp */
         size_t middle = (low + high) / 2;
         if (snlp_script_starts[middle] <= cp) low = middle;
         else high = middle;
     }
-    return snlp_script_ids[low];
+    return low;
 }
+
+uint32_t snlp_script(uint32_t cp) { return snlp_script_ids[snlp_script_range(cp)]; }
 
 /* The features of every group, group after group (group g's from starts[g]),
  * for the normalised words in state->text; each weighs 1 / its group's count. */

@@ -728,7 +728,7 @@ static void check_vector_code(void) {
         x[i] = seed % 3 ? (float)(seed >> 8) / 4194304.0f - 2.0f : 0.0f;
         if (i < ROWS) {
             xd[i] = x[i];
-            q[i] = x[i] == 0.0f ? 0 : (int32_t)(seed >> 25) - 64;
+            q[i] = x[i] == 0.0f ? 0 : (int32_t)((seed >> 16) % 255) - 127; /* the int8 range */
         }
     }
     for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
