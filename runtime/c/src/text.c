@@ -141,8 +141,13 @@ static void strip_markup(snlp_codepoints *text) {
 }
 
 static void letters_only(snlp_codepoints *text) {
-    for (size_t i = 0; i < text->count; i++)
-        text->data[i] = snlp_is_letter_or_mark(text->data[i]) ? fold(text->data[i]) : SPACE;
+    for (size_t i = 0; i < text->count; i++) {
+        uint32_t cp = text->data[i];
+        if (cp < 0x80) /* ASCII: the letters are A-Z and a-z, and nothing folds */
+            text->data[i] = (cp | 0x20) - 'a' < 26u ? cp : SPACE;
+        else
+            text->data[i] = snlp_is_letter_or_mark(cp) ? fold(cp) : SPACE;
+    }
 }
 
 #define HANGUL_S 0xAC00
@@ -242,20 +247,24 @@ static int copy_run(const snlp_codepoints *text, size_t from, size_t to, snlp_co
  * may differ. Runs of quiet code points (gen_unicode.py) are copied as they
  * are; each stretch between them, with the quiet one before it (a starter
  * it may compose with), is normalised by itself. */
+/* NFKC leaves cp alone and never composes it with the one before it
+ * (tools/gen_unicode.py); all of ASCII is so, without a table. */
+static int quiet(uint32_t cp) { return cp < 0x80 || has_property(cp, QUIET); }
+
 static int nfkc(snlp_codepoints *text, snlp_codepoints *scratch, int *changed) {
     size_t n = text->count, done = 0, loud = 0;
-    while (loud < n && has_property(text->data[loud], QUIET)) loud++;
+    while (loud < n && quiet(text->data[loud])) loud++;
     *changed = loud < n;
     if (!*changed) return 0;
     scratch->count = 0;
     while (loud < n) {
         size_t from = loud > done ? loud - 1 : loud, to = loud + 1;
-        while (to < n && !has_property(text->data[to], QUIET)) to++;
+        while (to < n && !quiet(text->data[to])) to++;
         if (copy_run(text, done, from, scratch) ||
             nfkc_append(text->data + from, to - from, scratch))
             return -1;
         done = loud = to;
-        while (loud < n && has_property(text->data[loud], QUIET)) loud++;
+        while (loud < n && quiet(text->data[loud])) loud++;
     }
     if (copy_run(text, done, n, scratch)) return -1;
     {
@@ -271,7 +280,9 @@ static void lowercase(const snlp_codepoints *text, snlp_codepoints *out, int *fa
     for (size_t i = 0; i < text->count && !*failed; i++) {
         uint32_t cp = text->data[i];
         long at;
-        if (cp == 0x03A3) { /* Python's final-sigma rule */
+        if (cp < 0x80) { /* ASCII: A-Z alone change, by 0x20 */
+            *failed |= push(out, cp - 'A' < 26u ? cp + 0x20 : cp);
+        } else if (cp == 0x03A3) { /* Python's final-sigma rule */
             size_t j = i;
             int final = 0;
             while (j > 0 && snlp_in_ranges(snlp_case_ignorable, snlp_case_ignorable_count,
