@@ -214,6 +214,17 @@ def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
     largest magnitude / 127, in float32), an exact integer product, then
     ``((sum * input scale) * weight scale) + bias`` in float32."""
     inputs = np.asarray(inputs, dtype=np.float32)
+    largest = np.abs(inputs).max(axis=1, initial=0)
+    if np.isfinite(largest).all():  # the usual case, in fewer steps: the same numbers
+        row_scales = (largest / np.float32(127)).astype(np.float32)
+        usable = row_scales > 0
+        input_codes = np.rint(inputs / np.where(usable, row_scales, np.float32(1))[:, None])
+        sums = _exact_product(input_codes, codes)
+        sums *= row_scales[:, None]
+        sums *= scales
+        sums += bias
+        sums[~usable] = bias
+        return sums
     with np.errstate(invalid="ignore", over="ignore"):  # a hostile file's overflows
         row_scales = (np.nanmax(np.abs(inputs), axis=1, initial=0) / np.float32(127)
                       ).astype(np.float32)
@@ -222,15 +233,22 @@ def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
         values = inputs / divisors[:, None]
         input_codes = np.rint(np.where(np.isnan(values), 0, values)).astype(np.int32)
         input_codes[~usable] = 0
-        # Integer products in float64: every partial sum is an integer below 2**53,
-        # so BLAS sums them exactly, in any order (numpy's integer matmul has no BLAS).
-        sums = (input_codes.astype(np.float64) @ codes.astype(np.float64)
-                ).astype(np.float32)  # as C rounds the int32 sum
+        sums = _exact_product(input_codes, codes)
         sums *= row_scales[:, None]
         sums *= scales
         sums += bias
     sums[~usable] = bias
     return sums
+
+
+def _exact_product(input_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """input_codes @ codes (integers of at most 127 in magnitude), exactly, as
+    float32 (as C rounds its int32 sums). In floats, for BLAS (numpy's integer
+    matmul has none): every partial sum is an integer of at most rows * 127 *
+    128, summed exactly in any order while that stays below 2**24 in float32
+    (below 1,032 rows), and below 2**53 in float64."""
+    kind = np.float32 if codes.shape[0] * 127 * 128 < 2 ** 24 else np.float64
+    return (input_codes.astype(kind) @ codes.astype(kind)).astype(np.float32)
 
 
 def _row_sums(group: SparseGroup, rows: np.ndarray, d_pooled: np.ndarray,
