@@ -11,9 +11,10 @@ one batch, training time; one core. Needs the `bench` extra (nltk, ufal.udpipe).
     python benchmarks/pos_vs_udpipe.py --train-only    # UDPipe's models, once
     python benchmarks/pos_vs_udpipe.py [--only en tr] [--smallnlp-training]
 
-UDPipe trains for minutes per treebank, so its models are kept (--udpipe-models,
-with their training time) and reused, and the timed runs can wait for a quiet
-machine; --smallnlp-training also times the shipped model's own command
+UDPipe trains for minutes per treebank (hours on English), so its models are
+kept (--udpipe-models, with their options and training time) and reused
+whatever --udpipe-options says (delete one to train it again), and the timed
+runs can wait for a quiet machine; --smallnlp-training also times the shipped model's own command
 (tools/build_pos_models.py --only CODE, into a temporary folder).
 """
 
@@ -63,15 +64,16 @@ def _tokens_per_second(tag_one, sentences: list, seconds: float = 2.0) -> float:
 
 
 def trained_udpipe(name: str, train: list[Path], dev: Path, options: str,
-                   models: Path) -> tuple[Path, float]:
-    """UDPipe's model of treebank ``name`` (trained now, or kept in ``models``
-    by an earlier run with the same options) and its training seconds."""
+                   models: Path) -> tuple[Path, dict]:
+    """UDPipe's model of treebank ``name`` (trained now with ``options``, or
+    kept in ``models`` by an earlier run) and its record: the tagger options it
+    was trained with and the training seconds."""
     from ufal.udpipe import ProcessingError, Sentences, Trainer
 
     path = models / f"{name}.udpipe"
     record = models / f"{name}.udpipe.json"
-    if record.exists() and json.loads(record.read_text())["options"] == options:
-        return path, json.loads(record.read_text())["train_seconds"]
+    if record.exists():
+        return path, json.loads(record.read_text())
     training, heldout = Sentences(), Sentences()
     for sentence in udpipe_sentences(train):
         training.append(sentence)
@@ -87,10 +89,10 @@ def trained_udpipe(name: str, train: list[Path], dev: Path, options: str,
     models.mkdir(parents=True, exist_ok=True)
     path.write_bytes(trained if isinstance(trained, bytes) else trained.encode("latin-1"))
     record.write_text(json.dumps({"options": options, "train_seconds": train_seconds}))
-    return path, train_seconds
+    return path, json.loads(record.read_text())
 
 
-def udpipe_row(model_path: Path, train_seconds: float, test: Path) -> tuple[dict, list]:
+def udpipe_row(model_path: Path, record: dict, test: Path) -> tuple[dict, list]:
     from ufal.udpipe import Model, Pipeline, ProcessingError
 
     model, error = Model.load(str(model_path)), ProcessingError()
@@ -109,8 +111,9 @@ def udpipe_row(model_path: Path, train_seconds: float, test: Path) -> tuple[dict
     start = time.perf_counter()
     pipeline.process(text, error)
     batch = len(predicted) / (time.perf_counter() - start)
-    return {"bytes": model_path.stat().st_size, "train_seconds": train_seconds,
-            "single": _tokens_per_second(tag_one, sentences), "batch": batch}, predicted
+    return {"bytes": model_path.stat().st_size, "train_seconds": record["train_seconds"],
+            "options": record["options"], "single": _tokens_per_second(tag_one, sentences),
+            "batch": batch}, predicted
 
 
 def nltk_row(train_sentences, test_forms) -> tuple[dict, list]:
@@ -224,12 +227,14 @@ def main() -> None:
     if args.train_only:
         return
 
-    print(f"{machine()}; UDPipe tagger options: {args.udpipe_options}\n")
+    print(f"{machine()}; UDPipe tagger options: its defaults unless the row says\n")
     print("| treebank | tagger | test UPOS | unseen words | model bytes | tokens/s, one "
           "sentence a call | tokens/s, batch | training |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for name, result in results.items():
         for system, row in result["rows"].items():
+            if row.get("options", "default") != "default":
+                system += f" ({row['options']})"
             trained = (f"{row['train_seconds']:,.0f} s" if row["train_seconds"] is not None
                        else "-")
             print(f"| {name} | {system} | {100 * row['upos']:.2f}% | {100 * row['unseen']:.2f}% "
