@@ -38,6 +38,10 @@ class LangidPredictor(Protocol):
         """The ``k`` best (label index, probability) pairs of each text, best
         first (equal ones by index); [] for a text without letters."""
 
+    def best(self, text: str, allowed: np.ndarray | None) -> tuple[int, float] | None:
+        """One text's best (label index, probability), as ``top_k((text,), 1,
+        allowed)`` ranks it; None without letters (``predict``'s own path)."""
+
     def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
               switch_cost: float, max_chars: int | None
               ) -> list[list[tuple[int, int, int, float]]]:
@@ -121,6 +125,9 @@ class CLangid:
     def top_k(self, texts: Sequence[str], k: int, allowed: np.ndarray | None
               ) -> list[list[tuple[int, float]]]:
         return self._model.langid_top_k(texts, k, self._flags_for(allowed))
+
+    def best(self, text: str, allowed: np.ndarray | None) -> tuple[int, float] | None:
+        return self._model.langid_best(text, self._flags_for(allowed))
 
     def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
               switch_cost: float, max_chars: int | None

@@ -60,6 +60,10 @@ class NumpyLangid:
         return [[(i, float(row[i])) for i in best] if row[best[0]] > 0 else []
                 for row, best in zip(probs, order.tolist())]
 
+    def best(self, text: str, allowed: np.ndarray | None) -> tuple[int, float] | None:
+        [pairs] = self.top_k((text,), 1, allowed)
+        return pairs[0] if pairs else None
+
     def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
               switch_cost: float, max_chars: int | None) -> list[list[RawSpan]]:
         n_labels = self._network.output_bias.shape[0]

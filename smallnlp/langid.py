@@ -292,8 +292,10 @@ class LanguageIdentifier(TaskModel):
         self._require_fitted()
         if self.read_chars_ is not None and isinstance(text, str):
             text = text[:self.read_chars_]
-        [pairs] = self.predictor_.top_k((text,), 1, self.allowed_)
-        return self._answers(pairs, threshold)[0]
+        best = self.predictor_.best(text, self.allowed_)
+        if best is None or best[1] < threshold:  # as _answers says it
+            return Prediction(UNDETERMINED, best[1] if best else 0.0)
+        return Prediction(self.labels_[best[0]], best[1])
 
     # -- mixed-language text ----------------------------------------------------------
     def spans(self, text: str, threshold: float = 0.0) -> list[Span]:

@@ -481,6 +481,20 @@ def test_the_c_tagger_tags_as_numpy_on_every_shipped_treebank_dev_split():
         assert c.tag_batch(sentences) == numpy_tagger.tag_batch(sentences), name
 
 
+def test_predict_takes_its_own_path_to_predict_batchs_answers():
+    """predict() asks the backend for one text's best label alone (langid_best
+    in C): the same answers as predict_batch, with a subset and a threshold,
+    for text without letters, non-ASCII, lone surrogates and past max_chars."""
+    c, numpy_model = _backends()
+    texts = TRICKY + _random_lines(300, seed=5) + ["Das ist gut. " * 1000, "", "\ud800"]
+    for model in (c, numpy_model):
+        for languages, threshold in ((None, 0.0), (["de", "nl", "ru"], 0.6)):
+            model.set_languages(languages)
+            assert [model.predict(t, threshold) for t in texts] == model.predict_batch(
+                texts, threshold)
+        model.set_languages(None)
+
+
 def test_the_command_line_chooses_the_backend():
     from click.testing import CliRunner
 

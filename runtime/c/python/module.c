@@ -275,6 +275,51 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
     return result;
 }
 
+/* langid_best(text, allowed) -> (label index, probability) of one text's
+ * best label, as langid_top_k((text,), 1, allowed) gives it, or None without
+ * letters: predict()'s own path, with no tuple, list or buffer to make. */
+static PyObject *model_langid_best(ModelObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    enum { ON_STACK = 256 };
+    double stack[ON_STACK], *row = stack;
+    size_t labels, best, index;
+    const uint8_t *flags;
+    text_view view;
+    snlp_state *state;
+    snlp_status status;
+    PyObject *result = NULL;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "langid_best(text, allowed) takes 2 arguments");
+        return NULL;
+    }
+    if (require_open(self) < 0 || allowed_labels(self, args[1], &flags) < 0 ||
+        encode_text(args[0], (Py_ssize_t)snlp_model_max_chars(self->model), &view) < 0)
+        return NULL;
+    labels = snlp_model_label_count(self->model);
+    if (labels > ON_STACK) row = PyMem_Malloc(labels * sizeof *row);
+    state = take_state(self);
+    if (!row || !state) {
+        PyErr_NoMemory();
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        status = snlp_langid_predict_among(self->model, state, view.data, view.size, flags, row,
+                                           &best);
+        Py_END_ALLOW_THREADS
+        for (size_t k = 0; status == SNLP_OK && k < labels; k++)
+            row[k] = (double)(float)row[k]; /* ranked as langid_top_k ranks them */
+        if (status != SNLP_OK) {
+            set_error(status);
+        } else if (snlp_top_k_among(row, labels, flags, 1, &index) == 0 || row[index] <= 0.0) {
+            result = Py_NewRef(Py_None); /* no letters */
+        } else {
+            result = Py_BuildValue("(nd)", (Py_ssize_t)index, (double)(float)row[index]);
+        }
+    }
+    return_state(self, state);
+    Py_XDECREF(view.owner);
+    if (row != stack) PyMem_Free(row);
+    return result;
+}
+
 /* The characters of view's UTF-8 before byte `end`, counted on from `from`
  * bytes (`chars` characters): every byte but continuation bytes starts one. */
 static size_t characters_before(const text_view *view, size_t from, size_t chars, size_t end) {
@@ -457,6 +502,9 @@ static PyMethodDef model_methods[] = {
     {"langid_spans", (PyCFunction)model_langid_spans, METH_VARARGS,
      "langid_spans(texts, allowed, threshold, switch_cost, max_chars) -> per text, its spans "
      "(start, end, label index, probability) in characters; the label count: und"},
+    {"langid_best", (PyCFunction)(void (*)(void))model_langid_best, METH_FASTCALL,
+     "langid_best(text, allowed) -> (label index, probability) of the best label, or None "
+     "without letters"},
     {"langid_top_k", (PyCFunction)model_langid_top_k, METH_VARARGS,
      "langid_top_k(texts, k, allowed) -> per text, its k best (label index, probability) "
      "pairs; [] without letters"},
