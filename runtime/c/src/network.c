@@ -313,8 +313,9 @@ __attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t
             }
         if (count == 0) break;
         for (size_t k = count; k < 4; k++) r[k] = r[0]; /* weight 0: adds nothing */
-        __m256i p01 = _mm256_set1_epi32((int32_t)((uint32_t)w[1] << 16 | ((uint32_t)w[0] & 0xFFFF)));
-        __m256i p23 = _mm256_set1_epi32((int32_t)((uint32_t)w[3] << 16 | ((uint32_t)w[2] & 0xFFFF)));
+        /* (x[i], x[j]) as two int16 in each 32-bit lane, x[i] low */
+        __m256i p01 = _mm256_set1_epi32((int32_t)((uint32_t)w[1] << 16 | (w[0] & 0xFFFF)));
+        __m256i p23 = _mm256_set1_epi32((int32_t)((uint32_t)w[3] << 16 | (w[2] & 0xFFFF)));
         size_t c = 0;
         for (; c + 16 <= columns; c += 16) {
             __m256i *sums = (__m256i *)(out + c);
@@ -350,10 +351,6 @@ DISPATCH(snlp_add_int8_product, add_int8_product, int32_t)
 DISPATCH(snlp_add_product_f32, add_product_f32, float)
 DISPATCH(snlp_product_f32, product_f32, float)
 
-/* out[c] = ((sum_i q[i] * codes[i][c]) * input_scale) * scales[c] + bias[c]:
- * one 8-bit dense layer (docs/FORMAT.md, "8-bit dense layers"), the inputs
- * made int8 with one scale (their largest magnitude / 127) and summed exactly
- * in int32, then the float32 steps in the reference's order. */
 /* q[i] = x[i] / scale rounded to the nearest integer (ties to even; not a
  * number: 0), |q[i]| <= 127; the largest |x[i]|. Compiled for AVX2 as well,
  * where both loops become vector code with the same results. */
@@ -398,6 +395,10 @@ __attribute__((target("avx2"))) static void quantize_avx2(const float *x, size_t
 #define quantize_avx2 quantize
 #endif
 
+/* out[c] = ((sum_i q[i] * codes[i][c]) * input_scale) * scales[c] + bias[c]:
+ * one 8-bit dense layer (docs/FORMAT.md, "8-bit dense layers"), the inputs
+ * made int8 with one scale (their largest magnitude / 127) and summed exactly
+ * in int32, then the float32 steps in the reference's order. */
 static void int8_layer(const float *x, size_t rows, const snlp_matrix *codes,
                        const snlp_matrix *scales, const snlp_matrix *bias, size_t columns,
                        int32_t *scratch, float *out) {
