@@ -215,24 +215,18 @@ def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
     ``((sum * input scale) * weight scale) + bias`` in float32."""
     inputs = np.asarray(inputs, dtype=np.float32)
     largest = np.abs(inputs).max(axis=1, initial=0)
-    if np.isfinite(largest).all():  # the usual case, in fewer steps: the same numbers
-        row_scales = (largest / np.float32(127)).astype(np.float32)
-        usable = row_scales > 0
-        input_codes = np.rint(inputs / np.where(usable, row_scales, np.float32(1))[:, None])
-        sums = _exact_product(input_codes, codes)
-        sums *= row_scales[:, None]
-        sums *= scales
-        sums += bias
-        sums[~usable] = bias
-        return sums
     with np.errstate(invalid="ignore", over="ignore"):  # a hostile file's overflows
-        row_scales = (np.nanmax(np.abs(inputs), axis=1, initial=0) / np.float32(127)
-                      ).astype(np.float32)
-        usable = (row_scales > 0) & np.isfinite(row_scales)  # else: the bias alone
-        divisors = np.where(usable, row_scales, np.float32(1))
-        values = inputs / divisors[:, None]
-        input_codes = np.rint(np.where(np.isnan(values), 0, values)).astype(np.int32)
-        input_codes[~usable] = 0
+        if np.isfinite(largest).all():  # the usual case, in fewer steps: the same codes
+            row_scales = (largest / np.float32(127)).astype(np.float32)
+            usable = row_scales > 0  # else: the bias alone
+            input_codes = np.rint(inputs / np.where(usable, row_scales, np.float32(1))[:, None])
+        else:
+            row_scales = (np.nanmax(np.abs(inputs), axis=1, initial=0) / np.float32(127)
+                          ).astype(np.float32)
+            usable = (row_scales > 0) & np.isfinite(row_scales)
+            values = inputs / np.where(usable, row_scales, np.float32(1))[:, None]
+            input_codes = np.rint(np.where(np.isnan(values), 0, values))
+            input_codes[~usable] = 0
         sums = _exact_product(input_codes, codes)
         sums *= row_scales[:, None]
         sums *= scales
