@@ -5,10 +5,17 @@
 
 #include "internal.h"
 
+/* On x86 with GCC or clang, vector code beside the portable code, taken when
+ * the CPU has AVX2 and tests have not held it back (snlp_simd_limit). */
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define X86_VECTORS 1
 #include <cpuid.h>
 #include <immintrin.h>
 #include <stdatomic.h>
+#define AVX2_ALLOWED() (snlp_simd_limit >= SNLP_SIMD_AVX2 && __builtin_cpu_supports("avx2"))
+#else
+#define X86_VECTORS 0
+#define AVX2_ALLOWED() 0
 #endif
 
 size_t snlp_dense_scratch_ints(const snlp_model *model, size_t width) {
@@ -71,7 +78,7 @@ typedef snlp_status (*pool_function)(const snlp_embedding *e, const snlp_group *
 DEFINE_POOL(pool_any_width, , g->dims)
 DEFINE_POOL(pool16, , 16)
 DEFINE_POOL(pool8, , 8)
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if X86_VECTORS
 /* Written out with AVX2 intrinsics (compiled from pool_rows, gcc split a row's
  * 16 lanes into vectors of 8, 4, 2 and 1): 8 dimensions a vector, each lane
  * acc + (float)code * step, as pool_rows does it; halves by F16C's exact
@@ -122,17 +129,16 @@ static int cpu_has_f16c(void) {
     }
     return has;
 }
-#define HAS_AVX2()                                                                           \
-    (snlp_simd_limit >= SNLP_SIMD_AVX2 && __builtin_cpu_supports("avx2") && cpu_has_f16c())
+#define POOL_IN_AVX2() (AVX2_ALLOWED() && cpu_has_f16c())
 #else
 #define pool16_avx2 pool16
 #define pool8_avx2 pool8
-#define HAS_AVX2() 0
+#define POOL_IN_AVX2() 0
 #endif
 
 static pool_function pool_for(uint32_t dims) {
-    if (dims == 16) return HAS_AVX2() ? pool16_avx2 : pool16;
-    if (dims == 8) return HAS_AVX2() ? pool8_avx2 : pool8;
+    if (dims == 16) return POOL_IN_AVX2() ? pool16_avx2 : pool16;
+    if (dims == 8) return POOL_IN_AVX2() ? pool8_avx2 : pool8;
     return pool_any_width;
 }
 
@@ -257,7 +263,7 @@ static inline void product_f32(const float *x, size_t rows, const uint8_t *matri
  * are bit-identical (tests/test_model.c checks it at each snlp_simd_limit);
  * elsewhere (and in WebAssembly) only the portable code. */
 int snlp_simd_limit = SNLP_SIMD_AVX2;
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if X86_VECTORS
 #define DISPATCH(public_name, portable, real)                                                 \
     __attribute__((target("avx2"))) static void portable##_avx2(                               \
         const real *x, size_t rows, const uint8_t *matrix, size_t columns, real *out) {        \
@@ -265,7 +271,7 @@ int snlp_simd_limit = SNLP_SIMD_AVX2;
     }                                                                                          \
     void public_name(const real *x, size_t rows, const uint8_t *matrix, size_t columns,        \
                      real *out) {                                                              \
-        if (snlp_simd_limit >= SNLP_SIMD_AVX2 && __builtin_cpu_supports("avx2"))               \
+        if (AVX2_ALLOWED())                                                                    \
             portable##_avx2(x, rows, matrix, columns, out);                                    \
         else                                                                                   \
             portable(x, rows, matrix, columns, out);                                           \
@@ -278,7 +284,7 @@ int snlp_simd_limit = SNLP_SIMD_AVX2;
     }
 #endif
 DISPATCH(snlp_add_product, add_product, double)
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if X86_VECTORS
 /* The int8 product in AVX2, four rows at a time as two pairs: a pair's codes
  * interleaved, widened to int16 and multiplied by (x[i], x[j]) with vpmaddwd,
  * 8 columns an instruction, summed exactly in int32 (so in any order: the
@@ -340,7 +346,7 @@ __attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t
 
 void snlp_add_int8_product(const int32_t *x, size_t rows, const uint8_t *matrix, size_t columns,
                            int32_t *out) {
-    if (snlp_simd_limit >= SNLP_SIMD_AVX2 && __builtin_cpu_supports("avx2"))
+    if (AVX2_ALLOWED())
         add_int8_product_pairs(x, rows, matrix, columns, out);
     else
         add_int8_product(x, rows, matrix, columns, out);
@@ -372,7 +378,7 @@ static inline void quantize(const float *x, size_t rows, float scale, int32_t *q
         q[i] = value == value ? (int32_t)rintf(value) : 0;
     }
 }
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if X86_VECTORS
 /* _mm256_max_ps(a, b) is b when a is not a number, as the loop above skips it. */
 __attribute__((target("avx2"))) static float largest_magnitude_avx2(const float *x,
                                                                     size_t rows) {
@@ -403,7 +409,7 @@ static void int8_layer(const float *x, size_t rows, const snlp_matrix *codes,
                        const snlp_matrix *scales, const snlp_matrix *bias, size_t columns,
                        int32_t *scratch, float *out) {
     int32_t *q = scratch, *sums = scratch + rows;
-    int vector = HAS_AVX2();
+    int vector = AVX2_ALLOWED();
     float scale = (vector ? largest_magnitude_avx2 : largest_magnitude)(x, rows) / 127.0f;
     if (!(scale > 0.0f) || !isfinite(scale)) { /* nothing to scale (a hostile file's */
         for (size_t c = 0; c < columns; c++)   /* weights can overflow): the bias */
