@@ -25,11 +25,10 @@ def training_words(folder: Path, entry: dict) -> set[str]:
     if entry.get("train_on") != "dev":
         return {f for s in read_conllu(folder / "train.conllu") for f in s.forms}
     sys.path.insert(0, str(REPO / "tools"))
-    from build_pos_models import dev_split
+    from build_pos_models import write_dev_split
 
     with tempfile.TemporaryDirectory() as scratch:
-        train = Path(scratch) / "train.conllu"
-        train.write_text(dev_split(folder / "dev.conllu")[0], encoding="utf-8")
+        train, _ = write_dev_split(folder / "dev.conllu", Path(scratch))
         return {f for s in read_conllu(train) for f in s.forms}
 
 

@@ -170,12 +170,10 @@ def treebank_rows(name: str, entry: dict, args: argparse.Namespace) -> dict:
     dev = folder / "dev.conllu"
     if entry.get("train_on") == "dev":  # as tools/build_pos_models.py trains it
         sys.path.insert(0, str(REPO / "tools"))
-        from build_pos_models import dev_split
+        from build_pos_models import write_dev_split
 
-        scratch = Path(tempfile.mkdtemp())
-        train, dev = [scratch / "train.conllu"], scratch / "stop.conllu"
-        for path, text in zip((train[0], dev), dev_split(folder / "dev.conllu")):
-            path.write_text(text, encoding="utf-8")
+        train_file, dev = write_dev_split(folder / "dev.conllu", args.scratch / name)
+        train = [train_file]
     train_sentences = [s for path in train for s in read_conllu(path)]
     test = read_conllu(folder / "test.conllu")
     test_forms = [s.forms for s in test]
@@ -220,10 +218,12 @@ def main() -> None:
         treebanks = tomllib.load(file)["treebanks"]
     wanted = set(args.only or [])
     results = {}
-    for name, entry in treebanks.items():
-        if not wanted or entry["code"] in wanted:
-            results[name] = treebank_rows(name, entry, args)
-            print(f"{name}: done", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory() as scratch:  # dev splits cut in two
+        args.scratch = Path(scratch)
+        for name, entry in treebanks.items():
+            if not wanted or entry["code"] in wanted:
+                results[name] = treebank_rows(name, entry, args)
+                print(f"{name}: done", file=sys.stderr, flush=True)
     if args.train_only:
         return
 

@@ -49,13 +49,18 @@ def lexicon_source() -> str:
 DEV_TRAINING_SHARE = 0.9
 
 
-def dev_split(dev: Path) -> tuple[str, str]:
-    """A dev split's CoNLL-U cut in two: the first DEV_TRAINING_SHARE of its
-    sentences (to train on) and the rest (for early stopping)."""
+def write_dev_split(dev: Path, folder: Path) -> tuple[Path, Path]:
+    """A dev split's CoNLL-U cut in two files of ``folder``: train.conllu, the
+    first DEV_TRAINING_SHARE of its sentences, and stop.conllu, the rest (for
+    early stopping)."""
     sentences = [block for block in dev.read_text(encoding="utf-8").split("\n\n")
                  if block.strip()]
     cut = int(len(sentences) * DEV_TRAINING_SHARE)
-    return ("\n\n".join(sentences[:cut]) + "\n\n", "\n\n".join(sentences[cut:]) + "\n\n")
+    folder.mkdir(parents=True, exist_ok=True)
+    train, stop = folder / "train.conllu", folder / "stop.conllu"
+    train.write_text("\n\n".join(sentences[:cut]) + "\n\n", encoding="utf-8")
+    stop.write_text("\n\n".join(sentences[cut:]) + "\n\n", encoding="utf-8")
+    return train, stop
 
 
 def train(name: str, entry: dict, args: argparse.Namespace) -> None:
@@ -65,11 +70,7 @@ def train(name: str, entry: dict, args: argparse.Namespace) -> None:
     train_file, dev_file = folder / "train.conllu", folder / "dev.conllu"
     if entry.get("train_on") == "dev":
         # In a folder named as the treebank, the name its licence is recorded under.
-        (args.scratch / name).mkdir(exist_ok=True)
-        train_file = args.scratch / name / "train.conllu"
-        dev_file = args.scratch / name / "stop.conllu"
-        for path, text in zip((train_file, dev_file), dev_split(folder / "dev.conllu")):
-            path.write_text(text, encoding="utf-8")
+        train_file, dev_file = write_dev_split(folder / "dev.conllu", args.scratch / name)
     command = [sys.executable, "-m", "smallnlp.cli", "train", "pos",
                "--train", str(train_file), "--licence", entry["licence"],
                "--dev", str(dev_file)]
