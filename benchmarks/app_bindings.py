@@ -14,9 +14,9 @@ import gzip
 import json
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
+from c_runtime import interleaved, one_call_each
 from common import DATA, REPO, machine, single_core
 
 JS = REPO / "runtime" / "js"
@@ -43,13 +43,8 @@ def python_seconds_per_call(texts: list[str], rounds: int) -> float:
     import smallnlp
 
     lid = smallnlp.load("langid")
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for text in texts:
-            lid.predict(text)
-        best = min(best, (time.perf_counter() - start) / len(texts))
-    return best
+    return interleaved({"python": (one_call_each(lid.predict, texts), len(texts))},
+                       rounds)["python"]
 
 
 def main() -> None:
