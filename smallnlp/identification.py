@@ -68,8 +68,8 @@ class NumpyLangid:
               switch_cost: float, max_chars: int | None) -> list[list[RawSpan]]:
         n_labels = self._network.output_bias.shape[0]
 
-        def log_proba(pieces: list[str]) -> np.ndarray:
-            return np.concatenate([self._log_proba(pieces[i:i + PREDICT_BATCH], allowed)
+        def scores(pieces: list[str]) -> np.ndarray:
+            return np.concatenate([self._word_scores(pieces[i:i + PREDICT_BATCH], allowed)
                                    for i in range(0, len(pieces), PREDICT_BATCH)])
 
         def label(pieces: list[str]) -> list[tuple[int, float]]:
@@ -81,15 +81,14 @@ class NumpyLangid:
                     below = not pairs or pairs[0][1] < threshold
                     out.append((n_labels, pairs[0][1] if pairs else 0.0) if below else pairs[0])
             return out
-        return [find_spans(text, log_proba, label, switch_cost) for text in texts]
+        return [find_spans(text, scores, label, switch_cost) for text in texts]
 
-    def _log_proba(self, texts: Sequence[str], allowed: np.ndarray | None) -> np.ndarray:
-        """Log probabilities as snlp_langid_spans computes them: z = logits /
-        temperature, z - max - log(sum(exp(z - max))) over the allowed labels,
-        -inf for the others, 0 for a text without letters."""
+    def _word_scores(self, texts: Sequence[str], allowed: np.ndarray | None) -> np.ndarray:
+        """Scores as snlp_langid_spans computes them: logits / temperature,
+        -inf outside the allowed labels, 0 for a text without letters. Not
+        normalised: log probabilities differ from them by one number per
+        text, which changes no choice of ``spans.best_labels``."""
         logits, has_letters = self._calibrated_logits(texts, allowed)
-        top = logits.max(axis=1, keepdims=True)
-        logits -= top + np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
         logits[~has_letters] = 0.0
         return logits
 

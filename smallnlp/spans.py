@@ -1,10 +1,13 @@
 """Language spans of mixed-language text: where each language runs.
 
-Each word is scored by the network alone (its log-softmax); then the one
+Each word is scored by the network alone (its log probabilities); then the one
 labelling of the words that maximises the sum of their log probabilities less
 ``switch_cost`` per change of language is found by dynamic programming
 (Viterbi): a single odd word does not open a span, a run of a few words of
-another language does.
+another language does. The scores fed to it are the logits over the
+temperature: a word's log probabilities are those less one number (its
+log-sum-exp), the same for all its labels, so they lead to the same labelling
+without an exp per label.
 Each run is then labelled as ``predict`` labels its text, and neighbours that
 get one label are merged and labelled again. Linear in the text's length: each
 word is scored once, and the labelling keeps a score per label and, per word,
@@ -43,19 +46,20 @@ def words_of(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in WORD.finditer(letters_only(blanked))]
 
 
-def best_labels(log_probabilities: np.ndarray, switch_cost: float) -> np.ndarray:
-    """The label index of each word (rows) that maximises the sum of its log
-    probabilities minus ``switch_cost`` per change of label."""
-    words, labels = log_probabilities.shape
+def best_labels(scores: np.ndarray, switch_cost: float) -> np.ndarray:
+    """The label index of each word (rows) that maximises the sum of its
+    scores (log probabilities, or those plus a number per word) minus
+    ``switch_cost`` per change of label."""
+    words, labels = scores.shape
     leaders = np.zeros(words, dtype=np.int64)
     switched = np.zeros((words, (labels + 7) // 8), dtype=np.uint8)  # a bit per label
-    score = log_probabilities[0].copy()
+    score = scores[0].copy()
     for i in range(1, words):
         leaders[i] = np.argmax(score)
         leader_score = score[leaders[i]] - switch_cost
         stay = score >= leader_score  # ties keep the label: no needless switch
         switched[i] = np.packbits(~stay, bitorder="little")
-        score = np.where(stay, score, leader_score) + log_probabilities[i]
+        score = np.where(stay, score, leader_score) + scores[i]
     path = np.empty(words, dtype=np.int64)
     path[-1] = np.argmax(score)
     for i in range(words - 1, 0, -1):
@@ -64,17 +68,17 @@ def best_labels(log_probabilities: np.ndarray, switch_cost: float) -> np.ndarray
     return path
 
 
-def find_spans(text: str, log_proba: Callable[[list[str]], np.ndarray],
+def find_spans(text: str, word_scores: Callable[[list[str]], np.ndarray],
                label: Callable[[list[str]], list[tuple[int, float]]],
                switch_cost: float = SWITCH_COST) -> list[RawSpan]:
-    """The spans of ``text`` (LanguageIdentifier.spans): ``log_proba`` gives
-    texts' log probabilities, a row each (-inf outside a language subset, 0
+    """The spans of ``text`` (LanguageIdentifier.spans): ``word_scores`` gives
+    texts' scores for ``best_labels``, a row each (-inf outside a language subset, 0
     for a text without letters); ``label`` their (label index, probability)
     answers, the label count for "und"."""
     words = words_of(text)
     if not words:
         return [(0, len(text), *label([text])[0])]
-    path = best_labels(log_proba([text[a:b] for a, b in words]), switch_cost)
+    path = best_labels(word_scores([text[a:b] for a, b in words]), switch_cost)
     firsts = [0] + [i for i in range(1, len(words)) if path[i] != path[i - 1]]
     starts = [0] + [words[i][0] for i in firsts[1:]]
     return relabelled(text, list(zip(starts, starts[1:] + [len(text)])), label)

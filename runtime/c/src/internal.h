@@ -161,9 +161,11 @@ void snlp_add_product_f32(const float *x, size_t rows, const uint8_t *matrix, si
 void snlp_product_f32(const float *x, size_t rows, const uint8_t *matrix, size_t columns,
                       float *out);
 /* The widest vector code these products use where the CPU has it (x86 with
- * GCC or clang; elsewhere only the portable code). Both levels compute the
- * same bits; tests lower the limit to check that against the portable code. */
-enum { SNLP_SIMD_PORTABLE, SNLP_SIMD_AVX2 };
+ * GCC or clang; elsewhere only the portable code): AVX2, then for the int8
+ * product AVX-VNNI, then AVX512-VNNI (in 256-bit vectors) where there is
+ * either. All levels compute the same bits; tests lower the limit to check
+ * that against the portable code. */
+enum { SNLP_SIMD_PORTABLE, SNLP_SIMD_AVX2, SNLP_SIMD_AVX_VNNI, SNLP_SIMD_AVX512_VNNI };
 extern int snlp_simd_limit;
 
 /* A growable array of code points. */
@@ -234,7 +236,7 @@ struct snlp_state {
     size_t hidden_capacity, tables_capacity, first_capacity;
     /* language spans (spans.c): each word's start and end byte, per word the
      * labelling's best label before it and a bit per label (switched from
-     * it), a score and a log probability per label, the spans being labelled */
+     * it), the labellings' and a word's score per label, the spans being labelled */
     size_t *span_words;
     uint32_t *span_leaders;
     uint8_t *span_switched;

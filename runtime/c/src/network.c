@@ -262,7 +262,7 @@ static inline void product_f32(const float *x, size_t rows, const uint8_t *matri
  * order either way (no fused multiply-add: -ffp-contract=off), so the answers
  * are bit-identical (tests/test_model.c checks it at each snlp_simd_limit);
  * elsewhere (and in WebAssembly) only the portable code. */
-int snlp_simd_limit = SNLP_SIMD_AVX2;
+int snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
 #if X86_VECTORS
 #define DISPATCH(public_name, portable, real)                                                 \
     __attribute__((target("avx2"))) static void portable##_avx2(                               \
@@ -312,11 +312,11 @@ __attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t
         const int8_t *r[4];
         int32_t w[4] = {0, 0, 0, 0};
         size_t count = 0;
-        for (; i < rows && count < 4; i++)
-            if (x[i]) {
-                r[count] = (const int8_t *)matrix + i * columns;
-                w[count++] = x[i];
-            }
+        for (; i < rows && count < 4; i++) { /* without a branch, as add_int8_product */
+            r[count] = (const int8_t *)matrix + i * columns;
+            w[count] = x[i];
+            count += x[i] != 0;
+        }
         if (count == 0) break;
         for (size_t k = count; k < 4; k++) r[k] = r[0]; /* weight 0: adds nothing */
         /* (x[i], x[j]) as two int16 in each 32-bit lane, x[i] low */
@@ -344,12 +344,147 @@ __attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t
     }
 }
 
+
+/* The int8 product with VNNI's vpdpbusd, which sums four unsigned-by-signed
+ * byte products into each int32 lane: four rows' codes interleaved so that a
+ * lane holds one column's four codes, made unsigned by adding 128 (their sign
+ * bit flipped), times the four inputs; 128 times the inputs' sum is taken off
+ * each sum at the end. Exact in int32, so the same sums as add_int8_product.
+ * Inputs must be within int8 (the layers' codes are |q| <= 127): the caller
+ * checks. Rows whose input is 0 are skipped, VNNI_ROWS picked at a time. */
+#define VNNI_ROWS 64
+#define DEFINE_VNNI_PRODUCT(name, target_name, dot256, dot128)                                    \
+    __attribute__((target(target_name))) static void name(                                        \
+        const int32_t *x, size_t rows, const uint8_t *matrix, size_t columns, int32_t *out) {     \
+        const __m256i flip = _mm256_set1_epi8((char)0x80);                                        \
+        const __m128i flip128 = _mm_set1_epi8((char)0x80);                                        \
+        size_t i = 0;                                                                             \
+        while (i < rows) {                                                                        \
+            const int8_t *r[VNNI_ROWS + 3];                                                       \
+            int8_t in[VNNI_ROWS + 3];                                                             \
+            int32_t total = 0, quad;                                                              \
+            size_t count = 0, c = 0;                                                              \
+            for (; i < rows && count < VNNI_ROWS; i++) { /* without a branch */                   \
+                r[count] = (const int8_t *)matrix + i * columns;                                  \
+                in[count] = (int8_t)x[i];                                                         \
+                total += x[i];                                                                    \
+                count += x[i] != 0;                                                               \
+            }                                                                                     \
+            if (count == 0) break;                                                                \
+            for (size_t k = count; k % 4; k++) { /* input 0: adds nothing */                      \
+                r[k] = r[0];                                                                      \
+                in[k] = 0;                                                                        \
+            }                                                                                     \
+            for (; c + 32 <= columns; c += 32) {                                                  \
+                __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(),                 \
+                                  _mm256_setzero_si256(), _mm256_setzero_si256()};                \
+                for (size_t k = 0; k < count; k += 4) {                                           \
+                    __m256i v[4], low, high, low2, high2, inputs;                                 \
+                    for (size_t j = 0; j < 4; j++)                                                \
+                        v[j] = _mm256_xor_si256(                                                  \
+                            _mm256_loadu_si256((const void *)(r[k + j] + c)), flip);              \
+                    memcpy(&quad, in + k, 4);                                                     \
+                    inputs = _mm256_set1_epi32(quad);                                             \
+                    low = _mm256_unpacklo_epi8(v[0], v[1]);                                       \
+                    low2 = _mm256_unpacklo_epi8(v[2], v[3]);                                      \
+                    high = _mm256_unpackhi_epi8(v[0], v[1]);                                      \
+                    high2 = _mm256_unpackhi_epi8(v[2], v[3]);                                     \
+                    /* each 128-bit half: columns 0-3, 4-7, 8-11, 12-15 of its 16 */             \
+                    acc[0] = dot256(acc[0], _mm256_unpacklo_epi16(low, low2), inputs);            \
+                    acc[1] = dot256(acc[1], _mm256_unpackhi_epi16(low, low2), inputs);            \
+                    acc[2] = dot256(acc[2], _mm256_unpacklo_epi16(high, high2), inputs);          \
+                    acc[3] = dot256(acc[3], _mm256_unpackhi_epi16(high, high2), inputs);          \
+                }                                                                                 \
+                __m256i offset = _mm256_set1_epi32(128 * total), *sums = (__m256i *)(out + c);    \
+                __m256i parts[4] = {_mm256_permute2x128_si256(acc[0], acc[1], 0x20),              \
+                                    _mm256_permute2x128_si256(acc[2], acc[3], 0x20),              \
+                                    _mm256_permute2x128_si256(acc[0], acc[1], 0x31),              \
+                                    _mm256_permute2x128_si256(acc[2], acc[3], 0x31)};             \
+                for (size_t j = 0; j < 4; j++)                                                    \
+                    _mm256_storeu_si256(sums + j,                                                 \
+                                        _mm256_add_epi32(_mm256_loadu_si256(sums + j),            \
+                                                         _mm256_sub_epi32(parts[j], offset)));    \
+            }                                                                                     \
+            for (size_t width = 16; width >= 8; width /= 2) { /* 16, then 8 columns */            \
+                if (c + width > columns) continue;                                                \
+                __m128i acc[4] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(),  \
+                                  _mm_setzero_si128()};                                           \
+                for (size_t k = 0; k < count; k += 4) {                                           \
+                    __m128i v[4], low, high, low2, high2, inputs;                                 \
+                    for (size_t j = 0; j < 4; j++)                                                \
+                        v[j] = _mm_xor_si128(                                                     \
+                            width == 16 ? _mm_loadu_si128((const void *)(r[k + j] + c))           \
+                                        : _mm_loadl_epi64((const void *)(r[k + j] + c)),          \
+                            flip128);                                                             \
+                    memcpy(&quad, in + k, 4);                                                     \
+                    inputs = _mm_set1_epi32(quad);                                                \
+                    low = _mm_unpacklo_epi8(v[0], v[1]);                                          \
+                    low2 = _mm_unpacklo_epi8(v[2], v[3]);                                         \
+                    high = _mm_unpackhi_epi8(v[0], v[1]);                                         \
+                    high2 = _mm_unpackhi_epi8(v[2], v[3]);                                        \
+                    acc[0] = dot128(acc[0], _mm_unpacklo_epi16(low, low2), inputs);               \
+                    acc[1] = dot128(acc[1], _mm_unpackhi_epi16(low, low2), inputs);               \
+                    acc[2] = dot128(acc[2], _mm_unpacklo_epi16(high, high2), inputs);             \
+                    acc[3] = dot128(acc[3], _mm_unpackhi_epi16(high, high2), inputs);             \
+                }                                                                                 \
+                __m128i offset = _mm_set1_epi32(128 * total), *sums = (__m128i *)(out + c);       \
+                for (size_t j = 0; j < width / 4; j++)                                            \
+                    _mm_storeu_si128(sums + j, _mm_add_epi32(_mm_loadu_si128(sums + j),           \
+                                                             _mm_sub_epi32(acc[j], offset)));     \
+                c += width;                                                                       \
+            }                                                                                     \
+            for (; c < columns; c++) { /* the last columns, one at a time */                      \
+                int32_t sum = 0;                                                                  \
+                for (size_t k = 0; k < count; k++) sum += in[k] * r[k][c];                        \
+                out[c] += sum;                                                                    \
+            }                                                                                     \
+        }                                                                                         \
+    }
+DEFINE_VNNI_PRODUCT(add_int8_product_avx_vnni, "avx2,avxvnni", _mm256_dpbusd_avx_epi32,
+                    _mm_dpbusd_avx_epi32)
+DEFINE_VNNI_PRODUCT(add_int8_product_avx512_vnni, "avx2,avx512vnni,avx512vl", _mm256_dpbusd_epi32,
+                    _mm_dpbusd_epi32)
+
+/* Which VNNI the CPU has, asked once: bit 1 AVX-VNNI (by cpuid: clang 14's
+ * __builtin_cpu_supports knows no "avxvnni"), bit 2 AVX512-VNNI with AVX512VL. */
+static int cpu_vnni(void) {
+    static atomic_int known = -1;
+    int kinds = atomic_load_explicit(&known, memory_order_relaxed);
+    if (kinds < 0) {
+        unsigned a = 0, b, c, d;
+        kinds = (__builtin_cpu_supports("avx2") && __get_cpuid_count(7, 1, &a, &b, &c, &d) &&
+                 (a & (1u << 4)))
+                    ? 1
+                    : 0;
+        if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl"))
+            kinds |= 2;
+        atomic_store_explicit(&known, kinds, memory_order_relaxed);
+    }
+    return kinds;
+}
+
+/* Inputs all within int8, as vpdpbusd takes them. */
+static int within_int8(const int32_t *x, size_t rows) {
+    int32_t outside = 0;
+    for (size_t i = 0; i < rows; i++) outside |= (uint32_t)(x[i] + 128) > 255u;
+    return !outside;
+}
+
 void snlp_add_int8_product(const int32_t *x, size_t rows, const uint8_t *matrix, size_t columns,
                            int32_t *out) {
-    if (AVX2_ALLOWED())
+    int vnni = snlp_simd_limit >= SNLP_SIMD_AVX_VNNI ? cpu_vnni() : 0;
+    if (vnni && within_int8(x, rows)) {
+        if (snlp_simd_limit >= SNLP_SIMD_AVX512_VNNI && vnni & 2)
+            add_int8_product_avx512_vnni(x, rows, matrix, columns, out);
+        else if (vnni & 1)
+            add_int8_product_avx_vnni(x, rows, matrix, columns, out);
+        else
+            add_int8_product_pairs(x, rows, matrix, columns, out);
+    } else if (AVX2_ALLOWED()) {
         add_int8_product_pairs(x, rows, matrix, columns, out);
-    else
+    } else {
         add_int8_product(x, rows, matrix, columns, out);
+    }
 }
 #else
 DISPATCH(snlp_add_int8_product, add_int8_product, int32_t)
@@ -436,8 +571,8 @@ void snlp_hidden_layer(const snlp_model *model, const float *input, size_t width
         for (size_t h = 0; h < hidden; h++) activation[h] = snlp_read_f32(b1->data + 4 * h);
         snlp_add_product_f32(input, width, w1->data, hidden, activation);
     }
-    for (size_t h = 0; h < hidden; h++)
-        if (activation[h] < 0.0f) activation[h] = 0.0f;
+    for (size_t h = 0; h < hidden; h++) /* without a branch: the signs are unpredictable */
+        activation[h] = activation[h] < 0.0f ? 0.0f : activation[h];
 }
 
 void snlp_output_layer(const snlp_model *model, const float *activation, float *out,

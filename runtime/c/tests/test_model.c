@@ -544,15 +544,16 @@ static void check_vector_code_on(const char *path) {
                 weights[200 * g + f] = (float)(seed >> 20) / 4096.0f;
             }
         }
-        for (int run = 0; run < 2; run++) {
-            snlp_simd_limit = run ? SNLP_SIMD_AVX2 : SNLP_SIMD_PORTABLE;
-            CHECK(snlp_model_logits(model, features, workspace, logits + run * labels) ==
+        for (int level = SNLP_SIMD_PORTABLE; level <= SNLP_SIMD_AVX512_VNNI; level++) {
+            snlp_simd_limit = level;
+            CHECK(snlp_model_logits(model, features, workspace, logits + !!level * labels) ==
                       SNLP_OK, "%s: logits", path);
+            CHECK(!level || !memcmp(logits, logits + labels, labels * sizeof *logits),
+                  "%s: the vector code's logits differ (level %d, round %zu)", path, level,
+                  round);
         }
-        CHECK(!memcmp(logits, logits + labels, labels * sizeof *logits),
-              "%s: the vector code's logits differ (round %zu)", path, round);
     }
-    snlp_simd_limit = SNLP_SIMD_AVX2;
+    snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
     free(features);
     free(ids);
     free(weights);
@@ -706,16 +707,18 @@ static void check_spans(const char *dir) {
     snlp_model_free(model);
 }
 
-/* Each dense product computed with vector code (snlp_simd_limit) gives the
- * portable code's bits, on sizes with ragged ends and inputs with zeros
- * (which the products skip). */
+/* Each dense product computed with vector code (each snlp_simd_limit) gives
+ * the portable code's bits, on sizes with ragged ends (VNNI's blocks of 32,
+ * 16 and 8 columns and the rest), more rows than VNNI picks at a time, inputs
+ * with zeros (which the products skip), the int8 range's ends and, in a
+ * second round, an int8 input outside it (vpdpbusd cannot take: not VNNI). */
 static void check_vector_code(void) {
-    enum { ROWS = 37, MAX_COLUMNS = 259 };
-    static const size_t widths[] = {1, 7, 16, 83, 128, 259};
+    enum { ROWS = 150, MAX_COLUMNS = 259, LEVELS = SNLP_SIMD_AVX512_VNNI + 1 };
+    static const size_t widths[] = {1, 7, 16, 40, 75, 83, 128, 259};
     static uint8_t matrix[ROWS * MAX_COLUMNS * 4];
-    static float x[SNLP_INPUTS_AT_ONCE * ROWS], got[2][SNLP_INPUTS_AT_ONCE * MAX_COLUMNS];
-    static double xd[ROWS], gotd[2][MAX_COLUMNS];
-    static int32_t q[ROWS], sums[2][MAX_COLUMNS];
+    static float x[SNLP_INPUTS_AT_ONCE * ROWS], got[LEVELS][SNLP_INPUTS_AT_ONCE * MAX_COLUMNS];
+    static double xd[ROWS], gotd[LEVELS][MAX_COLUMNS];
+    static int32_t q[ROWS], sums[LEVELS][MAX_COLUMNS];
     uint32_t seed = 7u;
     for (size_t i = 0; i < ROWS * MAX_COLUMNS; i++) { /* floats in [-1, 1); their bytes */
         float value;
@@ -731,31 +734,42 @@ static void check_vector_code(void) {
             q[i] = x[i] == 0.0f ? 0 : (int32_t)((seed >> 16) % 255) - 127; /* the int8 range */
         }
     }
-    for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
-        size_t columns = widths[w];
-        for (int run = 0; run < 2; run++) { /* 0: portable, 1: vector code */
-            snlp_simd_limit = run ? SNLP_SIMD_AVX2 : SNLP_SIMD_PORTABLE;
-            for (size_t c = 0; c < columns; c++) {
-                got[run][c] = 0.5f;
-                gotd[run][c] = 0.5;
-                sums[run][c] = 3;
+    q[1] = 127;
+    q[2] = -127;
+    q[3] = -128;
+    for (int round = 0; round < 2; round++) {
+        if (round) q[ROWS - 1] = 300;
+        for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
+            size_t columns = widths[w];
+            for (int level = 0; level < LEVELS; level++) {
+                snlp_simd_limit = level;
+                for (size_t c = 0; c < columns; c++) {
+                    got[level][c] = 0.5f;
+                    gotd[level][c] = 0.5;
+                    sums[level][c] = 3;
+                }
+                snlp_add_product_f32(x, ROWS, matrix, columns, got[level]);
+                snlp_add_product(xd, ROWS, matrix, columns, gotd[level]);
+                snlp_add_int8_product(q, ROWS, matrix, columns, sums[level]);
             }
-            snlp_add_product_f32(x, ROWS, matrix, columns, got[run]);
-            snlp_add_product(xd, ROWS, matrix, columns, gotd[run]);
-            snlp_add_int8_product(q, ROWS, matrix, columns, sums[run]);
+            for (int level = 1; level < LEVELS; level++)
+                CHECK(!memcmp(got[0], got[level], columns * sizeof(float)) &&
+                          !memcmp(gotd[0], gotd[level], columns * sizeof(double)) &&
+                          !memcmp(sums[0], sums[level], columns * sizeof(int32_t)),
+                      "vector code (level %d): an add product of %zu columns differs", level,
+                      columns);
+            for (int level = 0; level < LEVELS; level++) {
+                snlp_simd_limit = level;
+                snlp_product_f32(x, ROWS, matrix, columns, got[level]);
+            }
+            for (int level = 1; level < LEVELS; level++)
+                CHECK(!memcmp(got[0], got[level],
+                              SNLP_INPUTS_AT_ONCE * columns * sizeof(float)),
+                      "vector code (level %d): product_f32 of %zu columns differs", level,
+                      columns);
         }
-        CHECK(!memcmp(got[0], got[1], columns * sizeof(float)) &&
-                  !memcmp(gotd[0], gotd[1], columns * sizeof(double)) &&
-                  !memcmp(sums[0], sums[1], columns * sizeof(int32_t)),
-              "vector code: an add product of %zu columns differs", columns);
-        for (int run = 0; run < 2; run++) {
-            snlp_simd_limit = run ? SNLP_SIMD_AVX2 : SNLP_SIMD_PORTABLE;
-            snlp_product_f32(x, ROWS, matrix, columns, got[run]);
-        }
-        CHECK(!memcmp(got[0], got[1], SNLP_INPUTS_AT_ONCE * columns * sizeof(float)),
-              "vector code: product_f32 of %zu columns differs", columns);
     }
-    snlp_simd_limit = SNLP_SIMD_AVX2;
+    snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
 }
 
 /* Tags of a few sentences with `state`, into tags (6 per sentence). */
@@ -838,7 +852,7 @@ static void check_state_bound_to_its_model(const char *dir) {
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/golden";
-    for (int level = SNLP_SIMD_PORTABLE; level <= SNLP_SIMD_AVX2; level++) {
+    for (int level = SNLP_SIMD_PORTABLE; level <= SNLP_SIMD_AVX512_VNNI; level++) {
         snlp_simd_limit = level; /* the portable code, and the vector code where the CPU has it */
         check_golden(dir, "tiny-langid");
         check_golden(dir, "tiny-pos");
