@@ -1,10 +1,13 @@
 /* Words framed as ^word$ (docs/FORMAT.md), shared by both tasks: their UTF-8
  * bytes, and the hashed spans features are made of. */
+#include <string.h>
+
 #include "internal.h"
 
 int snlp_encode_framed(snlp_state *s) {
     size_t total = s->framed.count;
-    if (snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * total + 1, 1) ||
+    /* and zeros after them, which snlp_murmur3_short may read */
+    if (snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * total + SNLP_SHORT_KEY + 4, 1) ||
         snlp_grow((void **)&s->utf8_offsets, &s->offsets_capacity, total + 1,
                   sizeof *s->utf8_offsets))
         return -1;
@@ -12,6 +15,7 @@ int snlp_encode_framed(snlp_state *s) {
     for (size_t i = 0; i < total; i++)
         s->utf8_offsets[i + 1] = s->utf8_offsets[i] +
                                  snlp_utf8_encode(s->framed.data[i], s->utf8 + s->utf8_offsets[i]);
+    memset(s->utf8 + s->utf8_offsets[total], 0, SNLP_SHORT_KEY + 4);
     return 0;
 }
 
@@ -55,6 +59,16 @@ size_t snlp_ngram_ids(const snlp_state *s, size_t a, size_t b, const snlp_group 
         case 5: return ascii_ngram_ids(bytes, first, last, 5, g, reciprocal, ids);
         default: return ascii_ngram_ids(bytes, first, last, g->order, g, reciprocal, ids);
         }
+    }
+    if (4 * g->order <= SNLP_SHORT_KEY) { /* every n-gram fits (4 bytes a code point) */
+        for (size_t k = first; k < last; k++) {
+            size_t start = s->utf8_offsets[k];
+            ids[count++] = snlp_mod(snlp_murmur3_short(s->utf8 + start,
+                                                       s->utf8_offsets[k + g->order] - start,
+                                                       g->seed),
+                                    reciprocal, g->buckets);
+        }
+        return count;
     }
     for (size_t k = first; k < last; k++)
         ids[count++] = snlp_mod(snlp_span_hash(s, k, k + g->order, 4 * g->order, g->seed),

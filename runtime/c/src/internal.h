@@ -66,14 +66,47 @@ static inline uint32_t snlp_murmur3(const uint8_t *bytes, size_t size, uint32_t 
     return h ^ (h >> 16);
 }
 
+/* snlp_murmur3 of at most SNLP_SHORT_KEY bytes, without a branch on the
+ * size: the n-grams of words whose letters take 2 to 4 bytes have sizes a
+ * branch predictor cannot guess, and its misses were most of their hashing.
+ * Every block is mixed and kept only where the key has it; the tail is read
+ * as a whole word and masked (all 0 when there is none, which then changes
+ * nothing). Reads SNLP_SHORT_KEY + 4 bytes from `bytes`, which the caller's
+ * buffer holds (snlp_encode_framed pads it). */
+#define SNLP_SHORT_KEY 16
+static inline uint32_t snlp_murmur3_short(const uint8_t *bytes, size_t size, uint32_t seed) {
+    static const uint32_t tail_mask[4] = {0, 0xFFu, 0xFFFFu, 0xFFFFFFu};
+    const uint32_t c1 = 0xcc9e2d51u, c2 = 0x1b873593u;
+    size_t blocks = size / 4;
+    uint32_t h = seed, k;
+    for (size_t i = 0; i < SNLP_SHORT_KEY / 4; i++) {
+        uint32_t mixed = snlp_rotl32(h ^ snlp_rotl32(snlp_read_u32(bytes + 4 * i) * c1, 15) * c2,
+                                     13) * 5 + 0xe6546b64u;
+        h = i < blocks ? mixed : h;
+    }
+    k = snlp_read_u32(bytes + 4 * blocks) & tail_mask[size & 3];
+    h ^= snlp_rotl32(k * c1, 15) * c2;
+    h ^= (uint32_t)size;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
+}
+
 /* x % d without a division (Lemire, Kaser and Kurz, "Faster remainder by
  * direct computation", 2019), for any 32-bit x and d > 0, given
  * reciprocal = snlp_reciprocal(d): bucket ids are taken hundreds of times a
  * text, and a division costs tens of cycles. */
 static inline uint64_t snlp_reciprocal(uint32_t d) { return UINT64_MAX / d + 1; }
 static inline uint32_t snlp_mod(uint32_t x, uint64_t reciprocal, uint32_t d) {
-    uint64_t low = reciprocal * x; /* the high 64 bits of low * d, in 64-bit steps */
+    uint64_t low = reciprocal * x; /* the high 64 bits of low * d */
+#if defined(__SIZEOF_INT128__) /* one multiplication (GCC, clang, also in WebAssembly) */
+    __extension__ typedef unsigned __int128 wide;
+    return (uint32_t)(((wide)low * d) >> 64);
+#else /* in 64-bit steps: the same number */
     return (uint32_t)(((low >> 32) * d + (((low & 0xFFFFFFFFu) * d) >> 32)) >> 32);
+#endif
 }
 
 /* IEEE half -> float (snlp_half_to_float), inlined into pooling, without a

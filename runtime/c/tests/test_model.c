@@ -643,6 +643,24 @@ static void check_mod(void) {
     }
 }
 
+/* The branch-free hash of short keys is MurmurHash3's, for every size it
+ * takes, whatever bytes follow the key. */
+static void check_short_hash(void) {
+    uint8_t buffer[SNLP_SHORT_KEY + 4];
+    uint32_t x = 99u;
+    for (int round = 0; round < 2000; round++) {
+        size_t size = (size_t)round % (SNLP_SHORT_KEY + 1);
+        for (size_t i = 0; i < sizeof buffer; i++) {
+            x = x * 1664525u + 1013904223u;
+            buffer[i] = (uint8_t)(x >> 24);
+        }
+        if (snlp_murmur3_short(buffer, size, x) != snlp_murmur3(buffer, size, x)) {
+            CHECK(0, "short hash of %zu bytes", size);
+            break;
+        }
+    }
+}
+
 /* snlp_langid_spans: covers any text (empty, no letters, invalid UTF-8,
  * markup, NUL bytes, a long one) with spans in order, neighbours of other
  * labels; a short array gets the count; bad arguments and another model's
@@ -869,6 +887,7 @@ int main(int argc, char **argv) {
     check_state_bound_to_its_model(dir);
     check_half();
     check_mod();
+    check_short_hash();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
