@@ -16,7 +16,8 @@ in against the language of its sentence or run; spaces and punctuation are not
 scored), boundary F1 over whitespace words (a predicted change of language
 counts if it is within one word of a true one), the share of (c) documents
 given more than one language, and how often the set of languages found is
-exactly the true one. Times are for all documents of a kind, one process.
+exactly the true one. Times are for all documents of a kind, one process, the
+fastest of ``--rounds`` (3) passes over them for each system.
 
     python benchmarks/langid_spans.py [--docs 300] [--seed 0] [--systems smallnlp,lingua,cld3]
 
@@ -141,6 +142,8 @@ def main() -> None:
     parser.add_argument("--systems", default="smallnlp,lingua,cld3")
     parser.add_argument("--model", default="langid")
     parser.add_argument("--switch-cost", type=float, help="log-probability a switch costs")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="times each system labels the documents; the fastest is kept")
     args = parser.parse_args()
     single_core()
     one_blas_thread()
@@ -198,18 +201,23 @@ def main() -> None:
             differing += sum([s[:3] for s in a] != [s[:3] for s in b] for a, b in
                              zip(model.spans_batch(joined), reference.spans_batch(joined)))
         for name, run in runners.items():
-            started = time.perf_counter()
-            answers = [run(text) for text in joined]
-            seconds = time.perf_counter() - started
+            seconds = float("inf")
+            for _ in range(args.rounds):  # the fastest round: the least disturbed
+                started = time.perf_counter()
+                answers = [run(text) for text in joined]
+                seconds = min(seconds, time.perf_counter() - started)
             result = score(docs, answers, is_letter)
             print(f"| {title} | {name} | {fmt(result['char_accuracy'])} | "
                   f"{fmt(result['boundary_f1'])} | {result['switched']:.1%} | "
                   f"{result['exact_set']:.1%} | {seconds:.2f} | {len(docs) / seconds:,.0f} |")
         if cld3 is not None:
-            started = time.perf_counter()
-            sets = [{normalise(r.language) for r in cld3.FindTopNMostFreqLangs(text, num_langs=3)
-                     if r.language != "und" and r.proportion > 0} for text in joined]
-            seconds = time.perf_counter() - started
+            seconds = float("inf")
+            for _ in range(args.rounds):
+                started = time.perf_counter()
+                sets = [{normalise(r.language)
+                         for r in cld3.FindTopNMostFreqLangs(text, num_langs=3)
+                         if r.language != "und" and r.proportion > 0} for text in joined]
+                seconds = min(seconds, time.perf_counter() - started)
             print(f"| {title} | CLD3 FindTopNMostFreqLangs | - | - | "
                   f"{sum(len(s) > 1 for s in sets) / len(sets):.1%} | "
                   f"{set_score(docs, sets):.1%} | {seconds:.2f} | {len(docs) / seconds:,.0f} |")
