@@ -11,7 +11,7 @@ every example's, and each epoch sees spans it has not seen before.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -87,6 +87,22 @@ def gibberish(texts: Sequence[str], rng: np.random.Generator, count: int) -> lis
     return out
 
 
+def distilled_targets(labels: np.ndarray, teacher_probs: np.ndarray, weight: float
+                      ) -> np.ndarray:
+    """Each example's target distribution when a teacher model is distilled
+    (Hinton et al., 2015): ``1 - weight`` on its label and ``weight`` spread
+    as the teacher's probabilities. A row the teacher gives nothing (all 0:
+    text without letters) keeps its label alone; gibberish rows (negative
+    labels) are not read (their target is uniform, train.py)."""
+    targets = teacher_probs.astype(np.float32) * np.float32(weight)
+    known = np.flatnonzero(labels >= 0)
+    silent = known[teacher_probs[known].sum(axis=1) <= 0]
+    targets[silent] = 0.0
+    targets[known, labels[known]] += np.float32(1 - weight)
+    targets[silent, labels[silent]] = 1.0
+    return targets
+
+
 class AugmentedLines:
     """The training examples of labelled lines, drawn each epoch.
 
@@ -94,13 +110,19 @@ class AugmentedLines:
     spans, cut afresh whenever a slot is drawn; each gibberish string has
     one. An epoch draws at most ``per_class_cap`` slots of each label, every
     slot at most once, shuffles them and strips the diacritics of
-    ``stripped_share`` of the lines and spans.
+    ``stripped_share`` of the lines and spans. With a ``teacher`` (texts ->
+    probability rows over these labels), the examples' targets mix their
+    labels with its answers (``distilled_targets``, ``teacher_weight``).
     """
 
     def __init__(self, texts: Sequence[str], labels: np.ndarray, augment: Augment,
-                 featurizer: TextFeaturizer, rng: np.random.Generator):
+                 featurizer: TextFeaturizer, rng: np.random.Generator,
+                 teacher: Callable[[list[str]], np.ndarray] | None = None,
+                 teacher_weight: float = 0.0):
         self.augment = augment
         self.featurizer = featurizer
+        self.teacher = teacher if teacher_weight > 0 else None
+        self.teacher_weight = teacher_weight
         noise = gibberish(texts, rng, augment.gibberish_lines)
         self.lines = len(texts)
         self.texts = list(texts) + noise
@@ -132,17 +154,19 @@ class AugmentedLines:
 
         def batches() -> Iterator[Batch]:
             for start in range(0, len(order), block):
-                groups, labels = self._featurize(order[start:start + block], rng)
+                groups, labels, targets = self._featurize(order[start:start + block], rng)
                 letters = has_features(groups)
                 for first_row in range(0, len(labels), batch_size):
                     rows = np.arange(first_row, min(first_row + batch_size, len(labels)))
                     rows = rows[letters[rows]]
-                    yield Batch(take_rows(groups, rows), labels[rows])
+                    yield Batch(take_rows(groups, rows), labels[rows],
+                                None if targets is None else targets[rows])
         return steps, batches()
 
     def _featurize(self, drawn: np.ndarray, rng: np.random.Generator
-                   ) -> tuple[list[SparseGroup], np.ndarray]:
-        """The texts of ``drawn`` (line, slot) pairs, featurized."""
+                   ) -> tuple[list[SparseGroup], np.ndarray, np.ndarray | None]:
+        """The texts of ``drawn`` (line, slot) pairs, featurized; their labels,
+        and their targets where a teacher is distilled."""
         augment = self.augment
         lines, slots = drawn[:, 0], drawn[:, 1]
         texts = [self.texts[i] for i in lines.tolist()]
@@ -155,4 +179,7 @@ class AugmentedLines:
             stripped = (rng.random(len(texts)) < augment.stripped_share) & (lines < self.lines)
             for row in np.flatnonzero(stripped).tolist():
                 texts[row] = strip_diacritics(texts[row])
-        return self.featurizer.transform(texts), self.labels[lines]
+        labels = self.labels[lines]
+        targets = None if self.teacher is None else distilled_targets(
+            labels, self.teacher(texts), self.teacher_weight)
+        return self.featurizer.transform(texts), labels, targets

@@ -95,12 +95,18 @@ class LanguageIdentifier(TaskModel):
             *, progress: Callable[[Progress], None] | None = None,
             data_licences: dict[str, str] | None = None,
             provenance: dict | None = None,
-            language_names: dict[str, str] | None = None) -> LanguageIdentifier:
+            language_names: dict[str, str] | None = None,
+            teacher: LanguageIdentifier | None = None) -> LanguageIdentifier:
         """Train on ``texts`` and their ``labels``; with dev data, stop early on
         its accuracy and fit the confidence calibration on it. ``data_licences``
         (label -> licence), ``provenance`` and ``language_names`` (label ->
         English name) are recorded in the model, with each label's training
-        lines and scripts (``language_info``)."""
+        lines and scripts (``language_info``). With a ``teacher`` (a fitted
+        identifier that knows every label, often a bigger one), each
+        example's target mixes its label with the teacher's probabilities
+        (``teacher_weight`` of ``[training]``): a small model learns more from
+        how sure a big one is, on short spans above all, than from labels
+        alone. The teacher's data licences join the model's."""
         check_labelled(texts, labels, "training data")
         label_names = sorted(set(labels))
         check_label_names(label_names, "training data", reserved=[UNDETERMINED])
@@ -114,6 +120,12 @@ class LanguageIdentifier(TaskModel):
                                                      provenance)
         augment = config.augment
         metadata["training"]["augment"] = dataclasses.asdict(augment)
+        teacher_probabilities = None
+        if teacher is not None:
+            teacher_probabilities = _teacher_columns(teacher, label_names)
+            metadata["training"]["teacher"] = _teacher_record(teacher)
+            for key, value in teacher.metadata_.get("data_licences", {}).items():
+                metadata["data_licences"].setdefault(key, value)
         metadata["training"]["languages"] = language_records(texts, labels,
                                                              language_names or {})
         context = KindContext(len(label_names))
@@ -126,7 +138,8 @@ class LanguageIdentifier(TaskModel):
         featurizer = TextFeaturizer(shape.groups, max_chars=config.features.max_chars)
 
         examples = AugmentedLines(texts, np.array([label_index[x] for x in labels]), augment,
-                                  featurizer, rng)
+                                  featurizer, rng, teacher_probabilities,
+                                  options.teacher_weight if teacher else 0.0)
         dev = None
         if dev_texts is not None:
             unknown = sorted(set(dev_labels) - set(label_index))
@@ -474,3 +487,25 @@ def _check_threshold(threshold: float) -> None:
         raise TypeError(f"threshold must be a number, not {type(threshold).__name__}")
     if not 0 <= threshold <= 1:  # NaN included
         raise ValueError(f"threshold must be a probability in 0..1, not {threshold}")
+
+
+def _teacher_columns(teacher: LanguageIdentifier, labels: list[str]
+                     ) -> Callable[[list[str]], np.ndarray]:
+    """Texts -> the teacher's probabilities, a column per label of ``labels``
+    (in that order); a DataError if the teacher lacks one of them."""
+    teacher._require_fitted()
+    known = {label: i for i, label in enumerate(teacher.labels_)}
+    missing = [label for label in labels if label not in known]
+    if missing:
+        raise DataError(f"the teacher does not know {', '.join(missing)}: it must know every "
+                        "language of the training data")
+    columns = np.array([known[label] for label in labels])
+    return lambda texts: teacher.predict_proba(texts)[:, columns]
+
+
+def _teacher_record(teacher: LanguageIdentifier) -> dict:
+    """What a student's training record says of its teacher."""
+    training = teacher.metadata_.get("training", {})
+    return {"labels": len(teacher.labels_), "memory_budget": training.get("memory_budget"),
+            "train": training.get("train"),
+            "dev_accuracy_8bit": training.get("dev_accuracy_8bit")}

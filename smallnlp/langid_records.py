@@ -70,6 +70,10 @@ class LangidTraining(TrainOptions):
     # a prior that text is likelier in a language with more text, which
     # decides inputs too short to tell close languages apart (0: none).
     line_prior: float = option(0.0, minimum=0.0, maximum=10.0)
+    # With a teacher model (fit's ``teacher``, ``--teacher``): the share of
+    # each example's target that is the teacher's probabilities rather than
+    # its label (distillation; augment.distilled_targets).
+    teacher_weight: float = option(0.5, minimum=0.0, maximum=1.0)
 
 
 @dataclasses.dataclass(frozen=True)

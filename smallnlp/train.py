@@ -130,6 +130,9 @@ class Adam:
 class Batch(NamedTuple):
     groups: list[SparseGroup]
     labels: np.ndarray
+    # A target distribution per row, where a teacher gave one (distillation);
+    # None: each label's own.
+    targets: np.ndarray | None = None
 
 
 class Examples(Protocol):
@@ -190,17 +193,25 @@ def accuracy(network: FeedForwardNetwork, groups: Sequence[SparseGroup], labels:
     return correct / max(len(labels), 1)
 
 
-def _cross_entropy_gradient(probs: np.ndarray, target: np.ndarray) -> float:
+def _cross_entropy_gradient(probs: np.ndarray, target: np.ndarray,
+                            soft: np.ndarray | None = None) -> float:
     """Mean cross-entropy of a batch; turns ``probs`` into dLoss/dlogits in place.
 
     A negative target means "none of the labels" (e.g. gibberish): its target
     distribution is uniform, which teaches the network to stay unsure there.
+    ``soft``: the other rows' target distributions (a teacher's mixed with
+    the labels, ``augment.distilled_targets``) instead of their labels.
     """
     rows = np.arange(len(target))
     none = target < 0
     log_probs = np.log(np.maximum(probs, 1e-12))
-    losses = np.where(none, -log_probs.mean(axis=1), -log_probs[rows, np.maximum(target, 0)])
-    probs[rows[~none], target[~none]] -= 1.0
+    if soft is None:
+        own = -log_probs[rows, np.maximum(target, 0)]
+        probs[rows[~none], target[~none]] -= 1.0
+    else:
+        own = -(soft * log_probs).sum(axis=1)
+        probs[~none] -= soft[~none]
+    losses = np.where(none, -log_probs.mean(axis=1), own)
     probs[none] -= 1.0 / probs.shape[1]
     probs /= len(target)
     return float(losses.mean())
@@ -250,7 +261,7 @@ def _fit(network: FeedForwardNetwork, examples: Examples, options: TrainOptions,
         for step, batch in enumerate(batches):
             logits, cache = network.forward(batch.groups, options.dropout, rng)
             probs = softmax(logits)
-            loss = _cross_entropy_gradient(probs, batch.labels)
+            loss = _cross_entropy_gradient(probs, batch.labels, batch.targets)
             total_loss += loss
             optimiser.step(network.backward(cache, probs, lazy_embeddings), lr,
                            options.weight_decay)

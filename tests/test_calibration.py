@@ -1,9 +1,10 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smallnlp import LanguageIdentifier
-from smallnlp.augment import gibberish
+from smallnlp.augment import distilled_targets, gibberish
 from smallnlp.calibration import expected_calibration_error, fit_temperature
 from smallnlp.network import softmax
 from smallnlp.train import _cross_entropy_gradient
@@ -55,6 +56,38 @@ def test_uniform_target_gradient_matches_finite_differences():
         bumped = logits.copy()
         bumped[i, j] += step
         assert abs((loss(bumped) - loss(logits)) / step - grad[i, j]) < 1e-4
+
+
+def test_soft_target_gradient_matches_finite_differences():
+    """Distillation's targets (a distribution per row, gibberish rows still
+    uniform): the gradient is that of their cross-entropy, and a one-hot
+    target gives what its label gives."""
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(4, 6))
+    target = np.array([2, -1, 0, 5])
+    soft = distilled_targets(target, softmax(rng.normal(size=(4, 6))), 0.4)
+
+    def loss(values):
+        return _cross_entropy_gradient(softmax(values.copy()), target, soft)
+
+    grad = softmax(logits.copy())
+    _cross_entropy_gradient(grad, target, soft)
+    step = 1e-6
+    for i, j in [(0, 2), (1, 3), (3, 0), (2, 5), (3, 5)]:
+        bumped = logits.copy()
+        bumped[i, j] += step
+        assert abs((loss(bumped) - loss(logits)) / step - grad[i, j]) < 1e-4
+    hard, one_hot = softmax(logits.copy()), softmax(logits.copy())
+    assert _cross_entropy_gradient(hard, target) == pytest.approx(
+        _cross_entropy_gradient(one_hot, target, distilled_targets(target, np.zeros((4, 6)), 0.4)))
+    np.testing.assert_allclose(hard, one_hot, atol=1e-7)
+
+
+def test_distilled_targets_mix_label_and_teacher():
+    teacher = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 0.0], [0.1, 0.1, 0.8]], dtype=np.float32)
+    targets = distilled_targets(np.array([0, 1, 2]), teacher, 0.5)
+    np.testing.assert_allclose(targets, [[0.75, 0.25, 0.0], [0.0, 1.0, 0.0],
+                                         [0.05, 0.05, 0.9]])
 
 
 def test_gibberish_keeps_each_line_alphabet():

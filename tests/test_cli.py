@@ -244,6 +244,31 @@ def test_train_langid_on_some_of_the_languages(trained, tmp_path):
     assert result.exit_code == 2 and "no file for zz in --train" in result.output
 
 
+def test_train_langid_with_a_teacher(trained, tmp_path):
+    """--teacher distils a model that knows every language trained (its record
+    names the teacher); one that lacks a language, or no model at all, is
+    refused before any training."""
+    root, model = trained
+    arguments = ["train", "langid", "--train", str(root / "train"), "--dev", str(root / "dev"),
+                 "--memory-budget", "60KB", "--config", str(root / "tiny.toml"), "--epochs", "1"]
+    output = tmp_path / "student.snlp"
+    result = CliRunner().invoke(main, arguments + ["--output", str(output),
+                                                   "--teacher", str(model)])
+    assert result.exit_code == 0, result.output
+    record = LanguageIdentifier.load(output).metadata_["training"]["teacher"]
+    assert record["labels"] == 4 and record["train"]["lines"] == 480
+    partial = tmp_path / "partial.snlp"
+    assert CliRunner().invoke(main, arguments + ["--output", str(partial), "--languages",
+                                                 "aa,cc"]).exit_code == 0
+    result = CliRunner().invoke(main, arguments + ["--output", str(tmp_path / "x.snlp"),
+                                                   "--teacher", str(partial)])
+    assert result.exit_code != 0 and "does not know bb, dd" in result.output
+    result = CliRunner().invoke(main, arguments + ["--output", str(tmp_path / "y.snlp"),
+                                                   "--teacher", str(tmp_path / "none.snlp")])
+    assert result.exit_code == 2 and "--teacher" in result.output
+    assert not (tmp_path / "x.snlp").exists() and not (tmp_path / "y.snlp").exists()
+
+
 SPANS_MIXED = ("Das ist ein kleines Haus und es gefällt mir sehr gut. This is a small house "
                "and I like it.")
 

@@ -186,14 +186,19 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
               help="TSV with code and license columns (and optionally language, the "
                    "English name) recorded in the model per language (default: SOURCES.tsv "
                    "beside the train directory, if present).")
+@click.option("--teacher", "teacher_model",
+              help="A language identifier (a shipped name or a path) that knows every "
+              "language trained: each example's target mixes its label with the teacher's "
+              "probabilities (the config's teacher_weight), which helps a small model.")
 def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs, seed,
-                 languages, licence, sources) -> None:
+                 languages, licence, sources, teacher_model) -> None:
     """Train a language identifier."""
     with _Interrupts() as interrupts:
         _check_output(output)
         model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
                                    epochs=epochs, seed=seed)
         model.check_budget()  # a bad config or budget stops here, before reading data
+        teacher = _teacher(teacher_model) if teacher_model else None
         texts, labels = _chosen(datasets.read_labelled_dir(train_dir), languages, "--train")
         dev_texts, dev_labels = (_chosen(datasets.read_labelled_dir(dev_dir), languages, None)
                                  if dev_dir else (None, None))
@@ -210,7 +215,16 @@ def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs,
                         provenance=datasets.langid_provenance(train_dir, len(texts),
                                                           len(dev_texts or [])),
                         language_names={code: row["language"] for code, row in known.items()
-                                        if row.get("language")})
+                                        if row.get("language")},
+                        teacher=teacher)
+
+
+def _teacher(name: str) -> LanguageIdentifier:
+    """The --teacher model, or a usage error that says why it cannot be read."""
+    try:
+        return LanguageIdentifier.load(name)
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--teacher") from None
 
 
 def _chosen(data: tuple[list[str], list[str]], languages: str | None, option: str | None
