@@ -41,6 +41,14 @@ static inline float snlp_read_f32(const uint8_t *p) {
 /* MurmurHash3 x86 32-bit (snlp_murmur3_32), inlined into the featurizers'
  * loops over short n-grams. */
 static inline uint32_t snlp_rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+static inline uint32_t snlp_murmur3_finish(uint32_t h, size_t size) {
+    h ^= (uint32_t)size;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
+}
 static inline uint32_t snlp_murmur3(const uint8_t *bytes, size_t size, uint32_t seed) {
     const uint32_t c1 = 0xcc9e2d51u, c2 = 0x1b873593u;
     size_t blocks = size / 4;
@@ -58,18 +66,12 @@ static inline uint32_t snlp_murmur3(const uint8_t *bytes, size_t size, uint32_t 
         k ^= bytes[4 * blocks];
         h ^= snlp_rotl32(k * c1, 15) * c2;
     }
-    h ^= (uint32_t)size;
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    return h ^ (h >> 16);
+    return snlp_murmur3_finish(h, size);
 }
 
 /* snlp_murmur3 of at most SNLP_SHORT_KEY bytes, without a branch on the
  * size: the n-grams of words whose letters take 2 to 4 bytes have sizes a
- * branch predictor cannot guess, and its misses were most of their hashing.
- * Every block is mixed and kept only where the key has it; the tail is read
+ * branch predictor cannot guess. Every block is mixed and kept only where the key has it; the tail is read
  * as a whole word and masked (all 0 when there is none, which then changes
  * nothing). Reads SNLP_SHORT_KEY + 4 bytes from `bytes`, which the caller's
  * buffer holds (snlp_encode_framed pads it). */
@@ -86,12 +88,7 @@ static inline uint32_t snlp_murmur3_short(const uint8_t *bytes, size_t size, uin
     }
     k = snlp_read_u32(bytes + 4 * blocks) & tail_mask[size & 3];
     h ^= snlp_rotl32(k * c1, 15) * c2;
-    h ^= (uint32_t)size;
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    return h ^ (h >> 16);
+    return snlp_murmur3_finish(h, size);
 }
 
 /* x % d without a division (Lemire, Kaser and Kurz, "Faster remainder by
