@@ -65,6 +65,8 @@ def test_the_small_model_knows_the_same_languages_in_315_kb(shipped):
     assert shipped_file("models", "langid-small.snlp").stat().st_size <= 315_000
     assert set(small.metadata_["data_licences"]) == set(small.labels)
     assert small.predict("Das ist ein kleiner Test, der hoffentlich funktioniert.").label == "de"
+    teacher = small.metadata_["training"]["teacher"]  # distilled from the 1 MB model
+    assert teacher["labels"] == 75 and teacher["memory_budget"] == 1_000_000
 
 
 def test_train_five_languages_under_200kb(tmp_path):
