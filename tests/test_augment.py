@@ -63,9 +63,9 @@ def test_each_epoch_cuts_new_spans():
     original = examples._featurize
 
     def featurize(drawn, rng):
-        groups, y = original(drawn, rng)
+        groups, y, targets = original(drawn, rng)
         cut.append(groups[0].ids.copy())
-        return groups, y
+        return groups, y, targets
     examples._featurize = featurize
     for _ in range(2):
         list(examples.epoch(64, None, rng)[1])
