@@ -344,7 +344,6 @@ __attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t
     }
 }
 
-
 /* The int8 product with VNNI's vpdpbusd, which sums four unsigned-by-signed
  * byte products into each int32 lane: four rows' codes interleaved so that a
  * lane holds one column's four codes, made unsigned by adding 128 (their sign

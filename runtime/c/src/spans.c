@@ -149,8 +149,9 @@ snlp_status snlp_langid_spans(const snlp_model *model, snlp_state *state, const 
                 bits[k / 8] = (uint8_t)byte;
                 byte = 0;
             }
-            next_leader = k && score > top ? k : next_leader;
-            top = k && score > top ? score : k ? top : score;
+            int leads = k == 0 || score > top;
+            next_leader = leads ? k : next_leader;
+            top = leads ? score : top;
         }
         leader = next_leader;
     }
