@@ -10,9 +10,8 @@ fastest of interleaved rounds. For the float32 model shipped before the 8-bit on
 from __future__ import annotations
 
 import argparse
-import time
 
-from c_runtime import texts_of_100_chars
+from c_runtime import interleaved, one_call_each, texts_of_100_chars
 from common import machine, single_core
 
 
@@ -27,23 +26,16 @@ def main() -> None:
 
     texts = texts_of_100_chars(args.texts)
     singles = texts[:2000]
-    models = {path: smallnlp.load(path, backend="numpy") for path in args.models}
-    best = {(path, kind): float("inf") for path in models for kind in ("one", "batch")}
-    for _ in range(args.rounds):
-        for path, lid in models.items():
-            start = time.perf_counter()
-            for text in singles:
-                lid.predict(text)
-            one = (time.perf_counter() - start) / len(singles)
-            start = time.perf_counter()
-            lid.predict_batch(texts)
-            batch = (time.perf_counter() - start) / len(texts)
-            best[path, "one"] = min(best[path, "one"], one)
-            best[path, "batch"] = min(best[path, "batch"], batch)
+    passes = {}
+    for path in args.models:
+        lid = smallnlp.load(path, backend="numpy")
+        passes[path, "one"] = (one_call_each(lid.predict, singles), len(singles))
+        passes[path, "batch"] = (lambda lid=lid: lid.predict_batch(texts), len(texts))
+    best = interleaved(passes, args.rounds)
     print(f"{machine()}; numpy backend; {len(texts):,} texts, {args.rounds} rounds\n")
     print("| model | µs per text, one call | µs per text, one batch |")
     print("|---|---:|---:|")
-    for path in models:
+    for path in args.models:
         print(f"| {path} | {1e6 * best[path, 'one']:.1f} | {1e6 * best[path, 'batch']:.1f} |")
 
 

@@ -139,7 +139,7 @@ class LanguageIdentifier(TaskModel):
 
         examples = AugmentedLines(texts, np.array([label_index[x] for x in labels]), augment,
                                   featurizer, rng, teacher_probabilities,
-                                  options.teacher_weight if teacher else 0.0)
+                                  options.teacher_weight)
         dev = None
         if dev_texts is not None:
             unknown = sorted(set(dev_labels) - set(label_index))
