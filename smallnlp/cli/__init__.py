@@ -44,7 +44,12 @@ class _Errors(click.Group):
     def invoke(self, ctx: click.Context):
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            # Done, its output in place: a Ctrl-C from here on (while the
+            # interpreter joins the worker pool at exit) would end it by the
+            # signal, as if it had failed.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            return result
         except (ConfigError, BudgetError) as exc:
             raise _UsageProblem(str(exc)) from None
         except SmallNLPError as exc:
