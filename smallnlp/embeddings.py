@@ -8,6 +8,7 @@ touches them, so a loaded model never holds a float32 copy of its tables.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -134,3 +135,37 @@ class QuantizedEmbedding(EmbeddingStore):
         decoded *= self.scale[ids].astype(np.float32)[:, None]
         decoded += self.offset[ids].astype(np.float32)[:, None]
         return decoded
+
+
+def pool_side_by_side(stores: Sequence[EmbeddingStore], groups: Sequence[SparseGroup]
+                      ) -> np.ndarray:
+    """Each store's ``pool`` of its group, side by side: ``(n_texts, sum of
+    dims)``. 8-bit stores of one width whose groups give every text features
+    (language ID's usual case) are pooled in one pass over all their features,
+    with the same sums in the same order as ``pool`` adds them (so the same
+    result), in a third of the numpy calls, which are most of one text's time."""
+    dims = stores[0].shape[1]
+    if all(isinstance(s, QuantizedEmbedding) and s.shape[1] == dims and not g.one_per_row
+           for s, g in zip(stores, groups)):
+        ids = [g.ids for g in groups]
+        firsts = np.cumsum([0] + [len(i) for i in ids])
+        starts = np.concatenate([g.indptr[:-1] + first for g, first in zip(groups, firsts)])
+        if len(starts) and starts[-1] < firsts[-1] and (starts[1:] > starts[:-1]).all():
+            return _pool_together(stores, groups, ids, starts)
+    return np.concatenate([s.pool(g) for s, g in zip(stores, groups)], axis=1)
+
+
+def _pool_together(stores: Sequence[QuantizedEmbedding], groups: Sequence[SparseGroup],
+                   ids: list[np.ndarray], starts: np.ndarray) -> np.ndarray:
+    """``QuantizedEmbedding.pool`` of every (store, group), its features laid
+    one group after another and each text's a segment from ``starts`` on."""
+    codes = np.concatenate([s.codes.take(i, axis=0) for s, i in zip(stores, ids)])
+    weights = np.concatenate([g.weights for g in groups])
+    scales = np.concatenate([s.scale.take(i) for s, i in zip(stores, ids)]) * weights
+    shifts = np.concatenate([s.offset.take(i) for s, i in zip(stores, ids)]) * weights
+    dims, n_texts = codes.shape[1], groups[0].n_rows
+    weighted = np.empty((dims, len(weights)), dtype=np.float32)
+    np.multiply(codes.T, scales, out=weighted)
+    sums = np.add.reduceat(weighted, starts, axis=1)  # (dims, groups x texts)
+    sums += np.add.reduceat(shifts, starts)
+    return sums.reshape(dims, len(groups), n_texts).transpose(2, 1, 0).reshape(n_texts, -1)

@@ -14,9 +14,20 @@ _C2 = np.uint32(0x1B873593)
 _TAIL_MASKS = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF], dtype=np.uint32)
 
 
+# numpy hashes all spans a 4-byte block at a time, so each round (about ten
+# numpy calls, some 10 µs) serves every span still that long. Words reach 16
+# rounds (64 bytes), most n-grams one or two. Where fewer than
+# _SPANS_PER_ROUND spans per round saved are longer than _VECTOR_ROUNDS
+# blocks (one text's words), mmh3 hashes those one by one instead, at about a
+# third of a µs each (chosen by timing the featurizer on dev lines, one a
+# call and in batches). It is imported only then, so that the C backend's
+# predictions import numpy alone.
+_VECTOR_ROUNDS = 1
+_SPANS_PER_ROUND = 32
+
+
 def bucket_id(ngram: str, seed: int, buckets: int) -> int:
-    """Reference: the bucket of one n-gram (imports ``mmh3`` only when used, so
-    prediction needs numpy alone)."""
+    """Reference: the bucket of one n-gram (imports ``mmh3`` only when used)."""
     import mmh3
 
     return mmh3.hash(ngram, seed, signed=False) % buckets
@@ -38,7 +49,7 @@ def hash_spans(stream: bytes, starts: np.ndarray, lengths: np.ndarray,
     ``seeds`` is one seed or one per span. Keys are read in place as
     little-endian 32-bit words at byte offsets (an unaligned strided view), so
     no span is ever copied; only spans long enough for block ``k`` take part in
-    round ``k``.
+    round ``k``. A few long spans are hashed by mmh3 instead (``_VECTOR_ROUNDS``).
     """
     starts = np.asarray(starts, dtype=np.int64)
     lengths = np.asarray(lengths, dtype=np.uint32)
@@ -47,7 +58,16 @@ def hash_spans(stream: bytes, starts: np.ndarray, lengths: np.ndarray,
     h = np.empty(len(starts), dtype=np.uint32)
     h[:] = seeds
     n_blocks = lengths >> np.uint32(2)
-    for k in range(int(n_blocks.max()) if len(n_blocks) else 0):
+    rounds = int(n_blocks.max()) if len(n_blocks) else 0
+    long = None
+    if rounds > _VECTOR_ROUNDS:
+        long = np.flatnonzero(n_blocks > _VECTOR_ROUNDS)
+        if len(long) < _SPANS_PER_ROUND * (rounds - _VECTOR_ROUNDS):
+            rounds = _VECTOR_ROUNDS  # the long spans' h is replaced below
+            long_seeds = h[long].tolist()
+        else:
+            long = None
+    for k in range(rounds):
         active = np.flatnonzero(n_blocks > k)
         h[active] = _mix_block(h[active], words.take(starts[active] + 4 * k))
     # Tail: the last length % 4 bytes; masked to zero (and a no-op) when there are none.
@@ -60,4 +80,9 @@ def hash_spans(stream: bytes, starts: np.ndarray, lengths: np.ndarray,
     h ^= h >> np.uint32(13)
     h *= np.uint32(0xC2B2AE35)
     h ^= h >> np.uint32(16)
+    if long is not None:
+        import mmh3
+
+        h[long] = [mmh3.hash(padded[a:a + n], s, signed=False) for a, n, s in
+                   zip(starts[long].tolist(), lengths[long].tolist(), long_seeds)]
     return h

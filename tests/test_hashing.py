@@ -42,6 +42,27 @@ def test_vectorised_murmur_takes_a_seed_per_span(pairs):
     assert _vector_hash(keys, seeds).tolist() == expected
 
 
+@given(st.lists(st.binary(min_size=0, max_size=80), min_size=1, max_size=60),
+       st.integers(min_value=0, max_value=2**32 - 1))
+@settings(max_examples=100, deadline=None)
+def test_long_spans_match_mmh3(keys, seed):
+    # words are hashed by up to 64 bytes: some calls hash their long spans one
+    # by one, others in numpy rounds, as their count decides
+    expected = [mmh3.hash(k, seed, signed=False) for k in keys]
+    assert _vector_hash(keys, seed).tolist() == expected
+
+
+def test_few_and_many_long_spans_hash_alike():
+    rng = np.random.default_rng(0)
+    long = [rng.bytes(int(n)) for n in rng.integers(17, 65, size=400)]
+    short = [rng.bytes(int(n)) for n in rng.integers(0, 17, size=400)]
+    seeds = rng.integers(0, 2**32, size=800, dtype=np.uint32)
+    # a few long spans (mmh3 one by one), then hundreds (numpy rounds)
+    for keys, key_seeds in ((short[:50] + long[:2], seeds[:52]), (long + short, seeds)):
+        expected = [mmh3.hash(k, int(s), signed=False) for k, s in zip(keys, key_seeds)]
+        assert _vector_hash(keys, key_seeds).tolist() == expected
+
+
 def test_murmur_of_empty_spans():
     assert _vector_hash([b"", b""], 7).tolist() == [mmh3.hash(b"", 7, signed=False)] * 2
     assert hash_spans(b"", np.zeros(0), np.zeros(0), 7).tolist() == []

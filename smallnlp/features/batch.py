@@ -95,10 +95,8 @@ class FramedBatch:
         starts = np.concatenate([r.starts for r in requests])
         first = self.byte_offsets[starts]
         lengths = self.byte_offsets[np.concatenate([r.ends for r in requests])] - first
-        seeds = np.empty(len(starts), dtype=np.uint32)
-        for r, a, b in zip(requests, bounds, bounds[1:]):
-            np.minimum(lengths[a:b], r.max_bytes, out=lengths[a:b])
-            seeds[a:b] = r.seed
+        np.minimum(lengths, np.repeat([r.max_bytes for r in requests], counts), out=lengths)
+        seeds = np.repeat(np.array([r.seed for r in requests], dtype=np.uint32), counts)
         hashes = hash_spans(self.stream, first, lengths, seeds)
         return [hashes[a:b] if r.buckets is None else hashes[a:b] % np.uint32(r.buckets)
                 for r, a, b in zip(requests, bounds, bounds[1:])]
