@@ -1,7 +1,8 @@
 """Measure the shipped POS models: for every treebank in configs/pos_models.toml,
 model bytes, test UPOS (gold tokenization), accuracy on words unseen in
 training, tokens/s (``tag_batch`` over the test set, best of three, one core),
-and the training data's licence. ``--split dev`` measures on dev instead.
+and the training data's licences (with an uptrained model's unlabeled text).
+``--split dev`` measures on dev instead.
 ``tools/build_pos_models.py`` trains them.
 
     python benchmarks/pos_shipped.py              # every model in models/
@@ -83,10 +84,12 @@ def main() -> None:
     print("|---|---|---|---:|---:|---:|---:|---:|---|")
     for name, entry, r in rows:
         trained_on = "dev (90%)" if entry.get("train_on") == "dev" else "train"
+        licence = "; ".join([entry["licence"]] + ([entry["unlabeled_licence"]]
+                                                  if entry.get("unlabeled") else []))
         print(f"| {name} | {entry['code']} | {trained_on} | {r['bytes']:,} "
               f"| {100 * r['accuracy']:.2f}% "
               f"| {100 * r['unseen']:.2f}% | {r['tokens']:,} | {r['tokens_per_s']:,.0f} "
-              f"| {entry['licence']} |")
+              f"| {licence} |")
     mean = np.mean([r["accuracy"] for _, _, r in rows])
     print(f"\nAverage {split} UPOS over {len(rows)} treebanks: {100 * mean:.2f}%")
 
