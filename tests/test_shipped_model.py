@@ -135,13 +135,14 @@ def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
     planning or training that would move the shipped models shows here.
     Elsewhere the arithmetic rounds otherwise and training takes another
     path, so the two must agree in behaviour; a warning says which comparison
-    ran. Another environment is another draw of the same training: seeds 0-4
-    of the command span 95.01-95.27% dev UPOS; numpy 1.24.0 with OpenBLAS
-    0.3.21 gave 95.11% on an AMD host and 94.71% on an Intel one (its generic
-    "Prescott" kernel), against the shipped 95.01%, with at least 98.6% of the
-    tags alike; a change of plan (120 bytes more reserved) moved 3.8% of the
-    tags. So: 98% of the tags alike and accuracy within 0.5 point, which a
-    lost feature group or a broken recipe exceeds by whole points."""
+    ran. Another environment is another draw of the same training. With
+    pos-it's recipe (configs/pos_affix4.toml), seeds 0-2 span 94.97-95.21% dev
+    UPOS and agree on 96.3-96.6% of the dev tags pairwise; numpy 1.24.0 with
+    OpenBLAS 0.3.21 (Intel) retrained it to 95.64%, against the shipped 95.17%,
+    with 97.2% of the tags alike (the recipe before, configs/pos.toml: 98.6%
+    alike, and Vietnamese's 97.7%). So: 95% of the tags alike and accuracy
+    within one point, which a lost feature group or a broken recipe exceeds by
+    whole points."""
     import argparse
     import importlib.util
 
@@ -172,6 +173,6 @@ def test_a_shipped_tagger_is_what_its_committed_command_trains(tmp_path):
     forms = [s.forms for s in sentences]
     gold = [tag for s in sentences for tag in s.tags]
     tags = [[tag for tagged in m.tag_batch(forms) for tag in tagged] for m in (new, old)]
-    assert np.mean([a == b for a, b in zip(*tags)]) >= 0.98
+    assert np.mean([a == b for a, b in zip(*tags)]) >= 0.95
     accuracies = [np.mean([a == b for a, b in zip(t, gold)]) for t in tags]
-    assert abs(accuracies[0] - accuracies[1]) <= 0.005
+    assert abs(accuracies[0] - accuracies[1]) <= 0.01
