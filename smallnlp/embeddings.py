@@ -104,31 +104,9 @@ class QuantizedEmbedding(EmbeddingStore):
         return self.codes.nbytes + self.offset.nbytes + self.scale.nbytes
 
     def pool(self, group: SparseGroup) -> np.ndarray:
-        """Decode and pool in one pass: ``sum(w * (offset + scale * codes))`` is
-        ``sum(w * offset) + sum((w * scale) * codes)``."""
         if group.one_per_row:  # e.g. a tagger's word at one window offset
             return self.rows(group.ids)
-        ids, weights = group.ids, group.weights
-        # Laid out one dimension per row, so that each sum below runs over
-        # contiguous memory (about a third faster than summing rows of width 16).
-        weighted = np.empty((self.shape[1], len(ids)), dtype=np.float32)
-        np.multiply(self.codes.take(ids, axis=0).T, self.scale[ids] * weights, out=weighted)
-        shifts = self.offset[ids] * weights
-        # Sums go through reduceat, never a BLAS product, even for one text: the
-        # same order of additions whatever the batch, so the same result.
-        starts = group.indptr[:-1]
-        nonempty = starts < group.indptr[1:]
-        if nonempty.all():  # the usual case, without masked copies
-            out = np.add.reduceat(weighted, starts, axis=1).T
-            out += np.add.reduceat(shifts, starts)[:, None]
-            return out
-        out = np.zeros((group.n_rows, self.shape[1]), dtype=np.float32)
-        if len(ids) == 0:
-            return out
-        starts = starts[nonempty]
-        out[nonempty] = np.add.reduceat(weighted, starts, axis=1).T
-        out[nonempty] += np.add.reduceat(shifts, starts)[:, None]
-        return out
+        return _pool_8bit([self], [group])
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
         decoded = self.codes.take(ids, axis=0).astype(np.float32)
@@ -140,32 +118,47 @@ class QuantizedEmbedding(EmbeddingStore):
 def pool_side_by_side(stores: Sequence[EmbeddingStore], groups: Sequence[SparseGroup]
                       ) -> np.ndarray:
     """Each store's ``pool`` of its group, side by side: ``(n_texts, sum of
-    dims)``. 8-bit stores of one width whose groups give every text features
-    (language ID's usual case) are pooled in one pass over all their features,
-    with the same sums in the same order as ``pool`` adds them (so the same
-    result), in a third of the numpy calls, which are most of one text's time."""
+    dims)``. 8-bit stores of one width (language ID's) are pooled in one pass
+    over all their features, with the same sums as ``pool`` (so the same
+    result), in a fraction of the numpy calls, which are most of one text's
+    time."""
     dims = stores[0].shape[1]
     if all(isinstance(s, QuantizedEmbedding) and s.shape[1] == dims and not g.one_per_row
            for s, g in zip(stores, groups)):
-        ids = [g.ids for g in groups]
-        firsts = np.cumsum([0] + [len(i) for i in ids])
-        starts = np.concatenate([g.indptr[:-1] + first for g, first in zip(groups, firsts)])
-        if len(starts) and starts[-1] < firsts[-1] and (starts[1:] > starts[:-1]).all():
-            return _pool_together(stores, groups, ids, starts)
+        return _pool_8bit(stores, groups)
     return np.concatenate([s.pool(g) for s, g in zip(stores, groups)], axis=1)
 
 
-def _pool_together(stores: Sequence[QuantizedEmbedding], groups: Sequence[SparseGroup],
-                   ids: list[np.ndarray], starts: np.ndarray) -> np.ndarray:
-    """``QuantizedEmbedding.pool`` of every (store, group), its features laid
-    one group after another and each text's a segment from ``starts`` on."""
-    codes = np.concatenate([s.codes.take(i, axis=0) for s, i in zip(stores, ids)])
+def _pool_8bit(stores: Sequence[QuantizedEmbedding], groups: Sequence[SparseGroup]
+               ) -> np.ndarray:
+    """Decode and pool in one pass, each store's group side by side:
+    ``sum(w * (offset + scale * codes))`` is ``sum(w * offset) + sum((w *
+    scale) * codes)``. The features of all groups are laid one group after
+    another, each (group, text) a segment summed in feature order; a text
+    without features in a group gets zeros there."""
+    ids = [g.ids for g in groups]
     weights = np.concatenate([g.weights for g in groups])
-    scales = np.concatenate([s.scale.take(i) for s, i in zip(stores, ids)]) * weights
+    firsts = np.cumsum([0] + [len(i) for i in ids[:-1]])
+    starts = np.concatenate([g.indptr[:-1] + first for g, first in zip(groups, firsts)])
+    codes = np.concatenate([s.codes.take(i, axis=0) for s, i in zip(stores, ids)])
+    # Laid out one dimension per row, so that each sum below runs over
+    # contiguous memory (about a third faster than summing rows of width 16).
+    weighted = np.empty((codes.shape[1], len(weights)), dtype=np.float32)
+    np.multiply(codes.T, np.concatenate([s.scale.take(i) for s, i in zip(stores, ids)])
+                * weights, out=weighted)
     shifts = np.concatenate([s.offset.take(i) for s, i in zip(stores, ids)]) * weights
+    # Sums go through reduceat, never a BLAS product, even for one text: the
+    # same order of additions whatever the batch, so the same result.
+    nonempty = starts < np.concatenate([starts[1:], [len(weights)]])
+    if nonempty.all():  # the usual case, without masked copies
+        sums = np.add.reduceat(weighted, starts, axis=1)
+        sums += np.add.reduceat(shifts, starts)
+    else:
+        sums = np.zeros((codes.shape[1], len(starts)), dtype=np.float32)
+        if len(weights):
+            sums[:, nonempty] = np.add.reduceat(weighted, starts[nonempty], axis=1)
+            sums[:, nonempty] += np.add.reduceat(shifts, starts[nonempty])
+    # (dims, groups x texts) -> (texts, groups x dims)
     dims, n_texts = codes.shape[1], groups[0].n_rows
-    weighted = np.empty((dims, len(weights)), dtype=np.float32)
-    np.multiply(codes.T, scales, out=weighted)
-    sums = np.add.reduceat(weighted, starts, axis=1)  # (dims, groups x texts)
-    sums += np.add.reduceat(shifts, starts)
-    return sums.reshape(dims, len(groups), n_texts).transpose(2, 1, 0).reshape(n_texts, -1)
+    return sums.reshape(dims, len(groups), n_texts).transpose(2, 1, 0).reshape(
+        n_texts, len(groups) * dims)

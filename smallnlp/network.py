@@ -216,26 +216,19 @@ def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
     inputs = np.asarray(inputs, dtype=np.float32)
     largest = np.abs(inputs).max(axis=1, initial=0)
     with np.errstate(invalid="ignore", over="ignore"):  # a hostile file's overflows
-        if len(largest) == 1 and 0 < largest[0] < np.inf:  # one text: numpy calls are its time
-            row_scale = largest[0] / np.float32(127)
-            sums = _exact_product(np.rint(inputs / row_scale), codes)
-            sums *= row_scale
-            sums *= scales
-            sums += bias
-            return sums
-        if np.isfinite(largest).all():  # the usual case, in fewer steps: the same codes
-            row_scales = largest / np.float32(127)
-            usable = row_scales > 0  # else: the bias alone
-            # Every row usable (the usual case): no masks, so fewer numpy calls,
-            # which are most of one text's time here.
-            everywhere = bool(usable.all())
-            divisors = row_scales if everywhere else np.where(usable, row_scales, np.float32(1))
-            input_codes = np.rint(inputs / divisors[:, None])
+        row_scales = largest / np.float32(127)
+        usable = None  # every row has a scale
+        if len(row_scales) and 0 < row_scales.min() and row_scales.max() < np.inf:
+            # The usual case: no masks, so fewer numpy calls, which are most
+            # of one text's time here.
+            input_codes = np.rint(inputs / row_scales[:, None])
+        elif np.isfinite(row_scales).all():  # some rows without a scale: the bias alone
+            usable = row_scales > 0
+            input_codes = np.rint(inputs / np.where(usable, row_scales, np.float32(1))[:, None])
         else:
             row_scales = (np.nanmax(np.abs(inputs), axis=1, initial=0) / np.float32(127)
                           ).astype(np.float32)
             usable = (row_scales > 0) & np.isfinite(row_scales)
-            everywhere = False
             values = inputs / np.where(usable, row_scales, np.float32(1))[:, None]
             input_codes = np.rint(np.where(np.isnan(values), 0, values))
             input_codes[~usable] = 0
@@ -243,7 +236,7 @@ def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
         sums *= row_scales[:, None]
         sums *= scales
         sums += bias
-    if not everywhere:
+    if usable is not None:
         sums[~usable] = bias
     return sums
 

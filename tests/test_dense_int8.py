@@ -81,6 +81,12 @@ def test_the_arithmetic_is_the_one_docs_format_states():
                ).astype(np.float32) * input_scale * scales + bias
     assert np.array_equal(out[0], by_hand) and np.array_equal(out[2], bias)
     assert np.allclose(out[:2], inputs[:2] @ weights + bias, atol=0.1)
+    # one row at a time (prediction's case), the same; a row so small that
+    # its scale rounds to 0 in float32 gives the bias, as the C runtime does
+    for i in range(len(inputs)):
+        assert np.array_equal(int8_product(inputs[i:i + 1], codes, scales, bias)[0], out[i])
+    tiny = np.full((1, 12), 1e-44, dtype=np.float32)
+    assert np.array_equal(int8_product(tiny, codes, scales, bias)[0], bias)
 
 
 def test_the_planner_counts_a_quarter_of_the_bytes():
