@@ -17,7 +17,8 @@ scored), boundary F1 over whitespace words (a predicted change of language
 counts if it is within one word of a true one), the share of (c) documents
 given more than one language, and how often the set of languages found is
 exactly the true one. Times are for all documents of a kind, one process, the
-fastest of ``--rounds`` (3) passes over them for each system.
+fastest of ``--rounds`` (3) passes over them for each system, the systems taking
+turns round by round.
 
     python benchmarks/langid_spans.py [--docs 300] [--seed 0] [--systems smallnlp,lingua,cld3]
 
@@ -204,14 +205,14 @@ def main() -> None:
             compared += len(joined)
             differing += sum([s[:3] for s in a] != [s[:3] for s in b] for a, b in
                              zip(model.spans_batch(joined), reference.spans_batch(joined)))
-        for name, run in runners.items():
-            seconds, answers = fastest(run, joined, args.rounds)
+        timed = fastest(runners, joined, args.rounds)
+        for name, (seconds, answers) in timed.items():
             result = score(docs, answers, is_letter)
             print(f"| {title} | {name} | {fmt(result['char_accuracy'])} | "
                   f"{fmt(result['boundary_f1'])} | {result['switched']:.1%} | "
                   f"{result['exact_set']:.1%} | {seconds:.2f} | {len(docs) / seconds:,.0f} |")
         if cld3 is not None:
-            seconds, sets = fastest(cld3_set, joined, args.rounds)
+            [(seconds, sets)] = fastest({"cld3": cld3_set}, joined, args.rounds).values()
             print(f"| {title} | CLD3 FindTopNMostFreqLangs | - | - | "
                   f"{sum(len(s) > 1 for s in sets) / len(sets):.1%} | "
                   f"{set_score(docs, sets):.1%} | {seconds:.2f} | {len(docs) / seconds:,.0f} |")
@@ -220,15 +221,19 @@ def main() -> None:
               "given other spans (offsets or labels)")
 
 
-def fastest(answer, texts: list[str], rounds: int) -> tuple[float, list]:
-    """The seconds ``answer`` takes over all ``texts`` in the fastest of
-    ``rounds`` passes (the least disturbed), and its answers."""
-    seconds = float("inf")
+def fastest(systems: dict, texts: list[str], rounds: int) -> dict[str, tuple[float, list]]:
+    """Per system (name -> its function of one text), the seconds it takes
+    over all ``texts`` in the fastest of ``rounds`` passes (the least
+    disturbed), and its answers. Each round runs every system once, in turn,
+    so that a slow spell of the shared host reaches them alike."""
+    seconds = dict.fromkeys(systems, float("inf"))
+    answers: dict[str, list] = {}
     for _ in range(rounds):
-        started = time.perf_counter()
-        answers = [answer(text) for text in texts]
-        seconds = min(seconds, time.perf_counter() - started)
-    return seconds, answers
+        for name, answer in systems.items():
+            started = time.perf_counter()
+            answers[name] = [answer(text) for text in texts]
+            seconds[name] = min(seconds[name], time.perf_counter() - started)
+    return {name: (seconds[name], answers[name]) for name in systems}
 
 
 def fmt(value: float | None) -> str:

@@ -81,14 +81,18 @@ class NumpyLangid:
                     below = not pairs or pairs[0][1] < threshold
                     out.append((n_labels, pairs[0][1] if pairs else 0.0) if below else pairs[0])
             return out
-        return [find_spans(text, scores, label, switch_cost) for text in texts]
+        cost = switch_cost * self._temperature  # the scores are not divided by it
+        return [find_spans(text, scores, label, cost) for text in texts]
 
     def _word_scores(self, texts: Sequence[str], allowed: np.ndarray | None) -> np.ndarray:
-        """Scores as snlp_langid_spans computes them: logits / temperature,
-        -inf outside the allowed labels, 0 for a text without letters. Not
-        normalised: log probabilities differ from them by one number per
-        text, which changes no choice of ``spans.best_labels``."""
-        logits, has_letters = self._calibrated_logits(texts, allowed)
+        """Scores as snlp_langid_spans computes them: logits, -inf outside
+        the allowed labels, 0 for a text without letters. Log probabilities
+        are the logits over the temperature less one number per text, which
+        changes no choice of ``spans.best_labels`` given the switch cost
+        times the temperature."""
+        logits, has_letters = text_logits(texts, self._network, self._featurizer)
+        if allowed is not None:
+            logits[:, ~allowed] = -np.inf
         logits[~has_letters] = 0.0
         return logits
 

@@ -323,19 +323,31 @@ class LanguageIdentifier(TaskModel):
         pay for itself (``smallnlp/spans.py``): one odd word stays in its
         sentence's span, a run of several words of another language opens
         its own."""
-        return self.spans_batch([text], threshold)[0]
+        # spans_batch([text]) took a fifteenth of a sentence's time in Python
+        _check_threshold(threshold)
+        self._require_fitted()
+        if not isinstance(text, str):
+            raise TypeError(f"expected str, got {type(text).__name__}")
+        [spans] = self.predictor_.spans((text,), self.allowed_, float(threshold), SWITCH_COST,
+                                        self.read_chars_)
+        return self._named_spans(spans)
 
     def spans_batch(self, texts: Sequence[str], threshold: float = 0.0) -> list[list[Span]]:
         """``spans`` of each text."""
         _check_threshold(threshold)
         self._require_fitted()
         texts = _span_texts(texts)
-        labels = [*self.labels_, UNDETERMINED]
-        return [[Span(a, b, labels[label], p) for a, b, label, p in spans]
+        return [self._named_spans(spans)
                 for start in range(0, len(texts), PREDICT_BATCH)  # as predict_batch does
                 for spans in self.predictor_.spans(texts[start:start + PREDICT_BATCH],
                                                    self.allowed_, float(threshold),
                                                    SWITCH_COST, self.read_chars_)]
+
+    def _named_spans(self, spans: list[tuple[int, int, int, float]]) -> list[Span]:
+        """A backend's spans with their labels' names (the label count: 'und')."""
+        labels = self.labels_
+        return [Span(a, b, labels[label] if label < len(labels) else UNDETERMINED, p)
+                for a, b, label, p in spans]
 
     def language_shares(self, text: str, k: int = 3, threshold: float = 0.0
                         ) -> list[LanguageShare]:

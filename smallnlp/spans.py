@@ -4,10 +4,10 @@ Each word is scored by the network alone (its log probabilities); then the one
 labelling of the words that maximises the sum of their log probabilities less
 ``switch_cost`` per change of language is found by dynamic programming
 (Viterbi): a single odd word does not open a span, a run of a few words of
-another language does. The scores fed to it are the logits over the
-temperature: a word's log probabilities are those less one number (its
-log-sum-exp), the same for all its labels, so they lead to the same labelling
-without an exp per label.
+another language does. The scores fed to it are the logits, with the switch
+cost times the temperature: a word's log probabilities are its logits over the
+temperature less one number (their log-sum-exp), the same for all its labels,
+so they lead to the same labelling without an exp or a division per label.
 Each run is then labelled as ``predict`` labels its text, and neighbours that
 get one label are merged and labelled again. Linear in the text's length: each
 word is scored once, and the labelling keeps a score per label and, per word,

@@ -176,6 +176,13 @@ const uint8_t *snlp_model_known_words(const snlp_model *model, uint32_t *bits, u
 /* One group's pooled embedding (dims floats) of one input's features, by a member's table. */
 snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group,
                             const snlp_features *features, float *out);
+/* snlp_model_logits of `count` (at most SNLP_INPUTS_AT_ONCE) inputs, their
+ * groups' features one input after another, into logits (label_count
+ * apart): the same bits, with 8-bit layers read once for all (workspace:
+ * snlp_workspace_doubles_many). */
+snlp_status snlp_model_logits_many(const snlp_model *model, const snlp_features *groups,
+                                   size_t count, double *workspace, double *logits);
+size_t snlp_workspace_doubles_many(const snlp_model *model);
 
 /* Products with a row-major float32 matrix in the file: out[c] += sum_i
  * x[i] * matrix[i][c] in double and in float; and out[t][c] = sum_i
@@ -188,15 +195,31 @@ void snlp_add_int8_product(const int32_t *q, size_t rows, const uint8_t *matrix,
 void snlp_add_product_f32(const float *x, size_t rows, const uint8_t *matrix, size_t columns,
                           float *out);
 #define SNLP_INPUTS_AT_ONCE 4
+/* The int8 product of SNLP_INPUTS_AT_ONCE inputs (q: `rows` apart; sums:
+ * `columns` apart), reading the matrix once for all: the sums of
+ * snlp_add_int8_product for each. */
+void snlp_add_int8_products(const int32_t *q, size_t rows, const uint8_t *matrix,
+                            size_t columns, int32_t *sums);
 void snlp_product_f32(const float *x, size_t rows, const uint8_t *matrix, size_t columns,
                       float *out);
 /* The widest vector code these products use where the CPU has it (x86 with
  * GCC or clang; elsewhere only the portable code): AVX2, then for the int8
- * product AVX-VNNI, then AVX512-VNNI (in 256-bit vectors) where there is
+ * product AVX-VNNI, then AVX512-VNNI (in 256-bit vectors; several inputs'
+ * product in 512-bit blocks where the CPU has AVX512-BW too) where there is
  * either. All levels compute the same bits; tests lower the limit to check
  * that against the portable code. */
 enum { SNLP_SIMD_PORTABLE, SNLP_SIMD_AVX2, SNLP_SIMD_AVX_VNNI, SNLP_SIMD_AVX512_VNNI };
 extern int snlp_simd_limit;
+/* On x86 with GCC or clang, vector code beside the portable code, taken when
+ * the CPU has AVX2 and tests have not held it back. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define SNLP_X86_VECTORS 1
+#define SNLP_AVX2_ALLOWED() \
+    (snlp_simd_limit >= SNLP_SIMD_AVX2 && __builtin_cpu_supports("avx2"))
+#else
+#define SNLP_X86_VECTORS 0
+#define SNLP_AVX2_ALLOWED() 0
+#endif
 
 /* A growable array of code points. */
 typedef struct {
@@ -235,6 +258,24 @@ int snlp_grow(void **buffer, size_t *capacity, size_t needed, size_t size);
  * SNLP_MAX_GROUPS groups. */
 #define SNLP_MAX_GROUPS 64
 int snlp_langid_featurize(const snlp_model *model, snlp_state *state, size_t *starts);
+/* The steps of snlp_langid_predict_among, for spans.c: a text's features
+ * (decoded, normalised, featurized: state->ids and ->weights, group g's from
+ * starts[g]); the logits of the features there; the answer from the logits
+ * (turned into probabilities in place). The caller has checked the model,
+ * state and group count. */
+snlp_status snlp_langid_text_features(const snlp_model *model, snlp_state *state,
+                                      const char *text, size_t size, size_t *starts);
+snlp_status snlp_langid_features_logits(const snlp_model *model, snlp_state *state,
+                                        const size_t *starts, double *logits);
+snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, int has_letters,
+                               double *probabilities, size_t *best);
+
+/* One word's step of the spans' labelling (spans.c): per label, stay (its
+ * score) or switch from the leader (`switched`), whichever scores more (ties
+ * stay), plus the word's score; a bit per label that switched, into bits.
+ * Vector code where allowed, with the portable code's bits. */
+void snlp_labelling_step(double *scores, const float *word, size_t labels, double switched,
+                         uint8_t *bits);
 
 /* Words are hashed by at most this many UTF-8 bytes of "^word$". */
 #define SNLP_WORD_HASH_BYTES 64
@@ -266,14 +307,23 @@ struct snlp_state {
     size_t hidden_capacity, tables_capacity, first_capacity;
     /* language spans (spans.c): each word's start and end byte, per word the
      * labelling's best label before it and a bit per label (switched from
-     * it), the labellings' and a word's score per label, the spans being labelled */
+     * it), the labellings' and a word's score per label, the spans being labelled;
+     * the distinct words kept in the call: their scores, the hash table that
+     * finds them by their bytes (per slot: word index + 1, row), their
+     * features (ids and weights; a row's groups from span_id_starts[row *
+     * (groups + 1)]), and each word's row (SPAN_NOT_KEPT: none) */
     size_t *span_words;
     uint32_t *span_leaders;
     uint8_t *span_switched;
     double *span_scores;
     snlp_span *span_work;
+    float *span_rows;
+    uint32_t *span_slots, *span_ids, *span_id_starts, *span_word_rows;
+    float *span_weights;
     size_t span_words_capacity, span_leaders_capacity, span_switched_capacity,
-        span_scores_capacity, span_work_capacity;
+        span_scores_capacity, span_work_capacity, span_rows_capacity, span_slots_capacity,
+        span_ids_capacity, span_id_starts_capacity, span_word_rows_capacity,
+        span_weights_capacity;
 };
 
 /* When a tagger's group is known: from the text (static), from a first pass

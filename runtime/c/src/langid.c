@@ -46,6 +46,12 @@ void snlp_state_free(snlp_state *state) {
     free(state->span_switched);
     free(state->span_scores);
     free(state->span_work);
+    free(state->span_rows);
+    free(state->span_slots);
+    free(state->span_ids);
+    free(state->span_id_starts);
+    free(state->span_word_rows);
+    free(state->span_weights);
     free(state);
 }
 
@@ -64,7 +70,11 @@ size_t snlp_state_heap_bytes(const snlp_state *s) {
            s->span_words_capacity * sizeof *s->span_words +
            s->span_leaders_capacity * sizeof *s->span_leaders + s->span_switched_capacity +
            s->span_scores_capacity * sizeof *s->span_scores +
-           s->span_work_capacity * sizeof *s->span_work;
+           s->span_work_capacity * sizeof *s->span_work +
+           s->span_rows_capacity * sizeof *s->span_rows +
+           (s->span_slots_capacity + s->span_ids_capacity + s->span_id_starts_capacity +
+            s->span_word_rows_capacity) * sizeof(uint32_t) +
+           s->span_weights_capacity * sizeof *s->span_weights;
 }
 
 size_t snlp_script_range(uint32_t cp) {
@@ -125,45 +135,49 @@ int snlp_langid_featurize(const snlp_model *model, snlp_state *s, size_t *starts
     return 0;
 }
 
-snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
-                               size_t size, double *logits, int *has_letters) {
-    size_t starts[SNLP_MAX_GROUPS + 1], groups, needed;
-    snlp_features features[SNLP_MAX_GROUPS];
-    snlp_status status;
-    if (!model || !state || (!text && size) || !logits || !has_letters)
-        return SNLP_ERR_ARGUMENT;
-    if (strcmp(snlp_model_task(model), "langid")) return SNLP_ERR_ARGUMENT;
-    if (!snlp_state_is_for(state, model)) return SNLP_ERR_STATE;
-    groups = snlp_model_group_count(model);
-    if (groups > SNLP_MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
+snlp_status snlp_langid_text_features(const snlp_model *model, snlp_state *state,
+                                      const char *text, size_t size, size_t *starts) {
     if (snlp_decode_utf8((const uint8_t *)text, size, snlp_model_max_chars(model),
                          &state->text) ||
         snlp_normalize(&state->text, &state->scratch) ||
         snlp_langid_featurize(model, state, starts))
         return SNLP_ERR_MEMORY;
-    *has_letters = starts[groups] > 0;
+    return SNLP_OK;
+}
+
+snlp_status snlp_langid_features_logits(const snlp_model *model, snlp_state *state,
+                                        const size_t *starts, double *logits) {
+    size_t groups = snlp_model_group_count(model), needed = snlp_workspace_doubles(model);
+    snlp_features features[SNLP_MAX_GROUPS];
     for (size_t g = 0; g < groups; g++) { /* no features yet: no buffers, no offsets */
         size_t count = starts[g + 1] - starts[g];
         features[g] = (snlp_features){count ? state->ids + starts[g] : NULL,
                                       count ? state->weights + starts[g] : NULL, count};
     }
-    needed = snlp_workspace_doubles(model);
     if (snlp_grow((void **)&state->workspace, &state->workspace_size, needed, sizeof(double)))
         return SNLP_ERR_MEMORY;
-    status = snlp_model_logits(model, features, state->workspace, logits);
-    return status;
+    return snlp_model_logits(model, features, state->workspace, logits);
 }
 
-snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state,
-                                      const char *text, size_t size, const uint8_t *allowed,
-                                      double *probabilities, size_t *best) {
-    int has_letters = 0;
+snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
+                               size_t size, double *logits, int *has_letters) {
+    size_t starts[SNLP_MAX_GROUPS + 1];
+    snlp_status status;
+    if (!model || !state || (!text && size) || !logits || !has_letters)
+        return SNLP_ERR_ARGUMENT;
+    if (strcmp(snlp_model_task(model), "langid")) return SNLP_ERR_ARGUMENT;
+    if (!snlp_state_is_for(state, model)) return SNLP_ERR_STATE;
+    if (snlp_model_group_count(model) > SNLP_MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
+    status = snlp_langid_text_features(model, state, text, size, starts);
+    if (status != SNLP_OK) return status;
+    *has_letters = starts[snlp_model_group_count(model)] > 0;
+    return snlp_langid_features_logits(model, state, starts, logits);
+}
+
+snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, int has_letters,
+                               double *probabilities, size_t *best) {
     size_t labels = snlp_model_label_count(model), found = labels;
     double temperature = snlp_model_temperature(model), total = 0.0, top;
-    snlp_status status;
-    if (!best) return SNLP_ERR_ARGUMENT;
-    status = snlp_langid_logits(model, state, text, size, probabilities, &has_letters);
-    if (status != SNLP_OK) return status;
     for (size_t k = 0; k < labels; k++) { /* the best allowed label */
         if (allowed && !allowed[k]) continue;
         probabilities[k] /= temperature;
@@ -178,6 +192,17 @@ snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state
     }
     for (size_t k = 0; has_letters && k < labels; k++) probabilities[k] /= total;
     return SNLP_OK;
+}
+
+snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state,
+                                      const char *text, size_t size, const uint8_t *allowed,
+                                      double *probabilities, size_t *best) {
+    int has_letters = 0;
+    snlp_status status;
+    if (!best) return SNLP_ERR_ARGUMENT;
+    status = snlp_langid_logits(model, state, text, size, probabilities, &has_letters);
+    if (status != SNLP_OK) return status;
+    return snlp_langid_answer(model, allowed, has_letters, probabilities, best);
 }
 
 snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, const char *text,

@@ -5,17 +5,11 @@
 
 #include "internal.h"
 
-/* On x86 with GCC or clang, vector code beside the portable code, taken when
- * the CPU has AVX2 and tests have not held it back (snlp_simd_limit). */
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define X86_VECTORS 1
+/* Vector code beside the portable code (SNLP_X86_VECTORS). */
+#if SNLP_X86_VECTORS
 #include <cpuid.h>
 #include <immintrin.h>
 #include <stdatomic.h>
-#define AVX2_ALLOWED() (snlp_simd_limit >= SNLP_SIMD_AVX2 && __builtin_cpu_supports("avx2"))
-#else
-#define X86_VECTORS 0
-#define AVX2_ALLOWED() 0
 #endif
 
 size_t snlp_dense_scratch_ints(const snlp_model *model, size_t width) {
@@ -23,6 +17,13 @@ size_t snlp_dense_scratch_ints(const snlp_model *model, size_t width) {
     if (!snlp_model_dense_int8(model)) return 0;
     /* an input's codes, then a layer's integer sums */
     return (width > hidden ? width : hidden) + (hidden > labels ? hidden : labels);
+}
+
+/* Each input's floats and int32s (4 bytes each) for SNLP_INPUTS_AT_ONCE
+ * inputs, packed two to a double; at least what snlp_model_logits takes. */
+size_t snlp_workspace_doubles_many(const snlp_model *model) {
+    size_t one = snlp_workspace_doubles(model), many = (SNLP_INPUTS_AT_ONCE * one + 1) / 2;
+    return many > one ? many : one;
 }
 
 size_t snlp_workspace_doubles(const snlp_model *model) {
@@ -78,7 +79,7 @@ typedef snlp_status (*pool_function)(const snlp_embedding *e, const snlp_group *
 DEFINE_POOL(pool_any_width, , g->dims)
 DEFINE_POOL(pool16, , 16)
 DEFINE_POOL(pool8, , 8)
-#if X86_VECTORS
+#if SNLP_X86_VECTORS
 /* Written out with AVX2 intrinsics (compiled from pool_rows, gcc split a row's
  * 16 lanes into vectors of 8, 4, 2 and 1): 8 dimensions a vector, each lane
  * acc + (float)code * step, as pool_rows does it; halves by F16C's exact
@@ -129,7 +130,7 @@ static int cpu_has_f16c(void) {
     }
     return has;
 }
-#define POOL_IN_AVX2() (AVX2_ALLOWED() && cpu_has_f16c())
+#define POOL_IN_AVX2() (SNLP_AVX2_ALLOWED() && cpu_has_f16c())
 #else
 #define pool16_avx2 pool16
 #define pool8_avx2 pool8
@@ -263,7 +264,7 @@ static inline void product_f32(const float *x, size_t rows, const uint8_t *matri
  * are bit-identical (tests/test_model.c checks it at each snlp_simd_limit);
  * elsewhere (and in WebAssembly) only the portable code. */
 int snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
-#if X86_VECTORS
+#if SNLP_X86_VECTORS
 #define DISPATCH(public_name, portable, real)                                                 \
     __attribute__((target("avx2"))) static void portable##_avx2(                               \
         const real *x, size_t rows, const uint8_t *matrix, size_t columns, real *out) {        \
@@ -271,7 +272,7 @@ int snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
     }                                                                                          \
     void public_name(const real *x, size_t rows, const uint8_t *matrix, size_t columns,        \
                      real *out) {                                                              \
-        if (AVX2_ALLOWED())                                                                    \
+        if (SNLP_AVX2_ALLOWED())                                                               \
             portable##_avx2(x, rows, matrix, columns, out);                                    \
         else                                                                                   \
             portable(x, rows, matrix, columns, out);                                           \
@@ -284,7 +285,7 @@ int snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
     }
 #endif
 DISPATCH(snlp_add_product, add_product, double)
-#if X86_VECTORS
+#if SNLP_X86_VECTORS
 /* The int8 product in AVX2, four rows at a time as two pairs: a pair's codes
  * interleaved, widened to int16 and multiplied by (x[i], x[j]) with vpmaddwd,
  * 8 columns an instruction, summed exactly in int32 (so in any order: the
@@ -444,8 +445,195 @@ DEFINE_VNNI_PRODUCT(add_int8_product_avx_vnni, "avx2,avxvnni", _mm256_dpbusd_avx
 DEFINE_VNNI_PRODUCT(add_int8_product_avx512_vnni, "avx2,avx512vnni,avx512vl", _mm256_dpbusd_epi32,
                     _mm_dpbusd_epi32)
 
+/* The same for SNLP_INPUTS_AT_ONCE inputs (x: `rows` apart; out: `columns`
+ * apart): each block of four rows is interleaved once for all of them. No
+ * row is skipped (where one input is 0, another seldom is: picking rows took
+ * a third of the time). Columns past the last block of 8 are summed by a
+ * block of 8 ending at the row's end, of which only they are added. */
+#define DEFINE_VNNI_PRODUCTS(name, target_name, dot256, dot128, wide)                             \
+    __attribute__((target(target_name))) static void name(                                        \
+        const int32_t *x, size_t rows, const uint8_t *matrix, size_t columns, int32_t *out) {     \
+        enum { N = SNLP_INPUTS_AT_ONCE };                                                         \
+        const __m256i flip = _mm256_set1_epi8((char)0x80);                                        \
+        const __m128i flip128 = _mm_set1_epi8((char)0x80);                                        \
+        for (size_t i = 0; i < rows; i += VNNI_ROWS) {                                            \
+            size_t count = rows - i < VNNI_ROWS ? rows - i : VNNI_ROWS, c = 0;                    \
+            size_t padded = (count + 3) / 4 * 4;                                                  \
+            const int8_t *r[VNNI_ROWS];                                                           \
+            int8_t in[N][VNNI_ROWS];                                                              \
+            int32_t total[N], quad;                                                               \
+            for (size_t k = 0; k < padded; k++) /* past the rows: row i, input 0 */               \
+                r[k] = (const int8_t *)matrix + (k < count ? i + k : i) * columns;                \
+            for (size_t t = 0; t < N; t++) {                                                      \
+                total[t] = 0;                                                                     \
+                for (size_t k = 0; k < padded; k++) {                                             \
+                    int32_t value = k < count ? x[t * rows + i + k] : 0;                          \
+                    in[t][k] = (int8_t)value;                                                     \
+                    total[t] += value;                                                            \
+                }                                                                                 \
+            }                                                                                     \
+            c = wide;                                                                             \
+            for (; c + 32 <= columns; c += 32) {                                                  \
+                __m256i acc[N][4];                                                                \
+                for (size_t t = 0; t < N; t++)                                                    \
+                    for (size_t j = 0; j < 4; j++) acc[t][j] = _mm256_setzero_si256();            \
+                for (size_t k = 0; k < padded; k += 4) {                                          \
+                    __m256i v[4], w[4], low, high, low2, high2;                                   \
+                    for (size_t j = 0; j < 4; j++)                                                \
+                        v[j] = _mm256_xor_si256(                                                  \
+                            _mm256_loadu_si256((const void *)(r[k + j] + c)), flip);              \
+                    low = _mm256_unpacklo_epi8(v[0], v[1]);                                       \
+                    low2 = _mm256_unpacklo_epi8(v[2], v[3]);                                      \
+                    high = _mm256_unpackhi_epi8(v[0], v[1]);                                      \
+                    high2 = _mm256_unpackhi_epi8(v[2], v[3]);                                     \
+                    w[0] = _mm256_unpacklo_epi16(low, low2);                                      \
+                    w[1] = _mm256_unpackhi_epi16(low, low2);                                      \
+                    w[2] = _mm256_unpacklo_epi16(high, high2);                                    \
+                    w[3] = _mm256_unpackhi_epi16(high, high2);                                    \
+                    for (size_t t = 0; t < N; t++) {                                              \
+                        __m256i inputs;                                                           \
+                        memcpy(&quad, in[t] + k, 4);                                              \
+                        inputs = _mm256_set1_epi32(quad);                                         \
+                        for (size_t j = 0; j < 4; j++)                                            \
+                            acc[t][j] = dot256(acc[t][j], w[j], inputs);                          \
+                    }                                                                             \
+                }                                                                                 \
+                for (size_t t = 0; t < N; t++) {                                                  \
+                    __m256i offset = _mm256_set1_epi32(128 * total[t]),                           \
+                            *sums = (__m256i *)(out + t * columns + c);                           \
+                    __m256i parts[4] = {_mm256_permute2x128_si256(acc[t][0], acc[t][1], 0x20),    \
+                                        _mm256_permute2x128_si256(acc[t][2], acc[t][3], 0x20),    \
+                                        _mm256_permute2x128_si256(acc[t][0], acc[t][1], 0x31),    \
+                                        _mm256_permute2x128_si256(acc[t][2], acc[t][3], 0x31)};   \
+                    for (size_t j = 0; j < 4; j++)                                                \
+                        _mm256_storeu_si256(                                                      \
+                            sums + j, _mm256_add_epi32(_mm256_loadu_si256(sums + j),              \
+                                                       _mm256_sub_epi32(parts[j], offset)));      \
+                }                                                                                 \
+            }                                                                                     \
+            while (c < columns && columns >= 8) { /* 16, 8, then the last 8 */                    \
+                size_t width = columns - c >= 16 ? 16 : 8;                                        \
+                size_t at = columns - c >= 8 ? c : columns - 8;                                   \
+                __m128i acc[N][4];                                                                \
+                for (size_t t = 0; t < N; t++)                                                    \
+                    for (size_t j = 0; j < 4; j++) acc[t][j] = _mm_setzero_si128();               \
+                for (size_t k = 0; k < padded; k += 4) {                                          \
+                    __m128i v[4], w[4], low, high, low2, high2;                                   \
+                    for (size_t j = 0; j < 4; j++)                                                \
+                        v[j] = _mm_xor_si128(                                                     \
+                            width == 16 ? _mm_loadu_si128((const void *)(r[k + j] + at))          \
+                                        : _mm_loadl_epi64((const void *)(r[k + j] + at)),         \
+                            flip128);                                                             \
+                    low = _mm_unpacklo_epi8(v[0], v[1]);                                          \
+                    low2 = _mm_unpacklo_epi8(v[2], v[3]);                                         \
+                    high = _mm_unpackhi_epi8(v[0], v[1]);                                         \
+                    high2 = _mm_unpackhi_epi8(v[2], v[3]);                                        \
+                    w[0] = _mm_unpacklo_epi16(low, low2);                                         \
+                    w[1] = _mm_unpackhi_epi16(low, low2);                                         \
+                    w[2] = _mm_unpacklo_epi16(high, high2);                                       \
+                    w[3] = _mm_unpackhi_epi16(high, high2);                                       \
+                    for (size_t t = 0; t < N; t++) {                                              \
+                        __m128i inputs;                                                           \
+                        memcpy(&quad, in[t] + k, 4);                                              \
+                        inputs = _mm_set1_epi32(quad);                                            \
+                        for (size_t j = 0; j < 4; j++)                                            \
+                            acc[t][j] = dot128(acc[t][j], w[j], inputs);                          \
+                    }                                                                             \
+                }                                                                                 \
+                for (size_t t = 0; t < N; t++) {                                                  \
+                    int32_t block[16];                                                            \
+                    __m128i offset = _mm_set1_epi32(128 * total[t]);                              \
+                    for (size_t j = 0; j < width / 4; j++)                                        \
+                        _mm_storeu_si128((__m128i *)block + j, _mm_sub_epi32(acc[t][j], offset)); \
+                    for (size_t j = c - at; j < width; j++) out[t * columns + at + j] += block[j]; \
+                }                                                                                 \
+                c = at + width;                                                                   \
+            }                                                                                     \
+            for (; c < columns; c++) /* rows of fewer than 8 columns */                           \
+                for (size_t t = 0; t < N; t++) {                                                  \
+                    int32_t sum = 0;                                                              \
+                    for (size_t k = 0; k < count; k++) sum += in[t][k] * r[k][c];                 \
+                    out[t * columns + c] += sum;                                                  \
+                }                                                                                 \
+        }                                                                                         \
+    }
+
+/* Blocks of 64 columns in 512-bit vectors, as the blocks of 32 (four rows'
+ * codes interleaved within each 128-bit lane, then each input's four sums
+ * vectors put back in column order), the last one ending at the row's end
+ * (only its columns past the one before are added); the first column not
+ * done. Where the CPU has AVX512-BW besides VNNI: half the instructions of
+ * two blocks of 32. */
+__attribute__((target("avx2,avx512f,avx512bw,avx512vnni"))) static size_t
+wide_products(const int8_t *const *r, const int8_t (*in)[VNNI_ROWS], const int32_t *total,
+              size_t padded, size_t columns, int32_t *out) {
+    enum { N = SNLP_INPUTS_AT_ONCE };
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    size_t c = 0;
+    while (c < columns && columns >= 64) { /* the last block may overlap the one before */
+        size_t at = columns - c >= 64 ? c : columns - 64;
+        __m512i acc[N][4];
+        for (size_t t = 0; t < N; t++)
+            for (size_t j = 0; j < 4; j++) acc[t][j] = _mm512_setzero_si512();
+        for (size_t k = 0; k < padded; k += 4) {
+            __m512i v[4], w[4], low, high, low2, high2;
+            for (size_t j = 0; j < 4; j++)
+                v[j] = _mm512_xor_si512(_mm512_loadu_si512((const void *)(r[k + j] + at)), flip);
+            low = _mm512_unpacklo_epi8(v[0], v[1]);
+            low2 = _mm512_unpacklo_epi8(v[2], v[3]);
+            high = _mm512_unpackhi_epi8(v[0], v[1]);
+            high2 = _mm512_unpackhi_epi8(v[2], v[3]);
+            w[0] = _mm512_unpacklo_epi16(low, low2);
+            w[1] = _mm512_unpackhi_epi16(low, low2);
+            w[2] = _mm512_unpacklo_epi16(high, high2);
+            w[3] = _mm512_unpackhi_epi16(high, high2);
+            for (size_t t = 0; t < N; t++) {
+                int32_t quad;
+                __m512i inputs;
+                memcpy(&quad, in[t] + k, 4);
+                inputs = _mm512_set1_epi32(quad);
+                for (size_t j = 0; j < 4; j++)
+                    acc[t][j] = _mm512_dpbusd_epi32(acc[t][j], w[j], inputs);
+            }
+        }
+        for (size_t t = 0; t < N; t++) { /* lane q of acc[t][j]: columns 16q + 4j .. + 3 */
+            __m512i offset = _mm512_set1_epi32(128 * total[t]);
+            __m512i low01 = _mm512_shuffle_i32x4(acc[t][0], acc[t][1], 0x44),
+                    low23 = _mm512_shuffle_i32x4(acc[t][2], acc[t][3], 0x44),
+                    high01 = _mm512_shuffle_i32x4(acc[t][0], acc[t][1], 0xEE),
+                    high23 = _mm512_shuffle_i32x4(acc[t][2], acc[t][3], 0xEE);
+            __m512i parts[4] = {_mm512_shuffle_i32x4(low01, low23, 0x88),
+                                _mm512_shuffle_i32x4(low01, low23, 0xDD),
+                                _mm512_shuffle_i32x4(high01, high23, 0x88),
+                                _mm512_shuffle_i32x4(high01, high23, 0xDD)};
+            int32_t *sums = out + t * columns + at, block[64];
+            for (size_t q = 0; q < 4; q++) {
+                __m512i before = _mm512_loadu_si512((const void *)(sums + 16 * q));
+                __m512i part = _mm512_sub_epi32(parts[q], offset);
+                if (at == c)
+                    _mm512_storeu_si512((void *)(sums + 16 * q), _mm512_add_epi32(before, part));
+                else
+                    _mm512_storeu_si512((void *)(block + 16 * q), part);
+            }
+            for (size_t j = c - at; at != c && j < 64; j++) sums[j] += block[j];
+        }
+        c = at + 64;
+    }
+    return c;
+}
+static int cpu_vnni(void);
+DEFINE_VNNI_PRODUCTS(add_int8_products_avx_vnni, "avx2,avxvnni", _mm256_dpbusd_avx_epi32,
+                     _mm_dpbusd_avx_epi32, 0)
+DEFINE_VNNI_PRODUCTS(add_int8_products_avx512_vnni, "avx2,avx512vnni,avx512vl",
+                     _mm256_dpbusd_epi32, _mm_dpbusd_epi32,
+                     cpu_vnni() & 4 ? wide_products((const int8_t *const *)r,
+                                                    (const int8_t(*)[VNNI_ROWS])in, total,
+                                                    padded, columns, out)
+                                    : 0)
+
 /* Which VNNI the CPU has, asked once: bit 1 AVX-VNNI (by cpuid: clang 14's
- * __builtin_cpu_supports knows no "avxvnni"), bit 2 AVX512-VNNI with AVX512VL. */
+ * __builtin_cpu_supports knows no "avxvnni"), bit 2 AVX512-VNNI with AVX512VL,
+ * bit 4 AVX512-BW as well. */
 static int cpu_vnni(void) {
     static atomic_int known = -1;
     int kinds = atomic_load_explicit(&known, memory_order_relaxed);
@@ -457,6 +645,7 @@ static int cpu_vnni(void) {
                     : 0;
         if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl"))
             kinds |= 2;
+        if (kinds & 2 && __builtin_cpu_supports("avx512bw")) kinds |= 4;
         atomic_store_explicit(&known, kinds, memory_order_relaxed);
     }
     return kinds;
@@ -479,14 +668,32 @@ void snlp_add_int8_product(const int32_t *x, size_t rows, const uint8_t *matrix,
             add_int8_product_avx_vnni(x, rows, matrix, columns, out);
         else
             add_int8_product_pairs(x, rows, matrix, columns, out);
-    } else if (AVX2_ALLOWED()) {
+    } else if (SNLP_AVX2_ALLOWED()) {
         add_int8_product_pairs(x, rows, matrix, columns, out);
     } else {
         add_int8_product(x, rows, matrix, columns, out);
     }
 }
+
+void snlp_add_int8_products(const int32_t *x, size_t rows, const uint8_t *matrix,
+                            size_t columns, int32_t *out) {
+    int vnni = snlp_simd_limit >= SNLP_SIMD_AVX_VNNI ? cpu_vnni() : 0;
+    if (vnni && !within_int8(x, SNLP_INPUTS_AT_ONCE * rows)) vnni = 0;
+    if (snlp_simd_limit >= SNLP_SIMD_AVX512_VNNI && vnni & 2)
+        add_int8_products_avx512_vnni(x, rows, matrix, columns, out);
+    else if (vnni & 1)
+        add_int8_products_avx_vnni(x, rows, matrix, columns, out);
+    else /* one input at a time: AVX2 or portable */
+        for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++)
+            snlp_add_int8_product(x + t * rows, rows, matrix, columns, out + t * columns);
+}
 #else
 DISPATCH(snlp_add_int8_product, add_int8_product, int32_t)
+void snlp_add_int8_products(const int32_t *x, size_t rows, const uint8_t *matrix,
+                            size_t columns, int32_t *out) {
+    for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++)
+        add_int8_product(x + t * rows, rows, matrix, columns, out + t * columns);
+}
 #endif
 DISPATCH(snlp_add_product_f32, add_product_f32, float)
 DISPATCH(snlp_product_f32, product_f32, float)
@@ -512,7 +719,7 @@ static inline void quantize(const float *x, size_t rows, float scale, int32_t *q
         q[i] = value == value ? (int32_t)rintf(value) : 0;
     }
 }
-#if X86_VECTORS
+#if SNLP_X86_VECTORS
 /* _mm256_max_ps(a, b) is b when a is not a number, as the loop above skips it. */
 __attribute__((target("avx2"))) static float largest_magnitude_avx2(const float *x,
                                                                     size_t rows) {
@@ -539,23 +746,54 @@ __attribute__((target("avx2"))) static void quantize_avx2(const float *x, size_t
  * one 8-bit dense layer (docs/FORMAT.md, "8-bit dense layers"), the inputs
  * made int8 with one scale (their largest magnitude / 127) and summed exactly
  * in int32, then the float32 steps in the reference's order. */
+
+/* x's codes q and their scale; 0 when there is nothing to scale (all zeros,
+ * or a hostile file's weights overflowed): then the layer gives its bias. */
+static float int8_codes(const float *x, size_t rows, int32_t *q) {
+    int vector = SNLP_AVX2_ALLOWED();
+    float scale = (vector ? largest_magnitude_avx2 : largest_magnitude)(x, rows) / 127.0f;
+    if (!(scale > 0.0f) || !isfinite(scale)) return 0.0f;
+    (vector ? quantize_avx2 : quantize)(x, rows, scale, q);
+    return scale;
+}
+
+static void int8_finish(const int32_t *sums, float scale, const snlp_matrix *scales,
+                        const snlp_matrix *bias, size_t columns, float *out) {
+    if (scale == 0.0f) {
+        for (size_t c = 0; c < columns; c++) out[c] = snlp_read_f32(bias->data + 4 * c);
+        return;
+    }
+    for (size_t c = 0; c < columns; c++) /* a loop the compiler makes vector code */
+        out[c] = (float)sums[c] * scale * snlp_read_f32(scales->data + 4 * c) +
+                 snlp_read_f32(bias->data + 4 * c);
+}
+
 static void int8_layer(const float *x, size_t rows, const snlp_matrix *codes,
                        const snlp_matrix *scales, const snlp_matrix *bias, size_t columns,
                        int32_t *scratch, float *out) {
     int32_t *q = scratch, *sums = scratch + rows;
-    int vector = AVX2_ALLOWED();
-    float scale = (vector ? largest_magnitude_avx2 : largest_magnitude)(x, rows) / 127.0f;
-    if (!(scale > 0.0f) || !isfinite(scale)) { /* nothing to scale (a hostile file's */
-        for (size_t c = 0; c < columns; c++)   /* weights can overflow): the bias */
-            out[c] = snlp_read_f32(bias->data + 4 * c);
-        return;
-    }
-    (vector ? quantize_avx2 : quantize)(x, rows, scale, q);
+    float scale = int8_codes(x, rows, q);
     for (size_t c = 0; c < columns; c++) sums[c] = 0;
-    snlp_add_int8_product(q, rows, codes->data, columns, sums);
-    for (size_t c = 0; c < columns; c++)
-        out[c] = (float)sums[c] * scale * snlp_read_f32(scales->data + 4 * c) +
-                 snlp_read_f32(bias->data + 4 * c);
+    if (scale != 0.0f) snlp_add_int8_product(q, rows, codes->data, columns, sums);
+    int8_finish(sums, scale, scales, bias, columns, out);
+}
+
+/* The same layer for SNLP_INPUTS_AT_ONCE inputs (x: `rows` apart; out:
+ * `columns` apart), in one pass over the weights. */
+static void int8_layer_many(const float *x, size_t rows, const snlp_matrix *codes,
+                            const snlp_matrix *scales, const snlp_matrix *bias, size_t columns,
+                            int32_t *scratch, float *out) {
+    int32_t *q = scratch, *sums = scratch + SNLP_INPUTS_AT_ONCE * rows;
+    float scale[SNLP_INPUTS_AT_ONCE];
+    for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++) {
+        scale[t] = int8_codes(x + t * rows, rows, q + t * rows);
+        if (scale[t] == 0.0f) /* adds nothing */
+            for (size_t i = 0; i < rows; i++) q[t * rows + i] = 0;
+    }
+    for (size_t c = 0; c < SNLP_INPUTS_AT_ONCE * columns; c++) sums[c] = 0;
+    snlp_add_int8_products(q, rows, codes->data, columns, sums);
+    for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++)
+        int8_finish(sums + t * columns, scale[t], scales, bias, columns, out + t * columns);
 }
 
 void snlp_hidden_layer(const snlp_model *model, const float *input, size_t width,
@@ -588,17 +826,67 @@ void snlp_output_layer(const snlp_model *model, const float *activation, float *
     snlp_add_product_f32(activation, hidden, w2->data, labels, out);
 }
 
-snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
-                              double *workspace, double *logits) {
-    size_t width = 0, hidden, labels;
-    float *input = (float *)workspace, *activation, *out;
-    int32_t *scratch;
-    if (!model || !groups || !workspace || !logits) return SNLP_ERR_ARGUMENT;
+static snlp_status pool_input(const snlp_model *model, const snlp_features *groups,
+                              float *input) {
+    size_t width = 0;
     for (size_t g = 0; g < snlp_model_group_count(model); g++) {
         snlp_status status = snlp_pool_group(model, 0, g, &groups[g], input + width);
         if (status != SNLP_OK) return status;
         width += snlp_model_group(model, g)->dims;
     }
+    return SNLP_OK;
+}
+
+snlp_status snlp_model_logits_many(const snlp_model *model, const snlp_features *groups,
+                                   size_t count, double *workspace, double *logits) {
+    size_t width = 0, hidden, labels, per_input = snlp_model_group_count(model);
+    float *input = (float *)workspace, *activation, *out;
+    int32_t *scratch;
+    if (!model || !groups || !workspace || !logits || count > SNLP_INPUTS_AT_ONCE)
+        return SNLP_ERR_ARGUMENT;
+    if (!snlp_model_dense_int8(model) || count < 2) { /* float32 layers: one at a time */
+        for (size_t t = 0; t < count; t++) {
+            snlp_status status = snlp_model_logits(model, groups + t * per_input, workspace,
+                                                   logits + t * snlp_model_label_count(model));
+            if (status != SNLP_OK) return status;
+        }
+        return SNLP_OK;
+    }
+    for (size_t g = 0; g < per_input; g++) width += snlp_model_group(model, g)->dims;
+    hidden = snlp_model_hidden(model);
+    labels = snlp_model_label_count(model);
+    activation = input + SNLP_INPUTS_AT_ONCE * width;
+    out = activation + SNLP_INPUTS_AT_ONCE * hidden;
+    scratch = (int32_t *)(out + SNLP_INPUTS_AT_ONCE * labels);
+    for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++) {
+        snlp_status status = SNLP_OK;
+        if (t < count) status = pool_input(model, groups + t * per_input, input + t * width);
+        else memset(input + t * width, 0, width * sizeof *input); /* gives the bias alone */
+        if (status != SNLP_OK) return status;
+    }
+    int8_layer_many(input, width, snlp_model_dense(model, 0, SNLP_HIDDEN_WEIGHTS),
+                    snlp_model_dense_scales(model, 0),
+                    snlp_model_dense(model, 0, SNLP_HIDDEN_BIAS), hidden, scratch, activation);
+    for (size_t h = 0; h < SNLP_INPUTS_AT_ONCE * hidden; h++)
+        activation[h] = activation[h] < 0.0f ? 0.0f : activation[h];
+    int8_layer_many(activation, hidden, snlp_model_dense(model, 0, SNLP_OUTPUT_WEIGHTS),
+                    snlp_model_dense_scales(model, 1),
+                    snlp_model_dense(model, 0, SNLP_OUTPUT_BIAS), labels, scratch, out);
+    for (size_t k = 0; k < count * labels; k++) logits[k] = (double)out[k];
+    return SNLP_OK;
+}
+
+snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,
+                              double *workspace, double *logits) {
+    size_t width = 0, hidden, labels;
+    float *input = (float *)workspace, *activation, *out;
+    int32_t *scratch;
+    snlp_status status;
+    if (!model || !groups || !workspace || !logits) return SNLP_ERR_ARGUMENT;
+    status = pool_input(model, groups, input);
+    if (status != SNLP_OK) return status;
+    for (size_t g = 0; g < snlp_model_group_count(model); g++)
+        width += snlp_model_group(model, g)->dims;
     hidden = snlp_model_hidden(model);
     labels = snlp_model_label_count(model);
     activation = input + width;

@@ -661,10 +661,29 @@ static void check_short_hash(void) {
     }
 }
 
+/* Each span labelled as snlp_langid_predict_among labels its bytes (the
+ * runtime labels most from its words' kept features), bit for bit. */
+static void check_span_answers(const snlp_model *model, snlp_state *state, const char *text,
+                               const snlp_span *spans, size_t count, const char *what) {
+    double probabilities[256];
+    for (size_t k = 0; k < count; k++) {
+        size_t best;
+        snlp_status status =
+            snlp_langid_predict_among(model, state, text + spans[k].start,
+                                      spans[k].end - spans[k].start, NULL, probabilities, &best);
+        CHECK(status == SNLP_OK && best == spans[k].label &&
+                  (best == snlp_model_label_count(model)
+                       ? spans[k].probability == 0.0
+                       : spans[k].probability == (double)(float)probabilities[best]),
+              "%s: span %zu is not labelled as predict labels its text", what, k);
+    }
+}
+
 /* snlp_langid_spans: covers any text (empty, no letters, invalid UTF-8,
  * markup, NUL bytes, a long one) with spans in order, neighbours of other
- * labels; a short array gets the count; bad arguments and another model's
- * state are refused. */
+ * labels, each labelled as its text is (also past the words whose features
+ * are kept: a text of thousands of distinct words); a short array gets the
+ * count; bad arguments and another model's state are refused. */
 static void check_spans(const char *dir) {
     static const struct {
         const char *text;
@@ -672,7 +691,7 @@ static void check_spans(const char *dir) {
     } texts[] = {{"", 0}, {"12 !!", 5}, {"ka ki ko. lu la li lo", 21}, {"\xff\xfe ka \xe0", 7},
                  {"<b>ka</b> ki", 12}, {"ka\0ki ko", 9}, {"<ka <ki> \n> ko", 15}};
     char *long_text;
-    snlp_span spans[64];
+    snlp_span spans[64], *many;
     size_t count, labels, size = 300000;
     snlp_model *model, *other;
     snlp_state *state, *other_state;
@@ -692,6 +711,7 @@ static void check_spans(const char *dir) {
             if (k) CHECK(spans[k].start == spans[k - 1].end && spans[k].label !=
                          spans[k - 1].label, "text %zu: span %zu follows the one before", t, k);
         }
+        check_span_answers(model, state, texts[t].text, spans, count, "a short text");
     }
     CHECK(snlp_langid_spans(model, state, "12 !!", 5, NULL, 0.0, 20.0, 0, spans, 64, &count) ==
               SNLP_OK && count == 1 && spans[0].label == labels, "no letters: one und span");
@@ -700,6 +720,30 @@ static void check_spans(const char *dir) {
         for (size_t i = 0; i < size; i++) long_text[i] = "ka ki ko lu la li "[i % 18];
         CHECK(snlp_langid_spans(model, state, long_text, size, NULL, 0.0, 0.0, 0, spans, 1,
                                 &count) == SNLP_OK && count >= 1, "a long text, one span kept");
+        /* 4,000 distinct words (aaa, aab, ...), runs of "ka ki" between them */
+        size = 0;
+        for (size_t w = 0; w < 4000; w++) {
+            long_text[size++] = (char)('a' + w / 676 % 26);
+            long_text[size++] = (char)('a' + w / 26 % 26);
+            long_text[size++] = (char)('a' + w % 26);
+            long_text[size++] = ' ';
+            if (w % 500 == 0) {
+                memcpy(long_text + size, "ka ki ko ka ki ko ", 18);
+                size += 18;
+            }
+        }
+        many = malloc(size * sizeof *many);
+        CHECK(many && snlp_langid_spans(model, state, long_text, size, NULL, 0.0, 1.0, 40, many,
+                                        size, &count) == SNLP_OK && count > 1,
+              "thousands of distinct words: %zu spans", count);
+        if (many) {
+            for (size_t k = 0; k < count; k++) { /* predict reads 40 code points of each */
+                size_t end = many[k].start + 40;
+                if (many[k].end > end) many[k].end = end;
+            }
+            check_span_answers(model, state, long_text, many, count, "distinct words");
+        }
+        free(many);
         free(long_text);
     }
     CHECK(snlp_langid_spans(model, state, NULL, 3, NULL, 0.0, 20.0, 0, spans, 64, &count) ==
@@ -737,6 +781,7 @@ static void check_vector_code(void) {
     static float x[SNLP_INPUTS_AT_ONCE * ROWS], got[LEVELS][SNLP_INPUTS_AT_ONCE * MAX_COLUMNS];
     static double xd[ROWS], gotd[LEVELS][MAX_COLUMNS];
     static int32_t q[ROWS], sums[LEVELS][MAX_COLUMNS];
+    static int32_t q4[SNLP_INPUTS_AT_ONCE * ROWS], sums4[LEVELS][SNLP_INPUTS_AT_ONCE * MAX_COLUMNS];
     uint32_t seed = 7u;
     for (size_t i = 0; i < ROWS * MAX_COLUMNS; i++) { /* floats in [-1, 1); their bytes */
         float value;
@@ -755,8 +800,12 @@ static void check_vector_code(void) {
     q[1] = 127;
     q[2] = -127;
     q[3] = -128;
+    for (size_t i = 0; i < SNLP_INPUTS_AT_ONCE * ROWS; i++) { /* rows of all zeros among them */
+        seed = seed * 1664525u + 1013904223u;
+        q4[i] = i % ROWS % 5 == 0 || seed % 4 == 0 ? 0 : (int32_t)((seed >> 16) % 255) - 127;
+    }
     for (int round = 0; round < 2; round++) {
-        if (round) q[ROWS - 1] = 300;
+        if (round) q[ROWS - 1] = q4[2 * ROWS + 7] = 300;
         for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
             size_t columns = widths[w];
             for (int level = 0; level < LEVELS; level++) {
@@ -769,11 +818,24 @@ static void check_vector_code(void) {
                 snlp_add_product_f32(x, ROWS, matrix, columns, got[level]);
                 snlp_add_product(xd, ROWS, matrix, columns, gotd[level]);
                 snlp_add_int8_product(q, ROWS, matrix, columns, sums[level]);
+                for (size_t c = 0; c < SNLP_INPUTS_AT_ONCE * columns; c++) sums4[level][c] = -5;
+                snlp_add_int8_products(q4, ROWS, matrix, columns, sums4[level]);
+            }
+            for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++) { /* one input at a time */
+                int32_t one[MAX_COLUMNS];
+                snlp_simd_limit = SNLP_SIMD_PORTABLE;
+                for (size_t c = 0; c < columns; c++) one[c] = -5;
+                snlp_add_int8_product(q4 + t * ROWS, ROWS, matrix, columns, one);
+                CHECK(!memcmp(one, sums4[0] + t * columns, columns * sizeof *one),
+                      "int8 products of %zu columns: input %zu differs from its own product",
+                      columns, t);
             }
             for (int level = 1; level < LEVELS; level++)
                 CHECK(!memcmp(got[0], got[level], columns * sizeof(float)) &&
                           !memcmp(gotd[0], gotd[level], columns * sizeof(double)) &&
-                          !memcmp(sums[0], sums[level], columns * sizeof(int32_t)),
+                          !memcmp(sums[0], sums[level], columns * sizeof(int32_t)) &&
+                          !memcmp(sums4[0], sums4[level],
+                                  SNLP_INPUTS_AT_ONCE * columns * sizeof(int32_t)),
                       "vector code (level %d): an add product of %zu columns differs", level,
                       columns);
             for (int level = 0; level < LEVELS; level++) {
@@ -786,6 +848,37 @@ static void check_vector_code(void) {
                       "vector code (level %d): product_f32 of %zu columns differs", level,
                       columns);
         }
+    }
+    snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
+}
+
+/* The spans' labelling step gives the portable code's scores and bits at
+ * every snlp_simd_limit, for label counts around the vectors' 4 and the
+ * bytes' 8, with ties, infinities and NaN among the scores. */
+static void check_labelling_step(void) {
+    enum { LABELS = 83, LEVELS = SNLP_SIMD_AVX512_VNNI + 1 };
+    static const double specials[] = {0.0, 2.5, -INFINITY, INFINITY, NAN};
+    double scores[LEVELS][LABELS];
+    float word[LABELS];
+    uint8_t bits[LEVELS][(LABELS + 7) / 8];
+    uint32_t seed = 11u;
+    for (size_t labels = 1; labels <= LABELS; labels += labels < 20 ? 1 : 21) {
+        for (size_t k = 0; k < labels; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            scores[0][k] = seed % 7 ? (double)(seed >> 8) / 65536.0 - 100.0 : specials[seed % 5];
+            word[k] = seed % 11 ? (float)(seed >> 12) / 256.0f - 4.0f : (float)specials[seed % 5];
+        }
+        for (int level = 1; level < LEVELS; level++)
+            memcpy(scores[level], scores[0], labels * sizeof(double));
+        for (int level = 0; level < LEVELS; level++) {
+            snlp_simd_limit = level;
+            memset(bits[level], 0xAA, sizeof bits[level]);
+            snlp_labelling_step(scores[level], word, labels, 2.5, bits[level]);
+        }
+        for (int level = 1; level < LEVELS; level++)
+            CHECK(!memcmp(scores[0], scores[level], labels * sizeof(double)) &&
+                      !memcmp(bits[0], bits[level], (labels + 7) / 8),
+                  "labelling step of %zu labels differs at level %d", labels, level);
     }
     snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
 }
@@ -878,6 +971,7 @@ int main(int argc, char **argv) {
         check_golden(dir, "tiny-langid-int8");
     }
     check_vector_code();
+    check_labelling_step();
     for (int extra = 2; extra < argc; extra++) check_vector_code_on(argv[extra]);
     check_spans(dir);
     check_hostile(dir);
