@@ -337,9 +337,9 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
     Py_ssize_t max_chars;
     const uint8_t *flags;
     text_view *views = NULL;
-    snlp_span *spans = NULL;
+    snlp_span local[64], *spans = local; /* on the heap for a text with more */
     snlp_state *state = NULL;
-    size_t capacity = 0;
+    size_t capacity = sizeof local / sizeof *local;
     Py_ssize_t n;
     if (!PyArg_ParseTuple(args, "OOddn", &texts, &allowed, &threshold, &switch_cost,
                           &max_chars) ||
@@ -352,10 +352,8 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
         goto done;
     }
     if (!(views = encode_texts(texts, PY_SSIZE_T_MAX)) || !(result = PyList_New(n))) goto done;
-    capacity = 256; /* grown for a text with more spans (and that text done again) */
-    spans = PyMem_Malloc(capacity * sizeof *spans);
     state = take_state(self);
-    if (!spans || !state) {
+    if (!state) {
         PyErr_NoMemory();
         Py_CLEAR(result);
         goto done;
@@ -371,8 +369,8 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
                                        flags, threshold, switch_cost, (size_t)max_chars, spans,
                                        capacity, &count);
             Py_END_ALLOW_THREADS
-            if (status != SNLP_OK || count <= capacity) break;
-            if (!(grown = PyMem_Realloc(spans, count * sizeof *spans))) {
+            if (status != SNLP_OK || count <= capacity) break; /* else grown, done again */
+            if (!(grown = PyMem_Realloc(spans == local ? NULL : spans, count * sizeof *spans))) {
                 status = SNLP_ERR_MEMORY;
                 break;
             }
@@ -405,7 +403,7 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
     }
 done:
     return_state(self, state);
-    PyMem_Free(spans);
+    if (spans != local) PyMem_Free(spans);
     free_views(views, n);
     Py_DECREF(texts);
     return result;

@@ -261,21 +261,22 @@ int snlp_langid_featurize(const snlp_model *model, snlp_state *state, size_t *st
 /* The steps of snlp_langid_predict_among, for spans.c: a text's features
  * (decoded, normalised, featurized: state->ids and ->weights, group g's from
  * starts[g]); the logits of the features there; the answer from the logits
- * (turned into probabilities in place). The caller has checked the model,
- * state and group count. */
+ * (turned into probabilities in place: every label's, or the best's alone).
+ * The caller has checked the model, state and group count. */
 snlp_status snlp_langid_text_features(const snlp_model *model, snlp_state *state,
                                       const char *text, size_t size, size_t *starts);
 snlp_status snlp_langid_features_logits(const snlp_model *model, snlp_state *state,
                                         const size_t *starts, double *logits);
 snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, int has_letters,
-                               double *probabilities, size_t *best);
+                               int every_label, double *probabilities, size_t *best);
 
 /* One word's step of the spans' labelling (spans.c): per label, stay (its
  * score) or switch from the leader (`switched`), whichever scores more (ties
- * stay), plus the word's score; a bit per label that switched, into bits.
- * Vector code where allowed, with the portable code's bits. */
-void snlp_labelling_step(double *scores, const float *word, size_t labels, double switched,
-                         uint8_t *bits);
+ * stay), plus the word's score; a bit per label that switched, into bits;
+ * returns the next leader, the first label of the largest score. Vector code
+ * where allowed, with the portable code's bits and leader. */
+size_t snlp_labelling_step(double *scores, const float *word, size_t labels, double switched,
+                           uint8_t *bits);
 
 /* Words are hashed by at most this many UTF-8 bytes of "^word$". */
 #define SNLP_WORD_HASH_BYTES 64

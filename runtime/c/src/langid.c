@@ -175,7 +175,7 @@ snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const
 }
 
 snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, int has_letters,
-                               double *probabilities, size_t *best) {
+                               int every_label, double *probabilities, size_t *best) {
     size_t labels = snlp_model_label_count(model), found = labels;
     double temperature = snlp_model_temperature(model), total = 0.0, top;
     for (size_t k = 0; k < labels; k++) { /* the best allowed label */
@@ -190,7 +190,8 @@ snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, 
         if (!has_letters || (allowed && !allowed[k])) probabilities[k] = 0.0;
         else total += probabilities[k] = exp(probabilities[k] - top);
     }
-    for (size_t k = 0; has_letters && k < labels; k++) probabilities[k] /= total;
+    if (has_letters && !every_label) probabilities[found] /= total; /* the best's alone */
+    for (size_t k = 0; has_letters && every_label && k < labels; k++) probabilities[k] /= total;
     return SNLP_OK;
 }
 
@@ -202,7 +203,7 @@ snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state
     if (!best) return SNLP_ERR_ARGUMENT;
     status = snlp_langid_logits(model, state, text, size, probabilities, &has_letters);
     if (status != SNLP_OK) return status;
-    return snlp_langid_answer(model, allowed, has_letters, probabilities, best);
+    return snlp_langid_answer(model, allowed, has_letters, 1, probabilities, best);
 }
 
 snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, const char *text,

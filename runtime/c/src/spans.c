@@ -212,8 +212,8 @@ static size_t leader_of(const double *scores, size_t count) {
 }
 
 /* snlp_labelling_step's portable code: without a branch per label. */
-static void labelling_step(double *scores, const float *word, size_t labels, double switched,
-                           uint8_t *bits) {
+static size_t labelling_step(double *scores, const float *word, size_t labels, double switched,
+                             uint8_t *bits) {
     unsigned byte = 0;
     for (size_t k = 0; k < labels; k++) {
         int moved = !(scores[k] >= switched);
@@ -224,23 +224,31 @@ static void labelling_step(double *scores, const float *word, size_t labels, dou
             byte = 0;
         }
     }
+    return leader_of(scores, labels);
 }
 #if SNLP_X86_VECTORS
 /* The same, four labels a vector: each takes the same steps (a comparison
- * that is false for NaN, a choice, one addition), so the same bits. */
-__attribute__((target("avx2"))) static void labelling_step_avx2(double *scores,
-                                                                 const float *word,
-                                                                 size_t labels, double switched,
-                                                                 uint8_t *bits) {
+ * that is false for NaN, a choice, one addition), so the same bits; and the
+ * leader as the first label holding the largest score (the four lanes'
+ * largest), where no score is NaN (else leader_of's rule). */
+__attribute__((target("avx2"))) static size_t labelling_step_avx2(double *scores,
+                                                                   const float *word,
+                                                                   size_t labels,
+                                                                   double switched,
+                                                                   uint8_t *bits) {
     const __m256d from_leader = _mm256_set1_pd(switched);
+    __m256d largest = _mm256_set1_pd(-INFINITY), nan = _mm256_setzero_pd();
+    double lanes[4], top;
     unsigned byte = 0;
     size_t k = 0;
     for (; k + 4 <= labels; k += 4) {
         __m256d old = _mm256_loadu_pd(scores + k);
         __m256d stays = _mm256_cmp_pd(old, from_leader, _CMP_GE_OQ);
         __m256d chosen = _mm256_blendv_pd(from_leader, old, stays);
-        _mm256_storeu_pd(scores + k,
-                         _mm256_add_pd(chosen, _mm256_cvtps_pd(_mm_loadu_ps(word + k))));
+        __m256d score = _mm256_add_pd(chosen, _mm256_cvtps_pd(_mm_loadu_ps(word + k)));
+        _mm256_storeu_pd(scores + k, score);
+        largest = _mm256_max_pd(largest, score);
+        nan = _mm256_or_pd(nan, _mm256_cmp_pd(score, score, _CMP_UNORD_Q));
         byte |= (unsigned)(~_mm256_movemask_pd(stays) & 15) << (k % 8);
         if (k % 8 == 4) {
             bits[k / 8] = (uint8_t)byte;
@@ -257,18 +265,25 @@ __attribute__((target("avx2"))) static void labelling_step_avx2(double *scores,
         }
     }
     if (labels % 8) bits[labels / 8] = (uint8_t)byte;
+    _mm256_storeu_pd(lanes, largest);
+    top = lanes[0];
+    for (size_t j = 1; j < 4; j++) top = lanes[j] > top ? lanes[j] : top;
+    for (size_t j = labels / 4 * 4; j < labels; j++) {
+        if (scores[j] != scores[j]) return leader_of(scores, labels);
+        top = scores[j] > top ? scores[j] : top;
+    }
+    if (_mm256_movemask_pd(nan)) return leader_of(scores, labels);
+    for (k = 0; scores[k] != top; k++) continue; /* top is one of them */
+    return k;
 }
 #endif
 
-void snlp_labelling_step(double *scores, const float *word, size_t labels, double switched,
-                         uint8_t *bits) {
+size_t snlp_labelling_step(double *scores, const float *word, size_t labels, double switched,
+                           uint8_t *bits) {
 #if SNLP_X86_VECTORS
-    if (SNLP_AVX2_ALLOWED()) {
-        labelling_step_avx2(scores, word, labels, switched, bits);
-        return;
-    }
+    if (SNLP_AVX2_ALLOWED()) return labelling_step_avx2(scores, word, labels, switched, bits);
 #endif
-    labelling_step(scores, word, labels, switched, bits);
+    return labelling_step(scores, word, labels, switched, bits);
 }
 
 /* The first word starting at or after byte `at` (words: none). */
@@ -343,8 +358,8 @@ static snlp_status label_run(const snlp_model *model, snlp_state *s, const kept_
         status = snlp_langid_logits(model, s, text + span->start, end - span->start, row,
                                     &has_letters);
     }
-    if (status == SNLP_OK) status = snlp_langid_answer(model, kept->allowed, has_letters, row,
-                                                       &best);
+    if (status == SNLP_OK)
+        status = snlp_langid_answer(model, kept->allowed, has_letters, 0, row, &best);
     if (status != SNLP_OK) return status;
     span->label = best;
     span->probability = best < labels ? (double)(float)row[best] : 0.0;
@@ -415,8 +430,7 @@ snlp_status snlp_langid_spans(const snlp_model *model, snlp_state *state, const 
         status = scores_of_word(model, state, &kept, w, row, scratch, &word);
         if (status != SNLP_OK) return status;
         state->span_leaders[w] = (uint32_t)leader;
-        snlp_labelling_step(scores, word, labels, switched, bits);
-        leader = leader_of(scores, labels);
+        leader = snlp_labelling_step(scores, word, labels, switched, bits);
     }
     /* Back: each word's label; a run starts where the label changes. */
     if (words) {

@@ -852,32 +852,45 @@ static void check_vector_code(void) {
     snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
 }
 
-/* The spans' labelling step gives the portable code's scores and bits at
- * every snlp_simd_limit, for label counts around the vectors' 4 and the
- * bytes' 8, with ties, infinities and NaN among the scores. */
+/* The spans' labelling step gives the portable code's scores, bits and
+ * leader at every snlp_simd_limit, for label counts around the vectors' 4 and
+ * the bytes' 8, with ties, infinities, signed zeros and NaN among the scores
+ * (and rounds without NaN). */
 static void check_labelling_step(void) {
     enum { LABELS = 83, LEVELS = SNLP_SIMD_AVX512_VNNI + 1 };
-    static const double specials[] = {0.0, 2.5, -INFINITY, INFINITY, NAN};
+    static const double specials[] = {0.0, -0.0, 2.5, -INFINITY, INFINITY, NAN};
     double scores[LEVELS][LABELS];
     float word[LABELS];
     uint8_t bits[LEVELS][(LABELS + 7) / 8];
+    size_t leader[LEVELS], cases = 5 * 25, labels = 1;
     uint32_t seed = 11u;
-    for (size_t labels = 1; labels <= LABELS; labels += labels < 20 ? 1 : 21) {
+    /* Rounds of 25 label counts: the second round without NaN, the third with
+     * every label tied; the fourth and fifth with a NaN score first, and last
+     * of its vector lane. */
+    for (size_t c = 0; c < cases; c++, labels = labels < 20 ? labels + 1 : labels + 12) {
+        size_t round = c / 25, kinds = round == 1 ? 5 : 6; /* specials[5] is NaN */
+        if (c % 25 == 0) labels = 1;
         for (size_t k = 0; k < labels; k++) {
             seed = seed * 1664525u + 1013904223u;
-            scores[0][k] = seed % 7 ? (double)(seed >> 8) / 65536.0 - 100.0 : specials[seed % 5];
-            word[k] = seed % 11 ? (float)(seed >> 12) / 256.0f - 4.0f : (float)specials[seed % 5];
+            scores[0][k] = round == 2     ? 3.0
+                           : seed % 7     ? (double)(seed >> 8 & 255) - 100.0
+                                          : specials[seed % kinds];
+            word[k] = round == 2                ? 0.0f
+                      : seed % 11 || round > 2 ? (float)(seed >> 16 & 7)
+                                               : (float)specials[seed % kinds];
         }
+        if (round > 2) word[round == 3 ? 0 : labels < 8 ? labels - 1 : 7] = NAN;
         for (int level = 1; level < LEVELS; level++)
             memcpy(scores[level], scores[0], labels * sizeof(double));
         for (int level = 0; level < LEVELS; level++) {
             snlp_simd_limit = level;
             memset(bits[level], 0xAA, sizeof bits[level]);
-            snlp_labelling_step(scores[level], word, labels, 2.5, bits[level]);
+            leader[level] = snlp_labelling_step(scores[level], word, labels, 2.5, bits[level]);
         }
         for (int level = 1; level < LEVELS; level++)
             CHECK(!memcmp(scores[0], scores[level], labels * sizeof(double)) &&
-                      !memcmp(bits[0], bits[level], (labels + 7) / 8),
+                      !memcmp(bits[0], bits[level], (labels + 7) / 8) &&
+                      leader[0] == leader[level],
                   "labelling step of %zu labels differs at level %d", labels, level);
     }
     snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
