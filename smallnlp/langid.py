@@ -323,14 +323,7 @@ class LanguageIdentifier(TaskModel):
         pay for itself (``smallnlp/spans.py``): one odd word stays in its
         sentence's span, a run of several words of another language opens
         its own."""
-        # spans_batch([text]) took a fifteenth of a sentence's time in Python
-        _check_threshold(threshold)
-        self._require_fitted()
-        if not isinstance(text, str):
-            raise TypeError(f"expected str, got {type(text).__name__}")
-        [spans] = self.predictor_.spans((text,), self.allowed_, float(threshold), SWITCH_COST,
-                                        self.read_chars_)
-        return self._named_spans(spans)
+        return self.spans_batch([text], threshold)[0]
 
     def spans_batch(self, texts: Sequence[str], threshold: float = 0.0) -> list[list[Span]]:
         """``spans`` of each text."""
