@@ -353,11 +353,60 @@ __attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t
  * Inputs must be within int8 (the layers' codes are |q| <= 127): the caller
  * checks. Rows whose input is 0 are skipped, VNNI_ROWS picked at a time. */
 #define VNNI_ROWS 64
+/* Four rows' codes from column c (32, 16 or 8 of them), their sign bits
+ * flipped (unsigned, as vpdpbusd takes them) and interleaved so that each
+ * 32-bit lane holds one column's four codes: in each 128-bit lane, w[0..3]
+ * hold its columns 0-3, 4-7, 8-11 and 12-15. For the one-input and the
+ * four-input products alike. */
+__attribute__((target("avx2"), always_inline)) static inline void
+interleave_rows_256(const int8_t *const *r, size_t c, __m256i *w) {
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    __m256i v[4], low, high, low2, high2;
+    for (size_t j = 0; j < 4; j++)
+        v[j] = _mm256_xor_si256(_mm256_loadu_si256((const void *)(r[j] + c)), flip);
+    low = _mm256_unpacklo_epi8(v[0], v[1]);
+    low2 = _mm256_unpacklo_epi8(v[2], v[3]);
+    high = _mm256_unpackhi_epi8(v[0], v[1]);
+    high2 = _mm256_unpackhi_epi8(v[2], v[3]);
+    w[0] = _mm256_unpacklo_epi16(low, low2);
+    w[1] = _mm256_unpackhi_epi16(low, low2);
+    w[2] = _mm256_unpacklo_epi16(high, high2);
+    w[3] = _mm256_unpackhi_epi16(high, high2);
+}
+__attribute__((target("avx2"), always_inline)) static inline void
+interleave_rows_128(const int8_t *const *r, size_t c, size_t width, __m128i *w) {
+    const __m128i flip = _mm_set1_epi8((char)0x80);
+    __m128i v[4], low, high, low2, high2;
+    for (size_t j = 0; j < 4; j++)
+        v[j] = _mm_xor_si128(width == 16 ? _mm_loadu_si128((const void *)(r[j] + c))
+                                         : _mm_loadl_epi64((const void *)(r[j] + c)),
+                             flip);
+    low = _mm_unpacklo_epi8(v[0], v[1]);
+    low2 = _mm_unpacklo_epi8(v[2], v[3]);
+    high = _mm_unpackhi_epi8(v[0], v[1]);
+    high2 = _mm_unpackhi_epi8(v[2], v[3]);
+    w[0] = _mm_unpacklo_epi16(low, low2);
+    w[1] = _mm_unpackhi_epi16(low, low2);
+    w[2] = _mm_unpacklo_epi16(high, high2);
+    w[3] = _mm_unpackhi_epi16(high, high2);
+}
+/* out[0 .. 32) += a block of 32 columns' sums (acc, as interleave_rows_256
+ * lays the columns out), less 128 times the inputs' total (for the flipped
+ * sign bits). */
+__attribute__((target("avx2"), always_inline)) static inline void
+add_block_256(const __m256i *acc, int32_t total, int32_t *out) {
+    __m256i offset = _mm256_set1_epi32(128 * total), *sums = (__m256i *)out;
+    __m256i parts[4] = {_mm256_permute2x128_si256(acc[0], acc[1], 0x20),
+                        _mm256_permute2x128_si256(acc[2], acc[3], 0x20),
+                        _mm256_permute2x128_si256(acc[0], acc[1], 0x31),
+                        _mm256_permute2x128_si256(acc[2], acc[3], 0x31)};
+    for (size_t j = 0; j < 4; j++)
+        _mm256_storeu_si256(sums + j, _mm256_add_epi32(_mm256_loadu_si256(sums + j),
+                                                       _mm256_sub_epi32(parts[j], offset)));
+}
 #define DEFINE_VNNI_PRODUCT(name, target_name, dot256, dot128)                                    \
     __attribute__((target(target_name))) static void name(                                        \
         const int32_t *x, size_t rows, const uint8_t *matrix, size_t columns, int32_t *out) {     \
-        const __m256i flip = _mm256_set1_epi8((char)0x80);                                        \
-        const __m128i flip128 = _mm_set1_epi8((char)0x80);                                        \
         size_t i = 0;                                                                             \
         while (i < rows) {                                                                        \
             const int8_t *r[VNNI_ROWS + 3];                                                       \
@@ -379,53 +428,24 @@ __attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t
                 __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(),                 \
                                   _mm256_setzero_si256(), _mm256_setzero_si256()};                \
                 for (size_t k = 0; k < count; k += 4) {                                           \
-                    __m256i v[4], low, high, low2, high2, inputs;                                 \
-                    for (size_t j = 0; j < 4; j++)                                                \
-                        v[j] = _mm256_xor_si256(                                                  \
-                            _mm256_loadu_si256((const void *)(r[k + j] + c)), flip);              \
+                    __m256i w[4], inputs;                                                         \
+                    interleave_rows_256(r + k, c, w);                                             \
                     memcpy(&quad, in + k, 4);                                                     \
                     inputs = _mm256_set1_epi32(quad);                                             \
-                    low = _mm256_unpacklo_epi8(v[0], v[1]);                                       \
-                    low2 = _mm256_unpacklo_epi8(v[2], v[3]);                                      \
-                    high = _mm256_unpackhi_epi8(v[0], v[1]);                                      \
-                    high2 = _mm256_unpackhi_epi8(v[2], v[3]);                                     \
-                    /* each 128-bit half: columns 0-3, 4-7, 8-11, 12-15 of its 16 */             \
-                    acc[0] = dot256(acc[0], _mm256_unpacklo_epi16(low, low2), inputs);            \
-                    acc[1] = dot256(acc[1], _mm256_unpackhi_epi16(low, low2), inputs);            \
-                    acc[2] = dot256(acc[2], _mm256_unpacklo_epi16(high, high2), inputs);          \
-                    acc[3] = dot256(acc[3], _mm256_unpackhi_epi16(high, high2), inputs);          \
+                    for (size_t j = 0; j < 4; j++) acc[j] = dot256(acc[j], w[j], inputs);         \
                 }                                                                                 \
-                __m256i offset = _mm256_set1_epi32(128 * total), *sums = (__m256i *)(out + c);    \
-                __m256i parts[4] = {_mm256_permute2x128_si256(acc[0], acc[1], 0x20),              \
-                                    _mm256_permute2x128_si256(acc[2], acc[3], 0x20),              \
-                                    _mm256_permute2x128_si256(acc[0], acc[1], 0x31),              \
-                                    _mm256_permute2x128_si256(acc[2], acc[3], 0x31)};             \
-                for (size_t j = 0; j < 4; j++)                                                    \
-                    _mm256_storeu_si256(sums + j,                                                 \
-                                        _mm256_add_epi32(_mm256_loadu_si256(sums + j),            \
-                                                         _mm256_sub_epi32(parts[j], offset)));    \
+                add_block_256(acc, total, out + c);                                               \
             }                                                                                     \
             for (size_t width = 16; width >= 8; width /= 2) { /* 16, then 8 columns */            \
                 if (c + width > columns) continue;                                                \
                 __m128i acc[4] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(),  \
                                   _mm_setzero_si128()};                                           \
                 for (size_t k = 0; k < count; k += 4) {                                           \
-                    __m128i v[4], low, high, low2, high2, inputs;                                 \
-                    for (size_t j = 0; j < 4; j++)                                                \
-                        v[j] = _mm_xor_si128(                                                     \
-                            width == 16 ? _mm_loadu_si128((const void *)(r[k + j] + c))           \
-                                        : _mm_loadl_epi64((const void *)(r[k + j] + c)),          \
-                            flip128);                                                             \
+                    __m128i w[4], inputs;                                                         \
+                    interleave_rows_128(r + k, c, width, w);                                      \
                     memcpy(&quad, in + k, 4);                                                     \
                     inputs = _mm_set1_epi32(quad);                                                \
-                    low = _mm_unpacklo_epi8(v[0], v[1]);                                          \
-                    low2 = _mm_unpacklo_epi8(v[2], v[3]);                                         \
-                    high = _mm_unpackhi_epi8(v[0], v[1]);                                         \
-                    high2 = _mm_unpackhi_epi8(v[2], v[3]);                                        \
-                    acc[0] = dot128(acc[0], _mm_unpacklo_epi16(low, low2), inputs);               \
-                    acc[1] = dot128(acc[1], _mm_unpackhi_epi16(low, low2), inputs);               \
-                    acc[2] = dot128(acc[2], _mm_unpacklo_epi16(high, high2), inputs);             \
-                    acc[3] = dot128(acc[3], _mm_unpackhi_epi16(high, high2), inputs);             \
+                    for (size_t j = 0; j < 4; j++) acc[j] = dot128(acc[j], w[j], inputs);         \
                 }                                                                                 \
                 __m128i offset = _mm_set1_epi32(128 * total), *sums = (__m128i *)(out + c);       \
                 for (size_t j = 0; j < width / 4; j++)                                            \
@@ -454,8 +474,6 @@ DEFINE_VNNI_PRODUCT(add_int8_product_avx512_vnni, "avx2,avx512vnni,avx512vl", _m
     __attribute__((target(target_name))) static void name(                                        \
         const int32_t *x, size_t rows, const uint8_t *matrix, size_t columns, int32_t *out) {     \
         enum { N = SNLP_INPUTS_AT_ONCE };                                                         \
-        const __m256i flip = _mm256_set1_epi8((char)0x80);                                        \
-        const __m128i flip128 = _mm_set1_epi8((char)0x80);                                        \
         for (size_t i = 0; i < rows; i += VNNI_ROWS) {                                            \
             size_t count = rows - i < VNNI_ROWS ? rows - i : VNNI_ROWS, c = 0;                    \
             size_t padded = (count + 3) / 4 * 4;                                                  \
@@ -478,18 +496,8 @@ DEFINE_VNNI_PRODUCT(add_int8_product_avx512_vnni, "avx2,avx512vnni,avx512vl", _m
                 for (size_t t = 0; t < N; t++)                                                    \
                     for (size_t j = 0; j < 4; j++) acc[t][j] = _mm256_setzero_si256();            \
                 for (size_t k = 0; k < padded; k += 4) {                                          \
-                    __m256i v[4], w[4], low, high, low2, high2;                                   \
-                    for (size_t j = 0; j < 4; j++)                                                \
-                        v[j] = _mm256_xor_si256(                                                  \
-                            _mm256_loadu_si256((const void *)(r[k + j] + c)), flip);              \
-                    low = _mm256_unpacklo_epi8(v[0], v[1]);                                       \
-                    low2 = _mm256_unpacklo_epi8(v[2], v[3]);                                      \
-                    high = _mm256_unpackhi_epi8(v[0], v[1]);                                      \
-                    high2 = _mm256_unpackhi_epi8(v[2], v[3]);                                     \
-                    w[0] = _mm256_unpacklo_epi16(low, low2);                                      \
-                    w[1] = _mm256_unpackhi_epi16(low, low2);                                      \
-                    w[2] = _mm256_unpacklo_epi16(high, high2);                                    \
-                    w[3] = _mm256_unpackhi_epi16(high, high2);                                    \
+                    __m256i w[4];                                                                 \
+                    interleave_rows_256(r + k, c, w);                                             \
                     for (size_t t = 0; t < N; t++) {                                              \
                         __m256i inputs;                                                           \
                         memcpy(&quad, in[t] + k, 4);                                              \
@@ -498,18 +506,8 @@ DEFINE_VNNI_PRODUCT(add_int8_product_avx512_vnni, "avx2,avx512vnni,avx512vl", _m
                             acc[t][j] = dot256(acc[t][j], w[j], inputs);                          \
                     }                                                                             \
                 }                                                                                 \
-                for (size_t t = 0; t < N; t++) {                                                  \
-                    __m256i offset = _mm256_set1_epi32(128 * total[t]),                           \
-                            *sums = (__m256i *)(out + t * columns + c);                           \
-                    __m256i parts[4] = {_mm256_permute2x128_si256(acc[t][0], acc[t][1], 0x20),    \
-                                        _mm256_permute2x128_si256(acc[t][2], acc[t][3], 0x20),    \
-                                        _mm256_permute2x128_si256(acc[t][0], acc[t][1], 0x31),    \
-                                        _mm256_permute2x128_si256(acc[t][2], acc[t][3], 0x31)};   \
-                    for (size_t j = 0; j < 4; j++)                                                \
-                        _mm256_storeu_si256(                                                      \
-                            sums + j, _mm256_add_epi32(_mm256_loadu_si256(sums + j),              \
-                                                       _mm256_sub_epi32(parts[j], offset)));      \
-                }                                                                                 \
+                for (size_t t = 0; t < N; t++)                                                    \
+                    add_block_256(acc[t], total[t], out + t * columns + c);                       \
             }                                                                                     \
             while (c < columns && columns >= 8) { /* 16, 8, then the last 8 */                    \
                 size_t width = columns - c >= 16 ? 16 : 8;                                        \
@@ -518,20 +516,8 @@ DEFINE_VNNI_PRODUCT(add_int8_product_avx512_vnni, "avx2,avx512vnni,avx512vl", _m
                 for (size_t t = 0; t < N; t++)                                                    \
                     for (size_t j = 0; j < 4; j++) acc[t][j] = _mm_setzero_si128();               \
                 for (size_t k = 0; k < padded; k += 4) {                                          \
-                    __m128i v[4], w[4], low, high, low2, high2;                                   \
-                    for (size_t j = 0; j < 4; j++)                                                \
-                        v[j] = _mm_xor_si128(                                                     \
-                            width == 16 ? _mm_loadu_si128((const void *)(r[k + j] + at))          \
-                                        : _mm_loadl_epi64((const void *)(r[k + j] + at)),         \
-                            flip128);                                                             \
-                    low = _mm_unpacklo_epi8(v[0], v[1]);                                          \
-                    low2 = _mm_unpacklo_epi8(v[2], v[3]);                                         \
-                    high = _mm_unpackhi_epi8(v[0], v[1]);                                         \
-                    high2 = _mm_unpackhi_epi8(v[2], v[3]);                                        \
-                    w[0] = _mm_unpacklo_epi16(low, low2);                                         \
-                    w[1] = _mm_unpackhi_epi16(low, low2);                                         \
-                    w[2] = _mm_unpacklo_epi16(high, high2);                                       \
-                    w[3] = _mm_unpackhi_epi16(high, high2);                                       \
+                    __m128i w[4];                                                                 \
+                    interleave_rows_128(r + k, at, width, w);                                     \
                     for (size_t t = 0; t < N; t++) {                                              \
                         __m128i inputs;                                                           \
                         memcpy(&quad, in[t] + k, 4);                                              \
@@ -545,7 +531,8 @@ DEFINE_VNNI_PRODUCT(add_int8_product_avx512_vnni, "avx2,avx512vnni,avx512vl", _m
                     __m128i offset = _mm_set1_epi32(128 * total[t]);                              \
                     for (size_t j = 0; j < width / 4; j++)                                        \
                         _mm_storeu_si128((__m128i *)block + j, _mm_sub_epi32(acc[t][j], offset)); \
-                    for (size_t j = c - at; j < width; j++) out[t * columns + at + j] += block[j]; \
+                    for (size_t j = c - at; j < width; j++)                                       \
+                        out[t * columns + at + j] += block[j];                                    \
                 }                                                                                 \
                 c = at + width;                                                                   \
             }                                                                                     \
