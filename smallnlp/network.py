@@ -56,6 +56,7 @@ class FeedForwardNetwork:
         # With 8-bit dense layers (dense_int8): one float32 scale per hidden
         # unit and per label, and the weights are int8 codes.
         self.dense_scales = dense_scales
+        self._exact_codes: tuple[np.ndarray, np.ndarray] | None = None  # int8_product's
         input_dims = sum(e.shape[1] for e in self.embeddings)
         hidden = hidden_weights.shape[1]
         if (hidden_weights.shape != (input_dims, hidden) or hidden_bias.shape != (hidden,)
@@ -100,11 +101,15 @@ class FeedForwardNetwork:
     def head(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hidden activations and logits for concatenated inputs."""
         if self.dense_int8:
-            hidden = int8_product(inputs, self.hidden_weights, self.dense_scales[0],
-                                  self.hidden_bias)
-            np.maximum(hidden, 0, out=hidden)
-            return hidden, int8_product(hidden, self.output_weights, self.dense_scales[1],
-                                        self.output_bias)
+            if self._exact_codes is None:  # once, at the first prediction
+                self._exact_codes = (exact_codes(self.hidden_weights),
+                                     exact_codes(self.output_weights))
+            with np.errstate(invalid="ignore", over="ignore"):  # a hostile file's overflows
+                hidden = int8_product(inputs, self.hidden_weights, self.dense_scales[0],
+                                      self.hidden_bias, self._exact_codes[0])
+                np.maximum(hidden, 0, out=hidden)
+                return hidden, int8_product(hidden, self.output_weights, self.dense_scales[1],
+                                            self.output_bias, self._exact_codes[1])
         hidden = inputs @ self.hidden_weights
         hidden += self.hidden_bias
         return hidden, self.output(hidden)
@@ -208,48 +213,52 @@ def int8_columns(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
-                 bias: np.ndarray) -> np.ndarray:
+                 bias: np.ndarray, float_codes: np.ndarray | None = None) -> np.ndarray:
     """One 8-bit dense layer, exactly as docs/FORMAT.md states it (and the C
     runtime computes it): each input row as int8 codes with one scale (its
     largest magnitude / 127, in float32), an exact integer product, then
-    ``((sum * input scale) * weight scale) + bias`` in float32."""
+    ``((sum * input scale) * weight scale) + bias`` in float32. A hostile
+    file's scales may overflow to inf, with numpy's warning unless the caller
+    silences it (``head`` does). ``float_codes``: ``exact_codes(codes)``, kept
+    by the caller: one text's time here is mostly numpy calls, a few µs each,
+    and converting the codes was one."""
     inputs = np.asarray(inputs, dtype=np.float32)
-    largest = np.abs(inputs).max(axis=1, initial=0)
-    with np.errstate(invalid="ignore", over="ignore"):  # a hostile file's overflows
-        row_scales = largest / np.float32(127)
-        usable = None  # every row has a scale
-        if len(row_scales) and 0 < row_scales.min() and row_scales.max() < np.inf:
-            # The usual case: no masks, so fewer numpy calls, which are most
-            # of one text's time here.
-            input_codes = np.rint(inputs / row_scales[:, None])
-        elif np.isfinite(row_scales).all():  # some rows without a scale: the bias alone
-            usable = row_scales > 0
-            input_codes = np.rint(inputs / np.where(usable, row_scales, np.float32(1))[:, None])
-        else:
-            row_scales = (np.nanmax(np.abs(inputs), axis=1, initial=0) / np.float32(127)
-                          ).astype(np.float32)
-            usable = (row_scales > 0) & np.isfinite(row_scales)
-            values = inputs / np.where(usable, row_scales, np.float32(1))[:, None]
+    if float_codes is None:
+        float_codes = exact_codes(codes)
+    usable = None  # every row has a scale
+    if len(inputs) == 1:  # one text: its scale as a float32 scalar, no reductions over rows
+        row_scales = np.abs(inputs).max(initial=np.float32(0)) / np.float32(127)
+        usual = 0 < row_scales < np.inf
+    else:
+        row_scales = np.abs(inputs).max(axis=1, initial=0, keepdims=True) / np.float32(127)
+        usual = len(inputs) > 0 and 0 < row_scales.min() and row_scales.max() < np.inf
+    if usual:
+        sums = np.rint(inputs / row_scales) @ float_codes
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):
+            row_scales = (np.nanmax(np.abs(inputs), axis=1, initial=0, keepdims=True)
+                          / np.float32(127)).astype(np.float32)
+            usable = ((row_scales > 0) & np.isfinite(row_scales))[:, 0]
+            values = inputs / np.where(usable[:, None], row_scales, np.float32(1))
             input_codes = np.rint(np.where(np.isnan(values), 0, values))
             input_codes[~usable] = 0
-        sums = _exact_product(input_codes, codes)
-        sums *= row_scales[:, None]
-        sums *= scales
-        sums += bias
+            sums = input_codes @ float_codes
+    sums = sums.astype(np.float32, copy=False)  # as C rounds its int32 sums
+    sums *= row_scales
+    sums *= scales
+    sums += bias
     if usable is not None:
         sums[~usable] = bias
     return sums
 
 
-def _exact_product(input_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """input_codes @ codes (integers of at most 127 in magnitude), exactly, as
-    float32 (as C rounds its int32 sums). In floats, for BLAS (numpy's integer
-    matmul has none): every partial sum is an integer of at most rows * 127 *
-    128, summed exactly in any order while that stays below 2**24 in float32
-    (below 1,032 rows), and below 2**53 in float64."""
-    kind = np.float32 if codes.shape[0] * 127 * 128 < 2 ** 24 else np.float64
-    return (input_codes.astype(kind, copy=False) @ codes.astype(kind)).astype(np.float32,
-                                                                            copy=False)
+def exact_codes(codes: np.ndarray) -> np.ndarray:
+    """int8 weight codes as floats in which a product with input codes (integers
+    of at most 127 in magnitude) is exact, for BLAS (numpy's integer matmul has
+    none): every partial sum is an integer of at most rows * 127 * 128, summed
+    exactly in any order while that stays below 2**24 in float32 (below 1,032
+    rows), and below 2**53 in float64."""
+    return codes.astype(np.float32 if codes.shape[0] * 127 * 128 < 2 ** 24 else np.float64)
 
 
 def _row_sums(group: SparseGroup, rows: np.ndarray, d_pooled: np.ndarray,
