@@ -44,14 +44,19 @@ def test_hostile_text_does_not_crash(tiny_model, text):
     assert 0.0 < prediction.probability <= 1.0
 
 
-def test_batch_equals_single(tiny_model):
+def test_batch_equals_single(tiny_model, tmp_path):
+    """predict() takes a path of its own for one text (best), here the numpy
+    backend's: the same answers, with and without a language subset."""
     texts, _ = synthetic_corpus(10, seed=3)
     texts += ["", "123"]
-    batch = tiny_model.predict_batch(texts)
-    for text, expected in zip(texts, batch):
-        single = tiny_model.predict(text)
-        assert single.label == expected.label
-        assert abs(single.probability - expected.probability) < 1e-6
+    for languages in (None, ["bb", "cc"]):
+        model = LanguageIdentifier.load(_saved(tiny_model, tmp_path), backend="numpy",
+                                         languages=languages)
+        batch = model.predict_batch(texts)
+        for text, expected in zip(texts, batch):
+            single = model.predict(text)
+            assert single.label == expected.label
+            assert abs(single.probability - expected.probability) < 1e-6
 
 
 def test_save_load_gives_identical_predictions(tiny_model, tmp_path):
