@@ -56,7 +56,6 @@ class FeedForwardNetwork:
         # With 8-bit dense layers (dense_int8): one float32 scale per hidden
         # unit and per label, and the weights are int8 codes.
         self.dense_scales = dense_scales
-        self._exact_codes: tuple[np.ndarray, np.ndarray] | None = None  # int8_product's
         input_dims = sum(e.shape[1] for e in self.embeddings)
         hidden = hidden_weights.shape[1]
         if (hidden_weights.shape != (input_dims, hidden) or hidden_bias.shape != (hidden,)
@@ -101,15 +100,12 @@ class FeedForwardNetwork:
     def head(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hidden activations and logits for concatenated inputs."""
         if self.dense_int8:
-            if self._exact_codes is None:  # once, at the first prediction
-                self._exact_codes = (exact_codes(self.hidden_weights),
-                                     exact_codes(self.output_weights))
             with np.errstate(invalid="ignore", over="ignore"):  # a hostile file's overflows
                 hidden = int8_product(inputs, self.hidden_weights, self.dense_scales[0],
-                                      self.hidden_bias, self._exact_codes[0])
+                                      self.hidden_bias)
                 np.maximum(hidden, 0, out=hidden)
                 return hidden, int8_product(hidden, self.output_weights, self.dense_scales[1],
-                                            self.output_bias, self._exact_codes[1])
+                                            self.output_bias)
         hidden = inputs @ self.hidden_weights
         hidden += self.hidden_bias
         return hidden, self.output(hidden)
@@ -213,18 +209,17 @@ def int8_columns(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
-                 bias: np.ndarray, float_codes: np.ndarray | None = None) -> np.ndarray:
+                 bias: np.ndarray) -> np.ndarray:
     """One 8-bit dense layer, exactly as docs/FORMAT.md states it (and the C
     runtime computes it): each input row as int8 codes with one scale (its
     largest magnitude / 127, in float32), an exact integer product, then
     ``((sum * input scale) * weight scale) + bias`` in float32. A hostile
     file's scales may overflow to inf, with numpy's warning unless the caller
-    silences it (``head`` does). ``float_codes``: ``exact_codes(codes)``, kept
-    by the caller: one text's time here is mostly numpy calls, a few µs each,
-    and converting the codes was one."""
+    silences it (``head`` does). One text's time here is numpy calls, a µs or
+    two each, so one text takes the fewest. The codes are made floats for
+    each call, not kept: a loaded model holds no more than its budget."""
     inputs = np.asarray(inputs, dtype=np.float32)
-    if float_codes is None:
-        float_codes = exact_codes(codes)
+    float_codes = _float_codes(codes)
     usable = None  # every row has a scale
     if len(inputs) == 1:  # one text: its scale as a float32 scalar, no reductions over rows
         row_scales = np.abs(inputs).max(initial=np.float32(0)) / np.float32(127)
@@ -252,7 +247,7 @@ def int8_product(inputs: np.ndarray, codes: np.ndarray, scales: np.ndarray,
     return sums
 
 
-def exact_codes(codes: np.ndarray) -> np.ndarray:
+def _float_codes(codes: np.ndarray) -> np.ndarray:
     """int8 weight codes as floats in which a product with input codes (integers
     of at most 127 in magnitude) is exact, for BLAS (numpy's integer matmul has
     none): every partial sum is an integer of at most rows * 127 * 128, summed
