@@ -86,13 +86,23 @@ typedef struct {
     size_t ids;   /* their features */
 } kept_words;
 
+/* A word's ids for one group are a few: a call to memcpy for each took
+ * half of a run's labelling. They are copied in blocks of SPAN_SLACK instead (a
+ * memcpy of fixed size, a few vector moves), the last block reaching past
+ * `count`: the buffers copied from and to keep that many more ids of room. */
+#define SPAN_SLACK 16
+static void copy_ids(uint32_t *to, const uint32_t *from, size_t count) {
+    for (size_t i = 0; i < count; i += SPAN_SLACK)
+        memcpy(to + i, from + i, SPAN_SLACK * sizeof *to);
+}
+
 /* Keep the features of the word just featurized (state->ids and ->weights
  * from starts[g]) as kept word `row`. */
 static int keep_features(snlp_state *s, kept_words *kept, size_t row, const size_t *starts) {
     size_t count = starts[kept->groups];
     uint32_t *row_starts;
     if (kept->ids + count > UINT32_MAX ||
-        snlp_grow((void **)&s->span_ids, &s->span_ids_capacity, kept->ids + count,
+        snlp_grow((void **)&s->span_ids, &s->span_ids_capacity, kept->ids + count + SPAN_SLACK,
                   sizeof *s->span_ids) ||
         snlp_grow((void **)&s->span_weights, &s->span_weights_capacity, kept->ids + count,
                   sizeof *s->span_weights))
@@ -168,7 +178,7 @@ static snlp_status score_kept(const snlp_model *model, snlp_state *s, const kept
  * dozen reallocations, 4% of a short text's time. */
 static int reserve_features(const snlp_model *model, snlp_state *s, const kept_words *kept,
                             size_t words) {
-    size_t room = 1;
+    size_t room = SPAN_SLACK;
     for (size_t w = 0; w < words && w < SPAN_KEPT_WORDS; w++)
         room += kept->groups * (s->span_words[2 * w + 1] - s->span_words[2 * w] + 2);
     return snlp_grow((void **)&s->span_ids, &s->span_ids_capacity, room, sizeof *s->span_ids) ||
@@ -335,7 +345,7 @@ static int run_features_logits(const snlp_model *model, snlp_state *s, const kep
         const uint32_t *row_starts = s->span_id_starts + s->span_word_rows[w] * (kept->groups + 1);
         count += row_starts[kept->groups] - row_starts[0];
     }
-    if (snlp_grow((void **)&s->ids, &s->ids_capacity, count + 1, sizeof *s->ids) ||
+    if (snlp_grow((void **)&s->ids, &s->ids_capacity, count + SPAN_SLACK, sizeof *s->ids) ||
         snlp_grow((void **)&s->weights, &s->weights_capacity, count + 1, sizeof *s->weights)) {
         *status = SNLP_ERR_MEMORY;
         return 0;
@@ -346,8 +356,8 @@ static int run_features_logits(const snlp_model *model, snlp_state *s, const kep
         for (size_t w = first; w < last; w++) {
             const uint32_t *row_starts =
                 s->span_id_starts + s->span_word_rows[w] * (kept->groups + 1);
-            memcpy(s->ids + count, s->span_ids + row_starts[g],
-                   (row_starts[g + 1] - row_starts[g]) * sizeof *s->ids);
+            copy_ids(s->ids + count, s->span_ids + row_starts[g],
+                     row_starts[g + 1] - row_starts[g]);
             count += row_starts[g + 1] - row_starts[g];
         }
         for (size_t f = starts[g]; f < count; f++)
