@@ -86,8 +86,8 @@ typedef struct {
     size_t ids;   /* their features */
 } kept_words;
 
-/* A word's ids for one group are a few: a call to memcpy for each took
- * half of a run's labelling. They are copied in blocks of SPAN_SLACK instead (a
+/* A word's ids for one group are a few: a call to memcpy for each took a
+ * third of a run's labelling. They are copied in blocks of SPAN_SLACK instead (a
  * memcpy of fixed size, a few vector moves), the last block reaching past
  * `count`: the buffers copied from and to keep that many more ids of room. */
 #define SPAN_SLACK 16
