@@ -240,23 +240,37 @@ static size_t leader_of(const double *scores, size_t count) {
     return best;
 }
 
-/* snlp_labelling_step's portable code: without a branch per label. */
-static size_t labelling_step(double *scores, const float *word, size_t labels, double switched,
-                             uint8_t *bits) {
-    unsigned byte = 0;
-    for (size_t k = 0; k < labels; k++) {
+/* snlp_labelling_step's portable code for the labels from `first` on
+ * (`byte`: the bits of first's byte before it), without a branch per label. */
+static void step_labels(double *scores, const float *word, size_t first, size_t labels,
+                        double switched, unsigned byte, uint8_t *bits) {
+    for (size_t k = first; k < labels; k++) {
         int moved = !(scores[k] >= switched);
         scores[k] = (moved ? switched : scores[k]) + (double)word[k];
         byte |= (unsigned)moved << (k % 8);
-        if (k % 8 == 7 || k + 1 == labels) {
+        if (k % 8 == 7) {
             bits[k / 8] = (uint8_t)byte;
             byte = 0;
         }
     }
-    return leader_of(scores, labels);
+    if (labels % 8) bits[labels / 8] = (uint8_t)byte;
 }
+
 #if SNLP_X86_VECTORS
-/* The same, four labels a vector: each takes the same steps (a comparison
+/* The leader after a vector step: the first label holding `top`, the largest
+ * of the scores before `tail` (none of them NaN), or the largest from `tail`
+ * on; leader_of's rule where one of those is NaN. */
+static size_t leader_from(const double *scores, size_t labels, size_t tail, double top) {
+    size_t k = 0;
+    for (size_t j = tail; j < labels; j++) {
+        if (scores[j] != scores[j]) return leader_of(scores, labels);
+        top = scores[j] > top ? scores[j] : top;
+    }
+    while (scores[k] != top) k++; /* top is one of them */
+    return k;
+}
+
+/* step_labels four labels a vector: each takes the same steps (a comparison
  * that is false for NaN, a choice, one addition), so the same bits; and the
  * leader as the first label holding the largest score (the four lanes'
  * largest), where no score is NaN (else leader_of's rule). */
@@ -284,26 +298,12 @@ __attribute__((target("avx2"))) static size_t labelling_step_avx2(double *scores
             byte = 0;
         }
     }
-    for (; k < labels; k++) {
-        int moved = !(scores[k] >= switched);
-        scores[k] = (moved ? switched : scores[k]) + (double)word[k];
-        byte |= (unsigned)moved << (k % 8);
-        if (k % 8 == 7) {
-            bits[k / 8] = (uint8_t)byte;
-            byte = 0;
-        }
-    }
-    if (labels % 8) bits[labels / 8] = (uint8_t)byte;
+    step_labels(scores, word, k, labels, switched, byte, bits);
+    if (_mm256_movemask_pd(nan)) return leader_of(scores, labels);
     _mm256_storeu_pd(lanes, largest);
     top = lanes[0];
     for (size_t j = 1; j < 4; j++) top = lanes[j] > top ? lanes[j] : top;
-    for (size_t j = labels / 4 * 4; j < labels; j++) {
-        if (scores[j] != scores[j]) return leader_of(scores, labels);
-        top = scores[j] > top ? scores[j] : top;
-    }
-    if (_mm256_movemask_pd(nan)) return leader_of(scores, labels);
-    for (k = 0; scores[k] != top; k++) continue; /* top is one of them */
-    return k;
+    return leader_from(scores, labels, k, top);
 }
 
 /* The same, eight labels a vector where the CPU has AVX-512F: a vector's
@@ -316,8 +316,6 @@ __attribute__((target("avx2,avx512f"))) static size_t labelling_step_avx512(doub
     const __m512d from_leader = _mm512_set1_pd(switched);
     __m512d largest = _mm512_set1_pd(-INFINITY);
     __mmask8 nan = 0;
-    unsigned byte = 0;
-    double top;
     size_t k = 0;
     for (; k + 8 <= labels; k += 8) {
         __m512d old = _mm512_loadu_pd(scores + k);
@@ -329,20 +327,9 @@ __attribute__((target("avx2,avx512f"))) static size_t labelling_step_avx512(doub
         nan |= _mm512_cmp_pd_mask(score, score, _CMP_UNORD_Q);
         bits[k / 8] = (uint8_t)~stays;
     }
-    for (; k < labels; k++) {
-        int moved = !(scores[k] >= switched);
-        scores[k] = (moved ? switched : scores[k]) + (double)word[k];
-        byte |= (unsigned)moved << (k % 8);
-    }
-    if (labels % 8) bits[labels / 8] = (uint8_t)byte;
+    step_labels(scores, word, k, labels, switched, 0, bits);
     if (nan) return leader_of(scores, labels);
-    top = _mm512_reduce_max_pd(largest);
-    for (size_t j = labels / 8 * 8; j < labels; j++) {
-        if (scores[j] != scores[j]) return leader_of(scores, labels);
-        top = scores[j] > top ? scores[j] : top;
-    }
-    for (k = 0; scores[k] != top; k++) continue; /* top is one of them */
-    return k;
+    return leader_from(scores, labels, k, _mm512_reduce_max_pd(largest));
 }
 #endif
 
@@ -353,7 +340,8 @@ size_t snlp_labelling_step(double *scores, const float *word, size_t labels, dou
         return labelling_step_avx512(scores, word, labels, switched, bits);
     if (SNLP_AVX2_ALLOWED()) return labelling_step_avx2(scores, word, labels, switched, bits);
 #endif
-    return labelling_step(scores, word, labels, switched, bits);
+    step_labels(scores, word, 0, labels, switched, 0, bits);
+    return leader_of(scores, labels);
 }
 
 /* The first word starting at or after byte `at` (words: none). */
