@@ -176,8 +176,7 @@ static snlp_status score_kept(const snlp_model *model, snlp_state *s, const kept
  * A new state (the Python extension's, where the last call's grew past what it
  * keeps) would otherwise grow them a doubling at a time as words come: a
  * dozen reallocations, 4% of a short text's time. */
-static int reserve_features(const snlp_model *model, snlp_state *s, const kept_words *kept,
-                            size_t words) {
+static int reserve_features(snlp_state *s, const kept_words *kept, size_t words) {
     size_t room = SPAN_SLACK;
     for (size_t w = 0; w < words && w < SPAN_KEPT_WORDS; w++)
         room += kept->groups * (s->span_words[2 * w + 1] - s->span_words[2 * w] + 2);
@@ -185,9 +184,7 @@ static int reserve_features(const snlp_model *model, snlp_state *s, const kept_w
            snlp_grow((void **)&s->span_weights, &s->span_weights_capacity, room,
                      sizeof *s->span_weights) ||
            snlp_grow((void **)&s->ids, &s->ids_capacity, room, sizeof *s->ids) ||
-           snlp_grow((void **)&s->weights, &s->weights_capacity, room, sizeof *s->weights) ||
-           snlp_grow((void **)&s->workspace, &s->workspace_size,
-                     snlp_workspace_doubles_many(model), sizeof(double));
+           snlp_grow((void **)&s->weights, &s->weights_capacity, room, sizeof *s->weights);
 }
 
 /* Every word's kept row, the new ones scored. */
@@ -469,7 +466,7 @@ snlp_status snlp_langid_spans(const snlp_model *model, snlp_state *state, const 
         snlp_grow((void **)&state->span_slots, &state->span_slots_capacity, 2 * kept.slots,
                   sizeof *state->span_slots))
         return SNLP_ERR_MEMORY;
-    if (reserve_features(model, state, &kept, words)) return SNLP_ERR_MEMORY;
+    if (reserve_features(state, &kept, words)) return SNLP_ERR_MEMORY;
     memset(state->span_slots, 0, 2 * kept.slots * sizeof *state->span_slots);
     scores = state->span_scores; /* the labellings' scores, then words' logits */
     row = scores + labels;
