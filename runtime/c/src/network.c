@@ -353,42 +353,43 @@ __attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t
  * Inputs must be within int8 (the layers' codes are |q| <= 127): the caller
  * checks. Rows whose input is 0 are skipped, VNNI_ROWS picked at a time. */
 #define VNNI_ROWS 64
-/* Four rows' codes from column c (32, 16 or 8 of them), their sign bits
- * flipped (unsigned, as vpdpbusd takes them) and interleaved so that each
- * 32-bit lane holds one column's four codes: in each 128-bit lane, w[0..3]
- * hold its columns 0-3, 4-7, 8-11 and 12-15. For the one-input and the
- * four-input products alike. */
+/* Four rows' codes v[0..3] (their sign bits flipped: unsigned, as vpdpbusd
+ * takes them) interleaved into w[0..3] so that each 32-bit lane holds one
+ * column's four codes: in each 128-bit lane, w[0..3] hold its columns 0-3,
+ * 4-7, 8-11 and 12-15. In vectors of TYPE, by the intrinsics named PREFIX
+ * (_mm, _mm256 or _mm512): one interleave for every width. */
+#define INTERLEAVE_FOUR(TYPE, PREFIX, v, w)                                                        \
+    do {                                                                                           \
+        TYPE low_ = PREFIX##_unpacklo_epi8((v)[0], (v)[1]),                                        \
+             low2_ = PREFIX##_unpacklo_epi8((v)[2], (v)[3]),                                       \
+             high_ = PREFIX##_unpackhi_epi8((v)[0], (v)[1]),                                       \
+             high2_ = PREFIX##_unpackhi_epi8((v)[2], (v)[3]);                                      \
+        (w)[0] = PREFIX##_unpacklo_epi16(low_, low2_);                                             \
+        (w)[1] = PREFIX##_unpackhi_epi16(low_, low2_);                                             \
+        (w)[2] = PREFIX##_unpacklo_epi16(high_, high2_);                                           \
+        (w)[3] = PREFIX##_unpackhi_epi16(high_, high2_);                                           \
+    } while (0)
+
+/* Four rows' codes from column c (32, 16 or 8 of them), flipped and
+ * interleaved (INTERLEAVE_FOUR). For the one-input and the four-input
+ * products alike. */
 __attribute__((target("avx2"), always_inline)) static inline void
 interleave_rows_256(const int8_t *const *r, size_t c, __m256i *w) {
     const __m256i flip = _mm256_set1_epi8((char)0x80);
-    __m256i v[4], low, high, low2, high2;
+    __m256i v[4];
     for (size_t j = 0; j < 4; j++)
         v[j] = _mm256_xor_si256(_mm256_loadu_si256((const void *)(r[j] + c)), flip);
-    low = _mm256_unpacklo_epi8(v[0], v[1]);
-    low2 = _mm256_unpacklo_epi8(v[2], v[3]);
-    high = _mm256_unpackhi_epi8(v[0], v[1]);
-    high2 = _mm256_unpackhi_epi8(v[2], v[3]);
-    w[0] = _mm256_unpacklo_epi16(low, low2);
-    w[1] = _mm256_unpackhi_epi16(low, low2);
-    w[2] = _mm256_unpacklo_epi16(high, high2);
-    w[3] = _mm256_unpackhi_epi16(high, high2);
+    INTERLEAVE_FOUR(__m256i, _mm256, v, w);
 }
 __attribute__((target("avx2"), always_inline)) static inline void
 interleave_rows_128(const int8_t *const *r, size_t c, size_t width, __m128i *w) {
     const __m128i flip = _mm_set1_epi8((char)0x80);
-    __m128i v[4], low, high, low2, high2;
+    __m128i v[4];
     for (size_t j = 0; j < 4; j++)
         v[j] = _mm_xor_si128(width == 16 ? _mm_loadu_si128((const void *)(r[j] + c))
                                          : _mm_loadl_epi64((const void *)(r[j] + c)),
                              flip);
-    low = _mm_unpacklo_epi8(v[0], v[1]);
-    low2 = _mm_unpacklo_epi8(v[2], v[3]);
-    high = _mm_unpackhi_epi8(v[0], v[1]);
-    high2 = _mm_unpackhi_epi8(v[2], v[3]);
-    w[0] = _mm_unpacklo_epi16(low, low2);
-    w[1] = _mm_unpackhi_epi16(low, low2);
-    w[2] = _mm_unpacklo_epi16(high, high2);
-    w[3] = _mm_unpackhi_epi16(high, high2);
+    INTERLEAVE_FOUR(__m128i, _mm, v, w);
 }
 /* out[0 .. 32) += a block of 32 columns' sums (acc, as interleave_rows_256
  * lays the columns out), less 128 times the inputs' total (for the flipped
@@ -563,17 +564,10 @@ wide_products(const int8_t *const *r, const int8_t (*in)[VNNI_ROWS], const int32
         for (size_t t = 0; t < N; t++)
             for (size_t j = 0; j < 4; j++) acc[t][j] = _mm512_setzero_si512();
         for (size_t k = 0; k < padded; k += 4) {
-            __m512i v[4], w[4], low, high, low2, high2;
+            __m512i v[4], w[4];
             for (size_t j = 0; j < 4; j++)
                 v[j] = _mm512_xor_si512(_mm512_loadu_si512((const void *)(r[k + j] + at)), flip);
-            low = _mm512_unpacklo_epi8(v[0], v[1]);
-            low2 = _mm512_unpacklo_epi8(v[2], v[3]);
-            high = _mm512_unpackhi_epi8(v[0], v[1]);
-            high2 = _mm512_unpackhi_epi8(v[2], v[3]);
-            w[0] = _mm512_unpacklo_epi16(low, low2);
-            w[1] = _mm512_unpackhi_epi16(low, low2);
-            w[2] = _mm512_unpacklo_epi16(high, high2);
-            w[3] = _mm512_unpackhi_epi16(high, high2);
+            INTERLEAVE_FOUR(__m512i, _mm512, v, w);
             for (size_t t = 0; t < N; t++) {
                 int32_t quad;
                 __m512i inputs;
