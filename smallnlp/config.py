@@ -61,7 +61,7 @@ def load_toml(path_or_name: str | Path) -> tuple[dict, str]:
     """A TOML file from a path, or a shipped config by name (``"langid"``),
     and the path it was read from."""
     path = Path(path_or_name)
-    if not path.suffix and not path.exists():
+    if not path.suffix and not path.is_file():  # a folder called "pos" is no config
         path = shipped_file("configs", f"{path_or_name}.toml")
     try:
         with open(path, "rb") as handle:

@@ -119,8 +119,10 @@ def array_count(n_groups: int, task_arrays: int = 0, members: int = 1,
 
 def file_version(metadata: dict) -> int:
     """The format version a file of ``metadata`` is written as: 3 with 8-bit
-    dense layers, else 2, which runtimes that predate them read."""
-    return 3 if metadata.get("dense") == "int8" else 2
+    dense layers or a tag dictionary, else 2, which runtimes that predate
+    them read."""
+    tag_dictionary = metadata.get("features", {}).get("tag_dictionary")
+    return 3 if metadata.get("dense") == "int8" or tag_dictionary else 2
 
 
 # Values at least as long in JSON as any a field of their type holds: a

@@ -463,6 +463,7 @@ class TaskModel:
                 "backend": self.backend, "c_runtime_refuses": open_c_model(payload)[1] or None,
                 "labels": self.labels, "groups": groups,
                 "known_words": metadata["features"].get("known_words"),
+                "tag_dictionary": metadata["features"].get("tag_dictionary"),
                 "hidden": self.network_.hidden_size, "members": len(self.networks_),
                 "dense": metadata.get("dense", "float32"),
                 "arrays": [{"name": name, "dtype": str(a.dtype), "shape": list(a.shape),

@@ -19,12 +19,13 @@ from .config import shipped_file
 from .datasets import check_label_names, check_labelled
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluation import Report, evaluate
-from .features import KindContext, SparseGroup, TokenFeaturizer, one_per_row
+from .features import FEATURIZER_VERSION, KindContext, SparseGroup, TokenFeaturizer, one_per_row
 from .fileformat import MAX_MEMBERS, WIDEST_INT
 from .lexicon import Lexicon, bytes_for
 from .model import TaskModel
 from .network import FeedForwardNetwork
-from .pos_records import TASK, PosConfig, PosMetadata
+from .pos_records import TAG_DICTIONARY_ARRAYS, TASK, PosConfig, PosMetadata
+from .tag_dictionary import BYTES_PER_WORD, TagDictionary
 from .tagging import (
     DECODE_BATCH,
     TagDecoder,
@@ -92,7 +93,9 @@ class PosTagger(TaskModel):
     ``lexicon``: the folder of the word-lexicon source (spacy-lookups-data's
     ``data``), read by ``fit`` when the config's ``lexicon_words`` is set.
     ``members``: how many networks the model averages (overrides the config's
-    ``members``; 0 or None there: the budget decides, ``budget.members_for``)."""
+    ``members``; 0 or None there: the budget decides, ``budget.members_for``).
+    ``tag_dictionary``: keep each training word's tags and decode a seen word
+    only to one of them (overrides the config's ``[tagging] tag_dictionary``)."""
 
     task = TASK
     MAX_MEMBERS: ClassVar[int] = MAX_MEMBERS  # networks a file may hold (docs/FORMAT.md)
@@ -104,10 +107,12 @@ class PosTagger(TaskModel):
     def __init__(self, memory_budget: str | int | None = None,
                  config: str | os.PathLike | dict | None = None, epochs: int | None = None,
                  seed: int = 0, lexicon: str | os.PathLike | None = None,
-                 members: int | None = None):
+                 members: int | None = None, tag_dictionary: bool | None = None):
         super().__init__(memory_budget, config, epochs, seed)
         self.lexicon = lexicon
         self.members = members
+        self.tag_dictionary = tag_dictionary
+        self._dictionary_words = 0  # the planner's count while fit plans
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -115,10 +120,12 @@ class PosTagger(TaskModel):
             dev_tags: Sequence[Sequence[str]] | None = None, *,
             progress: Callable[[Progress], None] | None = None,
             data_licences: dict[str, str] | None = None,
-            provenance: dict | None = None) -> PosTagger:
+            provenance: dict | None = None, labelled: int | None = None) -> PosTagger:
         """Train on token lists and their tags; with dev data, stop early on its
         accuracy. ``data_licences`` (source -> licence) and ``provenance`` are
-        recorded in the model."""
+        recorded in the model. ``labelled``: only the first that many sentences
+        have tags given by people (the rest are silver, uptraining), and only
+        they fill the tag dictionary (default: all)."""
         _check_tagged(sentences, tags, "training data")
         labels = sorted({t for sentence in tags for t in sentence})
         check_label_names(labels, "training data")
@@ -129,7 +136,9 @@ class PosTagger(TaskModel):
                 raise DataError(f"dev tags not in training data: {', '.join(unknown)}")
         index = {t: i for i, t in enumerate(labels)}
         config, options, rng, metadata = self._setup(labels, data_licences or {}, provenance)
-        config = dataclasses.replace(config, training=options)  # epochs as overridden
+        tagging = config.tagging if self.tag_dictionary is None else dataclasses.replace(
+            config.tagging, tag_dictionary=self.tag_dictionary)
+        config = dataclasses.replace(config, training=options, tagging=tagging)
         metadata["training"]["tagging"] = dataclasses.asdict(config.tagging)
         two_pass = config.features.two_pass()
         lexicon = self._build_lexicon(config, metadata)
@@ -138,10 +147,17 @@ class PosTagger(TaskModel):
         self._refuse_too_small(config, metadata, context, members)  # before featurizing
         unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
         distinct = TokenFeaturizer(unsized).distinct_features(sentences)
+        word_seeds = [g.seed for g in config.features.groups if g.kind == "word"]
+        dictionary = None
+        if config.tagging.tag_dictionary:
+            dictionary = TagDictionary.build(
+                [t for s in sentences[:labelled] for t in s],
+                np.array([index[t] for s in tags[:labelled] for t in s], dtype=np.int64),
+                len(labels), word_seeds[0] if word_seeds else 0, FEATURIZER_VERSION)
+        self._dictionary_words = len(dictionary) if dictionary else 0
         shape = self._plan(config, metadata, context, distinct, members)
         bits = 8 * _known_word_bytes(config, metadata["training"]["memory_budget"])
-        featurizer = TokenFeaturizer(shape.groups, lexicon=lexicon)
-        word_seeds = [g.seed for g in shape.groups if g.kind == "word"]
+        featurizer = TokenFeaturizer(shape.groups, lexicon=lexicon, tag_dictionary=dictionary)
         if bits and word_seeds:
             featurizer.fit_known_words([t for s in sentences for t in s], bits, word_seeds[0])
 
@@ -155,10 +171,11 @@ class PosTagger(TaskModel):
             dev_gold = np.array([index.get(t, -1) for s in dev_tags for t in s])
             dev_features = featurizer.transform(dev_sentences)
             dev_lengths = np.array([len(s) for s in dev_sentences], dtype=np.int64)
+            dev_allowed = featurizer.allowed_tags(dev_sentences)
 
             def ensemble_dev(nets: list[FeedForwardNetwork]) -> float:
                 predicted = TagDecoder([(net, featurizer) for net in nets]).decode(
-                    [dev_features] * len(nets), dev_lengths)
+                    [dev_features] * len(nets), dev_lengths, dev_allowed)
                 return float(np.mean(predicted == dev_gold)) if len(dev_gold) else 0.0
 
             def dev(net: FeedForwardNetwork) -> float:
@@ -324,6 +341,9 @@ class PosTagger(TaskModel):
             described["lexicon"] = {"slots": len(lexicon.slots), "seed": lexicon.seed,
                                     "clusters": lexicon.clusters, "probes": lexicon.probes,
                                     "words": lexicon.words}
+        if featurizer.tag_dictionary is not None:
+            described["tag_dictionary"] = {"words": len(featurizer.tag_dictionary),
+                                           "seed": featurizer.tag_dictionary.seed}
         return described
 
     def _featurizer_arrays(self) -> dict[str, np.ndarray]:
@@ -331,15 +351,21 @@ class PosTagger(TaskModel):
         arrays = {} if known is None else {"known_words": known}
         if lexicon is not None:
             arrays["lexicon"] = lexicon.slots.view(np.int32)
+        dictionary = self.featurizer_.tag_dictionary
+        if dictionary is not None:
+            arrays.update(zip(TAG_DICTIONARY_ARRAYS, (dictionary.words.view(np.int32),
+                                                      dictionary.tags.view(np.int32))))
         return arrays
 
     def _featurizer_bytes(self, config, budget: int) -> int:
-        return _known_word_bytes(config, budget) + bytes_for(config.features.lexicon_words)
+        return (_known_word_bytes(config, budget) + bytes_for(config.features.lexicon_words)
+                + BYTES_PER_WORD * self._dictionary_words)
 
     def _featurizer_arrays_planned(self, config) -> list[str]:
         return ([name for name, wanted in (("known_words", config.features.known_word_bits),
                                            ("lexicon", config.features.lexicon_words))
-                 if wanted])
+                 if wanted]
+                + list(TAG_DICTIONARY_ARRAYS if config.tagging.tag_dictionary else ()))
 
     def _widest_task_metadata(self, config: PosConfig) -> dict:
         # The lexicon's entry only when the config asks for one, so that a
@@ -347,7 +373,10 @@ class PosTagger(TaskModel):
         lexicon = {"lexicon": {key: WIDEST_INT for key in (
             "slots", "seed", "clusters", "probes", "words")}} if config.features.lexicon_words \
             else {}
-        return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT}, **lexicon}}
+        dictionary = {"tag_dictionary": {"words": WIDEST_INT, "seed": WIDEST_INT}} \
+            if config.tagging.tag_dictionary else {}
+        return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT}, **lexicon,
+                             **dictionary}}
 
     @classmethod
     def _featurizer_from(cls, record: PosMetadata, arrays: dict) -> TokenFeaturizer:
@@ -355,9 +384,12 @@ class PosTagger(TaskModel):
         lexicon = None if entry is None else Lexicon(
             arrays["lexicon"].view(np.uint32), entry.seed, entry.clusters, entry.probes,
             entry.words)
+        kept = record.features.tag_dictionary
+        dictionary = None if kept is None else TagDictionary(
+            *(arrays[name].view(np.uint32) for name in TAG_DICTIONARY_ARRAYS), kept.seed)
         return TokenFeaturizer(record.features.groups,
                                None if known is None else arrays["known_words"],
                                0 if known is None else known.seed, record.featurizer.version,
-                               lexicon)
+                               lexicon, dictionary)
 
 

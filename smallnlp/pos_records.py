@@ -16,6 +16,10 @@ from .fileformat import MAX_MEMBERS, FeatureRecord, ModelMetadata
 from .lexicon import CLUSTER_BITS, LOWER_UNKNOWN, MAX_CLUSTERS
 from .model import TaskConfig
 from .records import option
+from .tag_dictionary import MAX_TAGS
+
+# The tag dictionary's arrays: its words' keys and their tag masks.
+TAG_DICTIONARY_ARRAYS = ("tag_dictionary_words", "tag_dictionary_tags")
 
 TASK = "pos"
 
@@ -54,6 +58,10 @@ class Tagging:
     # A word seen c times takes the unknown-word row with probability
     # alpha / (alpha + c) in each epoch (needs known_word_bits).
     word_dropout: float = option(0.0, minimum=0)
+    # Keep each training word's tags in the model, and give a word seen in
+    # training only one of them when decoding (tag_dictionary.py); costs 8
+    # bytes a distinct training word, taken from the embedding rows.
+    tag_dictionary: bool = option(False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,9 +113,18 @@ class LexiconRecord:
 
 
 @dataclasses.dataclass(frozen=True)
+class TagDictionaryRecord:
+    """The tag dictionary's size and the seed its words were hashed with."""
+
+    words: int = option(minimum=1, maximum=2**32 - 1)
+    seed: int = option(minimum=0, maximum=MAX_SEED)
+
+
+@dataclasses.dataclass(frozen=True)
 class TokenFeatureRecord(FeatureRecord):
     known_words: KnownWords | None = None
     lexicon: LexiconRecord | None = None
+    tag_dictionary: TagDictionaryRecord | None = None
     task_input: ClassVar[str] = TOKEN
 
     def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -115,6 +132,9 @@ class TokenFeatureRecord(FeatureRecord):
             "known_words": ("<u1", (self.known_words.bits // 8,))}
         if self.lexicon is not None:
             arrays["lexicon"] = ("<i4", (self.lexicon.slots,))
+        if self.tag_dictionary is not None:
+            for name in TAG_DICTIONARY_ARRAYS:
+                arrays[name] = ("<i4", (self.tag_dictionary.words,))
         return arrays
 
 
@@ -141,7 +161,19 @@ class PosMetadata(ModelMetadata):
 
     def check_contents(self, arrays: dict[str, np.ndarray]) -> None:
         """Every filled slot of the word lexicon names a cluster the model has
-        rows for and a ratio code that exists (docs/FORMAT.md)."""
+        rows for and a ratio code that exists; the tag dictionary's words are
+        in increasing order and each allows some of the model's tags
+        (docs/FORMAT.md)."""
+        if self.features.tag_dictionary is not None:
+            words, tags = (arrays[name].view(np.uint32) for name in TAG_DICTIONARY_ARRAYS)
+            if len(self.labels) > MAX_TAGS:
+                raise ValueError(f"a tag dictionary holds at most {MAX_TAGS} tags, the model "
+                                 f"has {len(self.labels)}")
+            if (np.diff(words.astype(np.int64)) <= 0).any():
+                raise ValueError("tag dictionary words are not in increasing order")
+            if (tags == 0).any() or (tags.astype(np.uint64) >= 1 << len(self.labels)).any():
+                raise ValueError("a tag dictionary word allows no tag, or tags the model "
+                                 "does not have")
         lexicon = self.features.lexicon
         if lexicon is None:
             return

@@ -16,6 +16,7 @@ import numpy as np
 
 from .features import SparseGroup, TokenFeaturizer, one_per_row
 from .network import FeedForwardNetwork, softmax
+from .tag_dictionary import mask_rows
 
 if TYPE_CHECKING:
     from .pos import PosTagger
@@ -109,16 +110,19 @@ class TagDecoder:
             for _, f in self.members:
                 if id(f) not in features:
                     features[id(f)] = f.transform(chunk, merge_repeats=False)
-            tags = self.decode([features[id(f)] for _, f in self.members], lengths).tolist()
+            allowed = self.members[0][1].allowed_tags(chunk)  # TagDecoder.of: the first tagger's
+            tags = self.decode([features[id(f)] for _, f in self.members], lengths,
+                               allowed).tolist()
             bounds = np.concatenate([[0], np.cumsum(lengths)])
             for owner, a, b in zip(chunk_owners, bounds[:-1], bounds[1:]):
                 out[owner] += tags[a:b]
         return out
 
     def decode(self, static: list[SparseGroup] | list[list[SparseGroup]],
-               lengths: np.ndarray) -> np.ndarray:
+               lengths: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
         """Tag ids of tokens laid out sentence after sentence, given each
-        member's static feature groups (one member: its list of groups).
+        member's static feature groups (one member: its list of groups) and,
+        with a tag dictionary, each token's allowed tags (in both passes).
 
         Vectorised across sentences: step t tags every sentence's t-th token.
         Sentences are sorted longest first and tokens laid out position by
@@ -136,7 +140,7 @@ class TagDecoder:
         if self.two_pass:
             first = self._best([net.output(self._first_pass_hidden(f, hidden, lengths, t))
                                 for (net, f), hidden, t in zip(self.members, static_hidden,
-                                                               tables)])
+                                                               tables)], allowed)
             for (_, f), hidden, (next_tables, _) in zip(self.members, static_hidden, tables):
                 hidden += _share(next_tables, f.tag_ids(f.next_tag_groups, first, lengths),
                                  hidden.shape)
@@ -149,6 +153,7 @@ class TagDecoder:
         sentence_of_slot = by_length[np.arange(n_tokens) - step_start[step_of_slot]]
         token_of_slot = (np.cumsum(lengths) - lengths)[sentence_of_slot] + step_of_slot
         slot_hidden = [hidden[token_of_slot] for hidden in static_hidden]
+        slot_allowed = None if allowed is None else allowed[token_of_slot]
 
         slot_tags = np.zeros(n_tokens, dtype=np.int64)
         for step in range(longest):
@@ -165,16 +170,17 @@ class TagDecoder:
                 pre_activation = _share(previous_tables, ids, (k, net.hidden_size))
                 pre_activation += hidden[a:a + k]
                 scores.append(net.output(pre_activation))
-            slot_tags[a:a + k] = self._best(scores)
+            slot_tags[a:a + k] = self._best(
+                scores, None if slot_allowed is None else slot_allowed[a:a + k])
         tags[token_of_slot] = slot_tags
         return tags
 
     @staticmethod
-    def _best(scores: list[np.ndarray]) -> np.ndarray:
-        """Best tag per row: by logits for one member, else by summed probabilities."""
-        if len(scores) == 1:
-            return scores[0].argmax(axis=1)
-        return sum(softmax(s) for s in scores).argmax(axis=1)
+    def _best(scores: list[np.ndarray], allowed: np.ndarray | None = None) -> np.ndarray:
+        """Best allowed tag per row: by logits for one member, else by summed
+        probabilities."""
+        summed = scores[0] if len(scores) == 1 else sum(softmax(s) for s in scores)
+        return mask_rows(summed, allowed).argmax(axis=1)
 
     @staticmethod
     def _static_hidden(network: FeedForwardNetwork, static: list[SparseGroup]) -> np.ndarray:

@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "smallnlp"
 # docs/ARCHITECTURE.md's table: each module's layer (a package stands for its modules).
 LAYERS = {
     0: ("errors", "records", "text", "hashing", "parallel", "version", "files"),
-    1: ("features", "lexicon", "datasets"),
+    1: ("features", "lexicon", "tag_dictionary", "datasets"),
     2: ("embeddings", "network", "train", "augment", "calibration", "evaluation"),
     3: ("modelfile", "fileformat", "budget", "config", "backends"),
     4: ("model", "langid", "langid_records", "identification", "spans", "pos", "pos_records",

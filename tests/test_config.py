@@ -124,6 +124,13 @@ def test_shipped_configs_are_valid():
     assert PosTagger().read_config().tagging.first_pass_share == 0.3
 
 
+def test_a_folder_named_like_a_shipped_config_is_not_read(tmp_path, monkeypatch):
+    (tmp_path / "pos").mkdir()  # say, a folder of the user's data
+    monkeypatch.chdir(tmp_path)
+    assert PosTagger().read_config().features.groups
+    assert PosTagger(config="pos").read_config() == PosTagger().read_config()
+
+
 def test_cli_reports_a_bad_config_in_one_line_before_reading_data(tmp_path):
     runner = CliRunner()
     for task, kind in (("langid", "prefix"), ("pos", "script")):  # a kind of the other task

@@ -80,6 +80,8 @@ def train(name: str, entry: dict, args: argparse.Namespace) -> None:
         command += ["--config", entry["config"]]
     if entry.get("lexicon"):
         command += ["--lexicon", lexicon_source()]
+    if entry.get("tag_dictionary"):
+        command += ["--tag-dictionary"]
     uptraining = []
     if entry.get("unlabeled"):
         teacher = args.teachers / f"teacher-{entry['code']}.snlp"

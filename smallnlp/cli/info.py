@@ -43,6 +43,10 @@ def info(path, fmt) -> None:
     if known:
         click.echo(f"  known words: a {known['bits']:,}-bit bitmap of hashed training words "
                    f"(seed {known['seed']}); others take their word group's last row")
+    dictionary = facts.get("tag_dictionary")
+    if dictionary:
+        click.echo(f"  tag dictionary: the tags of {dictionary['words']:,} training words "
+                   f"(seed {dictionary['seed']}); such a word takes one of them")
     click.echo(f"hidden layer: {facts['hidden']} units"
                + (", 8-bit dense layers" if facts["dense"] == "int8" else ""))
     if facts["members"] > 1:

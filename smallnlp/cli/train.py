@@ -261,6 +261,10 @@ def _chosen(data: tuple[list[str], list[str]], languages: str | None, option: st
               help="Networks in the model, their tag probabilities averaged (default: the "
               "config's members, else one per 1 MB of budget, at most 4). Each costs its "
               "share of the budget and of the tagging time.")
+@click.option("--tag-dictionary/--no-tag-dictionary", default=None,
+              help="Keep each training word's tags in the model and tag a word seen in "
+              "training only with one of them (default: the config's [tagging] "
+              "tag_dictionary). Costs 8 bytes a distinct training word of the budget.")
 @click.option("--unlabeled", "unlabeled_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False),
               help="Text, one sentence a line, tagged by --teacher and added to the training "
@@ -274,8 +278,8 @@ def _chosen(data: tuple[list[str], list[str]], languages: str | None, option: st
               help="CoNLL-U whose sentences must never train the model (say, the test split): "
               "--unlabeled lines equal to one are left out, as those of --dev always are.")
 def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs, seed,
-              licences, lexicon, members, unlabeled_files, teacher_model, unlabeled_licence,
-              held_out_files) -> None:
+              licences, lexicon, members, tag_dictionary, unlabeled_files, teacher_model,
+              unlabeled_licence, held_out_files) -> None:
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
     if licences and len(licences) != len(train_files):
         raise click.UsageError(f"give --licence once per --train ({len(train_files)}), or "
@@ -285,7 +289,8 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
     with _Interrupts() as interrupts:
         _check_output(output)
         tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
-                           seed=seed, lexicon=lexicon, members=members)
+                           seed=seed, lexicon=lexicon, members=members,
+                           tag_dictionary=tag_dictionary)
         tagger.check_budget()  # a bad config or budget stops here, before reading data
         parts = [datasets.read_conllu(f) for f in train_files]
         sentences = [s for part in parts for s in part]
@@ -306,7 +311,8 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
         _train_and_save(tagger, output, interrupts, tagger.fit, forms, tags,
                         [s.forms for s in dev] if dev else None,
                         [s.tags for s in dev] if dev else None,
-                        data_licences=data_licences, provenance=provenance)
+                        data_licences=data_licences, provenance=provenance,
+                        labelled=len(sentences))
 
 
 def _silver(teacher_model: str, unlabeled_files, held_out_files, dev: list, training: list):

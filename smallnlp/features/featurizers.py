@@ -147,9 +147,10 @@ class TokenFeaturizer:
 
     def __init__(self, groups: Sequence[GroupSpec], known_words: np.ndarray | None = None,
                  known_word_seed: int = 0, version: int = FEATURIZER_VERSION,
-                 lexicon=None):
+                 lexicon=None, tag_dictionary=None):
         self.groups = list(groups)
         self.lexicon = lexicon  # a lexicon.Lexicon, for cluster and case_ratio groups
+        self.tag_dictionary = tag_dictionary  # a tag_dictionary.TagDictionary, for decoding
         check_groups(self.groups, TOKEN)
         self.version = _checked_version(version)
         if known_words is not None and (known_words.dtype != np.uint8 or known_words.ndim != 1
@@ -174,6 +175,13 @@ class TokenFeaturizer:
         self.known_words = np.packbits(flags, bitorder="little")
         self.known_word_seed = seed
         return self
+
+    def allowed_tags(self, sentences: Sequence[Sequence[str]]) -> np.ndarray | None:
+        """Each token's allowed tags (a uint32 mask, tokens laid out as in
+        ``transform``) by the tag dictionary; None without one."""
+        if self.tag_dictionary is None:
+            return None
+        return self.tag_dictionary.allowed([t for s in sentences for t in s], self.version)
 
     def unknown_row(self, group: GroupSpec) -> int | None:
         """The row a group gives words outside ``known_words`` (None: no such row)."""

@@ -159,10 +159,20 @@ typedef struct {
     const uint8_t *slots;
     uint32_t count, seed, clusters, probes;
 } snlp_lexicon;
+/* A tagger's tag dictionary (docs/FORMAT.md; smallnlp/tag_dictionary.py):
+ * `count` word keys in increasing order and each one's tag mask, both
+ * little-endian uint32, and the seed the keys were hashed with. */
+typedef struct {
+    const uint8_t *words, *tags;
+    uint32_t count, seed;
+} snlp_tag_dictionary;
+/* The allowed tags of the word whose key is `key`: its mask, or every tag. */
+uint32_t snlp_allowed_tags(const snlp_tag_dictionary *d, uint32_t key);
 #define SNLP_RATIO_IDS 12
 #define SNLP_SCRIPT_IDS 32 /* text.SCRIPTS */
 #define SNLP_SHAPE_IDS 144 /* batch.SHAPE_IDS */
 const snlp_lexicon *snlp_model_lexicon(const snlp_model *model); /* NULL: none */
+const snlp_tag_dictionary *snlp_model_tag_dictionary(const snlp_model *model); /* NULL: none */
 snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
 /* A number no other model opened in this process has (from 1): how a state
  * knows its model, since a freed model's address can be a new one's. */
@@ -300,7 +310,8 @@ struct snlp_state {
     uint32_t *shape;
     uint8_t *known;
     uint32_t *lexical;    /* per word: its cluster id and case_ratio id (word lexicon) */
-    size_t word_capacity, shape_capacity, known_capacity, lexical_capacity;
+    uint32_t *allowed;    /* per token: the tags the tag dictionary allows it (a mask) */
+    size_t word_capacity, shape_capacity, known_capacity, lexical_capacity, allowed_capacity;
     double *hidden;       /* per member and token, the static features' share of it */
     float *tables;        /* per member, tag group and id, its share (float32, as numpy's) */
     int tables_ready;     /* `tables` holds the model's */

@@ -38,6 +38,7 @@ void snlp_state_free(snlp_state *state) {
     free(state->shape);
     free(state->known);
     free(state->lexical);
+    free(state->allowed);
     free(state->hidden);
     free(state->tables);
     free(state->first);
@@ -64,7 +65,7 @@ size_t snlp_state_heap_bytes(const snlp_state *s) {
            s->ids_capacity * sizeof *s->ids + s->weights_capacity * sizeof *s->weights +
            s->workspace_size * sizeof *s->workspace + s->word_capacity * sizeof *s->word_start +
            s->shape_capacity * sizeof *s->shape + s->known_capacity * sizeof *s->known +
-           s->lexical_capacity * sizeof *s->lexical +
+           s->lexical_capacity * sizeof *s->lexical + s->allowed_capacity * sizeof *s->allowed +
            s->hidden_capacity * sizeof *s->hidden + s->tables_capacity * sizeof *s->tables +
            s->first_capacity * sizeof *s->first +
            s->span_words_capacity * sizeof *s->span_words +

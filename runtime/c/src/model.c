@@ -52,6 +52,7 @@ struct snlp_model {
     const char *task;
     uint32_t featurizer_version, hidden, max_chars, known_word_bits, known_word_seed;
     snlp_lexicon lexicon;       /* a tagger's word lexicon (slots NULL: none) */
+    snlp_tag_dictionary tag_dictionary; /* a tagger's tag dictionary (count 0: none) */
     double temperature;
     size_t label_count, group_count, array_count;
     size_t member_count;        /* networks averaged (a tagger may have several) */
@@ -244,13 +245,14 @@ static snlp_status check_groups(loader *l, int pos) {
 static snlp_status read_features(loader *l, const json_node *root, int pos) {
     static const char *const langid_keys[] = {"groups", "max_chars", NULL};
     static const char *const pos_keys[] = {"groups", NULL};
-    static const char *const pos_optional[] = {"known_words", "lexicon", NULL};
+    static const char *const pos_optional[] = {"known_words", "lexicon", "tag_dictionary", NULL};
     static const char *const known_keys[] = {"bits", "seed", NULL};
+    static const char *const dictionary_keys[] = {"words", "seed", NULL};
     static const char *const lexicon_keys[] = {"slots", "seed", "clusters", "probes", "words",
                                                NULL};
     snlp_model *m = l->model;
     const json_node *features = json_member(&l->doc, root, "features"), *groups, *known,
-                    *lexicon;
+                    *lexicon, *dictionary;
     int64_t value;
     size_t i = 0;
     uint32_t k;
@@ -296,6 +298,18 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
         m->lexicon.seed = (uint32_t)seed;
         m->lexicon.clusters = (uint32_t)clusters;
         m->lexicon.probes = (uint32_t)probes;
+    }
+    dictionary = pos ? json_member(&l->doc, features, "tag_dictionary") : NULL;
+    if (dictionary && dictionary->type != JSON_NULL) { /* docs/FORMAT.md: the tag dictionary */
+        int64_t words, seed;
+        if (dictionary->type != JSON_OBJECT ||
+            !has_keys(l, dictionary, dictionary_keys, NULL, "tag_dictionary"))
+            return failf(l, SNLP_ERR_FORMAT, "features: tag_dictionary must be {words, seed}");
+        if (!get_int(l, dictionary, "words", 1, UINT32_MAX, &words, "tag_dictionary") ||
+            !get_int(l, dictionary, "seed", 0, UINT32_MAX, &seed, "tag_dictionary"))
+            return SNLP_ERR_FORMAT;
+        m->tag_dictionary.count = (uint32_t)words;
+        m->tag_dictionary.seed = (uint32_t)seed;
     }
     groups = json_member(&l->doc, features, "groups");
     if (!groups || groups->type != JSON_ARRAY || groups->count < 1)
@@ -466,6 +480,35 @@ static snlp_status check_member(loader *l, size_t member, size_t *expected) {
     return SNLP_OK;
 }
 
+/* The tag dictionary's two arrays: as many words as it says, in increasing
+ * order, each allowing some of the model's tags and no other. */
+static snlp_status check_tag_dictionary(loader *l) {
+    snlp_model *m = l->model;
+    snlp_tag_dictionary *d = &m->tag_dictionary;
+    const array_entry *words = find_array(m, "tag_dictionary_words"),
+                      *tags = find_array(m, "tag_dictionary_tags");
+    if (!words || !tags || words->view.dtype != SNLP_I32 || tags->view.dtype != SNLP_I32 ||
+        words->view.rows != d->count || tags->view.rows != d->count ||
+        words->view.cols != 1 || tags->view.cols != 1)
+        return failf(l, SNLP_ERR_FORMAT, "the tag dictionary's arrays are missing or have the "
+                     "wrong dtype or shape");
+    if (m->label_count > 32)
+        return failf(l, SNLP_ERR_FORMAT, "a tag dictionary holds at most 32 tags, the model "
+                     "has %zu", m->label_count);
+    d->words = words->view.data;
+    d->tags = tags->view.data;
+    for (uint32_t k = 0; k < d->count; k++) {
+        uint32_t mask = snlp_read_u32(d->tags + 4 * (size_t)k);
+        if (k && snlp_read_u32(d->words + 4 * (size_t)k) <=
+                     snlp_read_u32(d->words + 4 * (size_t)(k - 1)))
+            return failf(l, SNLP_ERR_FORMAT, "tag dictionary words are not in increasing order");
+        if (!mask || (m->label_count < 32 && mask >> m->label_count))
+            return failf(l, SNLP_ERR_FORMAT, "a tag dictionary word allows no tag, or tags the "
+                         "model does not have");
+    }
+    return SNLP_OK;
+}
+
 /* The arrays the metadata implies, exactly (docs/FORMAT.md, "Arrays"). */
 static snlp_status check_arrays(loader *l) {
     snlp_model *m = l->model;
@@ -500,6 +543,11 @@ static snlp_status check_arrays(loader *l) {
                              "ratio code or bits that do not exist", (unsigned)v);
         }
         expected++;
+    }
+    if (m->tag_dictionary.count) {
+        snlp_status status = check_tag_dictionary(l);
+        if (status != SNLP_OK) return status;
+        expected += 2;
     }
     if (expected != m->array_count)
         return failf(l, SNLP_ERR_FORMAT, "the file holds arrays this model does not use");
@@ -809,6 +857,10 @@ uint64_t snlp_model_group_reciprocal(const snlp_model *m, size_t group) {
 
 const snlp_lexicon *snlp_model_lexicon(const snlp_model *m) {
     return m->lexicon.slots ? &m->lexicon : NULL;
+}
+
+const snlp_tag_dictionary *snlp_model_tag_dictionary(const snlp_model *m) {
+    return m->tag_dictionary.count ? &m->tag_dictionary : NULL;
 }
 
 const uint8_t *snlp_model_known_words(const snlp_model *m, uint32_t *bits, uint32_t *seed) {

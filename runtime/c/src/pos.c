@@ -71,15 +71,30 @@ static int lexical_ids(const snlp_lexicon *x, snlp_state *s, const char *token, 
     return 0;
 }
 
+uint32_t snlp_allowed_tags(const snlp_tag_dictionary *d, uint32_t key) {
+    uint32_t low = 0, high = d->count; /* the first word whose key is >= key */
+    while (low < high) {
+        uint32_t middle = low + (high - low) / 2;
+        if (snlp_read_u32(d->words + 4 * (size_t)middle) < key) low = middle + 1;
+        else high = middle;
+    }
+    return low < d->count && snlp_read_u32(d->words + 4 * (size_t)low) == key
+               ? snlp_read_u32(d->tags + 4 * (size_t)low)
+               : UINT32_MAX;
+}
+
 /* Frame the piece's tokens and the two padding words into state->framed,
- * with their UTF-8 bytes, shapes, known-word flags and lexicon ids. */
+ * with their UTF-8 bytes, shapes, known-word flags, lexicon ids and allowed
+ * tags. */
 static int frame_words(const snlp_model *model, snlp_state *s, const char *const *tokens,
                        const size_t *sizes, size_t n) {
     static const uint32_t pads[2][3] = {{'^', 0x03, '$'}, {'^', 0x04, '$'}};
     uint32_t bits = 0, seed = 0;
     const uint8_t *bitmap = snlp_model_known_words(model, &bits, &seed);
     const snlp_lexicon *lexicon = snlp_model_lexicon(model);
+    const snlp_tag_dictionary *dictionary = snlp_model_tag_dictionary(model);
     if (snlp_grow((void **)&s->word_start, &s->word_capacity, n + 3, sizeof *s->word_start) ||
+        snlp_grow((void **)&s->allowed, &s->allowed_capacity, n + 1, sizeof *s->allowed) ||
         snlp_grow((void **)&s->shape, &s->shape_capacity, n + 2, sizeof *s->shape) ||
         snlp_grow((void **)&s->known, &s->known_capacity, n + 2, 1) ||
         snlp_grow((void **)&s->lexical, &s->lexical_capacity, 2 * (n + 2), sizeof *s->lexical))
@@ -120,6 +135,12 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
                                           SNLP_WORD_HASH_BYTES, seed) % bits;
             s->known[w] = (uint8_t)((bitmap[bit >> 3] >> (bit & 7)) & 1);
         }
+        if (w < n && dictionary)
+            s->allowed[w] = snlp_allowed_tags(
+                dictionary, snlp_span_hash(s, s->word_start[w], s->word_start[w + 1],
+                                           SNLP_WORD_HASH_BYTES, dictionary->seed));
+        else if (w < n)
+            s->allowed[w] = UINT32_MAX;
     }
     return 0;
 }
@@ -136,13 +157,17 @@ static void member_logits(const snlp_model *model, size_t member, const double *
     snlp_add_product(active, hidden, w2->data, labels, logits);
 }
 
-/* The best tag (the first maximum, as numpy's argmax) given each member's
- * pre-activations (`pre`: member after member, hidden apart): by the logits
- * of one member, else by the members' probabilities summed, as
- * pos.TagDecoder._best. `active`, `logits`, `sum`: hidden, labels and labels
- * doubles of room. */
+/* Whether mask `allowed` allows tag k (a tag dictionary has at most 32 tags;
+ * without one every mask is all ones, and tags past 32 are allowed too). */
+static int allows(uint32_t allowed, size_t k) { return k >= 32 || (allowed >> k & 1); }
+
+/* The best tag among those `allowed` (a mask; the first maximum, as numpy's
+ * argmax) given each member's pre-activations (`pre`: member after member,
+ * hidden apart): by the logits of one member, else by the members'
+ * probabilities summed, as pos.TagDecoder._best. `active`, `logits`, `sum`:
+ * hidden, labels and labels doubles of room. */
 static uint32_t best_tag(const snlp_model *model, size_t members, const double *pre,
-                         double *active, double *logits, double *sum) {
+                         uint32_t allowed, double *active, double *logits, double *sum) {
     size_t hidden = snlp_model_hidden(model), labels = snlp_model_label_count(model);
     const double *score = logits;
     uint32_t best = 0;
@@ -160,8 +185,9 @@ static uint32_t best_tag(const snlp_model *model, size_t members, const double *
     } else {
         member_logits(model, 0, pre, active, logits);
     }
-    for (size_t k = 1; k < labels; k++)
-        if (score[k] > score[best]) best = (uint32_t)k;
+    while (best + 1 < labels && !allows(allowed, best)) best++; /* the loader saw one */
+    for (size_t k = best + 1; k < labels; k++)
+        if (allows(allowed, k) && score[k] > score[best]) best = (uint32_t)k;
     return best;
 }
 
@@ -340,7 +366,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
     if (two_pass) {
         for (size_t t = 0; t < n; t++) {
             token_pre(model, s, stage, table_rows, n, t, NULL, pre);
-            s->first[t] = best_tag(model, members, pre, active, logits, sum);
+            s->first[t] = best_tag(model, members, pre, s->allowed[t], active, logits, sum);
         }
         for (size_t member = 0; member < members; member++) {
             const float *tables = s->tables + member * table_rows * hidden;
@@ -359,7 +385,7 @@ static snlp_status tag_piece(const snlp_model *model, snlp_state *s, const char 
     }
     for (size_t t = 0; t < n; t++) { /* greedy, left to right */
         token_pre(model, s, stage, table_rows, n, t, tags, pre);
-        tags[t] = best_tag(model, members, pre, active, logits, sum);
+        tags[t] = best_tag(model, members, pre, s->allowed[t], active, logits, sum);
     }
     return SNLP_OK;
 }

@@ -77,8 +77,8 @@ def train_models() -> None:
         PosTagger("80KB", config=config, epochs=1, lexicon=source).fit(
             [s.forms for s in sentences], [s.tags for s in sentences]).save(
             GOLDEN / "tiny-pos.snlp")
-    # Several members (networks whose tag probabilities are averaged).
-    PosTagger("150KB", config=TINY_POS_CONFIG, epochs=1, members=3).fit(
+    # Several members (networks whose tag probabilities are averaged), and a tag dictionary.
+    PosTagger("150KB", config=TINY_POS_CONFIG, epochs=1, members=3, tag_dictionary=True).fit(
         [s.forms for s in sentences], [s.tags for s in sentences]).save(
         GOLDEN / "tiny-pos-members.snlp")
 

@@ -1,0 +1,130 @@
+"""A tagger's tag dictionary: each training word's tags, kept in the model
+file; decoding gives a word seen in training only one of them, in both
+backends alike, and both readers refuse a dictionary that breaks the format."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from smallnlp import PosTagger, datasets, modelfile
+from smallnlp.cli import main
+from smallnlp.errors import ConfigError
+from smallnlp.features import FEATURIZER_VERSION
+from smallnlp.tag_dictionary import ALL_TAGS, TagDictionary, word_keys
+
+from .conftest import TINY_POS_CONFIG, config_toml, synthetic_treebank
+
+C_RUNTIME = importlib.util.find_spec("smallnlp._runtime") is not None
+
+
+def test_words_keep_their_training_tags():
+    tokens = ["The", "the", "cat", "runs", "runs", "12"]
+    tags = np.array([0, 0, 2, 3, 2, 1])
+    dictionary = TagDictionary.build(tokens, tags, 4, seed=5, version=FEATURIZER_VERSION)
+    assert len(dictionary) == 4  # "The" and "the" are one word, as the word groups see it
+    assert np.all(np.diff(dictionary.words.astype(np.int64)) > 0)
+    allowed = dictionary.allowed(["THE", "runs", "cat", "34", "dog", ""], FEATURIZER_VERSION)
+    assert allowed.tolist() == [0b1, 0b1100, 0b100, 0b10, int(ALL_TAGS), int(ALL_TAGS)]
+    assert word_keys(["runs"], 5, FEATURIZER_VERSION)[0] in dictionary.words
+    with pytest.raises(ConfigError, match="at most 32 tags"):
+        TagDictionary.build(["a"], np.array([0]), 33, seed=5, version=FEATURIZER_VERSION)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny tagger trained with --tag-dictionary, and its training sentences."""
+    folder = tmp_path_factory.mktemp("dictionary")
+    (folder / "train.conllu").write_text(synthetic_treebank(80), encoding="utf-8")
+    (folder / "tiny.toml").write_text(config_toml(TINY_POS_CONFIG))
+    model = folder / "pos.snlp"
+    result = CliRunner().invoke(main, [
+        "train", "pos", "--train", str(folder / "train.conllu"), "--memory-budget", "80KB",
+        "--output", str(model), "--config", str(folder / "tiny.toml"), "--epochs", "3",
+        "--licence", "test", "--tag-dictionary"])
+    assert result.exit_code == 0, result.output
+    sentences = [s.forms for s in datasets.read_conllu(folder / "train.conllu")]
+    return model, sentences
+
+
+def test_the_dictionary_is_in_the_file(trained):
+    model, sentences = trained
+    metadata, arrays, version, _ = modelfile.load(model)
+    assert version == 3  # readers that predate tag dictionaries refuse the file
+    words = {w.lower() for s in sentences for w in s}
+    assert metadata["features"]["tag_dictionary"]["words"] == len(words)
+    assert metadata["training"]["tagging"]["tag_dictionary"] is True
+    tagger = PosTagger.load(model, backend="numpy")
+    assert len(tagger.featurizer_.tag_dictionary) == len(words)
+
+
+def _forced(model, tmp_path, word: str, tag: str):
+    """The model's file with ``word`` allowed only ``tag``."""
+    metadata, arrays, *_ = modelfile.load(model)
+    arrays = {name: np.array(a) for name, a in arrays.items()}
+    seed = metadata["features"]["tag_dictionary"]["seed"]
+    words = arrays["tag_dictionary_words"].view(np.uint32)
+    at = int(np.searchsorted(words, word_keys([word], seed, FEATURIZER_VERSION)[0]))
+    arrays["tag_dictionary_tags"].view(np.uint32)[at] = 1 << metadata["labels"].index(tag)
+    path = tmp_path / "forced.snlp"
+    modelfile.save(path, metadata, arrays)
+    return path
+
+
+def test_decoding_keeps_to_the_dictionary(trained, tmp_path):
+    model, sentences = trained
+    plain = PosTagger.load(model, backend="numpy")
+    assert {t for s, tags in zip(sentences, plain.tag_batch(sentences))
+            for w, t in zip(s, tags) if w == "cat"} == {"NOUN"}
+    forced = _forced(model, tmp_path, "cat", "ADP")  # "cat" is a NOUN in training
+    backends = ["numpy"] + (["c"] if C_RUNTIME else [])
+    answers = []
+    for backend in backends:
+        tagger = PosTagger.load(forced, backend=backend)
+        tags = tagger.tag_batch(sentences) + [tagger.tag(s) for s in sentences[:10]]
+        assert {t for s, ts in zip(sentences + sentences[:10], tags)
+                for w, t in zip(s, ts) if w.lower() == "cat"} == {"ADP"}
+        answers.append(tags)
+    assert all(a == answers[0] for a in answers)
+
+
+@pytest.mark.skipif(not C_RUNTIME, reason="the C extension is not built here")
+def test_both_backends_tag_alike(trained):
+    model, sentences = trained
+    words = [w for s in sentences for w in s] + ["unseen", "", "Ünïcödé", "CAT", "a\ud800b"]
+    rng = np.random.default_rng(2)
+    mixed = [[words[i] for i in rng.integers(len(words), size=int(rng.integers(1, 15)))]
+             for _ in range(300)]
+    numpy_tags = PosTagger.load(model, backend="numpy").tag_batch(sentences + mixed)
+    assert PosTagger.load(model, backend="c").tag_batch(sentences + mixed) == numpy_tags
+
+
+@pytest.mark.skipif(not C_RUNTIME, reason="the C extension is not built here")
+def test_both_readers_refuse_a_broken_dictionary(trained, tmp_path):
+    from .test_hostile_files import _decisions
+
+    model, _ = trained
+
+    def changed(change) -> bytes:
+        metadata, arrays, *_ = modelfile.load(model)
+        arrays = {name: np.array(a) for name, a in arrays.items()}
+        change(metadata, arrays["tag_dictionary_words"].view(np.uint32),
+               arrays["tag_dictionary_tags"].view(np.uint32))
+        return modelfile.encode(metadata, arrays)
+
+    def swap_words(m, words, tags):
+        words[[0, 1]] = words[[1, 0]]
+
+    def no_tag(m, words, tags):
+        tags[3] = 0
+
+    def tag_past_labels(m, words, tags):
+        tags[3] |= 1 << len(m["labels"])
+
+    def shorter(m, words, tags):
+        m["features"]["tag_dictionary"]["words"] -= 1
+
+    for change in (swap_words, no_tag, tag_past_labels, shorter):
+        assert _decisions(PosTagger, changed(change), tmp_path) == ("refused", "refused"), \
+            change.__name__
