@@ -169,9 +169,8 @@ class PosTagger(TaskModel):
         dev = ensemble_dev = None
         if dev_sentences is not None:
             dev_gold = np.array([index.get(t, -1) for s in dev_tags for t in s])
-            dev_features = featurizer.transform(dev_sentences)
+            dev_features, dev_allowed = featurizer.decoding_features(dev_sentences)
             dev_lengths = np.array([len(s) for s in dev_sentences], dtype=np.int64)
-            dev_allowed = featurizer.allowed_tags(dev_sentences)
 
             def ensemble_dev(nets: list[FeedForwardNetwork]) -> float:
                 predicted = TagDecoder([(net, featurizer) for net in nets]).decode(

@@ -58,10 +58,9 @@ class TagDictionary:
         np.bitwise_or.at(tags, owner, np.left_shift(np.uint32(1), tag_ids.astype(np.uint32)))
         return cls(words, tags, seed)
 
-    def allowed(self, tokens: Sequence[str], version: int) -> np.ndarray:
-        """Each token's allowed tags as a mask (every tag for a word not in the
-        dictionary)."""
-        keys = word_keys(tokens, self.seed, version)
+    def masks(self, keys: np.ndarray) -> np.ndarray:
+        """The allowed tags of the words of ``keys`` (``word_keys``), as masks:
+        every tag for a word not in the dictionary."""
         at = np.minimum(np.searchsorted(self.words, keys), len(self.words) - 1)
         return np.where(self.words[at] == keys, self.tags[at], ALL_TAGS)
 

@@ -106,13 +106,13 @@ class TagDecoder:
         out: list[list[int]] = [[] for _ in sentences]
         for chunk, chunk_owners in _decode_batches(pieces, owners):
             lengths = np.array([len(s) for s in chunk], dtype=np.int64)
-            features = {}  # members sharing a featurizer (one file's) share its features
+            features, allowed = {}, {}  # members sharing a featurizer (one file's) share them
             for _, f in self.members:
                 if id(f) not in features:
-                    features[id(f)] = f.transform(chunk, merge_repeats=False)
-            allowed = self.members[0][1].allowed_tags(chunk)  # TagDecoder.of: the first tagger's
+                    features[id(f)], allowed[id(f)] = f.decoding_features(chunk,
+                                                                          merge_repeats=False)
             tags = self.decode([features[id(f)] for _, f in self.members], lengths,
-                               allowed).tolist()
+                               allowed[id(self.members[0][1])]).tolist()  # the first tagger's
             bounds = np.concatenate([[0], np.cumsum(lengths)])
             for owner, a, b in zip(chunk_owners, bounds[:-1], bounds[1:]):
                 out[owner] += tags[a:b]

@@ -25,7 +25,8 @@ def test_words_keep_their_training_tags():
     dictionary = TagDictionary.build(tokens, tags, 4, seed=5, version=FEATURIZER_VERSION)
     assert len(dictionary) == 4  # "The" and "the" are one word, as the word groups see it
     assert np.all(np.diff(dictionary.words.astype(np.int64)) > 0)
-    allowed = dictionary.allowed(["THE", "runs", "cat", "34", "dog", ""], FEATURIZER_VERSION)
+    allowed = dictionary.masks(word_keys(["THE", "runs", "cat", "34", "dog", ""], 5,
+                                         FEATURIZER_VERSION))
     assert allowed.tolist() == [0b1, 0b1100, 0b100, 0b10, int(ALL_TAGS), int(ALL_TAGS)]
     assert word_keys(["runs"], 5, FEATURIZER_VERSION)[0] in dictionary.words
     with pytest.raises(ConfigError, match="at most 32 tags"):

@@ -176,13 +176,6 @@ class TokenFeaturizer:
         self.known_word_seed = seed
         return self
 
-    def allowed_tags(self, sentences: Sequence[Sequence[str]]) -> np.ndarray | None:
-        """Each token's allowed tags (a uint32 mask, tokens laid out as in
-        ``transform``) by the tag dictionary; None without one."""
-        if self.tag_dictionary is None:
-            return None
-        return self.tag_dictionary.allowed([t for s in sentences for t in s], self.version)
-
     def unknown_row(self, group: GroupSpec) -> int | None:
         """The row a group gives words outside ``known_words`` (None: no such row)."""
         if not group.feature_kind.unknown_row or self.known_words is None:
@@ -193,11 +186,25 @@ class TokenFeaturizer:
                   ) -> list[SparseGroup]:
         """One group per static spec, one row per token (``merge_repeats`` as
         in ``TextFeaturizer.transform``)."""
+        return self._transform(sentences, merge_repeats, None)[0]
+
+    def decoding_features(self, sentences: Sequence[Sequence[str]], merge_repeats: bool = True
+                          ) -> tuple[list[SparseGroup], np.ndarray | None]:
+        """``transform``'s groups and each token's allowed tags by the tag
+        dictionary (uint32 masks; None without one), from words framed and
+        hashed once for both."""
+        return self._transform(sentences, merge_repeats, self.tag_dictionary)
+
+    def _transform(self, sentences: Sequence[Sequence[str]], merge_repeats: bool, dictionary
+                   ) -> tuple[list[SparseGroup], np.ndarray | None]:
         batch = TokenBatch(sentences, self.version)
         keys, requests = self._requests(batch)
         known_key = ("word", 0, self.known_word_seed)
         if self.known_words is not None:
             requests.setdefault(known_key, batch.framed.word_request(self.known_word_seed))
+        if dictionary is not None:  # the same hashes as the known words' with one seed
+            dictionary_key = ("word", 0, dictionary.seed)
+            requests.setdefault(dictionary_key, batch.framed.word_request(dictionary.seed))
         hashed = dict(zip(requests, batch.framed.bucket_ids(list(requests.values()))))
         if self.known_words is not None:
             bits = np.uint32(8 * len(self.known_words))
@@ -214,7 +221,9 @@ class TokenFeaturizer:
             key = keys.get(group.name)
             out.append(group.feature_kind.token_group(group, batch, requests.get(key),
                                                       hashed.get(key), merge_repeats))
-        return out
+        allowed = (None if dictionary is None
+                   else dictionary.masks(hashed[dictionary_key][:batch.n]))  # not the padding
+        return out, allowed
 
     def distinct_features(self, sentences: Sequence[Sequence[str]]) -> dict[str, int]:
         """How many distinct features (32-bit hashes, with the padding words
