@@ -33,13 +33,29 @@ def bucket_id(ngram: str, seed: int, buckets: int) -> int:
     return mmh3.hash(ngram, seed, signed=False) % buckets
 
 
-def _rotl(x: np.ndarray, r: int) -> np.ndarray:
-    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+# In-place steps: a numpy call on one text's few hundred spans costs about as
+# much as the arithmetic, so each step below makes no temporary it can avoid.
+_SHIFTS = {r: (np.uint32(r), np.uint32(32 - r)) for r in (13, 15)}
+_TWO, _THREE, _THIRTEEN, _SIXTEEN = (np.uint32(n) for n in (2, 3, 13, 16))
+_FIVE, _N = np.uint32(5), np.uint32(0xE6546B64)
+_FMIX1, _FMIX2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
 
 
-def _mix_block(h: np.ndarray, block: np.ndarray) -> np.ndarray:
-    k1 = _rotl(block * _C1, 15) * _C2
-    return _rotl(h ^ k1, 13) * np.uint32(5) + np.uint32(0xE6546B64)
+def _rotate_left(x: np.ndarray, r: int) -> np.ndarray:
+    """``x`` rotated left by ``r`` bits, in place."""
+    left, right = _SHIFTS[r]
+    low = x >> right
+    x <<= left
+    x |= low
+    return x
+
+
+def _scramble(block: np.ndarray) -> np.ndarray:
+    """MurmurHash3's k1 steps on key blocks, in place."""
+    block *= _C1
+    _rotate_left(block, 15)
+    block *= _C2
+    return block
 
 
 def hash_spans(stream: bytes, starts: np.ndarray, lengths: np.ndarray,
@@ -57,7 +73,7 @@ def hash_spans(stream: bytes, starts: np.ndarray, lengths: np.ndarray,
     words = np.ndarray((len(padded) - 3,), dtype="<u4", buffer=padded, strides=(1,))
     h = np.empty(len(starts), dtype=np.uint32)
     h[:] = seeds
-    n_blocks = lengths >> np.uint32(2)
+    n_blocks = lengths >> _TWO
     rounds = int(n_blocks.max()) if len(n_blocks) else 0
     long = None
     if rounds > _VECTOR_ROUNDS:
@@ -69,17 +85,22 @@ def hash_spans(stream: bytes, starts: np.ndarray, lengths: np.ndarray,
             long = None
     for k in range(rounds):
         active = np.flatnonzero(n_blocks > k)
-        h[active] = _mix_block(h[active], words.take(starts[active] + 4 * k))
+        mixed = h[active]
+        mixed ^= _scramble(words.take(starts[active] + 4 * k))
+        _rotate_left(mixed, 13)
+        mixed *= _FIVE
+        mixed += _N
+        h[active] = mixed
     # Tail: the last length % 4 bytes; masked to zero (and a no-op) when there are none.
-    tail = words.take(starts + (n_blocks << np.uint32(2)))
-    tail &= _TAIL_MASKS[lengths & np.uint32(3)]
-    h ^= _rotl(tail * _C1, 15) * _C2
+    tail = words.take(starts + (n_blocks << _TWO))
+    tail &= _TAIL_MASKS.take(lengths & _THREE)
+    h ^= _scramble(tail)
     h ^= lengths
-    h ^= h >> np.uint32(16)
-    h *= np.uint32(0x85EBCA6B)
-    h ^= h >> np.uint32(13)
-    h *= np.uint32(0xC2B2AE35)
-    h ^= h >> np.uint32(16)
+    h ^= h >> _SIXTEEN
+    h *= _FMIX1
+    h ^= h >> _THIRTEEN
+    h *= _FMIX2
+    h ^= h >> _SIXTEEN
     if long is not None:
         import mmh3
 

@@ -7,13 +7,20 @@ embedding tables are float during training and 8-bit once quantized.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from .embeddings import EmbeddingStore, FloatEmbedding, QuantizedEmbedding, pool_side_by_side
+from .embeddings import (
+    EmbeddingStore,
+    FloatEmbedding,
+    QuantizedEmbedding,
+    SharedBufferTables,
+    pool_side_by_side,
+)
 from .features import SparseGroup
 
 # The dense layers' parameters (attributes of FeedForwardNetwork), in order.
@@ -90,7 +97,12 @@ class FeedForwardNetwork:
     def pooled(self, groups: Sequence[SparseGroup]) -> np.ndarray:
         """Concatenated pooled embeddings of ``groups``, which feed the first
         ``len(groups)`` tables (a tagger pools just its static groups)."""
-        return pool_side_by_side(self.embeddings[:len(groups)], groups)
+        return pool_side_by_side(self.embeddings[:len(groups)], groups, self._shared_tables)
+
+    @functools.cached_property
+    def _shared_tables(self) -> SharedBufferTables | None:
+        """The 8-bit tables read as one, when a loaded file holds them all."""
+        return SharedBufferTables.of(self.embeddings)
 
     @property
     def dense_int8(self) -> bool:

@@ -1,6 +1,11 @@
 import numpy as np
 
-from smallnlp.embeddings import FloatEmbedding, QuantizedEmbedding, pool_side_by_side
+from smallnlp.embeddings import (
+    FloatEmbedding,
+    QuantizedEmbedding,
+    SharedBufferTables,
+    pool_side_by_side,
+)
 from smallnlp.features import SparseGroup
 
 
@@ -54,3 +59,57 @@ def test_side_by_side_pooling_is_each_stores_pooling_bit_for_bit():
     groups = [_random_group(rng, s.shape[0], [2, 3]) for s in mixed]
     assert np.array_equal(pool_side_by_side(mixed, groups),
                           np.concatenate([s.pool(g) for s, g in zip(mixed, groups)], axis=1))
+
+
+def _in_one_buffer(stores: list[QuantizedEmbedding]) -> list[QuantizedEmbedding]:
+    """The stores' arrays copied into one bytes buffer, one after another and
+    8-byte aligned, as a loaded model file holds them."""
+    arrays = [a for s in stores for a in (s.codes, s.offset, s.scale)]
+    offsets, size = [], 0
+    for array in arrays:
+        offsets.append(size)
+        size += -(-array.nbytes // 8) * 8
+    buffer = bytearray(size)
+    for array, offset in zip(arrays, offsets):
+        buffer[offset:offset + array.nbytes] = array.tobytes()
+    buffer = bytes(buffer)
+    views = [np.frombuffer(buffer, dtype=a.dtype, count=a.size, offset=o).reshape(a.shape)
+             for a, o in zip(arrays, offsets)]
+    return [QuantizedEmbedding(*views[i:i + 3]) for i in range(0, len(views), 3)]
+
+
+def test_tables_in_one_buffer_pool_as_each_table_does():
+    # One text's pooling reads tables that share a buffer as one table (fewer
+    # numpy calls); it must pool exactly as each table on its own, first and
+    # last rows included
+    rng = np.random.default_rng(3)
+    stores = _in_one_buffer([FloatEmbedding.random(rows, 16, rng).quantize()
+                             for rows in (50, 301, 7)])
+    shared = SharedBufferTables.of(stores)
+    assert shared is not None
+    for sizes in ([3], [1], [0], [40]):
+        groups = [_random_group(rng, s.shape[0], sizes) for s in stores]
+        groups[1].ids[:2] = [0, stores[1].shape[0] - 1][:len(groups[1].ids)]
+        expected = np.concatenate([s.pool(g) for s, g in zip(stores, groups)], axis=1)
+        assert np.array_equal(shared.pool(groups), expected)
+        assert np.array_equal(pool_side_by_side(stores, groups, shared), expected)
+
+
+def test_tables_apart_are_not_read_as_one():
+    rng = np.random.default_rng(4)
+    apart = [FloatEmbedding.random(rows, 16, rng).quantize() for rows in (5, 6)]
+    assert SharedBufferTables.of(apart) is None  # each its own arrays
+    other_width = _in_one_buffer([apart[0], FloatEmbedding.random(6, 8, rng).quantize()])
+    assert SharedBufferTables.of(other_width) is None
+    assert SharedBufferTables.of([FloatEmbedding.random(5, 16, rng)]) is None
+
+
+def test_a_loaded_model_reads_its_tables_as_one():
+    import smallnlp
+
+    lid = smallnlp.load("langid", backend="numpy")
+    network, featurizer = lid.predictor_._network, lid.predictor_._featurizer
+    assert network._shared_tables is not None  # a loaded file's tables share its buffer
+    groups = featurizer.transform(["Ceci est une phrase en français."], merge_repeats=False)
+    assert np.array_equal(network.pooled(groups), np.concatenate(
+        [s.pool(g) for s, g in zip(network.embeddings, groups)], axis=1))

@@ -92,12 +92,15 @@ class FramedBatch:
             return []
         counts = [len(r.starts) for r in requests]
         bounds = [0, *itertools.accumulate(counts)]
-        starts = np.concatenate([r.starts for r in requests])
-        first = self.byte_offsets[starts]
+        first = self.byte_offsets[np.concatenate([r.starts for r in requests])]
         lengths = self.byte_offsets[np.concatenate([r.ends for r in requests])] - first
-        np.minimum(lengths, np.repeat([r.max_bytes for r in requests], counts), out=lengths)
-        seeds = np.repeat(np.array([r.seed for r in requests], dtype=np.uint32), counts)
+        # Each span's byte limit and seed, in one repeat.
+        limits, seeds = np.repeat(np.array([(r.max_bytes, r.seed) for r in requests],
+                                           dtype=np.uint32), counts, axis=0).T
+        np.minimum(lengths, limits, out=lengths)
         hashes = hash_spans(self.stream, first, lengths, seeds)
+        # A modulo by one number (numpy divides by a scalar without a division
+        # per element), not by a repeated array: several times as fast.
         return [hashes[a:b] if r.buckets is None else hashes[a:b] % np.uint32(r.buckets)
                 for r, a, b in zip(requests, bounds, bounds[1:])]
 

@@ -76,9 +76,9 @@ def occurrences(rows: np.ndarray, ids: np.ndarray, n_rows: int) -> SparseGroup:
     float rounding) without its sort, which is what prediction wants."""
     if n_rows == 1:  # the common case of predicting one text, in fewer steps
         # (float32 division, as below, so that one text's weights are bit-equal)
-        weight = np.float32(1) / np.float32(max(len(ids), 1))
-        return SparseGroup(np.array([0, len(ids)]), ids.astype(np.int64),
-                           np.full(len(ids), weight, dtype=np.float32))
+        weights = np.empty(len(ids), dtype=np.float32)  # (np.full: twice the time)
+        weights.fill(np.float32(1) / np.float32(max(len(ids), 1)))
+        return SparseGroup(np.array([0, len(ids)]), ids.astype(np.int64), weights)
     sizes = np.bincount(rows, minlength=n_rows)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     sizes.cumsum(out=indptr[1:])
