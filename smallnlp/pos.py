@@ -24,7 +24,7 @@ from .fileformat import MAX_MEMBERS, WIDEST_INT
 from .lexicon import Lexicon, bytes_for
 from .model import TaskModel
 from .network import FeedForwardNetwork
-from .pos_records import TAG_DICTIONARY_ARRAYS, TASK, PosConfig, PosMetadata
+from .pos_records import TAG_DICTIONARY_ARRAYS, TASK, PosConfig, PosMetadata, Tagging
 from .tag_dictionary import BYTES_PER_WORD, TagDictionary
 from .tagging import (
     DECODE_BATCH,
@@ -82,6 +82,16 @@ def _check_tagged(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[st
     return sentences, tags
 
 
+def _tagging_record(tagging: Tagging) -> dict:
+    """The [tagging] options as a model file records them: a cased tag
+    dictionary's flag only when set, so that a file without one keeps the
+    metadata (and so the bucket plan) it had before the option existed."""
+    record = dataclasses.asdict(tagging)
+    if not record["tag_dictionary_cased"]:
+        del record["tag_dictionary_cased"]
+    return record
+
+
 def _known_word_bytes(config: PosConfig, budget: int) -> int:
     """The known-word bitmap's bytes under ``budget`` (the planner's share)."""
     return known_word_bits(budget, config.features.known_word_bits) // 8
@@ -95,7 +105,8 @@ class PosTagger(TaskModel):
     ``members``: how many networks the model averages (overrides the config's
     ``members``; 0 or None there: the budget decides, ``budget.members_for``).
     ``tag_dictionary``: keep each training word's tags and decode a seen word
-    only to one of them (overrides the config's ``[tagging] tag_dictionary``)."""
+    only to one of them (overrides the config's ``[tagging] tag_dictionary``);
+    ``"cased"``: key the words as written, not lowercased."""
 
     task = TASK
     MAX_MEMBERS: ClassVar[int] = MAX_MEMBERS  # networks a file may hold (docs/FORMAT.md)
@@ -107,12 +118,24 @@ class PosTagger(TaskModel):
     def __init__(self, memory_budget: str | int | None = None,
                  config: str | os.PathLike | dict | None = None, epochs: int | None = None,
                  seed: int = 0, lexicon: str | os.PathLike | None = None,
-                 members: int | None = None, tag_dictionary: bool | None = None):
+                 members: int | None = None, tag_dictionary: bool | str | None = None):
         super().__init__(memory_budget, config, epochs, seed)
         self.lexicon = lexicon
         self.members = members
         self.tag_dictionary = tag_dictionary
         self._dictionary_words = 0  # the planner's count while fit plans
+
+    def _tagging(self, tagging: Tagging) -> Tagging:
+        """The config's [tagging] with ``tag_dictionary`` applied."""
+        if self.tag_dictionary is None:
+            return tagging
+        if self.tag_dictionary not in (True, False, "cased"):
+            raise ConfigError(f"tag_dictionary must be True, False, 'cased' or None, not "
+                              f"{self.tag_dictionary!r}")
+        cased = self.tag_dictionary == "cased" or (
+            self.tag_dictionary is True and tagging.tag_dictionary_cased)
+        return dataclasses.replace(tagging, tag_dictionary=bool(self.tag_dictionary),
+                                   tag_dictionary_cased=cased)
 
     # -- training -------------------------------------------------------------------
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
@@ -136,10 +159,9 @@ class PosTagger(TaskModel):
                 raise DataError(f"dev tags not in training data: {', '.join(unknown)}")
         index = {t: i for i, t in enumerate(labels)}
         config, options, rng, metadata = self._setup(labels, data_licences or {}, provenance)
-        tagging = config.tagging if self.tag_dictionary is None else dataclasses.replace(
-            config.tagging, tag_dictionary=self.tag_dictionary)
-        config = dataclasses.replace(config, training=options, tagging=tagging)
-        metadata["training"]["tagging"] = dataclasses.asdict(config.tagging)
+        config = dataclasses.replace(config, training=options,
+                                     tagging=self._tagging(config.tagging))
+        metadata["training"]["tagging"] = _tagging_record(config.tagging)
         two_pass = config.features.two_pass()
         lexicon = self._build_lexicon(config, metadata)
         context = KindContext(len(labels), two_pass, lexicon.clusters if lexicon else 0)
@@ -153,7 +175,8 @@ class PosTagger(TaskModel):
             dictionary = TagDictionary.build(
                 [t for s in sentences[:labelled] for t in s],
                 np.array([index[t] for s in tags[:labelled] for t in s], dtype=np.int64),
-                len(labels), word_seeds[0] if word_seeds else 0, FEATURIZER_VERSION)
+                len(labels), word_seeds[0] if word_seeds else 0, FEATURIZER_VERSION,
+                config.tagging.tag_dictionary_cased)
         self._dictionary_words = len(dictionary) if dictionary else 0
         shape = self._plan(config, metadata, context, distinct, members)
         bits = 8 * _known_word_bytes(config, metadata["training"]["memory_budget"])
@@ -341,8 +364,9 @@ class PosTagger(TaskModel):
                                     "clusters": lexicon.clusters, "probes": lexicon.probes,
                                     "words": lexicon.words}
         if featurizer.tag_dictionary is not None:
-            described["tag_dictionary"] = {"words": len(featurizer.tag_dictionary),
-                                           "seed": featurizer.tag_dictionary.seed}
+            dictionary = featurizer.tag_dictionary
+            described["tag_dictionary"] = {"words": len(dictionary), "seed": dictionary.seed,
+                                           **({"cased": True} if dictionary.cased else {})}
         return described
 
     def _featurizer_arrays(self) -> dict[str, np.ndarray]:
@@ -372,7 +396,8 @@ class PosTagger(TaskModel):
         lexicon = {"lexicon": {key: WIDEST_INT for key in (
             "slots", "seed", "clusters", "probes", "words")}} if config.features.lexicon_words \
             else {}
-        dictionary = {"tag_dictionary": {"words": WIDEST_INT, "seed": WIDEST_INT}} \
+        dictionary = {"tag_dictionary": {"words": WIDEST_INT, "seed": WIDEST_INT, **(
+            {"cased": True} if config.tagging.tag_dictionary_cased else {})}} \
             if config.tagging.tag_dictionary else {}
         return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT}, **lexicon,
                              **dictionary}}
@@ -385,7 +410,8 @@ class PosTagger(TaskModel):
             entry.words)
         kept = record.features.tag_dictionary
         dictionary = None if kept is None else TagDictionary(
-            *(arrays[name].view(np.uint32) for name in TAG_DICTIONARY_ARRAYS), kept.seed)
+            *(arrays[name].view(np.uint32) for name in TAG_DICTIONARY_ARRAYS), kept.seed,
+            kept.cased)
         return TokenFeaturizer(record.features.groups,
                                None if known is None else arrays["known_words"],
                                0 if known is None else known.seed, record.featurizer.version,

@@ -62,6 +62,9 @@ class Tagging:
     # training only one of them when decoding (tag_dictionary.py); costs 8
     # bytes a distinct training word, taken from the embedding rows.
     tag_dictionary: bool = option(False)
+    # Key the dictionary's words as written instead of lowercased (where case
+    # tells tags apart, as PROPN from NOUN in Indonesian).
+    tag_dictionary_cased: bool = option(False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +86,8 @@ class PosConfig(TaskConfig):
                 and any(kind_of(g.kind).unknown_row for g in self.features.groups)):
             raise ValueError("[tagging] word_dropout needs word groups and [features] "
                              "known_word_bits")
+        if self.tagging.tag_dictionary_cased and not self.tagging.tag_dictionary:
+            raise ValueError("[tagging] tag_dictionary_cased needs tag_dictionary = true")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,10 +119,12 @@ class LexiconRecord:
 
 @dataclasses.dataclass(frozen=True)
 class TagDictionaryRecord:
-    """The tag dictionary's size and the seed its words were hashed with."""
+    """The tag dictionary's size, the seed its words were hashed with, and
+    whether they were hashed as written (else lowercased)."""
 
     words: int = option(minimum=1, maximum=2**32 - 1)
     seed: int = option(minimum=0, maximum=MAX_SEED)
+    cased: bool = option(False)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -83,12 +83,13 @@ def normalize(text: str, *, lowercase: bool = True, strip_markup: bool = True,
     return text.split()
 
 
-def normalize_token(token: str, version: int = _LATEST) -> str:
+def normalize_token(token: str, version: int = _LATEST, lowercase: bool = True) -> str:
     """A tagger's token as its word features see it (before digit mapping):
-    lowercased, and under version 2 NFKC-normalised with ``VARIANT_FOLDS``."""
+    lowercased (unless not ``lowercase``: a cased tag dictionary's keys), and
+    under version 2 NFKC-normalised with ``VARIANT_FOLDS``."""
     if version >= 2:
         token = unicodedata.normalize("NFKC", token).translate(VARIANT_FOLDS)
-    return token.lower()
+    return token.lower() if lowercase else token
 
 
 # Latin letters whose diacritic is not a combining mark, and the letter people

@@ -126,6 +126,125 @@ def test_both_readers_refuse_a_broken_dictionary(trained, tmp_path):
     def shorter(m, words, tags):
         m["features"]["tag_dictionary"]["words"] -= 1
 
-    for change in (swap_words, no_tag, tag_past_labels, shorter):
+    def case_not_a_bool(m, words, tags):
+        m["features"]["tag_dictionary"]["cased"] = 1
+
+    def unknown_key(m, words, tags):
+        m["features"]["tag_dictionary"]["lowercase"] = True
+
+    for change in (swap_words, no_tag, tag_past_labels, shorter, case_not_a_bool, unknown_key):
         assert _decisions(PosTagger, changed(change), tmp_path) == ("refused", "refused"), \
             change.__name__
+
+
+def test_a_lowercased_dictionary_records_no_case(trained):
+    # Files without a cased dictionary keep the metadata they had before the
+    # option existed (its size moves a tagger's bucket plan)
+    metadata, *_ = modelfile.load(trained[0])
+    assert "cased" not in metadata["features"]["tag_dictionary"]
+    assert "tag_dictionary_cased" not in metadata["training"]["tagging"]
+
+
+def test_cased_keys_tell_case_apart():
+    tokens = ["Dog", "dog", "DOG", "İs", "is"]
+    dictionary = TagDictionary.build(tokens, np.array([0, 1, 2, 3, 4]), 5, seed=5,
+                                     version=FEATURIZER_VERSION, cased=True)
+    assert len(dictionary) == 5 and dictionary.cased
+    allowed = dictionary.masks(dictionary.keys(["dog", "Dog", "DOG", "dOG", "İs"],
+                                               FEATURIZER_VERSION))
+    assert allowed.tolist() == [0b10, 0b1, 0b100, int(ALL_TAGS), 0b1000]
+    lowercased = TagDictionary.build(tokens, np.array([0, 1, 2, 3, 4]), 5, seed=5,
+                                     version=FEATURIZER_VERSION)
+    assert lowercased.masks(lowercased.keys(["Dog"], FEATURIZER_VERSION)).tolist() == [0b111]
+
+
+def _cased_treebank() -> str:
+    """The synthetic treebank with "Dog" a PROPN wherever "dog" starts no
+    sentence, every other time."""
+    lines, flip = [], False
+    for line in synthetic_treebank(120, seed=3).splitlines():
+        fields = line.split("\t")
+        if len(fields) == 10 and fields[1] == "dog" and fields[0] != "1":
+            flip = not flip
+            if flip:
+                fields[1:4] = ["Dog", "Dog", "PROPN"]
+        lines.append("\t".join(fields))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def cased(tmp_path_factory):
+    """A tiny tagger with a cased tag dictionary, and its training sentences."""
+    folder = tmp_path_factory.mktemp("cased")
+    (folder / "train.conllu").write_text(_cased_treebank(), encoding="utf-8")
+    config = {**TINY_POS_CONFIG, "tagging": {"tag_dictionary": True,
+                                             "tag_dictionary_cased": True}}
+    (folder / "cased.toml").write_text(config_toml(config))
+    model = folder / "pos.snlp"
+    result = CliRunner().invoke(main, [
+        "train", "pos", "--train", str(folder / "train.conllu"), "--memory-budget", "80KB",
+        "--output", str(model), "--config", str(folder / "cased.toml"), "--epochs", "3",
+        "--licence", "test"])
+    assert result.exit_code == 0, result.output
+    return model, [s.forms for s in datasets.read_conllu(folder / "train.conllu")]
+
+
+def test_a_cased_dictionary_is_in_the_file(cased):
+    model, sentences = cased
+    metadata, *_ = modelfile.load(model)
+    assert metadata["features"]["tag_dictionary"]["cased"] is True
+    assert metadata["training"]["tagging"]["tag_dictionary_cased"] is True
+    assert metadata["features"]["tag_dictionary"]["words"] == len({w for s in sentences
+                                                                   for w in s})
+    dictionary = PosTagger.load(model, backend="numpy").featurizer_.tag_dictionary
+    labels = metadata["labels"]
+    assert dictionary.masks(dictionary.keys(["Dog", "dog"], FEATURIZER_VERSION)).tolist() == [
+        1 << labels.index("PROPN"), 1 << labels.index("NOUN")]
+
+
+def test_decoding_keeps_to_a_cased_dictionary(cased, tmp_path):
+    model, sentences = cased
+    metadata, arrays, *_ = modelfile.load(model)
+    arrays = {name: np.array(a) for name, a in arrays.items()}
+    words = arrays["tag_dictionary_words"].view(np.uint32)
+    key = word_keys(["Dog"], metadata["features"]["tag_dictionary"]["seed"],
+                    FEATURIZER_VERSION, cased=True)[0]
+    at = int(np.searchsorted(words, key))
+    assert words[at] == key
+    arrays["tag_dictionary_tags"].view(np.uint32)[at] = 1 << metadata["labels"].index("ADP")
+    forced = tmp_path / "forced.snlp"
+    modelfile.save(forced, metadata, arrays)
+    answers = []
+    for backend in ["numpy"] + (["c"] if C_RUNTIME else []):
+        tags = PosTagger.load(forced, backend=backend).tag_batch(sentences)
+        by_word = {}
+        for s, ts in zip(sentences, tags):
+            for w, t in zip(s, ts):
+                by_word.setdefault(w, set()).add(t)
+        assert by_word["Dog"] == {"ADP"} and "ADP" not in by_word["dog"], backend
+        answers.append(tags)
+    assert all(a == answers[0] for a in answers)
+
+
+@pytest.mark.skipif(not C_RUNTIME, reason="the C extension is not built here")
+def test_both_backends_key_cased_words_alike(cased):
+    model, sentences = cased
+    words = [w for s in sentences for w in s] + [
+        "DOG", "dOg", "", "Ünïcödé", "ÜNÏCÖDÉ", "İstanbul", "ǅ", "Ｄｏｇ", "Dog12", "^Dog$",
+        "a\ud800b", "D" * 80]
+    rng = np.random.default_rng(4)
+    mixed = [[words[i] for i in rng.integers(len(words), size=int(rng.integers(1, 15)))]
+             for _ in range(300)]
+    numpy_tags = PosTagger.load(model, backend="numpy").tag_batch(sentences + mixed)
+    assert PosTagger.load(model, backend="c").tag_batch(sentences + mixed) == numpy_tags
+
+
+def test_a_cased_dictionary_needs_a_dictionary(tmp_path):
+    (tmp_path / "train.conllu").write_text(synthetic_treebank(20), encoding="utf-8")
+    config = {**TINY_POS_CONFIG, "tagging": {"tag_dictionary_cased": True}}
+    (tmp_path / "bad.toml").write_text(config_toml(config))
+    result = CliRunner().invoke(main, [
+        "train", "pos", "--train", str(tmp_path / "train.conllu"), "--output",
+        str(tmp_path / "x.snlp"), "--config", str(tmp_path / "bad.toml"), "--licence", "test"])
+    assert result.exit_code != 0
+    assert "tag_dictionary_cased needs tag_dictionary" in result.output

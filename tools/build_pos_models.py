@@ -80,7 +80,9 @@ def train(name: str, entry: dict, args: argparse.Namespace) -> None:
         command += ["--config", entry["config"]]
     if entry.get("lexicon"):
         command += ["--lexicon", lexicon_source()]
-    if entry.get("tag_dictionary"):
+    if entry.get("tag_dictionary") == "cased":
+        command += ["--cased-tag-dictionary"]
+    elif entry.get("tag_dictionary"):
         command += ["--tag-dictionary"]
     uptraining = []
     if entry.get("unlabeled"):

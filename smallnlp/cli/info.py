@@ -45,8 +45,9 @@ def info(path, fmt) -> None:
                    f"(seed {known['seed']}); others take their word group's last row")
     dictionary = facts.get("tag_dictionary")
     if dictionary:
+        case = ", as written" if dictionary.get("cased") else ", lowercased"
         click.echo(f"  tag dictionary: the tags of {dictionary['words']:,} training words "
-                   f"(seed {dictionary['seed']}); such a word takes one of them")
+                   f"(seed {dictionary['seed']}{case}); such a word takes one of them")
     click.echo(f"hidden layer: {facts['hidden']} units"
                + (", 8-bit dense layers" if facts["dense"] == "int8" else ""))
     if facts["members"] > 1:

@@ -265,6 +265,9 @@ def _chosen(data: tuple[list[str], list[str]], languages: str | None, option: st
               help="Keep each training word's tags in the model and tag a word seen in "
               "training only with one of them (default: the config's [tagging] "
               "tag_dictionary). Costs 8 bytes a distinct training word of the budget.")
+@click.option("--cased-tag-dictionary", is_flag=True,
+              help="A tag dictionary whose words are keyed as written, not lowercased: "
+              "for languages whose case tells tags apart (Indonesian's PROPN and NOUN).")
 @click.option("--unlabeled", "unlabeled_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False),
               help="Text, one sentence a line, tagged by --teacher and added to the training "
@@ -278,14 +281,19 @@ def _chosen(data: tuple[list[str], list[str]], languages: str | None, option: st
               help="CoNLL-U whose sentences must never train the model (say, the test split): "
               "--unlabeled lines equal to one are left out, as those of --dev always are.")
 def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs, seed,
-              licences, lexicon, members, tag_dictionary, unlabeled_files, teacher_model,
-              unlabeled_licence, held_out_files) -> None:
+              licences, lexicon, members, tag_dictionary, cased_tag_dictionary, unlabeled_files,
+              teacher_model, unlabeled_licence, held_out_files) -> None:
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
     if licences and len(licences) != len(train_files):
         raise click.UsageError(f"give --licence once per --train ({len(train_files)}), or "
                                "not at all")
     if bool(unlabeled_files) != bool(teacher_model):
         raise click.UsageError("--unlabeled and --teacher go together")
+    if cased_tag_dictionary:
+        if tag_dictionary is False:
+            raise click.UsageError("--cased-tag-dictionary and --no-tag-dictionary contradict "
+                                   "each other")
+        tag_dictionary = "cased"
     with _Interrupts() as interrupts:
         _check_output(output)
         tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,

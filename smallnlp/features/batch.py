@@ -117,10 +117,11 @@ class FramedBatch:
         return self.row_of_char[self.is_letter], script_ids(self.cp[self.is_letter])
 
 
-def frame_token(token: str, version: int = FEATURIZER_VERSION) -> str:
+def frame_token(token: str, version: int = FEATURIZER_VERSION, lowercase: bool = True) -> str:
     """A tagger's token as hashed: ``text.normalize_token``, ASCII digits as
     ``0``, framed."""
-    return WORD_START + normalize_token(token, version).translate(_TOKEN_CHARS) + WORD_END
+    return (WORD_START + normalize_token(token, version, lowercase).translate(_TOKEN_CHARS)
+            + WORD_END)
 
 
 class TokenBatch:

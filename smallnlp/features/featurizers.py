@@ -202,7 +202,7 @@ class TokenFeaturizer:
         known_key = ("word", 0, self.known_word_seed)
         if self.known_words is not None:
             requests.setdefault(known_key, batch.framed.word_request(self.known_word_seed))
-        if dictionary is not None:  # the same hashes as the known words' with one seed
+        if dictionary is not None and not dictionary.cased:  # the word groups' hashes
             dictionary_key = ("word", 0, dictionary.seed)
             requests.setdefault(dictionary_key, batch.framed.word_request(dictionary.seed))
         hashed = dict(zip(requests, batch.framed.bucket_ids(list(requests.values()))))
@@ -221,8 +221,11 @@ class TokenFeaturizer:
             key = keys.get(group.name)
             out.append(group.feature_kind.token_group(group, batch, requests.get(key),
                                                       hashed.get(key), merge_repeats))
-        allowed = (None if dictionary is None
-                   else dictionary.masks(hashed[dictionary_key][:batch.n]))  # not the padding
+        allowed = None
+        if dictionary is not None:
+            allowed = dictionary.masks(
+                dictionary.keys(batch.tokens, self.version) if dictionary.cased
+                else hashed[dictionary_key][:batch.n])  # not the padding words
         return out, allowed
 
     def distinct_features(self, sentences: Sequence[Sequence[str]]) -> dict[str, int]:

@@ -161,10 +161,12 @@ typedef struct {
 } snlp_lexicon;
 /* A tagger's tag dictionary (docs/FORMAT.md; smallnlp/tag_dictionary.py):
  * `count` word keys in increasing order and each one's tag mask, both
- * little-endian uint32, and the seed the keys were hashed with. */
+ * little-endian uint32, the seed the keys were hashed with, and whether
+ * they were hashed as written (`cased`) or lowercased, as the word groups. */
 typedef struct {
     const uint8_t *words, *tags;
     uint32_t count, seed;
+    int cased;
 } snlp_tag_dictionary;
 /* The allowed tags of the word whose key is `key`: its mask, or every tag. */
 uint32_t snlp_allowed_tags(const snlp_tag_dictionary *d, uint32_t key);
@@ -253,6 +255,8 @@ int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch);
  * version 2): NFKC, the ș/ş fold, Python's str.lower, then ASCII digits 1-9
  * as 0 and the frame markers ^ $ as U+0001 U+0002. In place. */
 int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch);
+/* The same, lowercased only if `lowercase` (a cased tag dictionary's keys). */
+int snlp_token_form(snlp_codepoints *token, snlp_codepoints *scratch, int lowercase);
 int snlp_in_ranges(const uint32_t *ranges, size_t count, uint32_t cp);
 /* Script index (docs/FORMAT.md) of a code point; the index of its range in
  * snlp_script_starts (the script: snlp_script_ids[that index]). */

@@ -248,6 +248,7 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
     static const char *const pos_optional[] = {"known_words", "lexicon", "tag_dictionary", NULL};
     static const char *const known_keys[] = {"bits", "seed", NULL};
     static const char *const dictionary_keys[] = {"words", "seed", NULL};
+    static const char *const dictionary_optional[] = {"cased", NULL};
     static const char *const lexicon_keys[] = {"slots", "seed", "clusters", "probes", "words",
                                                NULL};
     snlp_model *m = l->model;
@@ -301,15 +302,21 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
     }
     dictionary = pos ? json_member(&l->doc, features, "tag_dictionary") : NULL;
     if (dictionary && dictionary->type != JSON_NULL) { /* docs/FORMAT.md: the tag dictionary */
+        const json_node *cased;
         int64_t words, seed;
         if (dictionary->type != JSON_OBJECT ||
-            !has_keys(l, dictionary, dictionary_keys, NULL, "tag_dictionary"))
-            return failf(l, SNLP_ERR_FORMAT, "features: tag_dictionary must be {words, seed}");
+            !has_keys(l, dictionary, dictionary_keys, dictionary_optional, "tag_dictionary"))
+            return failf(l, SNLP_ERR_FORMAT,
+                         "features: tag_dictionary must be {words, seed[, cased]}");
         if (!get_int(l, dictionary, "words", 1, UINT32_MAX, &words, "tag_dictionary") ||
             !get_int(l, dictionary, "seed", 0, UINT32_MAX, &seed, "tag_dictionary"))
             return SNLP_ERR_FORMAT;
+        cased = json_member(&l->doc, dictionary, "cased");
+        if (cased && cased->type != JSON_TRUE && cased->type != JSON_FALSE)
+            return failf(l, SNLP_ERR_FORMAT, "tag_dictionary: 'cased' is not true or false");
         m->tag_dictionary.count = (uint32_t)words;
         m->tag_dictionary.seed = (uint32_t)seed;
+        m->tag_dictionary.cased = cased && cased->type == JSON_TRUE;
     }
     groups = json_member(&l->doc, features, "groups");
     if (!groups || groups->type != JSON_ARRAY || groups->count < 1)

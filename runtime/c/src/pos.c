@@ -71,6 +71,29 @@ static int lexical_ids(const snlp_lexicon *x, snlp_state *s, const char *token, 
     return 0;
 }
 
+/* The key, in a cased tag dictionary, of the token decoded (as written) in
+ * s->token: its form without lowercasing, framed and hashed as a word group
+ * hashes (tag_dictionary.word_keys); s->text, s->scratch and s->utf8 serve as
+ * scratch. */
+static int cased_key(snlp_state *s, uint32_t seed, uint32_t *key) {
+    size_t bytes = 0;
+    s->text.count = 0;
+    if (snlp_reserve(&s->text, s->token.count + 1)) return -1;
+    if (s->token.count)
+        memcpy(s->text.data, s->token.data, s->token.count * sizeof *s->token.data);
+    s->text.count = s->token.count;
+    if (snlp_token_form(&s->text, &s->scratch, 0) ||
+        snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * s->text.count + 2, 1))
+        return -1;
+    s->utf8[bytes++] = '^';
+    for (size_t i = 0; i < s->text.count; i++)
+        bytes += snlp_utf8_encode(s->text.data[i], s->utf8 + bytes);
+    s->utf8[bytes++] = '$';
+    *key = snlp_murmur3(s->utf8, bytes < SNLP_WORD_HASH_BYTES ? bytes : SNLP_WORD_HASH_BYTES,
+                        seed);
+    return 0;
+}
+
 uint32_t snlp_allowed_tags(const snlp_tag_dictionary *d, uint32_t key) {
     uint32_t low = 0, high = d->count; /* the first word whose key is >= key */
     while (low < high) {
@@ -109,6 +132,11 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
             s->lexical[2 * w] = s->lexical[2 * w + 1] = 0;
             if (lexicon && lexical_ids(lexicon, s, tokens[w], sizes[w], s->lexical + 2 * w))
                 return -1;
+            if (dictionary && dictionary->cased) {
+                uint32_t key;
+                if (cased_key(s, dictionary->seed, &key)) return -1;
+                s->allowed[w] = snlp_allowed_tags(dictionary, key);
+            }
             if (snlp_normalize_token(&s->token, &s->scratch) ||
                 snlp_reserve(&s->framed, s->framed.count + s->token.count + 2))
                 return -1;
@@ -135,11 +163,11 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
                                           SNLP_WORD_HASH_BYTES, seed) % bits;
             s->known[w] = (uint8_t)((bitmap[bit >> 3] >> (bit & 7)) & 1);
         }
-        if (w < n && dictionary)
+        if (w < n && dictionary && !dictionary->cased) /* the word groups' key */
             s->allowed[w] = snlp_allowed_tags(
                 dictionary, snlp_span_hash(s, s->word_start[w], s->word_start[w + 1],
                                            SNLP_WORD_HASH_BYTES, dictionary->seed));
-        else if (w < n)
+        else if (w < n && !dictionary)
             s->allowed[w] = UINT32_MAX;
     }
     return 0;

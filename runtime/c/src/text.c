@@ -331,16 +331,24 @@ int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch) {
 }
 
 int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch) {
+    return snlp_token_form(token, scratch, 1);
+}
+
+int snlp_token_form(snlp_codepoints *token, snlp_codepoints *scratch, int lowercase_it) {
     int failed = 0, changed;
+    snlp_codepoints *form = token;
     if (nfkc(token, scratch, &changed)) return -1;
     for (size_t i = 0; i < token->count; i++) token->data[i] = fold(token->data[i]);
-    lowercase(token, scratch, &failed);
-    if (failed) return -1;
-    for (size_t i = 0; i < scratch->count; i++) {
-        uint32_t cp = scratch->data[i];
-        scratch->data[i] = cp >= '1' && cp <= '9' ? '0' : cp == '^' ? 0x01 : cp == '$' ? 0x02 : cp;
+    if (lowercase_it) {
+        lowercase(token, scratch, &failed);
+        if (failed) return -1;
+        form = scratch;
     }
-    {
+    for (size_t i = 0; i < form->count; i++) {
+        uint32_t cp = form->data[i];
+        form->data[i] = cp >= '1' && cp <= '9' ? '0' : cp == '^' ? 0x01 : cp == '$' ? 0x02 : cp;
+    }
+    if (form == scratch) { /* the result back into token */
         snlp_codepoints swap = *token;
         *token = *scratch;
         *scratch = swap;
