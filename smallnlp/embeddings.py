@@ -184,7 +184,10 @@ def _spanning_view(arrays: Sequence[np.ndarray], width: int
     if buffer is None or any(_buffer_of(a) is not buffer or a.dtype != dtype
                              or not a.flags.c_contiguous for a in arrays):
         return None
-    start = np.frombuffer(buffer, dtype=np.uint8).__array_interface__["data"][0]
+    try:
+        start = np.frombuffer(buffer, dtype=np.uint8).__array_interface__["data"][0]
+    except (TypeError, ValueError):  # not a buffer numpy can view
+        return None
     addresses = [a.__array_interface__["data"][0] - start for a in arrays]
     low = min(addresses)
     row_bytes = width * dtype.itemsize
