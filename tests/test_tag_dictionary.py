@@ -61,12 +61,15 @@ def test_the_dictionary_is_in_the_file(trained):
 
 
 def _forced(model, tmp_path, word: str, tag: str):
-    """The model's file with ``word`` allowed only ``tag``."""
+    """The model's file with ``word`` (keyed as its dictionary keys words)
+    allowed only ``tag``."""
     metadata, arrays, *_ = modelfile.load(model)
     arrays = {name: np.array(a) for name, a in arrays.items()}
-    seed = metadata["features"]["tag_dictionary"]["seed"]
+    entry = metadata["features"]["tag_dictionary"]
     words = arrays["tag_dictionary_words"].view(np.uint32)
-    at = int(np.searchsorted(words, word_keys([word], seed, FEATURIZER_VERSION)[0]))
+    key = word_keys([word], entry["seed"], FEATURIZER_VERSION, entry.get("cased", False))[0]
+    at = int(np.searchsorted(words, key))
+    assert words[at] == key, f"{word!r} is not in the dictionary"
     arrays["tag_dictionary_tags"].view(np.uint32)[at] = 1 << metadata["labels"].index(tag)
     path = tmp_path / "forced.snlp"
     modelfile.save(path, metadata, arrays)
@@ -204,16 +207,7 @@ def test_a_cased_dictionary_is_in_the_file(cased):
 
 def test_decoding_keeps_to_a_cased_dictionary(cased, tmp_path):
     model, sentences = cased
-    metadata, arrays, *_ = modelfile.load(model)
-    arrays = {name: np.array(a) for name, a in arrays.items()}
-    words = arrays["tag_dictionary_words"].view(np.uint32)
-    key = word_keys(["Dog"], metadata["features"]["tag_dictionary"]["seed"],
-                    FEATURIZER_VERSION, cased=True)[0]
-    at = int(np.searchsorted(words, key))
-    assert words[at] == key
-    arrays["tag_dictionary_tags"].view(np.uint32)[at] = 1 << metadata["labels"].index("ADP")
-    forced = tmp_path / "forced.snlp"
-    modelfile.save(forced, metadata, arrays)
+    forced = _forced(model, tmp_path, "Dog", "ADP")  # "Dog" is a PROPN in training
     answers = []
     for backend in ["numpy"] + (["c"] if C_RUNTIME else []):
         tags = PosTagger.load(forced, backend=backend).tag_batch(sentences)
