@@ -100,6 +100,9 @@ class GroupTemplate:
                          self.seed, self.offset)
 
 
+MAX_HIDDEN = 4096  # hidden units a config (or TaskModel's hidden) may ask for
+
+
 @dataclass(frozen=True)
 class Features:
     """``[features]``: the groups and the embedding width the planner starts
@@ -108,7 +111,7 @@ class Features:
     groups: tuple[GroupTemplate, ...]
     dims: int = option(16, minimum=8, maximum=1024)
     # The hidden layer's size, instead of the planner's choice (budget.plan).
-    hidden: int | None = option(None, minimum=1, maximum=4096)
+    hidden: int | None = option(None, minimum=1, maximum=MAX_HIDDEN)
     task_input: typing.ClassVar[str] = TEXT
 
     def validate(self) -> None:

@@ -28,7 +28,7 @@ from .budget import (
     plan,
     too_small,
 )
-from .config import Features, GroupTemplate, parse_config
+from .config import MAX_HIDDEN, Features, GroupTemplate, parse_config
 from .errors import BudgetError, ConfigError, ModelFileError
 from .features import KindContext
 from .files import write_atomic
@@ -145,11 +145,12 @@ class TaskModel:
     count_key: ClassVar[str] = "examples"
     def __init__(self, memory_budget: str | int | None = None,
                  config: str | os.PathLike | dict | None = None,
-                 epochs: int | None = None, seed: int = 0):
+                 epochs: int | None = None, seed: int = 0, hidden: int | None = None):
         self.memory_budget = memory_budget
         self.config = config
         self.epochs = epochs
         self.seed = seed
+        self.hidden = hidden
         self.network_: FeedForwardNetwork | None = None  # the first of networks_
         self.networks_: list[FeedForwardNetwork] = []  # a file's members (one, or more)
         self.featurizer_ = None
@@ -196,8 +197,17 @@ class TaskModel:
 
     # -- training -------------------------------------------------------------------
     def read_config(self):
-        """The config (``config``, else the task's shipped one), checked."""
-        return parse_config(self.config, self.config_schema, self.default_config)
+        """The config (``config``, else the task's shipped one), checked, with
+        ``hidden`` overriding its hidden size if given."""
+        config = parse_config(self.config, self.config_schema, self.default_config)
+        if self.hidden is None:
+            return config
+        if (not isinstance(self.hidden, int) or isinstance(self.hidden, bool)
+                or not 1 <= self.hidden <= MAX_HIDDEN):
+            raise ConfigError(f"hidden must be an integer in 1..{MAX_HIDDEN}, not "
+                              f"{self.hidden!r}")
+        return dataclasses.replace(config, features=dataclasses.replace(config.features,
+                                                                        hidden=self.hidden))
 
     def training_options(self, config=None) -> TrainOptions:
         """The config's ``[training]`` with ``epochs`` overridden if given."""

@@ -118,8 +118,9 @@ class PosTagger(TaskModel):
     def __init__(self, memory_budget: str | int | None = None,
                  config: str | os.PathLike | dict | None = None, epochs: int | None = None,
                  seed: int = 0, lexicon: str | os.PathLike | None = None,
-                 members: int | None = None, tag_dictionary: bool | str | None = None):
-        super().__init__(memory_budget, config, epochs, seed)
+                 members: int | None = None, tag_dictionary: bool | str | None = None,
+                 hidden: int | None = None):
+        super().__init__(memory_budget, config, epochs, seed, hidden)
         self.lexicon = lexicon
         self.members = members
         self.tag_dictionary = tag_dictionary

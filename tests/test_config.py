@@ -9,7 +9,13 @@ from click.testing import CliRunner
 from smallnlp import ConfigError, LanguageIdentifier, PosTagger
 from smallnlp.cli import main
 
-from .conftest import TINY_CONFIG, TINY_POS_CONFIG, synthetic_corpus, write_corpus
+from .conftest import (
+    TINY_CONFIG,
+    TINY_POS_CONFIG,
+    config_toml,
+    synthetic_corpus,
+    write_corpus,
+)
 
 TWO_PASS_GROUPS = [*TINY_POS_CONFIG["features"]["groups"][:-2],
                    {"name": "next+1", "kind": "next_tag", "offset": 1},
@@ -169,3 +175,27 @@ def test_cli_uses_the_config_memory_budget(tmp_path):
     model = LanguageIdentifier.load(tmp_path / "m.snlp")
     assert model.metadata_["training"]["memory_budget"] == 45_000
     assert (tmp_path / "m.snlp").stat().st_size <= 45_000
+
+
+def test_hidden_overrides_the_configs_hidden_size(tmp_path):
+    for model in (LanguageIdentifier(config=TINY_CONFIG, hidden=24),
+                  PosTagger(config={**TINY_POS_CONFIG, "features": {
+                      **TINY_POS_CONFIG["features"], "hidden": 40}}, hidden=24)):
+        assert model.read_config().features.hidden == 24
+    assert LanguageIdentifier(config=TINY_CONFIG).read_config().features.hidden is None
+    for bad in (0, 4097, 2.5, True, "64"):
+        with pytest.raises(ConfigError, match=r"hidden must be an integer in 1\.\.4096"):
+            PosTagger(config=TINY_POS_CONFIG, hidden=bad).read_config()
+    texts, labels = synthetic_corpus(40)
+    write_corpus(tmp_path / "train", texts, labels)
+    config = tmp_path / "tiny.toml"
+    config.write_text(config_toml(TINY_CONFIG))
+    command = ["train", "langid", "--train", str(tmp_path / "train"), "--config", str(config),
+               "--memory-budget", "60KB", "--epochs", "1", "--output", str(tmp_path / "m.snlp")]
+    result = CliRunner().invoke(main, command + ["--hidden", "24"])
+    assert result.exit_code == 0, result.output
+    assert LanguageIdentifier.load(tmp_path / "m.snlp").network_.hidden_size == 24
+    result = CliRunner().invoke(main, command + ["--hidden", "0"])
+    assert result.exit_code == 2 and "--hidden" in result.output
+    result = CliRunner().invoke(main, command + ["--hidden", "5000"])
+    assert result.exit_code == 2 and "hidden must be an integer in 1..4096" in result.output

@@ -78,6 +78,8 @@ def train(name: str, entry: dict, args: argparse.Namespace) -> None:
         command += ["--train", str(args.data / extra), "--licence", licence]
     if "config" in entry:
         command += ["--config", entry["config"]]
+    if "hidden" in entry:
+        command += ["--hidden", str(entry["hidden"])]
     if entry.get("lexicon"):
         command += ["--lexicon", lexicon_source()]
     if entry.get("tag_dictionary") == "cased":

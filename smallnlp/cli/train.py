@@ -133,6 +133,10 @@ def _training_options(command):
         click.option("--epochs", type=click.IntRange(min=1),
                      help="Override the config's epochs."),
         click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--hidden", type=click.IntRange(min=1),
+                     help="Override the config's hidden layer size (default: the config's "
+                          "hidden, else the budget's choice). Fewer units predict faster "
+                          "and leave their bytes to the embedding rows."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -190,13 +194,13 @@ def _train_and_save(model, output: str, interrupts: _Interrupts, fit, *args, **k
               help="A language identifier (a shipped name or a path) that knows every "
               "language trained: each example's target mixes its label with the teacher's "
               "probabilities (the config's teacher_weight), which helps a small model.")
-def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs, seed,
+def train_langid(train_dir, dev_dir, memory_budget, output, config_path, epochs, seed, hidden,
                  languages, licence, sources, teacher_model) -> None:
     """Train a language identifier."""
     with _Interrupts() as interrupts:
         _check_output(output)
         model = LanguageIdentifier(memory_budget=memory_budget, config=config_path,
-                                   epochs=epochs, seed=seed)
+                                   epochs=epochs, seed=seed, hidden=hidden)
         model.check_budget()  # a bad config or budget stops here, before reading data
         teacher = _teacher(teacher_model) if teacher_model else None
         texts, labels = _chosen(datasets.read_labelled_dir(train_dir), languages, "--train")
@@ -280,7 +284,7 @@ def _chosen(data: tuple[list[str], list[str]], languages: str | None, option: st
               type=click.Path(exists=True, dir_okay=False),
               help="CoNLL-U whose sentences must never train the model (say, the test split): "
               "--unlabeled lines equal to one are left out, as those of --dev always are.")
-def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs, seed,
+def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs, seed, hidden,
               licences, lexicon, members, tag_dictionary, cased_tag_dictionary, unlabeled_files,
               teacher_model, unlabeled_licence, held_out_files) -> None:
     """Train a POS tagger on CoNLL-U (FORM and UPOS columns)."""
@@ -298,7 +302,7 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
         _check_output(output)
         tagger = PosTagger(memory_budget=memory_budget, config=config_path, epochs=epochs,
                            seed=seed, lexicon=lexicon, members=members,
-                           tag_dictionary=tag_dictionary)
+                           tag_dictionary=tag_dictionary, hidden=hidden)
         tagger.check_budget()  # a bad config or budget stops here, before reading data
         parts = [datasets.read_conllu(f) for f in train_files]
         sentences = [s for part in parts for s in part]
