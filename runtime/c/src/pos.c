@@ -49,6 +49,14 @@ static uint32_t lexicon_slot(const snlp_lexicon *x, const uint8_t *bytes, size_t
     return 0;
 }
 
+/* `points` as UTF-8 in s->utf8 from byte `at` (which has room for them);
+ * the byte after the last. */
+static size_t encode_at(snlp_state *s, const snlp_codepoints *points, size_t at) {
+    for (size_t i = 0; i < points->count; i++)
+        at += snlp_utf8_encode(points->data[i], s->utf8 + at);
+    return at;
+}
+
 /* The cluster and case_ratio ids of a token, given as `size` bytes and
  * decoded (as written) in s->token; s->scratch and s->utf8 serve as scratch. */
 static int lexical_ids(const snlp_lexicon *x, snlp_state *s, const char *token, size_t size,
@@ -56,13 +64,10 @@ static int lexical_ids(const snlp_lexicon *x, snlp_state *s, const char *token, 
     uint32_t exact = lexicon_slot(x, (const uint8_t *)token, size);
     ids[0] = (exact >> 16) & 0x3FF;
     if (!ids[0]) { /* its lowercase form's cluster */
-        size_t bytes = 0;
         if (snlp_lowercase(&s->token, &s->scratch) ||
             snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * s->scratch.count + 1, 1))
             return -1;
-        for (size_t i = 0; i < s->scratch.count; i++)
-            bytes += snlp_utf8_encode(s->scratch.data[i], s->utf8 + bytes);
-        ids[0] = (lexicon_slot(x, s->utf8, bytes) >> 16) & 0x3FF;
+        ids[0] = (lexicon_slot(x, s->utf8, encode_at(s, &s->scratch, 0)) >> 16) & 0x3FF;
     }
     ids[1] = s->token.count &&
                      snlp_in_ranges(snlp_is_upper, snlp_is_upper_count, s->token.data[0])
@@ -76,7 +81,7 @@ static int lexical_ids(const snlp_lexicon *x, snlp_state *s, const char *token, 
  * hashes (tag_dictionary.word_keys); s->text, s->scratch and s->utf8 serve as
  * scratch. */
 static int cased_key(snlp_state *s, uint32_t seed, uint32_t *key) {
-    size_t bytes = 0;
+    size_t bytes;
     s->text.count = 0;
     if (snlp_reserve(&s->text, s->token.count + 1)) return -1;
     if (s->token.count)
@@ -85,9 +90,8 @@ static int cased_key(snlp_state *s, uint32_t seed, uint32_t *key) {
     if (snlp_token_form(&s->text, &s->scratch, 0) ||
         snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * s->text.count + 2, 1))
         return -1;
-    s->utf8[bytes++] = '^';
-    for (size_t i = 0; i < s->text.count; i++)
-        bytes += snlp_utf8_encode(s->text.data[i], s->utf8 + bytes);
+    s->utf8[0] = '^';
+    bytes = encode_at(s, &s->text, 1);
     s->utf8[bytes++] = '$';
     *key = snlp_murmur3(s->utf8, bytes < SNLP_WORD_HASH_BYTES ? bytes : SNLP_WORD_HASH_BYTES,
                         seed);
