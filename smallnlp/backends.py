@@ -25,7 +25,10 @@ BACKENDS = ("auto", "c", "numpy")
 
 class LangidPredictor(Protocol):
     """Language ID on a batch of texts; ``allowed`` (a flag per label, or
-    None for all) restricts the answers to a subset, renormalised over it."""
+    None for all) restricts the answers to a subset, renormalised over it.
+    A predictor is made with the labels' names, then the name of
+    "undetermined", and the type of its answers (name, probability): the C
+    runtime builds them itself, a Python call less per text."""
 
     name: str
 
@@ -38,9 +41,16 @@ class LangidPredictor(Protocol):
         """The ``k`` best (label index, probability) pairs of each text, best
         first (equal ones by index); [] for a text without letters."""
 
-    def best(self, text: str, allowed: np.ndarray | None) -> tuple[int, float] | None:
-        """One text's best (label index, probability), as ``top_k((text,), 1,
-        allowed)`` ranks it; None without letters (``predict``'s own path)."""
+    def answers(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float
+                ) -> list[tuple[str, float]]:
+        """Each text's best label as the predictor's answer type (name,
+        probability), ranked as ``top_k`` ranks them; the last of its names
+        ("und") with probability 0 for a text without letters, and with its
+        probability below ``threshold``."""
+
+    def answer(self, text: str, allowed: np.ndarray | None, threshold: float
+               ) -> tuple[str, float]:
+        """``answers((text,), allowed, threshold)[0]``: ``predict``'s own path."""
 
     def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
               switch_cost: float, max_chars: int | None
@@ -104,8 +114,9 @@ class CLangid:
 
     name = "c"
 
-    def __init__(self, c_model, label_count: int):
-        self._model, self._label_count = c_model, label_count
+    def __init__(self, c_model, names: tuple[str, ...], answer: type[tuple]):
+        self._model, self._names, self._answer = c_model, names, answer
+        self._label_count = len(names) - 1
         self._flags_of: np.ndarray | None = None  # the subset last asked for ...
         self._flags: bytes | None = None  # ... as the runtime takes it
 
@@ -126,8 +137,15 @@ class CLangid:
               ) -> list[list[tuple[int, float]]]:
         return self._model.langid_top_k(texts, k, self._flags_for(allowed))
 
-    def best(self, text: str, allowed: np.ndarray | None) -> tuple[int, float] | None:
-        return self._model.langid_best(text, self._flags_for(allowed))
+    def answers(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float
+                ) -> list[tuple[str, float]]:
+        return self._model.langid_answers(texts, self._flags_for(allowed), threshold,
+                                          self._names, self._answer)
+
+    def answer(self, text: str, allowed: np.ndarray | None, threshold: float
+               ) -> tuple[str, float]:
+        return self._model.langid_answer(text, self._flags_for(allowed), threshold,
+                                         self._names, self._answer)
 
     def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
               switch_cost: float, max_chars: int | None

@@ -30,8 +30,9 @@ class NumpyLangid:
     name = "numpy"
 
     def __init__(self, network: FeedForwardNetwork, featurizer: TextFeaturizer,
-                 temperature: float):
+                 temperature: float, names: tuple[str, ...], answer: type[tuple]):
         self._network, self._featurizer, self._temperature = network, featurizer, temperature
+        self._names, self._answer = names, answer
 
     def _calibrated_logits(self, texts: Sequence[str], allowed: np.ndarray | None
                            ) -> tuple[np.ndarray, np.ndarray]:
@@ -60,16 +61,29 @@ class NumpyLangid:
         return [[(i, float(row[i])) for i in best] if row[best[0]] > 0 else []
                 for row, best in zip(probs, order.tolist())]
 
-    def best(self, text: str, allowed: np.ndarray | None) -> tuple[int, float] | None:
+    def answers(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float
+                ) -> list[tuple[str, float]]:
+        return [self._answer_of(pairs[0] if pairs else None, threshold)
+                for pairs in self.top_k(texts, 1, allowed)]
+
+    def answer(self, text: str, allowed: np.ndarray | None, threshold: float
+               ) -> tuple[str, float]:
         """top_k's first answer for one text, in fewer numpy calls (they are
         most of its time): the same row of probabilities, whose largest is
         an allowed label's (at least 1 / their count; the others' are 0)."""
         logits, has_letters = self._calibrated_logits((text,), allowed)
         if not has_letters[0]:
-            return None
+            return self._answer_of(None, threshold)
         probs = softmax(logits)[0].astype(np.float32)
         index = int(probs.argmax())
-        return index, float(probs[index])
+        return self._answer_of((index, float(probs[index])), threshold)
+
+    def _answer_of(self, best: tuple[int, float] | None, threshold: float) -> tuple[str, float]:
+        """A best (label index, probability) as an answer; None: no letters."""
+        if best is None:
+            return self._answer(self._names[-1], 0.0)
+        index, probability = best
+        return self._answer(self._names[index if probability >= threshold else -1], probability)
 
     def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
               switch_cost: float, max_chars: int | None) -> list[list[RawSpan]]:

@@ -198,10 +198,15 @@ class LanguageIdentifier(TaskModel):
         super()._set_state(networks, featurizer, labels, metadata)
 
     def _numpy_predictor(self) -> NumpyLangid:
-        return NumpyLangid(self.network_, self.featurizer_, self.temperature_)
+        return NumpyLangid(self.network_, self.featurizer_, self.temperature_,
+                           self._answer_names(), Prediction)
 
     def _c_predictor(self, c_model) -> CLangid:
-        return CLangid(c_model, len(self.labels_))
+        return CLangid(c_model, self._answer_names(), Prediction)
+
+    def _answer_names(self) -> tuple[str, ...]:
+        """What a predictor's answers are named: each label, then 'und'."""
+        return (*self.labels_, UNDETERMINED)
 
     def _describe_features(self, featurizer: TextFeaturizer) -> dict:
         return {**super()._describe_features(featurizer), "max_chars": featurizer.max_chars}
@@ -295,7 +300,13 @@ class LanguageIdentifier(TaskModel):
         """The most likely language of each text, vectorised; ``'und'`` (with
         probability 0) for text without letters, and (with the best
         probability) below ``threshold``."""
-        return [answers[0] for answers in self.top_k_batch(texts, 1, threshold)]
+        _check_threshold(threshold)
+        texts = self._check_texts(texts)
+        answers: list[Prediction] = []
+        for start in range(0, len(texts), PREDICT_BATCH):
+            answers += self.predictor_.answers(texts[start:start + PREDICT_BATCH],
+                                               self.allowed_, threshold)
+        return answers
 
     def predict(self, text: str, threshold: float = 0.0) -> Prediction:
         """The most likely language of ``text`` and its calibrated probability;
@@ -306,10 +317,7 @@ class LanguageIdentifier(TaskModel):
         self._require_fitted()
         if self.read_chars_ is not None and isinstance(text, str):
             text = text[:self.read_chars_]
-        best = self.predictor_.best(text, self.allowed_)
-        if best is None or best[1] < threshold:  # as _answers says it
-            return Prediction(UNDETERMINED, best[1] if best else 0.0)
-        return Prediction(self.labels_[best[0]], best[1])
+        return self.predictor_.answer(text, self.allowed_, threshold)
 
     # -- mixed-language text ----------------------------------------------------------
     def spans(self, text: str, threshold: float = 0.0) -> list[Span]:

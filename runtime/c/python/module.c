@@ -275,23 +275,115 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
     return result;
 }
 
-/* langid_best(text, allowed) -> (label index, probability) of one text's
- * best label, as langid_top_k((text,), 1, allowed) gives it, or None without
- * letters: predict()'s own path, with no tuple, list or buffer to make. */
-static PyObject *model_langid_best(ModelObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* What a caller's answers are made of (parse_answers): the labels' names and
+ * then the name of "undetermined", a tuple type built of (name, probability),
+ * and the probability below which the best label is "undetermined". */
+typedef struct {
+    PyObject *names;
+    PyTypeObject *type;
+    double threshold;
+} answer_kind;
+
+static int parse_answers(ModelObject *self, PyObject *names, PyObject *type, PyObject *threshold,
+                         answer_kind *kind) {
+    if (!PyTuple_Check(names) ||
+        (size_t)PyTuple_GET_SIZE(names) != snlp_model_label_count(self->model) + 1) {
+        PyErr_SetString(PyExc_TypeError, "names must be a tuple: a name per label, then 'und'");
+        return -1;
+    }
+    if (!PyType_Check(type) || !PyType_IsSubtype((PyTypeObject *)type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "answer must be a subtype of tuple");
+        return -1;
+    }
+    kind->names = names;
+    kind->type = (PyTypeObject *)type;
+    kind->threshold = PyFloat_AsDouble(threshold);
+    return kind->threshold == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* kind->type(name, probability) for the best label `index` (the label count:
+ * no letters, probability 0), as tuple.__new__ makes it, which costs a
+ * NamedTuple a third of the Python call. It is left untracked by the cycle
+ * collector, as CPython leaves a tuple of a str and a float: nothing in it
+ * can form a cycle, and 10,000 tracked answers of one batch made the
+ * collector cost about a microsecond a text (benchmarks/c_runtime.py). */
+static PyObject *make_answer(const answer_kind *kind, size_t index, double probability) {
+    size_t labels = (size_t)PyTuple_GET_SIZE(kind->names) - 1;
+    PyObject *name, *value, *answer;
+    if (index >= labels || probability < kind->threshold) index = labels;
+    name = PyTuple_GET_ITEM(kind->names, (Py_ssize_t)index);
+    value = PyFloat_FromDouble(probability);
+    answer = value ? kind->type->tp_alloc(kind->type, 2) : NULL;
+    if (!answer) {
+        Py_XDECREF(value);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(answer, 0, Py_NewRef(name));
+    PyTuple_SET_ITEM(answer, 1, value);
+    if (PyUnicode_CheckExact(name) && kind->type->tp_dictoffset == 0)
+        PyObject_GC_UnTrack(answer);
+    return answer;
+}
+
+/* langid_answers(texts, allowed, threshold, names, answer) -> per text,
+ * answer(name, probability) of its best label as langid_top_k(texts, 1,
+ * allowed) ranks them; names[-1] ("und") with probability 0 for a text
+ * without letters, and with its probability below threshold. */
+static PyObject *model_langid_answers(ModelObject *self, PyObject *args) {
+    PyObject *texts, *allowed, *threshold, *names, *type, *result = NULL;
+    answer_kind kind;
+    Py_ssize_t n;
+    top_k_rows rows = {.k = 1};
+    if (!PyArg_ParseTuple(args, "OOOOO", &texts, &allowed, &threshold, &names, &type) ||
+        require_open(self) < 0 || allowed_labels(self, allowed, &rows.allowed) < 0 ||
+        parse_answers(self, names, type, threshold, &kind) < 0 ||
+        !(texts = materialise(texts)))
+        return NULL;
+    n = PyTuple_GET_SIZE(texts);
+    rows.indexes = PyMem_Calloc((size_t)n + 1, sizeof *rows.indexes);
+    rows.top = PyMem_Calloc((size_t)n + 1, sizeof *rows.top);
+    rows.found = PyMem_Calloc((size_t)n + 1, sizeof *rows.found);
+    if (!rows.indexes || !rows.top || !rows.found) PyErr_NoMemory();
+    else if (predict_texts(self, texts, rows.allowed, keep_top_k, &rows) == 0 &&
+             (result = PyList_New(n)) != NULL) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            size_t index = rows.found[i] ? rows.indexes[i] : snlp_model_label_count(self->model);
+            PyObject *answer = make_answer(&kind, index, rows.found[i] ? rows.top[i] : 0.0);
+            if (!answer) {
+                Py_CLEAR(result);
+                break;
+            }
+            PyList_SET_ITEM(result, i, answer);
+        }
+    }
+    Py_DECREF(texts);
+    PyMem_Free(rows.indexes);
+    PyMem_Free(rows.top);
+    PyMem_Free(rows.found);
+    return result;
+}
+
+/* langid_answer(text, allowed, threshold, names, answer) ->
+ * langid_answers((text,), ...)[0]: predict()'s own path, with no tuple, list
+ * or buffer to make. */
+static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, Py_ssize_t nargs) {
     enum { ON_STACK = 256 };
     double stack[ON_STACK], *row = stack;
     size_t labels, best, index;
     const uint8_t *flags;
+    answer_kind kind;
     text_view view;
     snlp_state *state;
     snlp_status status;
     PyObject *result = NULL;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "langid_best(text, allowed) takes 2 arguments");
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "langid_answer(text, allowed, threshold, names, answer) takes 5 "
+                        "arguments");
         return NULL;
     }
     if (require_open(self) < 0 || allowed_labels(self, args[1], &flags) < 0 ||
+        parse_answers(self, args[3], args[4], args[2], &kind) < 0 ||
         encode_text(args[0], (Py_ssize_t)snlp_model_max_chars(self->model), &view) < 0)
         return NULL;
     labels = snlp_model_label_count(self->model);
@@ -306,13 +398,12 @@ static PyObject *model_langid_best(ModelObject *self, PyObject *const *args, Py_
         Py_END_ALLOW_THREADS
         for (size_t k = 0; status == SNLP_OK && k < labels; k++)
             row[k] = (double)(float)row[k]; /* ranked as langid_top_k ranks them */
-        if (status != SNLP_OK) {
+        if (status != SNLP_OK)
             set_error(status);
-        } else if (snlp_top_k_among(row, labels, flags, 1, &index) == 0 || row[index] <= 0.0) {
-            result = Py_NewRef(Py_None); /* no letters */
-        } else {
-            result = Py_BuildValue("(nd)", (Py_ssize_t)index, (double)(float)row[index]);
-        }
+        else if (snlp_top_k_among(row, labels, flags, 1, &index) == 0 || row[index] <= 0.0)
+            result = make_answer(&kind, labels, 0.0); /* no letters */
+        else
+            result = make_answer(&kind, index, row[index]);
     }
     return_state(self, state);
     Py_XDECREF(view.owner);
@@ -500,9 +591,12 @@ static PyMethodDef model_methods[] = {
     {"langid_spans", (PyCFunction)model_langid_spans, METH_VARARGS,
      "langid_spans(texts, allowed, threshold, switch_cost, max_chars) -> per text, its spans "
      "(start, end, label index, probability) in characters; the label count: und"},
-    {"langid_best", (PyCFunction)(void (*)(void))model_langid_best, METH_FASTCALL,
-     "langid_best(text, allowed) -> (label index, probability) of the best label, or None "
-     "without letters"},
+    {"langid_answer", (PyCFunction)(void (*)(void))model_langid_answer, METH_FASTCALL,
+     "langid_answer(text, allowed, threshold, names, answer) -> answer(name, probability) of "
+     "the best label; names[-1] without letters or below threshold"},
+    {"langid_answers", (PyCFunction)model_langid_answers, METH_VARARGS,
+     "langid_answers(texts, allowed, threshold, names, answer) -> langid_answer of each "
+     "text"},
     {"langid_top_k", (PyCFunction)model_langid_top_k, METH_VARARGS,
      "langid_top_k(texts, k, allowed) -> per text, its k best (label index, probability) "
      "pairs; [] without letters"},
