@@ -41,6 +41,53 @@ static inline size_t ascii_ngram_ids(const uint8_t *bytes, size_t first, size_t 
     return count;
 }
 
+/* The same for n-grams of any script (code points of 1 to 4 bytes), of
+ * `order` code points, at most SNLP_SHORT_KEY bytes. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline size_t short_ngram_ids(const snlp_state *s, size_t first, size_t last,
+                                     size_t order, const snlp_group *g, uint64_t reciprocal,
+                                     uint32_t *ids) {
+    size_t count = 0;
+    for (size_t k = first; k < last; k++) {
+        size_t start = s->utf8_offsets[k];
+        ids[count++] = snlp_mod(snlp_murmur3_within(s->utf8 + start,
+                                                    s->utf8_offsets[k + order] - start, g->seed,
+                                                    order),
+                                reciprocal, g->buckets);
+    }
+    return count;
+}
+
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline size_t ascii_text_ids(const uint8_t *bytes, const uint32_t *starts, size_t count,
+                                    size_t order, const snlp_group *g, uint64_t reciprocal,
+                                    uint32_t *ids) {
+    for (size_t i = 0; i < count; i++)
+        ids[i] = snlp_mod(snlp_murmur3(bytes + starts[i], order, g->seed), reciprocal,
+                          g->buckets);
+    return count;
+}
+
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline size_t short_text_ids(const snlp_state *s, const uint32_t *starts, size_t count,
+                                    size_t order, const snlp_group *g, uint64_t reciprocal,
+                                    uint32_t *ids) {
+    for (size_t i = 0; i < count; i++) {
+        size_t start = s->utf8_offsets[starts[i]];
+        ids[i] = snlp_mod(snlp_murmur3_within(s->utf8 + start,
+                                              s->utf8_offsets[starts[i] + order] - start,
+                                              g->seed, order),
+                          reciprocal, g->buckets);
+    }
+    return count;
+}
+
 size_t snlp_ngram_ids(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
                       uint64_t reciprocal, uint32_t *ids) {
     size_t count = 0, first, last;
@@ -60,18 +107,73 @@ size_t snlp_ngram_ids(const snlp_state *s, size_t a, size_t b, const snlp_group 
         default: return ascii_ngram_ids(bytes, first, last, g->order, g, reciprocal, ids);
         }
     }
-    if (4 * g->order <= SNLP_SHORT_KEY) { /* every n-gram fits (4 bytes a code point) */
-        for (size_t k = first; k < last; k++) {
-            size_t start = s->utf8_offsets[k];
-            ids[count++] = snlp_mod(snlp_murmur3_short(s->utf8 + start,
-                                                       s->utf8_offsets[k + g->order] - start,
-                                                       g->seed),
-                                    reciprocal, g->buckets);
-        }
-        return count;
+    switch (g->order) { /* every n-gram fits (4 bytes a code point) */
+    case 1: return short_ngram_ids(s, first, last, 1, g, reciprocal, ids);
+    case 2: return short_ngram_ids(s, first, last, 2, g, reciprocal, ids);
+    case 3: return short_ngram_ids(s, first, last, 3, g, reciprocal, ids);
+    case 4: return short_ngram_ids(s, first, last, 4, g, reciprocal, ids);
+    default: break;
     }
     for (size_t k = first; k < last; k++)
         ids[count++] = snlp_mod(snlp_span_hash(s, k, k + g->order, 4 * g->order, g->seed),
                                 reciprocal, g->buckets);
+    return count;
+}
+
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline size_t ngram_starts(const uint32_t *cp, size_t total, size_t order,
+                                  uint32_t *starts) {
+    size_t count = 0;
+    for (size_t k = 0; k + order <= total; k++) {
+        uint32_t outside = order == 1 ? (cp[k] == SNLP_WORD_START) | (cp[k] == SNLP_WORD_END) : 0;
+        for (size_t i = 0; i + 1 < order; i++) outside |= cp[k + i] == SNLP_WORD_END;
+        starts[count] = (uint32_t)k;
+        count += !outside;
+    }
+    return count;
+}
+
+/* snlp_ngram_ids of every word of the framed text (language ID), in one pass:
+ * first the positions where an n-gram within one word starts (none of its
+ * code points but the last a word's end marker), gathered without a branch,
+ * then their ids in one loop whose iterations do not depend on each other. A
+ * loop a word left the branch predictor to guess its exit once a word and
+ * group. Uses s->scratch; SIZE_MAX when it cannot grow. */
+size_t snlp_text_ngram_ids(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
+                           uint32_t *ids) {
+    const uint32_t *cp = s->framed.data;
+    size_t total = s->framed.count, order = g->order, count = 0;
+    uint32_t *starts;
+    if (total < order) return 0;
+    if (snlp_reserve(&s->scratch, total)) return SIZE_MAX;
+    starts = s->scratch.data;
+    switch (order) {
+    case 1: count = ngram_starts(cp, total, 1, starts); break;
+    case 2: count = ngram_starts(cp, total, 2, starts); break;
+    case 3: count = ngram_starts(cp, total, 3, starts); break;
+    case 4: count = ngram_starts(cp, total, 4, starts); break;
+    default: count = ngram_starts(cp, total, order, starts);
+    }
+    if (s->utf8_offsets[total] == total) { /* ASCII */
+        switch (order) {
+        case 1: return ascii_text_ids(s->utf8, starts, count, 1, g, reciprocal, ids);
+        case 2: return ascii_text_ids(s->utf8, starts, count, 2, g, reciprocal, ids);
+        case 3: return ascii_text_ids(s->utf8, starts, count, 3, g, reciprocal, ids);
+        case 4: return ascii_text_ids(s->utf8, starts, count, 4, g, reciprocal, ids);
+        default: return ascii_text_ids(s->utf8, starts, count, order, g, reciprocal, ids);
+        }
+    }
+    switch (order) {
+    case 1: return short_text_ids(s, starts, count, 1, g, reciprocal, ids);
+    case 2: return short_text_ids(s, starts, count, 2, g, reciprocal, ids);
+    case 3: return short_text_ids(s, starts, count, 3, g, reciprocal, ids);
+    case 4: return short_text_ids(s, starts, count, 4, g, reciprocal, ids);
+    default: break;
+    }
+    for (size_t i = 0; i < count; i++)
+        ids[i] = snlp_mod(snlp_span_hash(s, starts[i], starts[i] + order, 4 * order, g->seed),
+                          reciprocal, g->buckets);
     return count;
 }

@@ -76,12 +76,16 @@ static inline uint32_t snlp_murmur3(const uint8_t *bytes, size_t size, uint32_t 
  * nothing). Reads SNLP_SHORT_KEY + 4 bytes from `bytes`, which the caller's
  * buffer holds (snlp_encode_framed pads it). */
 #define SNLP_SHORT_KEY 16
-static inline uint32_t snlp_murmur3_short(const uint8_t *bytes, size_t size, uint32_t seed) {
+/* The same for a key of at most 4 * max_blocks bytes (an n-gram of that many
+ * code points): inlined with a constant max_blocks, only blocks it may have
+ * are mixed. */
+static inline uint32_t snlp_murmur3_within(const uint8_t *bytes, size_t size, uint32_t seed,
+                                           size_t max_blocks) {
     static const uint32_t tail_mask[4] = {0, 0xFFu, 0xFFFFu, 0xFFFFFFu};
     const uint32_t c1 = 0xcc9e2d51u, c2 = 0x1b873593u;
     size_t blocks = size / 4;
     uint32_t h = seed, k;
-    for (size_t i = 0; i < SNLP_SHORT_KEY / 4; i++) {
+    for (size_t i = 0; i < max_blocks; i++) {
         uint32_t mixed = snlp_rotl32(h ^ snlp_rotl32(snlp_read_u32(bytes + 4 * i) * c1, 15) * c2,
                                      13) * 5 + 0xe6546b64u;
         h = i < blocks ? mixed : h;
@@ -89,6 +93,9 @@ static inline uint32_t snlp_murmur3_short(const uint8_t *bytes, size_t size, uin
     k = snlp_read_u32(bytes + 4 * blocks) & tail_mask[size & 3];
     h ^= snlp_rotl32(k * c1, 15) * c2;
     return snlp_murmur3_finish(h, size);
+}
+static inline uint32_t snlp_murmur3_short(const uint8_t *bytes, size_t size, uint32_t seed) {
+    return snlp_murmur3_within(bytes, size, seed, SNLP_SHORT_KEY / 4);
 }
 
 /* x % d without a division (Lemire, Kaser and Kurz, "Faster remainder by
@@ -311,6 +318,7 @@ struct snlp_state {
     /* framed words (a text's words; a tagger's tokens, then the padding words) */
     snlp_codepoints framed, token;
     size_t *word_start;   /* word w is framed.data[word_start[w] .. word_start[w + 1]) */
+    size_t words;         /* a text's framed words (language ID) */
     uint32_t *shape;
     uint8_t *known;
     uint32_t *lexical;    /* per word: its cluster id and case_ratio id (word lexicon) */
@@ -353,26 +361,35 @@ typedef struct {
 /* One feature kind (kinds.c; smallnlp/features/kinds.py): its name, the
  * tasks that may use it, the parameters it reads, whether it needs a word
  * lexicon, its decoding stage, the rows it always has (NULL: the planner
- * chooses) and how it makes ids: of framed word [a, b) of state->framed for
- * language ID, of token t (whose window position gives word w; `known`: the
- * known-word flags, or NULL) for tagging. Each returns how many it wrote. */
+ * chooses) and how it makes ids: of all the framed words of state->framed,
+ * word after word, for language ID (SIZE_MAX: out of memory), of token t
+ * (whose window position gives word w; `known`: the known-word flags, or
+ * NULL) for tagging. Each returns how many it wrote. */
 typedef struct {
     const char *name;
     int langid, pos, has_order, has_seed, has_offset, needs_lexicon, stage;
     uint64_t (*fixed_rows)(const snlp_rows_context *context);
-    size_t (*text_ids)(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
-                       uint64_t reciprocal, uint32_t *ids);
+    size_t (*text_ids)(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
+                       uint32_t *ids);
     size_t (*token_ids)(const snlp_state *s, const snlp_group *g, uint64_t reciprocal,
                         size_t t, size_t w, const uint8_t *known, uint32_t *ids);
 } snlp_kind_rule;
 extern const snlp_kind_rule snlp_kinds[SNLP_KIND_COUNT];
 
+/* langid.c: exp of each of `count` values <= 0, in place, vectorised. */
+void snlp_exp_nonpositive(double *x, size_t count);
+
 /* framed.c: encode state->framed as UTF-8 (utf8, utf8_offsets); the hash of
  * framed code points [a, b), at most `limit` bytes; the ids of group g's
- * character n-grams of the framed word [a, b), written to ids (at most b - a),
- * their number returned. */
+ * character n-grams of all the framed words (at most framed.count; SIZE_MAX:
+ * out of memory), or of the framed word [a, b) (at most b - a), written to
+ * ids, their number returned. The framed words' markers: */
+#define SNLP_WORD_START 0x5E /* ^ */
+#define SNLP_WORD_END 0x24   /* $ */
 int snlp_encode_framed(snlp_state *s);
 uint32_t snlp_span_hash(const snlp_state *s, size_t a, size_t b, size_t limit, uint32_t seed);
+size_t snlp_text_ngram_ids(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
+                           uint32_t *ids);
 size_t snlp_ngram_ids(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
                       uint64_t reciprocal, uint32_t *ids);
 

@@ -1,34 +1,38 @@
 /* The feature kinds, one entry each, as smallnlp/features/kinds.py registers
  * them in KINDS: adding a kind touches that file and this one. Each entry
  * says which tasks may use the kind, which parameters it reads, the rows it
- * always has, and how it turns a word (language ID) or a token's window
- * (tagging) into ids (docs/FORMAT.md, "From text to ids"). */
+ * always has, and how it turns a text's framed words (language ID) or a
+ * token's window (tagging) into ids (docs/FORMAT.md, "From text to ids"). */
 #include "internal.h"
 #include "unicode_tables.h"
 
-/* -- language ID: the ids of the framed word [a, b) of s->framed -------------- */
-static size_t char_ngram_text(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
-                              uint64_t reciprocal, uint32_t *ids) {
-    return snlp_ngram_ids(s, a, b, g, reciprocal, ids);
+/* -- language ID: the ids of the framed words of s->framed ------------------- */
+static size_t char_ngram_text(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
+                              uint32_t *ids) {
+    return snlp_text_ngram_ids(s, g, reciprocal, ids);
 }
 
-static size_t word_text(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
-                        uint64_t reciprocal, uint32_t *ids) {
+static size_t word_text(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
+                        uint32_t *ids) {
     (void)reciprocal;
-    ids[0] = snlp_span_hash(s, a, b, SNLP_WORD_HASH_BYTES, g->seed) % g->buckets;
-    return 1;
+    for (size_t w = 0; w < s->words; w++)
+        ids[w] = snlp_span_hash(s, s->word_start[w], s->word_start[w + 1],
+                                SNLP_WORD_HASH_BYTES, g->seed) % g->buckets;
+    return s->words;
 }
 
-static size_t script_text(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
-                          uint64_t reciprocal, uint32_t *ids) {
+static size_t script_text(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
+                          uint32_t *ids) {
     size_t n = 0, range = 0;
     (void)g, (void)reciprocal;
-    for (size_t k = a + 1; k + 1 < b; k++) { /* letters of one script: one search */
-        uint32_t cp = s->framed.data[k];
-        if (cp < snlp_script_starts[range] ||
-            (range + 1 < snlp_script_range_count && cp >= snlp_script_starts[range + 1]))
-            range = snlp_script_range(cp);
-        ids[n++] = snlp_script_ids[range];
+    for (size_t w = 0; w < s->words; w++) {
+        for (size_t k = s->word_start[w] + 1; k + 1 < s->word_start[w + 1]; k++) {
+            uint32_t cp = s->framed.data[k]; /* letters of one script: one search */
+            if (cp < snlp_script_starts[range] ||
+                (range + 1 < snlp_script_range_count && cp >= snlp_script_starts[range + 1]))
+                range = snlp_script_range(cp);
+            ids[n++] = snlp_script_ids[range];
+        }
     }
     return n;
 }

@@ -661,6 +661,93 @@ static void check_short_hash(void) {
     }
 }
 
+/* The branch-free hash of a key of at most max_blocks blocks is MurmurHash3's. */
+static void check_hash_within(void) {
+    uint8_t buffer[SNLP_SHORT_KEY + 4];
+    uint32_t x = 7u;
+    for (int round = 0; round < 2000; round++) {
+        size_t size = (size_t)round % (SNLP_SHORT_KEY + 1), blocks = (size + 4) / 4;
+        for (size_t i = 0; i < sizeof buffer; i++) {
+            x = x * 1664525u + 1013904223u;
+            buffer[i] = (uint8_t)(x >> 24);
+        }
+        if (blocks > SNLP_SHORT_KEY / 4) blocks = SNLP_SHORT_KEY / 4;
+        if (snlp_murmur3_within(buffer, size, x, blocks) != snlp_murmur3(buffer, size, x)) {
+            CHECK(0, "hash of %zu bytes within %zu blocks", size, blocks);
+            break;
+        }
+    }
+}
+
+/* The n-grams of a whole text (snlp_text_ngram_ids) are those of its words
+ * one after another (snlp_ngram_ids), for every order, in ASCII, in other
+ * scripts and mixed, words of one letter and longer than the orders. */
+static void check_text_ngrams(void) {
+    static const char *const texts[] = {"a bc def ghij klmnopqrstu v", "été à Zürich x",
+                                        "中文 ok 日本語のテキスト", "я", "ab"};
+    snlp_state *state = calloc(1, sizeof *state);
+    uint32_t whole[512], by_word[512];
+    CHECK(state != NULL, "a state for n-grams");
+    for (size_t t = 0; state && t < sizeof texts / sizeof *texts; t++) {
+        size_t i = 0, n = strlen(texts[t]), words = 0;
+        state->framed.count = 0;
+        if (snlp_reserve(&state->framed, 2 * n + 2) ||
+            snlp_grow((void **)&state->word_start, &state->word_capacity, n + 2,
+                      sizeof *state->word_start)) {
+            CHECK(0, "memory for n-grams");
+            break;
+        }
+        while (i < n) { /* the words framed, as language ID frames them */
+            if (texts[t][i] == ' ') {
+                i++;
+                continue;
+            }
+            state->word_start[words++] = state->framed.count;
+            state->framed.data[state->framed.count++] = SNLP_WORD_START;
+            while (i < n && texts[t][i] != ' ')
+                state->framed.data[state->framed.count++] =
+                    snlp_decode_next((const uint8_t *)texts[t], n, &i);
+            state->framed.data[state->framed.count++] = SNLP_WORD_END;
+        }
+        state->word_start[words] = state->framed.count;
+        state->words = words;
+        CHECK(snlp_encode_framed(state) == 0, "framing %s", texts[t]);
+        for (uint32_t order = 1; order <= 6; order++) {
+            snlp_group group = {.buckets = 1000 + order, .order = order, .seed = 40 + order};
+            uint64_t reciprocal = snlp_reciprocal(group.buckets);
+            size_t count = 0, got = snlp_text_ngram_ids(state, &group, reciprocal, whole);
+            for (size_t w = 0; w < words; w++)
+                count += snlp_ngram_ids(state, state->word_start[w], state->word_start[w + 1],
+                                        &group, reciprocal, by_word + count);
+            CHECK(got == count && !memcmp(whole, by_word, count * sizeof *whole),
+                  "n-grams of order %u of %s", order, texts[t]);
+        }
+    }
+    snlp_state_free(state);
+}
+
+/* exp of values <= 0, vectorised, within 2 ulp of libm's; 0 below -708
+ * and for -inf; NaN stays NaN. */
+static void check_exp(void) {
+    double x[4096], expected[4096];
+    size_t n = sizeof x / sizeof *x;
+    for (size_t i = 0; i < n - 3; i++) {
+        x[i] = -750.0 * (double)i / (double)(n - 4) - 1e-9 * (double)(i % 7);
+        expected[i] = x[i] < -708.0 ? 0.0 : exp(x[i]);
+    }
+    x[n - 3] = 0.0, expected[n - 3] = 1.0;
+    x[n - 2] = -INFINITY, expected[n - 2] = 0.0;
+    x[n - 1] = NAN;
+    snlp_exp_nonpositive(x, n);
+    for (size_t i = 0; i < n - 1; i++) {
+        if (fabs(x[i] - expected[i]) > 0x1p-51 * expected[i]) {
+            CHECK(0, "exp at %zu: %.17g, libm %.17g", i, x[i], expected[i]);
+            break;
+        }
+    }
+    CHECK(isnan(x[n - 1]), "exp of NaN");
+}
+
 /* Each span labelled as snlp_langid_predict_among labels its bytes (the
  * runtime labels most from its words' kept features), bit for bit. */
 static void check_span_answers(const snlp_model *model, snlp_state *state, const char *text,
@@ -996,6 +1083,9 @@ int main(int argc, char **argv) {
     check_half();
     check_mod();
     check_short_hash();
+    check_hash_within();
+    check_text_ngrams();
+    check_exp();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
