@@ -15,6 +15,7 @@ built and reads the file, else numpy), ``"c"`` (the C runtime or an error) or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -115,42 +116,25 @@ class CLangid:
     name = "c"
 
     def __init__(self, c_model, names: tuple[str, ...], answer: type[tuple]):
-        self._model, self._names, self._answer = c_model, names, answer
-        self._label_count = len(names) - 1
-        self._flags_of: np.ndarray | None = None  # the subset last asked for ...
-        self._flags: bytes | None = None  # ... as the runtime takes it
-
-    def _flags_for(self, allowed: np.ndarray | None) -> bytes | None:
-        """``allowed`` as a byte per label, converted once per subset (a model's
-        subset is one array until set_languages changes it)."""
-        if allowed is None:
-            return None
-        if allowed is not self._flags_of:
-            self._flags_of, self._flags = allowed, allowed.astype(np.uint8).tobytes()
-        return self._flags
+        self._model, self._label_count = c_model, len(names) - 1
+        # The extension's own methods, names and answer type bound: predict()
+        # and predict_batch() call them without a Python frame of this class.
+        # They read a subset (a bool array) in place, as every method here.
+        self.answer = functools.partial(c_model.langid_answer, names, answer)
+        self.answers = functools.partial(c_model.langid_answers, names, answer)
 
     def proba(self, texts: Sequence[str], allowed: np.ndarray | None) -> np.ndarray:
-        probs = self._model.langid_proba(texts, self._flags_for(allowed))
+        probs = self._model.langid_proba(texts, allowed)
         return np.frombuffer(probs, dtype=np.float32).reshape(-1, self._label_count)
 
     def top_k(self, texts: Sequence[str], k: int, allowed: np.ndarray | None
               ) -> list[list[tuple[int, float]]]:
-        return self._model.langid_top_k(texts, k, self._flags_for(allowed))
-
-    def answers(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float
-                ) -> list[tuple[str, float]]:
-        return self._model.langid_answers(texts, self._flags_for(allowed), threshold,
-                                          self._names, self._answer)
-
-    def answer(self, text: str, allowed: np.ndarray | None, threshold: float
-               ) -> tuple[str, float]:
-        return self._model.langid_answer(text, self._flags_for(allowed), threshold,
-                                         self._names, self._answer)
+        return self._model.langid_top_k(texts, k, allowed)
 
     def spans(self, texts: Sequence[str], allowed: np.ndarray | None, threshold: float,
               switch_cost: float, max_chars: int | None
               ) -> list[list[tuple[int, int, int, float]]]:
-        return self._model.langid_spans(texts, self._flags_for(allowed), threshold,
+        return self._model.langid_spans(texts, allowed, threshold,
                                         switch_cost, max_chars or 0)
 
     def heap_bytes(self) -> int:

@@ -312,12 +312,17 @@ class LanguageIdentifier(TaskModel):
         """The most likely language of ``text`` and its calibrated probability;
         ``'und'`` as in ``predict_batch``."""
         # predict_batch([text]) spent more time in Python than the C runtime
-        # spends on a sentence; this is its path for one text.
-        _check_threshold(threshold)
-        self._require_fitted()
+        # spends on a sentence; this is its path for one text, each check
+        # called only when its quick test fails (a call costs a hundredth of
+        # a short text's time).
+        if threshold.__class__ is not float or not 0.0 <= threshold <= 1.0:
+            _check_threshold(threshold)
+        predictor = self.predictor_
+        if predictor is None:
+            self._require_fitted()
         if self.read_chars_ is not None and isinstance(text, str):
             text = text[:self.read_chars_]
-        return self.predictor_.answer(text, self.allowed_, threshold)
+        return predictor.answer(text, self.allowed_, threshold)
 
     # -- mixed-language text ----------------------------------------------------------
     def spans(self, text: str, threshold: float = 0.0) -> list[Span]:

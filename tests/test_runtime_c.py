@@ -516,9 +516,15 @@ def test_the_c_runtime_makes_predictions_the_cycle_collector_skips():
     model = c.predictor_._model
     names = (*c.labels_, "und")
     with pytest.raises(TypeError, match="names"):
-        model.langid_answer("Das ist gut", None, 0.0, names[:-1], Prediction)
+        model.langid_answer(names[:-1], Prediction, "Das ist gut", None, 0.0)
     with pytest.raises(TypeError, match="subtype of tuple"):
-        model.langid_answers(["Das ist gut"], None, 0.0, names, list)
+        model.langid_answers(names, list, ["Das ist gut"], None, 0.0)
+    with pytest.raises(ValueError, match="allowed"):  # a subset is a byte (a bool) per label
+        model.langid_answer(names, Prediction, "Das ist gut", np.ones(3, dtype=bool), 0.0)
+    flags = np.zeros(len(c.labels_), dtype=bool)
+    flags[c.labels_.index("nl")] = True
+    for allowed in (flags, flags.tobytes()):
+        assert model.langid_answer(names, Prediction, "Das ist gut", allowed, 0.0).label == "nl"
 
 
 def test_the_command_line_chooses_the_backend():

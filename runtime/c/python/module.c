@@ -141,18 +141,30 @@ static text_view *encode_texts(PyObject *texts, Py_ssize_t limit) {
     return views;
 }
 
-/* The allowed-labels argument: None, or bytes of one flag per label. */
-static int allowed_labels(ModelObject *self, PyObject *allowed, const uint8_t **flags) {
-    *flags = NULL;
+/* The allowed-labels argument: None (flags NULL), or a buffer of one byte
+ * per label (bytes, or a numpy array of bool: LanguageIdentifier's subset as
+ * it is), held until release_allowed. */
+typedef struct {
+    Py_buffer view;
+    const uint8_t *flags;
+} allowed_labels;
+
+static int take_allowed(ModelObject *self, PyObject *allowed, allowed_labels *out) {
+    out->view.obj = NULL;
+    out->flags = NULL;
     if (allowed == Py_None) return 0;
-    if (!PyBytes_Check(allowed) ||
-        (size_t)PyBytes_GET_SIZE(allowed) != snlp_model_label_count(self->model)) {
-        PyErr_SetString(PyExc_ValueError, "allowed must be None or bytes, a flag per label");
-        return -1;
+    if (PyObject_GetBuffer(allowed, &out->view, PyBUF_SIMPLE) == 0 &&
+        (size_t)out->view.len == snlp_model_label_count(self->model)) {
+        out->flags = out->view.buf;
+        return 0;
     }
-    *flags = (const uint8_t *)PyBytes_AS_STRING(allowed);
-    return 0;
+    PyErr_Clear();
+    PyBuffer_Release(&out->view); /* nothing when there was no buffer */
+    PyErr_SetString(PyExc_ValueError, "allowed must be None or a byte (a bool) per label");
+    return -1;
 }
+
+static void release_allowed(allowed_labels *allowed) { PyBuffer_Release(&allowed->view); }
 
 /* Calibrated probabilities of the texts of a tuple, among the labels of
  * `flags` (allowed_labels; NULL: all), rounded to float32 (the dtype of
@@ -201,16 +213,19 @@ static void copy_row(const double *row, size_t labels, Py_ssize_t index, void *c
  * per text (zeros: no letters). */
 static PyObject *model_langid_proba(ModelObject *self, PyObject *args) {
     PyObject *texts, *allowed, *out = NULL;
-    const uint8_t *flags;
+    allowed_labels flags;
     if (!PyArg_ParseTuple(args, "OO", &texts, &allowed) || require_open(self) < 0 ||
-        allowed_labels(self, allowed, &flags) < 0 || !(texts = materialise(texts)))
+        take_allowed(self, allowed, &flags) < 0)
         return NULL;
-    out = PyBytes_FromStringAndSize(NULL, PyTuple_GET_SIZE(texts) *
-                                              (Py_ssize_t)(snlp_model_label_count(self->model) *
-                                                           sizeof(float)));
-    if (out && predict_texts(self, texts, flags, copy_row, PyBytes_AS_STRING(out)) < 0)
-        Py_CLEAR(out);
-    Py_DECREF(texts);
+    if ((texts = materialise(texts)) != NULL) {
+        out = PyBytes_FromStringAndSize(
+            NULL, PyTuple_GET_SIZE(texts) *
+                      (Py_ssize_t)(snlp_model_label_count(self->model) * sizeof(float)));
+        if (out && predict_texts(self, texts, flags.flags, copy_row, PyBytes_AS_STRING(out)) < 0)
+            Py_CLEAR(out);
+        Py_DECREF(texts);
+    }
+    release_allowed(&flags);
     return out;
 }
 
@@ -236,15 +251,19 @@ static void keep_top_k(const double *row, size_t labels, Py_ssize_t index, void 
 static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
     PyObject *texts, *allowed, *result = NULL;
     Py_ssize_t n, k;
+    allowed_labels flags;
     top_k_rows rows = {0};
     if (!PyArg_ParseTuple(args, "OnO", &texts, &k, &allowed)) return NULL;
     if (k < 1) {
         PyErr_SetString(PyExc_ValueError, "k must be at least 1");
         return NULL;
     }
-    if (require_open(self) < 0 || allowed_labels(self, allowed, &rows.allowed) < 0 ||
-        !(texts = materialise(texts)))
+    if (require_open(self) < 0 || take_allowed(self, allowed, &flags) < 0) return NULL;
+    if (!(texts = materialise(texts))) {
+        release_allowed(&flags);
         return NULL;
+    }
+    rows.allowed = flags.flags;
     n = PyTuple_GET_SIZE(texts);
     if ((size_t)k > snlp_model_label_count(self->model))
         k = (Py_ssize_t)snlp_model_label_count(self->model);
@@ -269,6 +288,7 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
         }
     }
     Py_DECREF(texts);
+    release_allowed(&flags);
     PyMem_Free(rows.indexes);
     PyMem_Free(rows.top);
     PyMem_Free(rows.found);
@@ -325,20 +345,26 @@ static PyObject *make_answer(const answer_kind *kind, size_t index, double proba
     return answer;
 }
 
-/* langid_answers(texts, allowed, threshold, names, answer) -> per text,
+/* langid_answers(names, answer, texts, allowed, threshold) -> per text,
  * answer(name, probability) of its best label as langid_top_k(texts, 1,
  * allowed) ranks them; names[-1] ("und") with probability 0 for a text
- * without letters, and with its probability below threshold. */
+ * without letters, and with its probability below threshold. (names and
+ * answer first: a caller binds them once, functools.partial.) */
 static PyObject *model_langid_answers(ModelObject *self, PyObject *args) {
     PyObject *texts, *allowed, *threshold, *names, *type, *result = NULL;
+    allowed_labels flags;
     answer_kind kind;
     Py_ssize_t n;
     top_k_rows rows = {.k = 1};
-    if (!PyArg_ParseTuple(args, "OOOOO", &texts, &allowed, &threshold, &names, &type) ||
-        require_open(self) < 0 || allowed_labels(self, allowed, &rows.allowed) < 0 ||
-        parse_answers(self, names, type, threshold, &kind) < 0 ||
-        !(texts = materialise(texts)))
+    if (!PyArg_ParseTuple(args, "OOOOO", &names, &type, &texts, &allowed, &threshold) ||
+        require_open(self) < 0 || parse_answers(self, names, type, threshold, &kind) < 0 ||
+        take_allowed(self, allowed, &flags) < 0)
         return NULL;
+    if (!(texts = materialise(texts))) {
+        release_allowed(&flags);
+        return NULL;
+    }
+    rows.allowed = flags.flags;
     n = PyTuple_GET_SIZE(texts);
     rows.indexes = PyMem_Calloc((size_t)n + 1, sizeof *rows.indexes);
     rows.top = PyMem_Calloc((size_t)n + 1, sizeof *rows.top);
@@ -357,20 +383,21 @@ static PyObject *model_langid_answers(ModelObject *self, PyObject *args) {
         }
     }
     Py_DECREF(texts);
+    release_allowed(&flags);
     PyMem_Free(rows.indexes);
     PyMem_Free(rows.top);
     PyMem_Free(rows.found);
     return result;
 }
 
-/* langid_answer(text, allowed, threshold, names, answer) ->
- * langid_answers((text,), ...)[0]: predict()'s own path, with no tuple, list
- * or buffer to make. */
+/* langid_answer(names, answer, text, allowed, threshold) ->
+ * langid_answers(names, answer, (text,), allowed, threshold)[0]: predict()'s
+ * own path, with no tuple, list or buffer to make. */
 static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, Py_ssize_t nargs) {
     enum { ON_STACK = 256 };
     double stack[ON_STACK], *row = stack;
     size_t labels, best, index;
-    const uint8_t *flags;
+    allowed_labels flags;
     answer_kind kind;
     text_view view;
     snlp_state *state;
@@ -378,14 +405,17 @@ static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, P
     PyObject *result = NULL;
     if (nargs != 5) {
         PyErr_SetString(PyExc_TypeError,
-                        "langid_answer(text, allowed, threshold, names, answer) takes 5 "
+                        "langid_answer(names, answer, text, allowed, threshold) takes 5 "
                         "arguments");
         return NULL;
     }
-    if (require_open(self) < 0 || allowed_labels(self, args[1], &flags) < 0 ||
-        parse_answers(self, args[3], args[4], args[2], &kind) < 0 ||
-        encode_text(args[0], (Py_ssize_t)snlp_model_max_chars(self->model), &view) < 0)
+    if (require_open(self) < 0 || parse_answers(self, args[0], args[1], args[4], &kind) < 0 ||
+        encode_text(args[2], (Py_ssize_t)snlp_model_max_chars(self->model), &view) < 0)
         return NULL;
+    if (take_allowed(self, args[3], &flags) < 0) {
+        Py_XDECREF(view.owner);
+        return NULL;
+    }
     labels = snlp_model_label_count(self->model);
     if (labels > ON_STACK) row = PyMem_Malloc(labels * sizeof *row);
     state = take_state(self);
@@ -393,19 +423,20 @@ static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, P
         PyErr_NoMemory();
     } else {
         Py_BEGIN_ALLOW_THREADS
-        status = snlp_langid_predict_among(self->model, state, view.data, view.size, flags, row,
-                                           &best);
+        status = snlp_langid_predict_among(self->model, state, view.data, view.size,
+                                           flags.flags, row, &best);
         Py_END_ALLOW_THREADS
         for (size_t k = 0; status == SNLP_OK && k < labels; k++)
             row[k] = (double)(float)row[k]; /* ranked as langid_top_k ranks them */
         if (status != SNLP_OK)
             set_error(status);
-        else if (snlp_top_k_among(row, labels, flags, 1, &index) == 0 || row[index] <= 0.0)
+        else if (snlp_top_k_among(row, labels, flags.flags, 1, &index) == 0 || row[index] <= 0.0)
             result = make_answer(&kind, labels, 0.0); /* no letters */
         else
             result = make_answer(&kind, index, row[index]);
     }
     return_state(self, state);
+    release_allowed(&flags);
     Py_XDECREF(view.owner);
     if (row != stack) PyMem_Free(row);
     return result;
@@ -426,7 +457,7 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
     PyObject *texts, *allowed, *result = NULL;
     double threshold, switch_cost;
     Py_ssize_t max_chars;
-    const uint8_t *flags;
+    allowed_labels flags;
     text_view *views = NULL;
     snlp_span local[64], *spans = local; /* on the heap for a text with more */
     snlp_state *state = NULL;
@@ -434,9 +465,12 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
     Py_ssize_t n;
     if (!PyArg_ParseTuple(args, "OOddn", &texts, &allowed, &threshold, &switch_cost,
                           &max_chars) ||
-        require_open(self) < 0 || allowed_labels(self, allowed, &flags) < 0 ||
-        !(texts = materialise(texts)))
+        require_open(self) < 0 || take_allowed(self, allowed, &flags) < 0)
         return NULL;
+    if (!(texts = materialise(texts))) {
+        release_allowed(&flags);
+        return NULL;
+    }
     n = PyTuple_GET_SIZE(texts);
     if (max_chars < 0) {
         PyErr_SetString(PyExc_ValueError, "max_chars must be 0 (the model's) or more");
@@ -457,7 +491,7 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
             snlp_span *grown;
             Py_BEGIN_ALLOW_THREADS
             status = snlp_langid_spans(self->model, state, views[i].data, views[i].size,
-                                       flags, threshold, switch_cost, (size_t)max_chars, spans,
+                                       flags.flags, threshold, switch_cost, (size_t)max_chars, spans,
                                        capacity, &count);
             Py_END_ALLOW_THREADS
             if (status != SNLP_OK || count <= capacity) break; /* else grown, done again */
@@ -497,6 +531,7 @@ done:
     if (spans != local) PyMem_Free(spans);
     free_views(views, n);
     Py_DECREF(texts);
+    release_allowed(&flags);
     return result;
 }
 
@@ -587,15 +622,15 @@ static PyMethodDef model_methods[] = {
      "bytes"},
     {"langid_proba", (PyCFunction)model_langid_proba, METH_VARARGS,
      "langid_proba(texts, allowed) -> float32 probabilities as bytes, a row per text; "
-     "allowed: None or bytes, a flag per label"},
+     "allowed: None or a byte (a bool) per label"},
     {"langid_spans", (PyCFunction)model_langid_spans, METH_VARARGS,
      "langid_spans(texts, allowed, threshold, switch_cost, max_chars) -> per text, its spans "
      "(start, end, label index, probability) in characters; the label count: und"},
     {"langid_answer", (PyCFunction)(void (*)(void))model_langid_answer, METH_FASTCALL,
-     "langid_answer(text, allowed, threshold, names, answer) -> answer(name, probability) of "
+     "langid_answer(names, answer, text, allowed, threshold) -> answer(name, probability) of "
      "the best label; names[-1] without letters or below threshold"},
     {"langid_answers", (PyCFunction)model_langid_answers, METH_VARARGS,
-     "langid_answers(texts, allowed, threshold, names, answer) -> langid_answer of each "
+     "langid_answers(names, answer, texts, allowed, threshold) -> langid_answer of each "
      "text"},
     {"langid_top_k", (PyCFunction)model_langid_top_k, METH_VARARGS,
      "langid_top_k(texts, k, allowed) -> per text, its k best (label index, probability) "
