@@ -1,7 +1,7 @@
-"""The numpy backend (no compiler) on two or more language-ID models, in one run
-on one core: µs per text for predict() one text a call (on the first 2,000
-texts) and predict_batch over all, on dev lines cut to 100 characters. For the
-float32 model shipped before the 8-bit one:
+"""The numpy backend (no compiler), or the C one, on two or more language-ID
+models, in one run on one core: µs per text for predict() one text a call (on
+the first 2,000 texts) and predict_batch over all, on dev lines cut to 100
+characters. For the float32 model shipped before the 8-bit one:
 
     git show 2bd0316^:models/langid.snlp > /tmp/langid-float32.snlp
     python benchmarks/numpy_speed.py /tmp/langid-float32.snlp models/langid.snlp
@@ -9,7 +9,9 @@ float32 model shipped before the 8-bit one:
 ``--before DIR`` also times the package as it was, with its own model: DIR
 holds an older ``smallnlp/`` and ``models/langid.snlp``, e.g. from before the
 8-bit model (``mkdir DIR && git archive 2bd0316^ smallnlp models/langid.snlp |
-tar -x -C DIR``).
+tar -x -C DIR``). ``--backend c`` times the C backend instead, the same way
+(DIR's package then needs its extension built: a ``git worktree`` of the
+older commit and ``python setup.py build_ext --inplace`` in it).
 
 Timing: each system (package and model) runs in a worker process of its own
 (one process holding two packages made the older one's batches a sixth
@@ -44,11 +46,11 @@ def slices(count: int) -> list[tuple[str, int, int]]:
             + [("batch", a, min(a + BATCH_SLICE, count)) for a in range(0, count, BATCH_SLICE)])
 
 
-def worker(model: str, count: int) -> None:
+def worker(model: str, count: int, backend: str) -> None:
     """Answer "kind first end" lines with the seconds that slice took."""
     import smallnlp
 
-    lid = smallnlp.load(model, backend="numpy")
+    lid = smallnlp.load(model, backend=backend)
     texts = texts_of_100_chars(count)
     print("ready", flush=True)
     for line in sys.stdin:
@@ -63,13 +65,13 @@ def worker(model: str, count: int) -> None:
         print(time.perf_counter() - started, flush=True)
 
 
-def start_worker(model: str, count: int, code: Path | None) -> subprocess.Popen:
+def start_worker(model: str, count: int, code: Path | None, backend: str) -> subprocess.Popen:
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = str(code.resolve())
     process = subprocess.Popen([sys.executable, __file__, "--worker", "--texts", str(count),
-                                model], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True, cwd=Path(__file__).parent)
+                                "--backend", backend, model], env=env, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent)
     if process.stdout.readline().strip() != "ready":
         raise SystemExit(f"the worker for {model} did not start")
     return process
@@ -102,16 +104,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--before", type=Path, metavar="DIR",
                         help="an older smallnlp/ and models/langid.snlp to time as well")
+    parser.add_argument("--backend", choices=("numpy", "c"), default="numpy")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     single_core()
     if args.worker:
-        worker(args.models[0], args.texts)
+        worker(args.models[0], args.texts, args.backend)
         return
     systems = {given: (str(Path(given).resolve()), None) for given in args.models}
     if args.before is not None:
         systems["before"] = (str((args.before / "models" / "langid.snlp").resolve()), args.before)
-    workers = {name: start_worker(model, args.texts, code)
+    workers = {name: start_worker(model, args.texts, code, args.backend)
                for name, (model, code) in systems.items()}
     try:
         best = fastest_slices(workers, args.texts, args.rounds)
@@ -119,7 +122,7 @@ def main() -> None:
         for process in workers.values():
             process.stdin.close()
             process.wait()
-    print(f"{machine()}; numpy backend; {args.texts:,} texts, {args.rounds} rounds\n")
+    print(f"{machine()}; {args.backend} backend; {args.texts:,} texts, {args.rounds} rounds\n")
     print("| package and model | µs per text, one call | µs per text, one batch |")
     print("|---|---:|---:|")
     for name in systems:
