@@ -6,7 +6,7 @@
 
 int snlp_encode_framed(snlp_state *s) {
     size_t total = s->framed.count;
-    /* and zeros after them, which snlp_murmur3_short may read */
+    /* and zeros after them, which snlp_murmur3_within may read */
     if (snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * total + SNLP_SHORT_KEY + 4, 1) ||
         snlp_grow((void **)&s->utf8_offsets, &s->offsets_capacity, total + 1,
                   sizeof *s->utf8_offsets))

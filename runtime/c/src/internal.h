@@ -69,16 +69,15 @@ static inline uint32_t snlp_murmur3(const uint8_t *bytes, size_t size, uint32_t 
     return snlp_murmur3_finish(h, size);
 }
 
-/* snlp_murmur3 of at most SNLP_SHORT_KEY bytes, without a branch on the
- * size: the n-grams of words whose letters take 2 to 4 bytes have sizes a
- * branch predictor cannot guess. Every block is mixed and kept only where the key has it; the tail is read
- * as a whole word and masked (all 0 when there is none, which then changes
- * nothing). Reads SNLP_SHORT_KEY + 4 bytes from `bytes`, which the caller's
- * buffer holds (snlp_encode_framed pads it). */
+/* snlp_murmur3 of a key of at most 4 * max_blocks bytes (an n-gram of
+ * max_blocks code points), without a branch on its size: the n-grams of
+ * words whose letters take 2 to 4 bytes have sizes a branch predictor cannot
+ * guess. Inlined with a constant max_blocks, each block the key may have is
+ * mixed and kept only where it has it; the tail is read as a whole word and
+ * masked (all 0 when there is none, which then changes nothing). Reads
+ * 4 * max_blocks + 4 bytes from `bytes`, at most SNLP_SHORT_KEY + 4, which
+ * the caller's buffer holds (snlp_encode_framed pads it). */
 #define SNLP_SHORT_KEY 16
-/* The same for a key of at most 4 * max_blocks bytes (an n-gram of that many
- * code points): inlined with a constant max_blocks, only blocks it may have
- * are mixed. */
 static inline uint32_t snlp_murmur3_within(const uint8_t *bytes, size_t size, uint32_t seed,
                                            size_t max_blocks) {
     static const uint32_t tail_mask[4] = {0, 0xFFu, 0xFFFFu, 0xFFFFFFu};
@@ -93,9 +92,6 @@ static inline uint32_t snlp_murmur3_within(const uint8_t *bytes, size_t size, ui
     k = snlp_read_u32(bytes + 4 * blocks) & tail_mask[size & 3];
     h ^= snlp_rotl32(k * c1, 15) * c2;
     return snlp_murmur3_finish(h, size);
-}
-static inline uint32_t snlp_murmur3_short(const uint8_t *bytes, size_t size, uint32_t seed) {
-    return snlp_murmur3_within(bytes, size, seed, SNLP_SHORT_KEY / 4);
 }
 
 /* x % d without a division (Lemire, Kaser and Kurz, "Faster remainder by
