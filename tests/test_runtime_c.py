@@ -512,6 +512,9 @@ def test_the_c_runtime_makes_predictions_the_cycle_collector_skips():
         assert [a.probability for a in answers] == pytest.approx(
             [a.probability for a in reference], abs=1e-6)
         assert all(type(a) is Prediction and a.label == a[0] for a in answers)
+        made_in_python = [Prediction(*a) for a in answers]  # equal, so hashed alike
+        assert [hash(a) for a in answers] == [hash(a) for a in made_in_python]
+        assert {a: i for i, a in enumerate(made_in_python)}[answers[1]] == 1
         assert not any(gc.is_tracked(a) for a in answers)
     model = c.predictor_._model
     names = (*c.labels_, "und")

@@ -322,25 +322,24 @@ static int parse_answers(ModelObject *self, PyObject *names, PyObject *type, PyO
 }
 
 /* kind->type(name, probability) for the best label `index` (the label count:
- * no letters, probability 0), as tuple.__new__ makes it, which costs a
- * NamedTuple a third of the Python call. It is left untracked by the cycle
- * collector, as CPython leaves a tuple of a str and a float: nothing in it
- * can form a cycle, and 10,000 tracked answers of one batch made the
- * collector cost about a microsecond a text (benchmarks/c_runtime.py). */
+ * no letters, probability 0), made by tuple.__new__ (whose own steps set up
+ * what a tuple caches), without the Python call a NamedTuple's __new__ is.
+ * It is left untracked by the cycle collector, as CPython leaves a tuple of
+ * a str and a float: nothing in it can form a cycle, and 10,000 tracked
+ * answers of one batch made the collector cost about a microsecond a text
+ * (docs/EXPERIMENTS.md). */
 static PyObject *make_answer(const answer_kind *kind, size_t index, double probability) {
     size_t labels = (size_t)PyTuple_GET_SIZE(kind->names) - 1;
-    PyObject *name, *value, *answer;
+    PyObject *name, *value, *pair = NULL, *args = NULL, *answer = NULL;
     if (index >= labels || probability < kind->threshold) index = labels;
     name = PyTuple_GET_ITEM(kind->names, (Py_ssize_t)index);
-    value = PyFloat_FromDouble(probability);
-    answer = value ? kind->type->tp_alloc(kind->type, 2) : NULL;
-    if (!answer) {
-        Py_XDECREF(value);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(answer, 0, Py_NewRef(name));
-    PyTuple_SET_ITEM(answer, 1, value);
-    if (PyUnicode_CheckExact(name) && kind->type->tp_dictoffset == 0)
+    if ((value = PyFloat_FromDouble(probability)) != NULL &&
+        (pair = PyTuple_Pack(2, name, value)) != NULL && (args = PyTuple_Pack(1, pair)) != NULL)
+        answer = PyTuple_Type.tp_new(kind->type, args, NULL);
+    Py_XDECREF(args);
+    Py_XDECREF(pair);
+    Py_XDECREF(value);
+    if (answer && PyUnicode_CheckExact(name) && kind->type->tp_dictoffset == 0)
         PyObject_GC_UnTrack(answer);
     return answer;
 }
