@@ -94,7 +94,9 @@ def train(name: str, entry: dict, args: argparse.Namespace) -> None:
                       "--unlabeled-licence", entry["unlabeled_licence"]]
         for text in entry["unlabeled"]:
             uptraining += ["--unlabeled", str(args.data.parent / text)]
-    _run(name, command + uptraining + [
+    # Several networks averaged in the model's budget (not its teacher's).
+    members = ["--members", str(entry["members"])] if "members" in entry else []
+    _run(name, command + uptraining + members + [
         "--memory-budget", args.memory_budget,
         "--output", str(args.models / f"pos-{entry['code']}.snlp")])
     print(f"{name}: trained in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
