@@ -145,15 +145,16 @@ size_t snlp_text_ngram_ids(snlp_state *s, const snlp_group *g, uint64_t reciproc
     const uint32_t *cp = s->framed.data;
     size_t total = s->framed.count;
     ngram_places at = {NULL, 0, 0};
+    uint32_t *starts;
     if (total < g->order) return 0;
     if (snlp_reserve(&s->scratch, total)) return SIZE_MAX;
-    if (!(at.starts = s->scratch.data)) return 0; /* (never: reserved; tells the compiler) */
+    at.starts = starts = s->scratch.data;
     switch (g->order) {
-    case 1: at.count = ngram_starts(cp, total, 1, s->scratch.data); break;
-    case 2: at.count = ngram_starts(cp, total, 2, s->scratch.data); break;
-    case 3: at.count = ngram_starts(cp, total, 3, s->scratch.data); break;
-    case 4: at.count = ngram_starts(cp, total, 4, s->scratch.data); break;
-    default: at.count = ngram_starts(cp, total, g->order, s->scratch.data);
+    case 1: at.count = ngram_starts(cp, total, 1, starts); break;
+    case 2: at.count = ngram_starts(cp, total, 2, starts); break;
+    case 3: at.count = ngram_starts(cp, total, 3, starts); break;
+    case 4: at.count = ngram_starts(cp, total, 4, starts); break;
+    default: at.count = ngram_starts(cp, total, g->order, starts);
     }
     return ids_at(s, at, s->utf8_offsets[total] == total ? s->utf8 : NULL, g, reciprocal, ids);
 }

@@ -219,16 +219,17 @@ snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, 
     }
     if (found == labels) return SNLP_ERR_ARGUMENT; /* no label allowed */
     *best = has_letters ? found : labels;
+    if (!has_letters) { /* every probability 0, no exp to take */
+        for (size_t k = 0; k < labels; k++) probabilities[k] = 0.0;
+        return SNLP_OK;
+    }
     top = probabilities[found];
     for (size_t k = 0; k < labels; k++) /* 0 after exp for labels not allowed */
         probabilities[k] = allowed && !allowed[k] ? -INFINITY : probabilities[k] - top;
     snlp_exp_nonpositive(probabilities, labels);
-    for (size_t k = 0; k < labels; k++) {
-        if (!has_letters) probabilities[k] = 0.0;
-        else total += probabilities[k];
-    }
-    if (has_letters && !every_label) probabilities[found] /= total; /* the best's alone */
-    for (size_t k = 0; has_letters && every_label && k < labels; k++) probabilities[k] /= total;
+    for (size_t k = 0; k < labels; k++) total += probabilities[k];
+    if (!every_label) probabilities[found] /= total; /* the best's alone */
+    for (size_t k = 0; every_label && k < labels; k++) probabilities[k] /= total;
     return SNLP_OK;
 }
 
