@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -249,10 +249,8 @@ class LanguageIdentifier(TaskModel):
         _check_k(k)
         _check_threshold(threshold)
         texts = self._check_texts(texts)
-        return [self._answers(pairs, threshold)
-                for start in range(0, len(texts), PREDICT_BATCH)
-                for pairs in self.predictor_.top_k(texts[start:start + PREDICT_BATCH],
-                                                   int(k), self.allowed_)]
+        return [self._answers(pairs, threshold) for chunk in _chunks(texts)
+                for pairs in self.predictor_.top_k(chunk, int(k), self.allowed_)]
 
     def _answers(self, pairs: list[tuple[int, float]], threshold: float) -> list[Prediction]:
         """A text's ranked (label index, probability) pairs as predictions."""
@@ -303,9 +301,8 @@ class LanguageIdentifier(TaskModel):
         _check_threshold(threshold)
         texts = self._check_texts(texts)
         answers: list[Prediction] = []
-        for start in range(0, len(texts), PREDICT_BATCH):
-            answers += self.predictor_.answers(texts[start:start + PREDICT_BATCH],
-                                               self.allowed_, threshold)
+        for chunk in _chunks(texts):  # extended in C: no Python step per text
+            answers += self.predictor_.answers(chunk, self.allowed_, threshold)
         return answers
 
     def predict(self, text: str, threshold: float = 0.0) -> Prediction:
@@ -347,9 +344,8 @@ class LanguageIdentifier(TaskModel):
         _check_threshold(threshold)
         self._require_fitted()
         texts = _span_texts(texts)
-        return [self._named_spans(spans)
-                for start in range(0, len(texts), PREDICT_BATCH)  # as predict_batch does
-                for spans in self._backend_spans(texts[start:start + PREDICT_BATCH], threshold)]
+        return [self._named_spans(spans) for chunk in _chunks(texts)
+                for spans in self._backend_spans(chunk, threshold)]
 
     def _backend_spans(self, texts: Sequence[str], threshold: float
                        ) -> list[list[tuple[int, int, int, float]]]:
@@ -508,6 +504,11 @@ def _checked_text(text: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
     return text
+
+
+def _chunks(texts: list[str]) -> Iterator[list[str]]:
+    """The texts PREDICT_BATCH at a time, as the backends take them."""
+    return (texts[start:start + PREDICT_BATCH] for start in range(0, len(texts), PREDICT_BATCH))
 
 
 def _check_threshold(threshold: float) -> None:
