@@ -13,12 +13,18 @@
 /* The properties of unicode_tables.c's bitmaps, in tools/gen_unicode.py's order. */
 enum { LETTER_OR_MARK, QUIET, LOWER_CHANGES };
 
+/* The bitmaps of cp's block of 256 code points (cp <= 0x10FFFF). */
+static const uint32_t *property_block(uint32_t cp) {
+    return snlp_property_blocks + (size_t)snlp_property_stage1[cp >> 8] *
+                                      (SNLP_PROPERTY_COUNT * 8);
+}
+
+static int block_has(const uint32_t *block, uint32_t cp, int property) {
+    return (block[property * 8 + ((cp & 0xFF) >> 5)] >> (cp & 31)) & 1;
+}
+
 static int has_property(uint32_t cp, int property) {
-    const uint32_t *bitmaps;
-    if (cp > 0x10FFFF) return 0;
-    bitmaps = snlp_property_blocks + (size_t)snlp_property_stage1[cp >> 8] *
-                                         (SNLP_PROPERTY_COUNT * 8);
-    return (bitmaps[property * 8 + ((cp & 0xFF) >> 5)] >> (cp & 31)) & 1;
+    return cp <= 0x10FFFF && block_has(property_block(cp), cp, property);
 }
 
 int snlp_is_letter_or_mark(uint32_t cp) { return has_property(cp, LETTER_OR_MARK); }
@@ -110,12 +116,45 @@ uint32_t snlp_decode_next(const uint8_t *s, size_t n, size_t *i) {
     return cp;
 }
 
+/* snlp_decode_next, with the sequences of one to three bytes that are valid
+ * decoded here, without a call. */
+static uint32_t decode_at(const uint8_t *s, size_t n, size_t *i) {
+    uint32_t c = s[*i];
+    if (c < 0x80) {
+        *i += 1;
+        return c;
+    }
+    if (c >= 0xC2 && c <= 0xDF && *i + 1 < n && (s[*i + 1] & 0xC0) == 0x80) {
+        c = (c & 0x1F) << 6 | (s[*i + 1] & 0x3F);
+        *i += 2;
+        return c;
+    }
+    if ((c & 0xF0) == 0xE0 && *i + 2 < n && (s[*i + 1] & 0xC0) == 0x80 &&
+        (s[*i + 2] & 0xC0) == 0x80) {
+        uint32_t cp = (c & 0x0F) << 12 | (uint32_t)(s[*i + 1] & 0x3F) << 6 | (s[*i + 2] & 0x3F);
+        if (cp >= 0x800) { /* surrogates pass, as in snlp_decode_next */
+            *i += 3;
+            return cp;
+        }
+    }
+    return snlp_decode_next(s, n, i);
+}
+
 /* UTF-8 -> code points (snlp_decode_next), at most max_chars. */
 int snlp_decode_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *out) {
-    size_t i = 0;
-    out->count = 0;
-    while (i < n && out->count < max_chars)
-        if (push(out, snlp_decode_next(s, n, &i))) return -1;
+    size_t i = 0, w = 0;
+    while (i < n && w < max_chars) {
+        size_t room;
+        uint32_t *data;
+        if (w == out->capacity && snlp_reserve(out, w + 1)) return -1;
+        /* Up to the capacity (grown as push grows it) without a check a code point. */
+        room = out->capacity - w < max_chars - w ? out->capacity - w : max_chars - w;
+        data = out->data;
+        for (; room && i < n; room--)
+            data[w++] = decode_at(s, n, &i);
+        out->count = w;
+    }
+    out->count = w;
     return 0;
 }
 
@@ -140,14 +179,28 @@ static void strip_markup(snlp_codepoints *text) {
     text->count = w;
 }
 
-static void letters_only(snlp_codepoints *text) {
+/* Letters and marks kept (folded), the rest made spaces; returns where the
+ * first code point NFKC may change is (quiet() false), or the count if none:
+ * the one table lookup a code point serves both. */
+static size_t letters_only(snlp_codepoints *text) {
+    size_t loud = text->count;
     for (size_t i = 0; i < text->count; i++) {
-        uint32_t cp = text->data[i];
-        if (cp < 0x80) /* ASCII: the letters are A-Z and a-z, and nothing folds */
+        uint32_t cp = text->data[i], kept;
+        const uint32_t *block;
+        if (cp < 0x80) { /* ASCII: the letters are A-Z and a-z, nothing folds, all quiet */
             text->data[i] = (cp | 0x20) - 'a' < 26u ? cp : SPACE;
-        else
-            text->data[i] = snlp_is_letter_or_mark(cp) ? fold(cp) : SPACE;
+            continue;
+        }
+        if (cp > 0x10FFFF || !block_has(block = property_block(cp), cp, LETTER_OR_MARK)) {
+            text->data[i] = SPACE;
+            continue;
+        }
+        text->data[i] = kept = fold(cp);
+        if (loud == text->count &&
+            !(kept == cp ? block_has(block, cp, QUIET) : has_property(kept, QUIET)))
+            loud = i;
     }
+    return loud;
 }
 
 #define HANGUL_S 0xAC00
@@ -251,9 +304,10 @@ static int copy_run(const snlp_codepoints *text, size_t from, size_t to, snlp_co
  * (tools/gen_unicode.py); all of ASCII is so, without a table. */
 static int quiet(uint32_t cp) { return cp < 0x80 || has_property(cp, QUIET); }
 
-static int nfkc(snlp_codepoints *text, snlp_codepoints *scratch, int *changed) {
-    size_t n = text->count, done = 0, loud = 0;
-    while (loud < n && quiet(text->data[loud])) loud++;
+/* As nfkc, given where the first code point that is not quiet is (or the count). */
+static int nfkc_from(snlp_codepoints *text, snlp_codepoints *scratch, size_t loud,
+                     int *changed) {
+    size_t n = text->count, done = 0;
     *changed = loud < n;
     if (!*changed) return 0;
     scratch->count = 0;
@@ -275,13 +329,23 @@ static int nfkc(snlp_codepoints *text, snlp_codepoints *scratch, int *changed) {
     return 0;
 }
 
-static void lowercase(const snlp_codepoints *text, snlp_codepoints *out, int *failed) {
-    out->count = 0;
-    for (size_t i = 0; i < text->count && !*failed; i++) {
+static int nfkc(snlp_codepoints *text, snlp_codepoints *scratch, int *changed) {
+    size_t loud = 0;
+    while (loud < text->count && quiet(text->data[loud])) loud++;
+    return nfkc_from(text, scratch, loud, changed);
+}
+
+/* Python's str.lower of text into out. The capacity stays at least what is
+ * written plus what is left to read, so that a code point lowered to one needs
+ * no check; the few lowered to more grow it first. */
+int snlp_lowercase(const snlp_codepoints *text, snlp_codepoints *out) {
+    size_t n = text->count, w = 0;
+    if (snlp_reserve(out, n)) return -1;
+    for (size_t i = 0; i < n; i++) {
         uint32_t cp = text->data[i];
         long at;
         if (cp < 0x80) { /* ASCII: A-Z alone change, by 0x20 */
-            *failed |= push(out, cp - 'A' < 26u ? cp + 0x20 : cp);
+            out->data[w++] = cp - 'A' < 26u ? cp + 0x20 : cp;
         } else if (cp == 0x03A3) { /* Python's final-sigma rule */
             size_t j = i;
             int final = 0;
@@ -290,38 +354,32 @@ static void lowercase(const snlp_codepoints *text, snlp_codepoints *out, int *fa
                 j--;
             if (j > 0 && snlp_in_ranges(snlp_cased, snlp_cased_count, text->data[j - 1])) {
                 j = i + 1;
-                while (j < text->count && snlp_in_ranges(snlp_case_ignorable,
-                                                    snlp_case_ignorable_count, text->data[j]))
+                while (j < n && snlp_in_ranges(snlp_case_ignorable,
+                                               snlp_case_ignorable_count, text->data[j]))
                     j++;
-                final = j == text->count || !snlp_in_ranges(snlp_cased, snlp_cased_count,
-                                                       text->data[j]);
+                final = j == n || !snlp_in_ranges(snlp_cased, snlp_cased_count, text->data[j]);
             }
-            *failed |= push(out, final ? 0x03C2 : 0x03C3);
+            out->data[w++] = final ? 0x03C2 : 0x03C3;
         } else if (has_property(cp, LOWER_CHANGES) &&
                    (at = find(snlp_lower, snlp_lower_count, 3, cp)) >= 0) {
             const uint32_t *row = &snlp_lower[3 * at];
-            for (uint32_t k = 0; k < row[2]; k++)
-                *failed |= push(out, snlp_lower_pool[row[1] + k]);
+            out->count = w;
+            if (snlp_reserve(out, w + row[2] + (n - i - 1))) return -1;
+            for (uint32_t k = 0; k < row[2]; k++) out->data[w++] = snlp_lower_pool[row[1] + k];
         } else {
-            *failed |= push(out, cp);
+            out->data[w++] = cp;
         }
     }
-}
-
-int snlp_lowercase(const snlp_codepoints *in, snlp_codepoints *out) {
-    int failed = 0;
-    lowercase(in, out, &failed);
-    return failed ? -1 : 0;
+    out->count = w;
+    return 0;
 }
 
 int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch) {
-    int failed = 0, changed;
+    int changed;
     strip_markup(text);
-    letters_only(text);
-    if (nfkc(text, scratch, &changed)) return -1;
+    if (nfkc_from(text, scratch, letters_only(text), &changed)) return -1;
     if (changed) letters_only(text);
-    lowercase(text, scratch, &failed);
-    if (failed) return -1;
+    if (snlp_lowercase(text, scratch)) return -1;
     { /* the result back into text */
         snlp_codepoints swap = *text;
         *text = *scratch;
@@ -335,13 +393,12 @@ int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch) {
 }
 
 int snlp_token_form(snlp_codepoints *token, snlp_codepoints *scratch, int lowercase_it) {
-    int failed = 0, changed;
+    int changed;
     snlp_codepoints *form = token;
     if (nfkc(token, scratch, &changed)) return -1;
     for (size_t i = 0; i < token->count; i++) token->data[i] = fold(token->data[i]);
     if (lowercase_it) {
-        lowercase(token, scratch, &failed);
-        if (failed) return -1;
+        if (snlp_lowercase(token, scratch)) return -1;
         form = scratch;
     }
     for (size_t i = 0; i < form->count; i++) {

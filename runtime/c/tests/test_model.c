@@ -664,6 +664,34 @@ static void check_hash_within(void) {
     }
 }
 
+/* snlp_decode_utf8, which decodes the common sequences itself, gives what
+ * snlp_decode_next does byte string by byte string: random bytes drawn from
+ * ASCII, lead and continuation bytes (so valid, overlong, surrogate,
+ * truncated and stray sequences all occur), with and without max_chars. */
+static void check_decode(void) {
+    static const uint8_t picks[] = {'a', ' ', 0x7F, 0xC2, 0xC3, 0xC0, 0xDF, 0xE0, 0xE2,
+                                    0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x80, 0x9F, 0xA0,
+                                    0xBF, 0x81, 0xB0, 0xBE};
+    snlp_codepoints got = {0};
+    uint8_t bytes[40];
+    uint32_t want[40], x = 11u;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = (size_t)round % sizeof bytes, count = 0, i = 0;
+        size_t max_chars = round % 3 ? SIZE_MAX : (size_t)round % 7;
+        for (size_t k = 0; k < n; k++) {
+            x = x * 1664525u + 1013904223u;
+            bytes[k] = picks[(x >> 16) % sizeof picks];
+        }
+        while (i < n && count < max_chars) want[count++] = snlp_decode_next(bytes, n, &i);
+        if (snlp_decode_utf8(bytes, n, max_chars, &got) || got.count != count ||
+            (count && memcmp(got.data, want, count * sizeof *want))) {
+            CHECK(0, "decoding %zu random bytes (round %d)", n, round);
+            break;
+        }
+    }
+    free(got.data);
+}
+
 /* The n-grams of a whole text (snlp_text_ngram_ids) are those of its words
  * one after another (snlp_ngram_ids), for every order, in ASCII, in other
  * scripts and mixed, words of one letter and longer than the orders. */
@@ -1068,6 +1096,7 @@ int main(int argc, char **argv) {
     check_half();
     check_mod();
     check_hash_within();
+    check_decode();
     check_text_ngrams();
     check_exp();
     if (failures) {
