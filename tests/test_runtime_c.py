@@ -340,8 +340,10 @@ def test_the_c_backend_keeps_languages_threshold_and_threads():
 
 
 def test_the_c_backend_keeps_one_small_state_between_calls():
-    """A call reuses the last call's state (its buffers) unless that grew past
-    16 KB, so a loaded model holds little more than before its first call."""
+    """A call reuses the last call's state (its buffers), trimmed to 16 KB, so
+    a loaded model holds little more than before its first call, also after a
+    long text; and it is kept after a line of a usual length (whose state
+    outgrew 16 KB, and so was made anew on every call before it was trimmed)."""
     c, _ = _backends()
     opened = c.predictor_.heap_bytes()
     first = c.predict("Das ist ein kleiner Test")
@@ -349,9 +351,11 @@ def test_the_c_backend_keeps_one_small_state_between_calls():
     assert opened < kept <= opened + 16384
     assert c.predict("Das ist ein kleiner Test") == first  # on the kept state
     c.predict("Das ist ein Haus. " * 300)  # its buffers grow past what is kept
-    assert c.predictor_.heap_bytes() == opened
+    assert opened < c.predictor_.heap_bytes() <= opened + 16384
     assert c.predict("Das ist ein kleiner Test") == first
-    assert c.predictor_.heap_bytes() == kept
+    assert opened < c.predictor_.heap_bytes() <= opened + 16384
+    c.predict("Das ist ein Haus, und das ist ein Garten. " * 3)  # 126 characters
+    assert opened < c.predictor_.heap_bytes() <= opened + 16384
 
 
 def test_backend_choice_and_refusals(tmp_path):

@@ -156,6 +156,11 @@ snlp_state *snlp_state_new(const snlp_model *model); /* NULL: model NULL, or out
 void snlp_state_free(snlp_state *state);
 /* The bytes a state's buffers hold (they grow to the largest input seen). */
 size_t snlp_state_heap_bytes(const snlp_state *state);
+/* Frees the state's largest buffers until it holds at most max_bytes (or only
+ * itself) and returns what it holds: a state kept between calls stays small
+ * after a long input, and keeps the buffers a usual one needs (they grow
+ * again when a call needs more). */
+size_t snlp_state_trim(snlp_state *state, size_t max_bytes);
 
 /* Language ID of one UTF-8 text (`size` bytes; invalid sequences read as
  * U+FFFD): the label_count probabilities, calibrated, and the index of the

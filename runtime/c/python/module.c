@@ -16,10 +16,10 @@ typedef struct {
 
 /* A state of the model for one call, and its return. Called with the GIL
  * held, so that threads calling one Model never share a state. A new state
- * costs a call a dozen allocations, as many as its buffers grow (a fifth of a
- * short text's time); the last one is kept for the next call, unless it grew
- * past SPARE_STATE_BYTES: what a loaded model holds stays near what its budget
- * reserved, however long a text it once read. */
+ * costs a call a dozen allocations, as many as its buffers grow (a twentieth
+ * of a short text's time); the last one is kept for the next call, trimmed to
+ * SPARE_STATE_BYTES (its largest buffers freed): what a loaded model holds
+ * stays near what its budget reserved, however long a text it once read. */
 #define SPARE_STATE_BYTES 16384
 static snlp_state *take_state(ModelObject *self) {
     snlp_state *state = self->spare;
@@ -28,10 +28,12 @@ static snlp_state *take_state(ModelObject *self) {
 }
 
 static void return_state(ModelObject *self, snlp_state *state) {
-    if (state && !self->spare && snlp_state_heap_bytes(state) <= SPARE_STATE_BYTES)
+    if (state && !self->spare) {
+        snlp_state_trim(state, SPARE_STATE_BYTES);
         self->spare = state;
-    else
+    } else {
         snlp_state_free(state);
+    }
 }
 
 static void model_dealloc(ModelObject *self) {

@@ -20,59 +20,78 @@ int snlp_state_is_for(const snlp_state *state, const snlp_model *model) {
     return state->model == model && state->serial == snlp_model_serial(model);
 }
 
+/* A state's buffer: where its pointer and its capacity (in units) are. */
+typedef struct {
+    void **data;
+    size_t *capacity;
+    size_t unit;
+} state_buffer;
+
+#define BUFFER(pointer, count) {(void **)&(pointer), &(count), sizeof *(pointer)}
+
+/* Every buffer of s, into buffers (STATE_BUFFERS of them). */
+enum { STATE_BUFFERS = 28 };
+static void state_buffers(snlp_state *s, state_buffer *buffers) {
+    const state_buffer all[] = {
+        BUFFER(s->text.data, s->text.capacity), BUFFER(s->scratch.data, s->scratch.capacity),
+        BUFFER(s->framed.data, s->framed.capacity), BUFFER(s->token.data, s->token.capacity),
+        BUFFER(s->utf8, s->utf8_capacity), BUFFER(s->utf8_offsets, s->offsets_capacity),
+        BUFFER(s->ids, s->ids_capacity), BUFFER(s->weights, s->weights_capacity),
+        BUFFER(s->workspace, s->workspace_size), BUFFER(s->word_start, s->word_capacity),
+        BUFFER(s->shape, s->shape_capacity), BUFFER(s->known, s->known_capacity),
+        BUFFER(s->lexical, s->lexical_capacity), BUFFER(s->allowed, s->allowed_capacity),
+        BUFFER(s->hidden, s->hidden_capacity), BUFFER(s->tables, s->tables_capacity),
+        BUFFER(s->first, s->first_capacity), BUFFER(s->span_words, s->span_words_capacity),
+        BUFFER(s->span_leaders, s->span_leaders_capacity),
+        BUFFER(s->span_switched, s->span_switched_capacity),
+        BUFFER(s->span_scores, s->span_scores_capacity),
+        BUFFER(s->span_work, s->span_work_capacity), BUFFER(s->span_rows, s->span_rows_capacity),
+        BUFFER(s->span_slots, s->span_slots_capacity), BUFFER(s->span_ids, s->span_ids_capacity),
+        BUFFER(s->span_id_starts, s->span_id_starts_capacity),
+        BUFFER(s->span_word_rows, s->span_word_rows_capacity),
+        BUFFER(s->span_weights, s->span_weights_capacity)};
+    _Static_assert(sizeof all / sizeof *all == STATE_BUFFERS, "every buffer, once");
+    memcpy(buffers, all, sizeof all);
+}
+
 void snlp_state_free(snlp_state *state) {
+    state_buffer buffers[STATE_BUFFERS];
     if (!state) return;
-    free(state->text.data);
-    free(state->scratch.data);
-    free(state->utf8);
-    free(state->utf8_offsets);
-    free(state->ids);
-    free(state->weights);
-    free(state->workspace);
-    free(state->framed.data);
-    free(state->token.data);
-    free(state->word_start);
-    free(state->shape);
-    free(state->known);
-    free(state->lexical);
-    free(state->allowed);
-    free(state->hidden);
-    free(state->tables);
-    free(state->first);
-    free(state->span_words);
-    free(state->span_leaders);
-    free(state->span_switched);
-    free(state->span_scores);
-    free(state->span_work);
-    free(state->span_rows);
-    free(state->span_slots);
-    free(state->span_ids);
-    free(state->span_id_starts);
-    free(state->span_word_rows);
-    free(state->span_weights);
+    state_buffers(state, buffers);
+    for (size_t b = 0; b < STATE_BUFFERS; b++) free(*buffers[b].data);
     free(state);
 }
 
 size_t snlp_state_heap_bytes(const snlp_state *s) {
+    state_buffer buffers[STATE_BUFFERS];
+    size_t bytes;
     if (!s) return 0;
-    return sizeof *s +
-           (s->text.capacity + s->scratch.capacity + s->framed.capacity + s->token.capacity) *
-               sizeof(uint32_t) +
-           s->utf8_capacity + s->offsets_capacity * sizeof *s->utf8_offsets +
-           s->ids_capacity * sizeof *s->ids + s->weights_capacity * sizeof *s->weights +
-           s->workspace_size * sizeof *s->workspace + s->word_capacity * sizeof *s->word_start +
-           s->shape_capacity * sizeof *s->shape + s->known_capacity * sizeof *s->known +
-           s->lexical_capacity * sizeof *s->lexical + s->allowed_capacity * sizeof *s->allowed +
-           s->hidden_capacity * sizeof *s->hidden + s->tables_capacity * sizeof *s->tables +
-           s->first_capacity * sizeof *s->first +
-           s->span_words_capacity * sizeof *s->span_words +
-           s->span_leaders_capacity * sizeof *s->span_leaders + s->span_switched_capacity +
-           s->span_scores_capacity * sizeof *s->span_scores +
-           s->span_work_capacity * sizeof *s->span_work +
-           s->span_rows_capacity * sizeof *s->span_rows +
-           (s->span_slots_capacity + s->span_ids_capacity + s->span_id_starts_capacity +
-            s->span_word_rows_capacity) * sizeof(uint32_t) +
-           s->span_weights_capacity * sizeof *s->span_weights;
+    state_buffers((snlp_state *)s, buffers); /* read only */
+    bytes = sizeof *s;
+    for (size_t b = 0; b < STATE_BUFFERS; b++) bytes += *buffers[b].capacity * buffers[b].unit;
+    return bytes;
+}
+
+size_t snlp_state_trim(snlp_state *s, size_t max_bytes) {
+    state_buffer buffers[STATE_BUFFERS];
+    size_t bytes = snlp_state_heap_bytes(s);
+    if (!s) return 0;
+    state_buffers(s, buffers);
+    while (bytes > max_bytes) {
+        size_t largest = 0, largest_bytes = 0;
+        for (size_t b = 0; b < STATE_BUFFERS; b++) {
+            size_t held = *buffers[b].capacity * buffers[b].unit;
+            if (held > largest_bytes) largest = b, largest_bytes = held;
+        }
+        if (!largest_bytes) break; /* only the state itself left */
+        free(*buffers[largest].data);
+        *buffers[largest].data = NULL;
+        *buffers[largest].capacity = 0;
+        bytes -= largest_bytes;
+    }
+    if (!s->tables) s->tables_ready = 0;
+    s->text.count = s->scratch.count = s->framed.count = s->token.count = 0;
+    return bytes;
 }
 
 size_t snlp_script_range(uint32_t cp) {

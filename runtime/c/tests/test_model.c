@@ -1074,6 +1074,62 @@ static void check_state_bound_to_its_model(const char *dir) {
     snlp_state_free(again);
 }
 
+/* snlp_state_trim frees buffers down to its bound, and a trimmed state (of
+ * language ID after a long text, of a tagger with its cached tables) answers
+ * as a new one; trimmed to 0 it holds only itself. */
+static void check_state_trim(const char *dir) {
+    char path[4096], message[SNLP_MESSAGE_SIZE], long_text[6000];
+    snlp_model *langid = NULL, *tagger = NULL;
+    snlp_state *used = NULL, *fresh = NULL;
+    double want[1024], got[1024];
+    uint32_t tags_before[18], tags_after[18];
+    size_t best, labels, held, empty = 0;
+    const char *text = "ka ki kuu";
+    for (size_t i = 0; i + 1 < sizeof long_text; i++) long_text[i] = "kaki u"[i % 6];
+    long_text[sizeof long_text - 1] = '\0';
+    snprintf(path, sizeof path, "%s/tiny-langid.snlp", dir);
+    CHECK(snlp_model_open_file(path, &langid, message, sizeof message) == SNLP_OK &&
+              (used = snlp_state_new(langid)) && (fresh = snlp_state_new(langid)),
+          "open %s: %s", path, message);
+    if (used && fresh) {
+        empty = snlp_state_heap_bytes(fresh); /* a new state: no buffers yet */
+        labels = snlp_model_label_count(langid);
+        CHECK(labels <= 1024 &&
+                  snlp_langid_predict(langid, fresh, text, strlen(text), want, &best) ==
+                      SNLP_OK &&
+                  snlp_langid_predict(langid, used, long_text, strlen(long_text), got, &best) ==
+                      SNLP_OK,
+              "language ID before trimming");
+        CHECK(snlp_state_heap_bytes(used) > 8192, "a long text grows the state");
+        held = snlp_state_trim(used, 4096);
+        CHECK(held <= 4096 && held == snlp_state_heap_bytes(used), "trimmed to %zu bytes",
+              held);
+        CHECK(snlp_langid_predict(langid, used, text, strlen(text), got, &best) == SNLP_OK &&
+                  !memcmp(want, got, labels * sizeof *got),
+              "a trimmed state answers as a new one");
+        CHECK(snlp_state_trim(used, 0) == empty && snlp_state_heap_bytes(used) == empty,
+              "trimmed to nothing, a state holds only itself");
+    }
+    snlp_state_free(used);
+    snlp_state_free(fresh);
+    snlp_model_free(langid);
+    used = NULL;
+    snprintf(path, sizeof path, "%s/tiny-pos-members.snlp", dir);
+    CHECK(snlp_model_open_file(path, &tagger, message, sizeof message) == SNLP_OK &&
+              (used = snlp_state_new(tagger)), "open %s: %s", path, message);
+    if (used) {
+        tag_sentences(tagger, used, tags_before); /* its tables made and cached */
+        CHECK(used->tables_ready, "a tagger's state caches its tables");
+        snlp_state_trim(used, 0);
+        CHECK(!used->tables_ready && !used->tables, "trimmed, the tables are to be made again");
+        tag_sentences(tagger, used, tags_after); /* made again */
+        CHECK(!memcmp(tags_before, tags_after, sizeof tags_after),
+              "a tagger's trimmed state tags as before");
+    }
+    snlp_state_free(used);
+    snlp_model_free(tagger);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/golden";
     for (int level = SNLP_SIMD_PORTABLE; level <= SNLP_SIMD_AVX512_VNNI; level++) {
@@ -1093,6 +1149,7 @@ int main(int argc, char **argv) {
     check_hostile_tokens(dir);
     check_subset_and_top_k(dir);
     check_state_bound_to_its_model(dir);
+    check_state_trim(dir);
     check_half();
     check_mod();
     check_hash_within();
