@@ -143,16 +143,17 @@ static uint32_t decode_at(const uint8_t *s, size_t n, size_t *i) {
 /* UTF-8 -> code points (snlp_decode_next), at most max_chars. */
 int snlp_decode_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *out) {
     size_t i = 0, w = 0;
+    out->count = 0;
     while (i < n && w < max_chars) {
         size_t room;
         uint32_t *data;
         if (w == out->capacity && snlp_reserve(out, w + 1)) return -1;
-        /* Up to the capacity (grown as push grows it) without a check a code point. */
+        /* As many code points as the buffer holds (grown as push grows it),
+         * without checking each. */
         room = out->capacity - w < max_chars - w ? out->capacity - w : max_chars - w;
         data = out->data;
         for (; room && i < n; room--)
             data[w++] = decode_at(s, n, &i);
-        out->count = w;
     }
     out->count = w;
     return 0;
@@ -363,7 +364,6 @@ int snlp_lowercase(const snlp_codepoints *text, snlp_codepoints *out) {
         } else if (has_property(cp, LOWER_CHANGES) &&
                    (at = find(snlp_lower, snlp_lower_count, 3, cp)) >= 0) {
             const uint32_t *row = &snlp_lower[3 * at];
-            out->count = w;
             if (snlp_reserve(out, w + row[2] + (n - i - 1))) return -1;
             for (uint32_t k = 0; k < row[2]; k++) out->data[w++] = snlp_lower_pool[row[1] + k];
         } else {
