@@ -20,66 +20,51 @@ int snlp_state_is_for(const snlp_state *state, const snlp_model *model) {
     return state->model == model && state->serial == snlp_model_serial(model);
 }
 
-/* A state's buffer: where its pointer and its capacity (in units) are. */
-typedef struct {
-    void **data;
-    size_t *capacity;
-    size_t unit;
-} state_buffer;
+/* Every buffer of a state, as X(its pointer, its capacity in units of *pointer). */
+#define STATE_BUFFERS(X, s)                                                                \
+    X((s)->text.data, (s)->text.capacity) X((s)->scratch.data, (s)->scratch.capacity)     \
+    X((s)->framed.data, (s)->framed.capacity) X((s)->token.data, (s)->token.capacity)     \
+    X((s)->utf8, (s)->utf8_capacity) X((s)->utf8_offsets, (s)->offsets_capacity)          \
+    X((s)->ids, (s)->ids_capacity) X((s)->weights, (s)->weights_capacity)                 \
+    X((s)->workspace, (s)->workspace_size) X((s)->word_start, (s)->word_capacity)         \
+    X((s)->shape, (s)->shape_capacity) X((s)->known, (s)->known_capacity)                 \
+    X((s)->lexical, (s)->lexical_capacity) X((s)->allowed, (s)->allowed_capacity)         \
+    X((s)->hidden, (s)->hidden_capacity) X((s)->tables, (s)->tables_capacity)             \
+    X((s)->first, (s)->first_capacity) X((s)->span_words, (s)->span_words_capacity)       \
+    X((s)->span_leaders, (s)->span_leaders_capacity)                                      \
+    X((s)->span_switched, (s)->span_switched_capacity)                                    \
+    X((s)->span_scores, (s)->span_scores_capacity)                                        \
+    X((s)->span_work, (s)->span_work_capacity) X((s)->span_rows, (s)->span_rows_capacity) \
+    X((s)->span_slots, (s)->span_slots_capacity) X((s)->span_ids, (s)->span_ids_capacity) \
+    X((s)->span_id_starts, (s)->span_id_starts_capacity)                                  \
+    X((s)->span_word_rows, (s)->span_word_rows_capacity)                                  \
+    X((s)->span_weights, (s)->span_weights_capacity)
 
-#define BUFFER(pointer, count) {(void **)&(pointer), &(count), sizeof *(pointer)}
-
-/* Every buffer of s, into buffers (STATE_BUFFERS of them). */
-enum { STATE_BUFFERS = 28 };
-static void state_buffers(snlp_state *s, state_buffer *buffers) {
-    const state_buffer all[] = {
-        BUFFER(s->text.data, s->text.capacity), BUFFER(s->scratch.data, s->scratch.capacity),
-        BUFFER(s->framed.data, s->framed.capacity), BUFFER(s->token.data, s->token.capacity),
-        BUFFER(s->utf8, s->utf8_capacity), BUFFER(s->utf8_offsets, s->offsets_capacity),
-        BUFFER(s->ids, s->ids_capacity), BUFFER(s->weights, s->weights_capacity),
-        BUFFER(s->workspace, s->workspace_size), BUFFER(s->word_start, s->word_capacity),
-        BUFFER(s->shape, s->shape_capacity), BUFFER(s->known, s->known_capacity),
-        BUFFER(s->lexical, s->lexical_capacity), BUFFER(s->allowed, s->allowed_capacity),
-        BUFFER(s->hidden, s->hidden_capacity), BUFFER(s->tables, s->tables_capacity),
-        BUFFER(s->first, s->first_capacity), BUFFER(s->span_words, s->span_words_capacity),
-        BUFFER(s->span_leaders, s->span_leaders_capacity),
-        BUFFER(s->span_switched, s->span_switched_capacity),
-        BUFFER(s->span_scores, s->span_scores_capacity),
-        BUFFER(s->span_work, s->span_work_capacity), BUFFER(s->span_rows, s->span_rows_capacity),
-        BUFFER(s->span_slots, s->span_slots_capacity), BUFFER(s->span_ids, s->span_ids_capacity),
-        BUFFER(s->span_id_starts, s->span_id_starts_capacity),
-        BUFFER(s->span_word_rows, s->span_word_rows_capacity),
-        BUFFER(s->span_weights, s->span_weights_capacity)};
-    _Static_assert(sizeof all / sizeof *all == STATE_BUFFERS, "every buffer, once");
-    memcpy(buffers, all, sizeof all);
-}
+#define BUFFER_FREE(pointer, capacity) free(pointer);
+#define BUFFER_BYTES(pointer, capacity) +(capacity) * sizeof *(pointer)
+#define BUFFER_REF(pointer, capacity) {(void **)&(pointer), &(capacity), sizeof *(pointer)},
 
 void snlp_state_free(snlp_state *state) {
-    state_buffer buffers[STATE_BUFFERS];
     if (!state) return;
-    state_buffers(state, buffers);
-    for (size_t b = 0; b < STATE_BUFFERS; b++) free(*buffers[b].data);
+    STATE_BUFFERS(BUFFER_FREE, state)
     free(state);
 }
 
 size_t snlp_state_heap_bytes(const snlp_state *s) {
-    state_buffer buffers[STATE_BUFFERS];
-    size_t bytes;
-    if (!s) return 0;
-    state_buffers((snlp_state *)s, buffers); /* read only */
-    bytes = sizeof *s;
-    for (size_t b = 0; b < STATE_BUFFERS; b++) bytes += *buffers[b].capacity * buffers[b].unit;
-    return bytes;
+    return s ? sizeof *s STATE_BUFFERS(BUFFER_BYTES, s) : 0;
 }
 
 size_t snlp_state_trim(snlp_state *s, size_t max_bytes) {
-    state_buffer buffers[STATE_BUFFERS];
-    size_t bytes = snlp_state_heap_bytes(s);
     if (!s) return 0;
-    state_buffers(s, buffers);
+    struct {
+        void **data;
+        size_t *capacity;
+        size_t unit;
+    } buffers[] = {STATE_BUFFERS(BUFFER_REF, s)};
+    size_t bytes = snlp_state_heap_bytes(s);
     while (bytes > max_bytes) {
         size_t largest = 0, largest_bytes = 0;
-        for (size_t b = 0; b < STATE_BUFFERS; b++) {
+        for (size_t b = 0; b < sizeof buffers / sizeof *buffers; b++) {
             size_t held = *buffers[b].capacity * buffers[b].unit;
             if (held > largest_bytes) largest = b, largest_bytes = held;
         }
