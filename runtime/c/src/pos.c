@@ -1,7 +1,6 @@
 /* Tagging in C (docs/FORMAT.md, "From tokens to ids: tagging"): token
  * features in a window, the known-word bitmap, and two-pass decoding, as
  * pos.TagDecoder does it for one tagger (of one member, or several averaged). */
-#include <math.h>
 #include <string.h>
 
 #include "internal.h"
@@ -210,7 +209,9 @@ static uint32_t best_tag(const snlp_model *model, size_t members, const double *
             member_logits(model, member, pre + member * hidden, active, logits);
             top = logits[0];
             for (size_t k = 1; k < labels; k++) top = logits[k] > top ? logits[k] : top;
-            for (size_t k = 0; k < labels; k++) total += logits[k] = exp(logits[k] - top);
+            for (size_t k = 0; k < labels; k++) logits[k] -= top;
+            snlp_exp_nonpositive(logits, labels); /* as language ID's softmax */
+            for (size_t k = 0; k < labels; k++) total += logits[k];
             for (size_t k = 0; k < labels; k++) sum[k] += logits[k] / total;
         }
         score = sum;
