@@ -372,7 +372,7 @@ typedef struct {
 } snlp_kind_rule;
 extern const snlp_kind_rule snlp_kinds[SNLP_KIND_COUNT];
 
-/* langid.c: exp of each of `count` values <= 0, in place, vectorised. */
+/* primitives.c: exp of each of `count` values <= 0, in place, vectorised. */
 void snlp_exp_nonpositive(double *x, size_t count);
 
 /* framed.c: encode state->framed as UTF-8 (utf8, utf8_offsets); the hash of

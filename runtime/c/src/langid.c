@@ -177,41 +177,6 @@ snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const
     return snlp_langid_features_logits(model, state, starts, logits);
 }
 
-/* exp(x[i]) for each x[i] <= 0 (or -inf), in place, within 2 ulp of libm's
- * (tests/test_model.c), in steps the compiler vectorises: a loop of exp
- * calls was a twentieth of a language-ID call. x = n ln 2 + r, |r| <=
- * ln 2 / 2, with ln 2 in two parts (Cody and Waite); e^r by its Taylor
- * series to r^13; 2^n made in the exponent's bits. Below -708, where 2^n
- * would need a subnormal, 0: nothing a float32 answer keeps. Only the IEEE
- * operations, in one order: the same bits on every platform. (GCC keeps a
- * loop with a comparison unvectorised while it must keep floating-point
- * exception flags exact, which nothing here reads.) */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-trapping-math")))
-#endif
-void snlp_exp_nonpositive(double *x, size_t count) {
-    const double shifter = 0x1.8p52, log2e = 0x1.71547652b82fep0;
-    const double ln2_high = 0x1.62e42fee00000p-1, ln2_low = 0x1.a39ef35793c76p-33;
-    uint64_t shifter_bits;
-    memcpy(&shifter_bits, &shifter, sizeof shifter_bits);
-    for (size_t i = 0; i < count; i++) {
-        double in = x[i], v = in < -708.0 ? -708.0 : in, t = v * log2e + shifter,
-               n = t - shifter;
-        double r = (v - n * ln2_high) - n * ln2_low, r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-        double scale, p;
-        uint64_t bits;
-        memcpy(&bits, &t, sizeof bits);
-        bits = (bits - shifter_bits + 1023) << 52;
-        memcpy(&scale, &bits, sizeof scale);
-        p = ((1.0 + r) + r2 * (0.5 + r * (1.0 / 6.0))) +
-            r4 * ((1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0 + r * (1.0 / 5040.0))) +
-            r8 * (((1.0 / 40320.0 + r * (1.0 / 362880.0)) +
-                   r2 * (1.0 / 3628800.0 + r * (1.0 / 39916800.0))) +
-                  r4 * (1.0 / 479001600.0 + r * (1.0 / 6227020800.0)));
-        x[i] = in < -708.0 ? 0.0 : p * scale;
-    }
-}
-
 snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, int has_letters,
                                int every_label, double *probabilities, size_t *best) {
     size_t labels = snlp_model_label_count(model), found = labels;
