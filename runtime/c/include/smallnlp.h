@@ -175,6 +175,14 @@ snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, cons
 snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state,
                                       const char *text, size_t size, const uint8_t *allowed,
                                       double *probabilities, size_t *best);
+/* The best label alone, as snlp_langid_predict_among's probabilities rank
+ * once rounded to float (the Python package's float32): the first label of
+ * the largest, and that probability (label_count and 0 for no letters).
+ * Faster: no other label's probability is finished. `work` holds label_count
+ * doubles, left unspecified. */
+snlp_status snlp_langid_best_among(const snlp_model *model, snlp_state *state,
+                                   const char *text, size_t size, const uint8_t *allowed,
+                                   double *work, size_t *best, float *probability);
 /* The indexes of the k largest of count probabilities, largest first (equal
  * ones by index), into indexes; returns how many (k, or count if smaller). */
 size_t snlp_top_k(const double *probabilities, size_t count, size_t k, size_t *indexes);

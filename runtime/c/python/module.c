@@ -168,14 +168,16 @@ static int take_allowed(ModelObject *self, PyObject *allowed, allowed_labels *ou
 
 static void release_allowed(allowed_labels *allowed) { PyBuffer_Release(&allowed->view); }
 
-/* Calibrated probabilities of the texts of a tuple, among the labels of
- * `flags` (allowed_labels; NULL: all), rounded to float32 (the dtype of
- * predict_proba), into rows of `labels` doubles: `each` is called with every
- * row, with the GIL released. The caller has checked the model is open. */
-typedef void (*row_action)(const double *row, size_t labels, Py_ssize_t index, void *context);
+/* Language ID of the texts of a tuple, among the labels of `flags`
+ * (allowed_labels; NULL: all): `each` is called with every text, its index
+ * and a row of label_count doubles to work in, with the GIL released. The
+ * caller has checked the model is open. */
+typedef snlp_status (*text_action)(const snlp_model *model, snlp_state *state,
+                                   const text_view *text, const uint8_t *flags, double *row,
+                                   Py_ssize_t index, void *context);
 
 static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flags,
-                         row_action each, void *context) {
+                         text_action each, void *context) {
     text_view *encoded;
     size_t labels = snlp_model_label_count(self->model);
     double *row;
@@ -187,14 +189,8 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
     state = take_state(self);
     if (encoded && row && state) {
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < n; i++) {
-            size_t best;
-            status = snlp_langid_predict_among(self->model, state, encoded[i].data,
-                                               encoded[i].size, flags, row, &best);
-            if (status != SNLP_OK) break;
-            for (size_t k = 0; k < labels; k++) row[k] = (double)(float)row[k];
-            each(row, labels, i, context);
-        }
+        for (Py_ssize_t i = 0; i < n && status == SNLP_OK; i++)
+            status = each(self->model, state, &encoded[i], flags, row, i, context);
         Py_END_ALLOW_THREADS
         if (status != SNLP_OK) set_error(status);
     } else if (encoded) {
@@ -206,9 +202,25 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
     return PyErr_Occurred() ? -1 : 0;
 }
 
-static void copy_row(const double *row, size_t labels, Py_ssize_t index, void *context) {
+/* A text's calibrated probabilities into row, rounded to float32 (the dtype
+ * of predict_proba). */
+static snlp_status rounded_row(const snlp_model *model, snlp_state *state, const text_view *text,
+                               const uint8_t *flags, double *row) {
+    size_t best;
+    snlp_status status =
+        snlp_langid_predict_among(model, state, text->data, text->size, flags, row, &best);
+    for (size_t k = 0; status == SNLP_OK && k < snlp_model_label_count(model); k++)
+        row[k] = (double)(float)row[k];
+    return status;
+}
+
+static snlp_status copy_row(const snlp_model *model, snlp_state *state, const text_view *text,
+                            const uint8_t *flags, double *row, Py_ssize_t index, void *context) {
+    size_t labels = snlp_model_label_count(model);
     float *out = (float *)context + (size_t)index * labels;
-    for (size_t k = 0; k < labels; k++) out[k] = (float)row[k];
+    snlp_status status = rounded_row(model, state, text, flags, row);
+    for (size_t k = 0; status == SNLP_OK && k < labels; k++) out[k] = (float)row[k];
+    return status;
 }
 
 /* langid_proba(texts, allowed) -> bytes of float32, a row of probabilities
@@ -232,20 +244,38 @@ static PyObject *model_langid_proba(ModelObject *self, PyObject *args) {
 }
 
 typedef struct {
-    const uint8_t *allowed; /* NULL: every label */
     size_t k, *indexes; /* k per text */
     float *top;         /* k per text */
     size_t *found;      /* per text: how many (0: no letters) */
 } top_k_rows;
 
-static void keep_top_k(const double *row, size_t labels, Py_ssize_t index, void *context) {
+static snlp_status keep_top_k(const snlp_model *model, snlp_state *state, const text_view *text,
+                              const uint8_t *flags, double *row, Py_ssize_t index,
+                              void *context) {
     top_k_rows *rows = context;
     size_t *indexes = rows->indexes + (size_t)index * rows->k, found;
-    found = snlp_top_k_among(row, labels, rows->allowed, rows->k, indexes);
+    snlp_status status = rounded_row(model, state, text, flags, row);
+    if (status != SNLP_OK) return status;
+    found = snlp_top_k_among(row, snlp_model_label_count(model), flags, rows->k, indexes);
     if (!found || row[indexes[0]] <= 0.0) found = 0; /* no letters */
     for (size_t j = 0; j < found; j++)
         rows->top[(size_t)index * rows->k + j] = (float)row[indexes[j]];
     rows->found[index] = found;
+    return SNLP_OK;
+}
+
+/* The best label alone, as keep_top_k with k = 1 finds it (no letters: the
+ * label count, probability 0). */
+typedef struct {
+    size_t *indexes; /* one per text */
+    float *top;      /* one per text */
+} best_labels;
+
+static snlp_status keep_best(const snlp_model *model, snlp_state *state, const text_view *text,
+                             const uint8_t *flags, double *row, Py_ssize_t index, void *context) {
+    best_labels *best = context;
+    return snlp_langid_best_among(model, state, text->data, text->size, flags, row,
+                                  &best->indexes[index], &best->top[index]);
 }
 
 /* langid_top_k(texts, k, allowed) -> a list per text of its k best
@@ -265,7 +295,6 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
         release_allowed(&flags);
         return NULL;
     }
-    rows.allowed = flags.flags;
     n = PyTuple_GET_SIZE(texts);
     if ((size_t)k > snlp_model_label_count(self->model))
         k = (Py_ssize_t)snlp_model_label_count(self->model);
@@ -274,7 +303,7 @@ static PyObject *model_langid_top_k(ModelObject *self, PyObject *args) {
     rows.top = PyMem_Calloc((size_t)(n * k) + 1, sizeof *rows.top);
     rows.found = PyMem_Calloc((size_t)n + 1, sizeof *rows.found);
     if (!rows.indexes || !rows.top || !rows.found) PyErr_NoMemory();
-    else if (predict_texts(self, texts, rows.allowed, keep_top_k, &rows) == 0 &&
+    else if (predict_texts(self, texts, flags.flags, keep_top_k, &rows) == 0 &&
              (result = PyList_New(n)) != NULL) {
         for (Py_ssize_t i = 0; i < n && result; i++) {
             PyObject *answers = PyList_New((Py_ssize_t)rows.found[i]);
@@ -356,7 +385,7 @@ static PyObject *model_langid_answers(ModelObject *self, PyObject *args) {
     allowed_labels flags;
     answer_kind kind;
     Py_ssize_t n;
-    top_k_rows rows = {.k = 1};
+    best_labels rows;
     if (!PyArg_ParseTuple(args, "OOOOO", &names, &type, &texts, &allowed, &threshold) ||
         require_open(self) < 0 || parse_answers(self, names, type, threshold, &kind) < 0 ||
         take_allowed(self, allowed, &flags) < 0)
@@ -365,17 +394,14 @@ static PyObject *model_langid_answers(ModelObject *self, PyObject *args) {
         release_allowed(&flags);
         return NULL;
     }
-    rows.allowed = flags.flags;
     n = PyTuple_GET_SIZE(texts);
     rows.indexes = PyMem_Calloc((size_t)n + 1, sizeof *rows.indexes);
     rows.top = PyMem_Calloc((size_t)n + 1, sizeof *rows.top);
-    rows.found = PyMem_Calloc((size_t)n + 1, sizeof *rows.found);
-    if (!rows.indexes || !rows.top || !rows.found) PyErr_NoMemory();
-    else if (predict_texts(self, texts, rows.allowed, keep_top_k, &rows) == 0 &&
+    if (!rows.indexes || !rows.top) PyErr_NoMemory();
+    else if (predict_texts(self, texts, flags.flags, keep_best, &rows) == 0 &&
              (result = PyList_New(n)) != NULL) {
         for (Py_ssize_t i = 0; i < n; i++) {
-            size_t index = rows.found[i] ? rows.indexes[i] : snlp_model_label_count(self->model);
-            PyObject *answer = make_answer(&kind, index, rows.found[i] ? rows.top[i] : 0.0);
+            PyObject *answer = make_answer(&kind, rows.indexes[i], rows.top[i]);
             if (!answer) {
                 Py_CLEAR(result);
                 break;
@@ -387,7 +413,6 @@ static PyObject *model_langid_answers(ModelObject *self, PyObject *args) {
     release_allowed(&flags);
     PyMem_Free(rows.indexes);
     PyMem_Free(rows.top);
-    PyMem_Free(rows.found);
     return result;
 }
 
@@ -397,7 +422,8 @@ static PyObject *model_langid_answers(ModelObject *self, PyObject *args) {
 static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, Py_ssize_t nargs) {
     enum { ON_STACK = 256 };
     double stack[ON_STACK], *row = stack;
-    size_t labels, best, index;
+    size_t labels, best;
+    float probability;
     allowed_labels flags;
     answer_kind kind;
     text_view view;
@@ -424,17 +450,11 @@ static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, P
         PyErr_NoMemory();
     } else {
         Py_BEGIN_ALLOW_THREADS
-        status = snlp_langid_predict_among(self->model, state, view.data, view.size,
-                                           flags.flags, row, &best);
+        status = snlp_langid_best_among(self->model, state, view.data, view.size, flags.flags,
+                                        row, &best, &probability);
         Py_END_ALLOW_THREADS
-        for (size_t k = 0; status == SNLP_OK && k < labels; k++)
-            row[k] = (double)(float)row[k]; /* ranked as langid_top_k ranks them */
-        if (status != SNLP_OK)
-            set_error(status);
-        else if (snlp_top_k_among(row, labels, flags.flags, 1, &index) == 0 || row[index] <= 0.0)
-            result = make_answer(&kind, labels, 0.0); /* no letters */
-        else
-            result = make_answer(&kind, index, row[index]);
+        if (status != SNLP_OK) set_error(status);
+        else result = make_answer(&kind, best, probability);
     }
     return_state(self, state);
     release_allowed(&flags);

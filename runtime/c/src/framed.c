@@ -4,17 +4,23 @@
 
 #include "internal.h"
 
+#if SNLP_X86_VECTORS
+#include <immintrin.h>
+#endif
+
 int snlp_encode_framed(snlp_state *s) {
     size_t total = s->framed.count;
-    /* and zeros after them, which snlp_murmur3_within may read */
+    /* and zeros after them, which snlp_murmur3_within may read, and the end's
+     * offset 7 more times, which vector code reads as empty keys */
     if (snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * total + SNLP_SHORT_KEY + 4, 1) ||
-        snlp_grow((void **)&s->utf8_offsets, &s->offsets_capacity, total + 1,
+        snlp_grow((void **)&s->utf8_offsets, &s->offsets_capacity, total + 8,
                   sizeof *s->utf8_offsets))
         return -1;
     s->utf8_offsets[0] = 0;
     for (size_t i = 0; i < total; i++)
         s->utf8_offsets[i + 1] = s->utf8_offsets[i] +
                                  snlp_utf8_encode(s->framed.data[i], s->utf8 + s->utf8_offsets[i]);
+    for (size_t i = total + 1; i < total + 8; i++) s->utf8_offsets[i] = s->utf8_offsets[total];
     memset(s->utf8 + s->utf8_offsets[total], 0, SNLP_SHORT_KEY + 4);
     return 0;
 }
@@ -135,6 +141,171 @@ static inline size_t ngram_starts(const uint32_t *cp, size_t total, size_t order
     return count;
 }
 
+#if SNLP_X86_VECTORS
+/* Where the CPU has AVX2, the ids of a text's n-grams of 1 to 4 code points
+ * are computed 8 a vector at every place of the framed text, across words
+ * too (a text's n-grams overlap: its UTF-8 bytes and offsets hold every key
+ * and size, read without a per-n-gram index), and those within a word then
+ * copied out a word at a time. MurmurHash3 and the remainder take the same
+ * steps as snlp_murmur3_within and snlp_mod's 64-bit ones, so the ids are
+ * the portable code's (tests/test_model.c checks both against each other). */
+typedef struct {
+    __m256i c1, c2, seed, reciprocal_low, reciprocal_high, buckets;
+} hash_constants;
+
+__attribute__((target("avx2"), always_inline)) static inline hash_constants
+hash_constants_avx2(const snlp_group *g, uint64_t reciprocal) {
+    hash_constants c = {_mm256_set1_epi32((int)0xcc9e2d51u), _mm256_set1_epi32(0x1b873593),
+                        _mm256_set1_epi32((int)g->seed),
+                        _mm256_set1_epi64x((long long)(reciprocal & 0xFFFFFFFFu)),
+                        _mm256_set1_epi64x((long long)(reciprocal >> 32)),
+                        _mm256_set1_epi64x((long long)g->buckets)};
+    return c;
+}
+
+#define ROTL_AVX2(x, r) _mm256_or_si256(_mm256_slli_epi32(x, r), _mm256_srli_epi32(x, 32 - (r)))
+
+/* h with a key's word mixed in as a tail (k = 0 changes nothing), and as a
+ * whole block. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+mix_tail_avx2(__m256i h, __m256i k, const hash_constants *c) {
+    return _mm256_xor_si256(h, _mm256_mullo_epi32(ROTL_AVX2(_mm256_mullo_epi32(k, c->c1), 15),
+                                                  c->c2));
+}
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+mix_block_avx2(__m256i h, __m256i k, const hash_constants *c) {
+    h = ROTL_AVX2(mix_tail_avx2(h, k, c), 13);
+    return _mm256_add_epi32(_mm256_add_epi32(h, _mm256_slli_epi32(h, 2)),
+                            _mm256_set1_epi32((int)0xe6546b64u));
+}
+
+/* snlp_mod of the 32-bit numbers in the even lanes of x, in the odd lanes of
+ * the answer: four numbers at a time. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+mod_even_lanes_avx2(__m256i x, const hash_constants *c) {
+    __m256i low = _mm256_add_epi64(_mm256_mul_epu32(x, c->reciprocal_low),
+                                   _mm256_slli_epi64(_mm256_mul_epu32(x, c->reciprocal_high), 32));
+    return _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(low, 32), c->buckets),
+                            _mm256_srli_epi64(_mm256_mul_epu32(low, c->buckets), 32));
+}
+
+/* The bucket ids of hashes h of keys of `size` bytes: MurmurHash3's
+ * finaliser, then the remainder. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+bucket_ids_avx2(__m256i h, __m256i size, const hash_constants *c) {
+    h = _mm256_xor_si256(h, size);
+    h = _mm256_mullo_epi32(_mm256_xor_si256(h, _mm256_srli_epi32(h, 16)),
+                           _mm256_set1_epi32((int)0x85ebca6bu));
+    h = _mm256_mullo_epi32(_mm256_xor_si256(h, _mm256_srli_epi32(h, 13)),
+                           _mm256_set1_epi32((int)0xc2b2ae35u));
+    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+    return _mm256_blend_epi32(_mm256_srli_epi64(mod_even_lanes_avx2(h, c), 32),
+                              mod_even_lanes_avx2(_mm256_srli_epi64(h, 32), c), 0xAA);
+}
+
+/* Ids at the places 0 .. count - 1 of an ASCII text (a byte a code point):
+ * a vector's 8 keys of up to 4 bytes shuffled out of 11 bytes read at once. */
+__attribute__((target("avx2"), always_inline)) static inline void
+every_ascii_id_avx2(const uint8_t *bytes, size_t count, size_t order, const hash_constants *c,
+                    uint32_t *ids) {
+    const __m256i windows = _mm256_setr_epi8(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6, 4, 5,
+                                             6, 7, 5, 6, 7, 8, 6, 7, 8, 9, 7, 8, 9, 10);
+    const __m256i mask = _mm256_set1_epi32((int)(order == 4 ? 0xFFFFFFFFu : (1u << 8 * order) - 1));
+    const __m256i size = _mm256_set1_epi32((int)order);
+    for (size_t k = 0; k < count; k += 8) {
+        __m256i text = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(bytes + k)));
+        __m256i key = _mm256_and_si256(_mm256_shuffle_epi8(text, windows), mask);
+        __m256i h = order == 4 ? mix_block_avx2(c->seed, key, c) : mix_tail_avx2(c->seed, key, c);
+        _mm256_storeu_si256((__m256i *)(ids + k), bucket_ids_avx2(h, size, c));
+    }
+}
+
+/* offsets[0 .. 7] as 32-bit numbers (a text's offsets are far smaller). */
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+offsets_avx2(const size_t *offsets) {
+    const __m256i low_halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    if (sizeof *offsets == 4) return _mm256_loadu_si256((const __m256i *)offsets);
+    return _mm256_permute2x128_si256(
+        _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)offsets), low_halves),
+        _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(offsets + 4)),
+                                    low_halves),
+        0x20);
+}
+
+/* Ids at the places 0 .. count - 1 of a text in any script: each key's
+ * blocks gathered from its start, each mixed where the key has it, the tail
+ * the first block it has not, masked to its bytes (snlp_murmur3_within). */
+__attribute__((target("avx2"), always_inline)) static inline void
+every_id_avx2(const uint8_t *utf8, const size_t *offsets, size_t count, size_t order,
+              const hash_constants *c, uint32_t *ids) {
+    const __m256i one = _mm256_set1_epi32(1), three = _mm256_set1_epi32(3);
+    for (size_t k = 0; k < count; k += 8) {
+        __m256i start = offsets_avx2(offsets + k);
+        __m256i size = _mm256_sub_epi32(offsets_avx2(offsets + k + order), start);
+        __m256i blocks = _mm256_srli_epi32(size, 2), h = c->seed, tail = _mm256_setzero_si256();
+        __m128i largest = _mm_max_epu32(_mm256_castsi256_si128(size),
+                                        _mm256_extracti128_si256(size, 1));
+        size_t words; /* the key's words any lane has: fewer than `order` in most scripts */
+        largest = _mm_max_epu32(largest, _mm_shuffle_epi32(largest, 0x4E));
+        largest = _mm_max_epu32(largest, _mm_shuffle_epi32(largest, 0xB1));
+        words = ((size_t)(uint32_t)_mm_cvtsi128_si32(largest) + 3) / 4;
+        for (size_t i = 0; i < words && i < order; i++) {
+            __m256i word = _mm256_i32gather_epi32(
+                (const int *)(utf8 + 4 * i), start, 1);
+            __m256i index = _mm256_set1_epi32((int)i);
+            tail = _mm256_blendv_epi8(tail, word, _mm256_cmpeq_epi32(blocks, index));
+            h = _mm256_blendv_epi8(h, mix_block_avx2(h, word, c), _mm256_cmpgt_epi32(blocks, index));
+        }
+        tail = _mm256_and_si256(tail, _mm256_sub_epi32(_mm256_sllv_epi32(one, _mm256_slli_epi32(
+                                                           _mm256_and_si256(size, three), 3)),
+                                                       one));
+        _mm256_storeu_si256((__m256i *)(ids + k), bucket_ids_avx2(mix_tail_avx2(h, tail, c), size, c));
+    }
+}
+
+/* The ids at `every` place of n-grams within a word, word after word: a
+ * word's are consecutive, copied 8 at a time (so up to 7 past the last). */
+__attribute__((target("avx2"), always_inline)) static inline size_t
+ids_within_words_avx2(const snlp_state *s, size_t order, const uint32_t *every, uint32_t *ids) {
+    size_t count = 0;
+    for (size_t w = 0; w < s->words; w++) {
+        /* order 1: the word's code points, not its markers; else every place
+         * whose n-gram ends before the word's end marker or on it */
+        size_t first = s->word_start[w] + (order == 1);
+        size_t end = s->word_start[w + 1] + (order == 1 ? 0 : 1) - order;
+        size_t n = end > first ? end - first : 0;
+        for (size_t i = 0; i < n; i += 8)
+            _mm256_storeu_si256((__m256i *)(ids + count + i),
+                                _mm256_loadu_si256((const __m256i *)(every + first + i)));
+        count += n;
+    }
+    return count;
+}
+
+__attribute__((target("avx2"))) static size_t text_ids_avx2(snlp_state *s, const snlp_group *g,
+                                                            uint64_t reciprocal, uint32_t *ids) {
+    size_t total = s->framed.count, order = g->order, places = total + 1 - order;
+    hash_constants c = hash_constants_avx2(g, reciprocal);
+    if (snlp_reserve(&s->scratch, total + 8)) return SIZE_MAX;
+    if (s->utf8_offsets[total] == total) { /* ASCII: constant sizes, unrolled */
+        switch (order) {
+        case 1: every_ascii_id_avx2(s->utf8, places, 1, &c, s->scratch.data); break;
+        case 2: every_ascii_id_avx2(s->utf8, places, 2, &c, s->scratch.data); break;
+        case 3: every_ascii_id_avx2(s->utf8, places, 3, &c, s->scratch.data); break;
+        default: every_ascii_id_avx2(s->utf8, places, 4, &c, s->scratch.data);
+        }
+    } else {
+        switch (order) {
+        case 1: every_id_avx2(s->utf8, s->utf8_offsets, places, 1, &c, s->scratch.data); break;
+        case 2: every_id_avx2(s->utf8, s->utf8_offsets, places, 2, &c, s->scratch.data); break;
+        case 3: every_id_avx2(s->utf8, s->utf8_offsets, places, 3, &c, s->scratch.data); break;
+        default: every_id_avx2(s->utf8, s->utf8_offsets, places, 4, &c, s->scratch.data);
+        }
+    }
+    return ids_within_words_avx2(s, order, s->scratch.data, ids);
+}
+#endif
+
 /* snlp_ngram_ids of every word of the framed text (language ID), in one pass:
  * first where the n-grams start (ngram_starts), then their ids in one loop
  * whose iterations do not depend on each other. A loop a word left the
@@ -147,6 +318,9 @@ size_t snlp_text_ngram_ids(snlp_state *s, const snlp_group *g, uint64_t reciproc
     ngram_places at = {NULL, 0, 0};
     uint32_t *starts;
     if (total < g->order) return 0;
+#if SNLP_X86_VECTORS
+    if (g->order <= 4 && SNLP_AVX2_ALLOWED()) return text_ids_avx2(s, g, reciprocal, ids);
+#endif
     if (snlp_reserve(&s->scratch, total)) return SIZE_MAX;
     at.starts = starts = s->scratch.data;
     switch (g->order) {

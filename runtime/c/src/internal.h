@@ -278,14 +278,18 @@ int snlp_langid_featurize(const snlp_model *model, snlp_state *state, size_t *st
 /* The steps of snlp_langid_predict_among, for spans.c: a text's features
  * (decoded, normalised, featurized: state->ids and ->weights, group g's from
  * starts[g]); the logits of the features there; the answer from the logits
- * (turned into probabilities in place: every label's, or the best's alone).
- * The caller has checked the model, state and group count. */
+ * (turned into probabilities in place: every label's, or the best's alone);
+ * snlp_langid_best_among's answer from the logits (the row left
+ * unspecified). The caller has checked the model, state and group count. */
 snlp_status snlp_langid_text_features(const snlp_model *model, snlp_state *state,
                                       const char *text, size_t size, size_t *starts);
 snlp_status snlp_langid_features_logits(const snlp_model *model, snlp_state *state,
                                         const size_t *starts, double *logits);
 snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, int has_letters,
                                int every_label, double *probabilities, size_t *best);
+snlp_status snlp_langid_best_answer(const snlp_model *model, const uint8_t *allowed,
+                                    int has_letters, double *logits, size_t *best,
+                                    float *probability);
 
 /* One word's step of the spans' labelling (spans.c): per label, stay (its
  * score) or switch from the leader (`switched`), whichever scores more (ties
@@ -377,9 +381,11 @@ void snlp_exp_nonpositive(double *x, size_t count);
 
 /* framed.c: encode state->framed as UTF-8 (utf8, utf8_offsets); the hash of
  * framed code points [a, b), at most `limit` bytes; the ids of group g's
- * character n-grams of all the framed words (at most framed.count; SIZE_MAX:
- * out of memory), or of the framed word [a, b) (at most b - a), written to
- * ids, their number returned. The framed words' markers: */
+ * character n-grams of all the framed words (at most framed.count, and
+ * SNLP_TEXT_IDS_SLACK - 1 more may be written past them; SIZE_MAX: out of
+ * memory), or of the framed word [a, b) (at most b - a), written to ids,
+ * their number returned. The framed words' markers: */
+#define SNLP_TEXT_IDS_SLACK 8
 #define SNLP_WORD_START 0x5E /* ^ */
 #define SNLP_WORD_END 0x24   /* $ */
 int snlp_encode_framed(snlp_state *s);

@@ -113,9 +113,11 @@ int snlp_langid_featurize(const snlp_model *model, snlp_state *s, size_t *starts
     }
     s->word_start[words] = s->framed.count;
     s->words = words;
-    /* No group has more features than the framed words have code points. */
+    /* No group has more features than the framed words have code points
+     * (and n-grams may be written up to SNLP_TEXT_IDS_SLACK past them). */
     if (snlp_encode_framed(s) ||
-        snlp_grow((void **)&s->ids, &s->ids_capacity, groups * s->framed.count + 1,
+        snlp_grow((void **)&s->ids, &s->ids_capacity,
+                  groups * s->framed.count + SNLP_TEXT_IDS_SLACK,
                   sizeof *s->ids) ||
         snlp_grow((void **)&s->weights, &s->weights_capacity, groups * s->framed.count + 1,
                   sizeof *s->weights))
@@ -177,17 +179,22 @@ snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const
     return snlp_langid_features_logits(model, state, starts, logits);
 }
 
-snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, int has_letters,
-                               int every_label, double *probabilities, size_t *best) {
+/* The softmax's steps before its division: the logits divided by the
+ * temperature, the best allowed label (*best; label_count for no letters,
+ * every probability then 0), and in place of each logit its exp less the
+ * best's (0 for labels not allowed); *total, the sum of those. */
+static snlp_status exp_from_best(const snlp_model *model, const uint8_t *allowed, int has_letters,
+                                 double *probabilities, size_t *best, double *total) {
     size_t labels = snlp_model_label_count(model), found = labels;
-    double temperature = snlp_model_temperature(model), total = 0.0, top;
-    for (size_t k = 0; k < labels; k++) { /* the best allowed label */
-        if (allowed && !allowed[k]) continue;
-        probabilities[k] /= temperature;
-        if (found == labels || probabilities[k] > probabilities[found]) found = k;
-    }
+    double temperature = snlp_model_temperature(model), top, sum = 0.0;
+    for (size_t k = 0; k < labels; k++) probabilities[k] /= temperature;
+    for (size_t k = 0; k < labels; k++) /* the first of the largest allowed */
+        if ((!allowed || allowed[k]) &&
+            (found == labels || probabilities[k] > probabilities[found]))
+            found = k;
     if (found == labels) return SNLP_ERR_ARGUMENT; /* no label allowed */
     *best = has_letters ? found : labels;
+    *total = 0.0;
     if (!has_letters) { /* every probability 0, no exp to take */
         for (size_t k = 0; k < labels; k++) probabilities[k] = 0.0;
         return SNLP_OK;
@@ -196,8 +203,18 @@ snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, 
     for (size_t k = 0; k < labels; k++) /* 0 after exp for labels not allowed */
         probabilities[k] = allowed && !allowed[k] ? -INFINITY : probabilities[k] - top;
     snlp_exp_nonpositive(probabilities, labels);
-    for (size_t k = 0; k < labels; k++) total += probabilities[k];
-    if (!every_label) probabilities[found] /= total; /* the best's alone */
+    for (size_t k = 0; k < labels; k++) sum += probabilities[k];
+    *total = sum;
+    return SNLP_OK;
+}
+
+snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, int has_letters,
+                               int every_label, double *probabilities, size_t *best) {
+    size_t labels = snlp_model_label_count(model);
+    double total;
+    snlp_status status = exp_from_best(model, allowed, has_letters, probabilities, best, &total);
+    if (status != SNLP_OK || *best == labels) return status;
+    if (!every_label) probabilities[*best] /= total; /* the best's alone */
     for (size_t k = 0; every_label && k < labels; k++) probabilities[k] /= total;
     return SNLP_OK;
 }
@@ -211,6 +228,38 @@ snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state
     status = snlp_langid_logits(model, state, text, size, probabilities, &has_letters);
     if (status != SNLP_OK) return status;
     return snlp_langid_answer(model, allowed, has_letters, 1, probabilities, best);
+}
+
+snlp_status snlp_langid_best_answer(const snlp_model *model, const uint8_t *allowed,
+                                    int has_letters, double *logits, size_t *best,
+                                    float *probability) {
+    double total;
+    snlp_status status = exp_from_best(model, allowed, has_letters, logits, best, &total);
+    if (status != SNLP_OK) return status;
+    if (*best == snlp_model_label_count(model)) {
+        *probability = 0.0f;
+        return SNLP_OK;
+    }
+    *probability = (float)(logits[*best] / total);
+    /* An earlier label whose probability rounds to the same float ranks
+     * first; only one whose exp is near the best's 1 can. */
+    for (size_t k = 0; k < *best; k++)
+        if (logits[k] > 0.5 && (float)(logits[k] / total) == *probability) {
+            *best = k;
+            break;
+        }
+    return SNLP_OK;
+}
+
+snlp_status snlp_langid_best_among(const snlp_model *model, snlp_state *state,
+                                   const char *text, size_t size, const uint8_t *allowed,
+                                   double *work, size_t *best, float *probability) {
+    int has_letters = 0;
+    snlp_status status;
+    if (!best || !probability) return SNLP_ERR_ARGUMENT;
+    status = snlp_langid_logits(model, state, text, size, work, &has_letters);
+    if (status != SNLP_OK) return status;
+    return snlp_langid_best_answer(model, allowed, has_letters, work, best, probability);
 }
 
 snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, const char *text,

@@ -625,6 +625,74 @@ static void check_subset_and_top_k(const char *dir) {
     snlp_model_free(model);
 }
 
+/* The best label alone (snlp_langid_best_among) is the first of the largest
+ * float-rounded probabilities of snlp_langid_predict_among, as the Python
+ * package ranks them: on texts, with and without a subset, and on rows of
+ * logits with near ties (an earlier label whose probability rounds to the
+ * best's float wins). */
+static int reference_best(const snlp_model *model, const uint8_t *allowed, int has_letters,
+                          double *row, size_t *best, float *probability) {
+    size_t labels = snlp_model_label_count(model), index;
+    if (snlp_langid_answer(model, allowed, has_letters, 1, row, &index) != SNLP_OK) return 0;
+    for (size_t k = 0; k < labels; k++) row[k] = (double)(float)row[k];
+    if (snlp_top_k_among(row, labels, allowed, 1, &index) == 0 || row[index] <= 0.0) {
+        *best = labels, *probability = 0.0f;
+    } else {
+        *best = index, *probability = (float)row[index];
+    }
+    return 1;
+}
+
+static void check_best_alone(const char *dir) {
+    static const char *const texts[] = {"ka ki ko", "12 34", "", "kakuna matata", "zzz"};
+    double row[1024], copy[1024];
+    uint8_t allowed[1024];
+    size_t labels, best = 0, expected = 0, ties_won = 0;
+    float probability, expected_probability;
+    uint32_t x = 7u;
+    snlp_model *model;
+    snlp_state *state;
+    if (!open_with_state(dir, "tiny-langid", &model, &state)) return;
+    labels = snlp_model_label_count(model);
+    for (size_t k = 0; k < labels; k++) allowed[k] = k % 2 == 0;
+    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+        for (int subset = 0; subset < 2; subset++) {
+            const uint8_t *among = subset ? allowed : NULL;
+            size_t size = strlen(texts[t]);
+            int has_letters;
+            CHECK(snlp_langid_best_among(model, state, texts[t], size, among, row, &best,
+                                         &probability) == SNLP_OK &&
+                      snlp_langid_logits(model, state, texts[t], size, copy, &has_letters) ==
+                          SNLP_OK &&
+                      reference_best(model, among, has_letters, copy, &expected,
+                                     &expected_probability) &&
+                      best == expected && probability == expected_probability,
+                  "the best label alone of '%s' (subset %d)", texts[t], subset);
+        }
+    }
+    for (int r = 0; r < 2000; r++) { /* near ties: a few values, nudged by 0 to 1e-7 */
+        size_t largest = 0;
+        for (size_t k = 0; k < labels; k++) {
+            x = x * 1664525u + 1013904223u;
+            row[k] = (double)(x >> 29) + (double)(x >> 8 & 0xFF) * 2e-10 * (r % 3);
+            copy[k] = row[k];
+            if (row[k] > row[largest]) largest = k;
+        }
+        CHECK(snlp_langid_best_answer(model, NULL, 1, row, &best, &probability) == SNLP_OK &&
+                  reference_best(model, NULL, 1, copy, &expected, &expected_probability) &&
+                  best == expected && probability == expected_probability,
+              "the best of a row of near ties (row %d: %zu, expected %zu)", r, best, expected);
+        ties_won += best != largest;
+    }
+    CHECK(ties_won > 0, "some rows' best is an earlier label of the same float");
+    for (size_t k = 0; k < labels; k++) row[k] = k == 1 ? 5.0 + 1e-10 : k == 0 ? 5.0 : 0.0;
+    CHECK(labels < 2 || (snlp_langid_best_answer(model, NULL, 1, row, &best, &probability) ==
+                             SNLP_OK && best == 0),
+          "an earlier label whose probability rounds the same is the best (%zu)", best);
+    snlp_state_free(state);
+    snlp_model_free(model);
+}
+
 /* x % d by multiplication (snlp_mod), for the bucket ids. */
 static void check_mod(void) {
     uint32_t x = 12345u, divisors[] = {1, 2, 3, 7, 100, 5769, 13462, 65535, 2147483647u,
@@ -693,11 +761,14 @@ static void check_decode(void) {
 }
 
 /* The n-grams of a whole text (snlp_text_ngram_ids) are those of its words
- * one after another (snlp_ngram_ids), for every order, in ASCII, in other
- * scripts and mixed, words of one letter and longer than the orders. */
+ * one after another (snlp_ngram_ids, portable code), for every order, in
+ * ASCII, in other scripts and mixed, words of one letter and longer than
+ * the orders and than a vector, at each snlp_simd_limit. */
 static void check_text_ngrams(void) {
-    static const char *const texts[] = {"a bc def ghij klmnopqrstu v", "été à Zürich x",
-                                        "中文 ok 日本語のテキスト", "я", "ab"};
+    static const char *const texts[] = {
+        "a bc def ghij klmnopqrstu v", "été à Zürich x", "中文 ok 日本語のテキスト", "я", "ab",
+        "internationalisation of a b cd efg hijklmnopqrstuvwxyz0123456789 z",
+        "Größenverhältnisse 𝒜𝒷 ДобрыйВечер ελληνικά ñ 😀😀😀😀😀 aé"};
     snlp_state *state = calloc(1, sizeof *state);
     uint32_t whole[512], by_word[512];
     CHECK(state != NULL, "a state for n-grams");
@@ -725,17 +796,24 @@ static void check_text_ngrams(void) {
         state->word_start[words] = state->framed.count;
         state->words = words;
         CHECK(snlp_encode_framed(state) == 0, "framing %s", texts[t]);
-        for (uint32_t order = 1; order <= 6; order++) {
-            snlp_group group = {.buckets = 1000 + order, .order = order, .seed = 40 + order};
-            uint64_t reciprocal = snlp_reciprocal(group.buckets);
-            size_t count = 0, got = snlp_text_ngram_ids(state, &group, reciprocal, whole);
-            for (size_t w = 0; w < words; w++)
-                count += snlp_ngram_ids(state, state->word_start[w], state->word_start[w + 1],
-                                        &group, reciprocal, by_word + count);
-            CHECK(got == count && !memcmp(whole, by_word, count * sizeof *whole),
-                  "n-grams of order %u of %s", order, texts[t]);
+        for (int level = SNLP_SIMD_PORTABLE; level <= SNLP_SIMD_AVX2; level++) {
+            snlp_simd_limit = level;
+            for (uint32_t order = 1; order <= 6; order++) {
+                /* buckets of 10 bits, and of 31 (the remainder's every step) */
+                snlp_group group = {.buckets = order % 2 ? 1000 + order : 0x7FFFFFF0u + order,
+                                    .order = order, .seed = 0x9E3779B9u * order};
+                uint64_t reciprocal = snlp_reciprocal(group.buckets);
+                size_t count = 0, got = snlp_text_ngram_ids(state, &group, reciprocal, whole);
+                for (size_t w = 0; w < words; w++)
+                    count += snlp_ngram_ids(state, state->word_start[w],
+                                            state->word_start[w + 1], &group, reciprocal,
+                                            by_word + count);
+                CHECK(got == count && !memcmp(whole, by_word, count * sizeof *whole),
+                      "n-grams of order %u of %s at level %d", order, texts[t], level);
+            }
         }
     }
+    snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
     snlp_state_free(state);
 }
 
@@ -1148,6 +1226,7 @@ int main(int argc, char **argv) {
     check_hostile_text(dir);
     check_hostile_tokens(dir);
     check_subset_and_top_k(dir);
+    check_best_alone(dir);
     check_state_bound_to_its_model(dir);
     check_state_trim(dir);
     check_half();
