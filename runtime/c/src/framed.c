@@ -17,9 +17,12 @@ int snlp_encode_framed(snlp_state *s) {
                   sizeof *s->utf8_offsets))
         return -1;
     s->utf8_offsets[0] = 0;
-    for (size_t i = 0; i < total; i++)
-        s->utf8_offsets[i + 1] = s->utf8_offsets[i] +
-                                 snlp_utf8_encode(s->framed.data[i], s->utf8 + s->utf8_offsets[i]);
+    for (size_t i = 0, at = 0; i < total; i++) { /* ASCII inline: most code points */
+        uint32_t cp = s->framed.data[i];
+        if (cp < 0x80) s->utf8[at++] = (uint8_t)cp;
+        else at += snlp_utf8_encode(cp, s->utf8 + at);
+        s->utf8_offsets[i + 1] = at;
+    }
     for (size_t i = total + 1; i < total + 8; i++) s->utf8_offsets[i] = s->utf8_offsets[total];
     memset(s->utf8 + s->utf8_offsets[total], 0, SNLP_SHORT_KEY + 4);
     return 0;

@@ -14,10 +14,10 @@ static size_t char_ngram_text(snlp_state *s, const snlp_group *g, uint64_t recip
 
 static size_t word_text(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
                         uint32_t *ids) {
-    (void)reciprocal;
     for (size_t w = 0; w < s->words; w++)
-        ids[w] = snlp_span_hash(s, s->word_start[w], s->word_start[w + 1],
-                                SNLP_WORD_HASH_BYTES, g->seed) % g->buckets;
+        ids[w] = snlp_mod(snlp_span_hash(s, s->word_start[w], s->word_start[w + 1],
+                                         SNLP_WORD_HASH_BYTES, g->seed),
+                          reciprocal, g->buckets);
     return s->words;
 }
 
@@ -48,8 +48,9 @@ static size_t word_token(const snlp_state *s, const snlp_group *g, uint64_t reci
                          size_t t, size_t w, const uint8_t *known, uint32_t *ids) {
     uint32_t h = snlp_span_hash(s, s->word_start[w], s->word_start[w + 1],
                                 SNLP_WORD_HASH_BYTES, g->seed);
-    (void)reciprocal, (void)t; /* with a known-word bitmap, the last row: unknown words */
-    ids[0] = known ? (known[w] ? h % (g->buckets - 1) : g->buckets - 1) : h % g->buckets;
+    (void)t; /* with a known-word bitmap, the last row: unknown words */
+    ids[0] = known ? (known[w] ? h % (g->buckets - 1) : g->buckets - 1)
+                   : snlp_mod(h, reciprocal, g->buckets);
     return 1;
 }
 
@@ -57,8 +58,9 @@ static size_t prefix_token(const snlp_state *s, const snlp_group *g, uint64_t re
                            size_t t, size_t w, const uint8_t *known, uint32_t *ids) {
     size_t a = s->word_start[w], b = s->word_start[w + 1];
     size_t end = b < a + g->order + 1 ? b : a + g->order + 1;
-    (void)reciprocal, (void)t, (void)known;
-    ids[0] = snlp_span_hash(s, a, end, 4 * (g->order + 1), g->seed) % g->buckets;
+    (void)t, (void)known;
+    ids[0] = snlp_mod(snlp_span_hash(s, a, end, 4 * (g->order + 1), g->seed), reciprocal,
+                      g->buckets);
     return 1;
 }
 
@@ -66,8 +68,9 @@ static size_t suffix_token(const snlp_state *s, const snlp_group *g, uint64_t re
                            size_t t, size_t w, const uint8_t *known, uint32_t *ids) {
     size_t a = s->word_start[w], b = s->word_start[w + 1];
     size_t start = b - a > g->order + 1 ? b - g->order - 1 : a;
-    (void)reciprocal, (void)t, (void)known;
-    ids[0] = snlp_span_hash(s, start, b, 4 * (g->order + 1), g->seed) % g->buckets;
+    (void)t, (void)known;
+    ids[0] = snlp_mod(snlp_span_hash(s, start, b, 4 * (g->order + 1), g->seed), reciprocal,
+                      g->buckets);
     return 1;
 }
 

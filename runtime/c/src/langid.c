@@ -99,19 +99,22 @@ int snlp_langid_featurize(const snlp_model *model, snlp_state *s, size_t *starts
     if (snlp_reserve(&s->framed, 2 * n + 2) ||
         snlp_grow((void **)&s->word_start, &s->word_capacity, n / 2 + 2, sizeof *s->word_start))
         return -1;
-    s->framed.count = 0;
-    for (size_t i = 0; i < n;) {
-        if (s->text.data[i] == 0x20) {
-            i++;
-            continue;
+    { /* in locals: written through s, the count was stored at every code point */
+        const uint32_t *text = s->text.data;
+        uint32_t *framed = s->framed.data;
+        size_t *word_start = s->word_start, at = 0;
+        for (size_t i = 0; i < n;) {
+            if (text[i] == 0x20) {
+                i++;
+                continue;
+            }
+            word_start[words++] = at;
+            framed[at++] = SNLP_WORD_START;
+            for (; i < n && text[i] != 0x20; i++) framed[at++] = text[i];
+            framed[at++] = SNLP_WORD_END;
         }
-        s->word_start[words++] = s->framed.count;
-        s->framed.data[s->framed.count++] = SNLP_WORD_START;
-        for (; i < n && s->text.data[i] != 0x20; i++)
-            s->framed.data[s->framed.count++] = s->text.data[i];
-        s->framed.data[s->framed.count++] = SNLP_WORD_END;
+        word_start[words] = s->framed.count = at;
     }
-    s->word_start[words] = s->framed.count;
     s->words = words;
     /* No group has more features than the framed words have code points
      * (and n-grams may be written up to SNLP_TEXT_IDS_SLACK past them). */

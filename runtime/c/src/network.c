@@ -90,15 +90,19 @@ pool_avx2(const snlp_embedding *e, const snlp_group *g, const snlp_features *fea
           size_t vectors, float *sums, float *shift) {
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     float offset = 0.0f;
+    /* in locals: read through e, they were loaded again for every row */
+    const uint8_t *codes = e->codes.data, *scales = e->scale.data, *offsets = e->offset.data;
+    const uint32_t *ids = features->ids, buckets = g->buckets;
+    const float *weights = features->weights;
     for (size_t f = 0; f < features->count; f++) {
-        uint32_t id = features->ids[f];
-        float weight = features->weights[f];
+        uint32_t id = ids[f];
+        float weight = weights[f];
         const uint8_t *row;
         __m256 step;
-        if (id >= g->buckets) return SNLP_ERR_ARGUMENT;
-        step = _mm256_set1_ps(_cvtsh_ss(snlp_read_u16(e->scale.data + 2 * (size_t)id)) * weight);
-        offset += _cvtsh_ss(snlp_read_u16(e->offset.data + 2 * (size_t)id)) * weight;
-        row = e->codes.data + (size_t)id * 8 * vectors;
+        if (id >= buckets) return SNLP_ERR_ARGUMENT;
+        step = _mm256_set1_ps(_cvtsh_ss(snlp_read_u16(scales + 2 * (size_t)id)) * weight);
+        offset += _cvtsh_ss(snlp_read_u16(offsets + 2 * (size_t)id)) * weight;
+        row = codes + (size_t)id * 8 * vectors;
         for (size_t v = 0; v < vectors; v++) {
             __m128i codes = _mm_loadl_epi64((const __m128i *)(row + 8 * v));
             __m256 values = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(codes));

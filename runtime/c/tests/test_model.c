@@ -820,23 +820,29 @@ static void check_text_ngrams(void) {
 /* exp of values <= 0, vectorised, within 2 ulp of libm's; 0 below -708
  * and for -inf; NaN stays NaN. */
 static void check_exp(void) {
-    double x[4096], expected[4096];
+    static double x[4096], portable[4096], expected[4096];
     size_t n = sizeof x / sizeof *x;
-    for (size_t i = 0; i < n - 3; i++) {
-        x[i] = -750.0 * (double)i / (double)(n - 4) - 1e-9 * (double)(i % 7);
-        expected[i] = x[i] < -708.0 ? 0.0 : exp(x[i]);
-    }
-    x[n - 3] = 0.0, expected[n - 3] = 1.0;
-    x[n - 2] = -INFINITY, expected[n - 2] = 0.0;
-    x[n - 1] = NAN;
-    snlp_exp_nonpositive(x, n);
-    for (size_t i = 0; i < n - 1; i++) {
-        if (fabs(x[i] - expected[i]) > 0x1p-51 * expected[i]) {
-            CHECK(0, "exp at %zu: %.17g, libm %.17g", i, x[i], expected[i]);
-            break;
+    for (int level = SNLP_SIMD_PORTABLE; level <= SNLP_SIMD_AVX2; level++) {
+        snlp_simd_limit = level; /* the portable code, then the vector code: the same bits */
+        for (size_t i = 0; i < n - 3; i++) {
+            x[i] = -750.0 * (double)i / (double)(n - 4) - 1e-9 * (double)(i % 7);
+            expected[i] = x[i] < -708.0 ? 0.0 : exp(x[i]);
         }
+        x[n - 3] = 0.0, expected[n - 3] = 1.0;
+        x[n - 2] = -INFINITY, expected[n - 2] = 0.0;
+        x[n - 1] = NAN;
+        snlp_exp_nonpositive(x, n);
+        for (size_t i = 0; i < n - 1; i++) {
+            if (fabs(x[i] - expected[i]) > 0x1p-51 * expected[i]) {
+                CHECK(0, "exp at %zu: %.17g, libm %.17g", i, x[i], expected[i]);
+                break;
+            }
+        }
+        CHECK(isnan(x[n - 1]), "exp of NaN");
+        if (level == SNLP_SIMD_PORTABLE) memcpy(portable, x, sizeof x);
+        else CHECK(!memcmp(portable, x, (n - 1) * sizeof *x), "exp's bits at level %d", level);
     }
-    CHECK(isnan(x[n - 1]), "exp of NaN");
+    snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
 }
 
 /* Each span labelled as snlp_langid_predict_among labels its bytes (the
