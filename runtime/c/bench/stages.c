@@ -39,9 +39,8 @@ static int run(const snlp_model *model, snlp_state *state, const char *text, siz
     int32_t *scratch;
     if (last == SOFTMAX)
         return snlp_langid_predict(model, state, text, size, probabilities, &best) != SNLP_OK;
-    if (snlp_decode_utf8((const uint8_t *)text, size, snlp_model_max_chars(model),
-                         &state->text) ||
-        snlp_normalize(&state->text, &state->scratch))
+    if (snlp_normalize_utf8((const uint8_t *)text, size, snlp_model_max_chars(model),
+                            &state->text, &state->scratch))
         return 1;
     if (last == NORMALISE) return 0;
     if (snlp_langid_featurize(model, state, starts)) return 1;

@@ -23,10 +23,13 @@ static PyObject *normalized(PyObject *text, int token) {
     }
     encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
     if (!encoded) return NULL;
-    failed = snlp_decode_utf8((const uint8_t *)PyBytes_AS_STRING(encoded),
-                              (size_t)PyBytes_GET_SIZE(encoded), SIZE_MAX, &codepoints) ||
-             (token ? snlp_normalize_token(&codepoints, &scratch)
-                    : snlp_normalize(&codepoints, &scratch));
+    failed = token ? snlp_decode_utf8((const uint8_t *)PyBytes_AS_STRING(encoded),
+                                      (size_t)PyBytes_GET_SIZE(encoded), SIZE_MAX,
+                                      &codepoints) ||
+                         snlp_normalize_token(&codepoints, &scratch)
+                   : snlp_normalize_utf8((const uint8_t *)PyBytes_AS_STRING(encoded),
+                                         (size_t)PyBytes_GET_SIZE(encoded), SIZE_MAX,
+                                         &codepoints, &scratch);
     if (failed) PyErr_NoMemory();
     else result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, codepoints.data,
                                             (Py_ssize_t)codepoints.count);

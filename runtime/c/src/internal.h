@@ -254,6 +254,10 @@ int snlp_decode_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoin
 uint32_t snlp_decode_next(const uint8_t *s, size_t n, size_t *i);
 /* Featurizer version 2's normalisation of text, in place (scratch: any buffer). */
 int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch);
+/* snlp_decode_utf8 of at most max_chars code points into `text`, then
+ * snlp_normalize: in one pass when they are ASCII without markup. */
+int snlp_normalize_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *text,
+                        snlp_codepoints *scratch);
 /* A tagger's token normalised as its word features see it (featurizer
  * version 2): NFKC, the ș/ş fold, Python's str.lower, then ASCII digits 1-9
  * as 0 and the frame markers ^ $ as U+0001 U+0002. In place. */

@@ -145,9 +145,8 @@ int snlp_langid_featurize(const snlp_model *model, snlp_state *s, size_t *starts
 
 snlp_status snlp_langid_text_features(const snlp_model *model, snlp_state *state,
                                       const char *text, size_t size, size_t *starts) {
-    if (snlp_decode_utf8((const uint8_t *)text, size, snlp_model_max_chars(model),
-                         &state->text) ||
-        snlp_normalize(&state->text, &state->scratch) ||
+    if (snlp_normalize_utf8((const uint8_t *)text, size, snlp_model_max_chars(model),
+                            &state->text, &state->scratch) ||
         snlp_langid_featurize(model, state, starts))
         return SNLP_ERR_MEMORY;
     return SNLP_OK;

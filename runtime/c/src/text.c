@@ -388,6 +388,29 @@ int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch) {
     return 0;
 }
 
+/* Most text in Latin script is ASCII, where decoding, the filter and
+ * lowering (every other step leaves ASCII alone) come to one table: each
+ * byte's letter lowercased, or a space. Markup (a '<') takes the full path. */
+int snlp_normalize_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *text,
+                        snlp_codepoints *scratch) {
+    size_t count = n < max_chars ? n : max_chars;
+    uint8_t bits = 0, markup = 0;
+    for (size_t i = 0; i < count; i++) {
+        bits |= s[i];
+        markup |= s[i] == '<';
+    }
+    if (bits >= 0x80 || markup)
+        return snlp_decode_utf8(s, n, max_chars, text) || snlp_normalize(text, scratch) ? -1
+                                                                                        : 0;
+    if (snlp_reserve(text, count)) return -1;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t lower = s[i] | 0x20u;
+        text->data[i] = lower - 'a' < 26u ? lower : SPACE;
+    }
+    text->count = count;
+    return 0;
+}
+
 int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch) {
     return snlp_token_form(token, scratch, 1);
 }
