@@ -253,16 +253,19 @@ every_id_avx2(const uint8_t *utf8, const size_t *offsets, size_t count, size_t o
         largest = _mm_max_epu32(largest, _mm_shuffle_epi32(largest, 0xB1));
         words = ((size_t)(uint32_t)_mm_cvtsi128_si32(largest) + 3) / 4;
         for (size_t i = 0; i < words && i < order; i++) {
-            __m256i word = _mm256_i32gather_epi32(
-                (const int *)(utf8 + 4 * i), start, 1);
+            __m256i word = _mm256_i32gather_epi32((const int *)(utf8 + 4 * i), start, 1);
             __m256i index = _mm256_set1_epi32((int)i);
             tail = _mm256_blendv_epi8(tail, word, _mm256_cmpeq_epi32(blocks, index));
-            h = _mm256_blendv_epi8(h, mix_block_avx2(h, word, c), _mm256_cmpgt_epi32(blocks, index));
+            h = _mm256_blendv_epi8(h, mix_block_avx2(h, word, c),
+                                   _mm256_cmpgt_epi32(blocks, index));
         }
-        tail = _mm256_and_si256(tail, _mm256_sub_epi32(_mm256_sllv_epi32(one, _mm256_slli_epi32(
-                                                           _mm256_and_si256(size, three), 3)),
-                                                       one));
-        _mm256_storeu_si256((__m256i *)(ids + k), bucket_ids_avx2(mix_tail_avx2(h, tail, c), size, c));
+        /* the tail's bytes: (1 << 8 * (size % 4)) - 1 */
+        tail = _mm256_and_si256(
+            tail, _mm256_sub_epi32(
+                      _mm256_sllv_epi32(one, _mm256_slli_epi32(_mm256_and_si256(size, three), 3)),
+                      one));
+        h = mix_tail_avx2(h, tail, c);
+        _mm256_storeu_si256((__m256i *)(ids + k), bucket_ids_avx2(h, size, c));
     }
 }
 
@@ -310,10 +313,10 @@ __attribute__((target("avx2"))) static size_t text_ids_avx2(snlp_state *s, const
 #endif
 
 /* snlp_ngram_ids of every word of the framed text (language ID), in one pass:
- * first where the n-grams start (ngram_starts), then their ids in one loop
- * whose iterations do not depend on each other. A loop a word left the
- * branch predictor to guess its exit once a word and group. Uses s->scratch;
- * SIZE_MAX when it cannot grow. */
+ * with AVX2, text_ids_avx2; else first where the n-grams start
+ * (ngram_starts), then their ids in one loop whose iterations do not depend
+ * on each other. A loop a word left the branch predictor to guess its exit
+ * once a word and group. Uses s->scratch; SIZE_MAX when it cannot grow. */
 size_t snlp_text_ngram_ids(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
                            uint32_t *ids) {
     const uint32_t *cp = s->framed.data;
@@ -321,8 +324,9 @@ size_t snlp_text_ngram_ids(snlp_state *s, const snlp_group *g, uint64_t reciproc
     ngram_places at = {NULL, 0, 0};
     uint32_t *starts;
     if (total < g->order) return 0;
-#if SNLP_X86_VECTORS
-    if (g->order <= 4 && SNLP_AVX2_ALLOWED()) return text_ids_avx2(s, g, reciprocal, ids);
+#if SNLP_X86_VECTORS /* byte offsets as int32 lanes: a text below 2 GB (all but hostile ones) */
+    if (g->order <= 4 && s->utf8_offsets[total] < INT32_MAX / 2 && SNLP_AVX2_ALLOWED())
+        return text_ids_avx2(s, g, reciprocal, ids);
 #endif
     if (snlp_reserve(&s->scratch, total)) return SIZE_MAX;
     at.starts = starts = s->scratch.data;

@@ -766,7 +766,11 @@ static void check_decode(void) {
  * the orders and than a vector, at each snlp_simd_limit. */
 static void check_text_ngrams(void) {
     static const char *const texts[] = {
-        "a bc def ghij klmnopqrstu v", "été à Zürich x", "中文 ok 日本語のテキスト", "я", "ab",
+        "a bc def ghij klmnopqrstu v",
+        "été à Zürich x",
+        "中文 ok 日本語のテキスト",
+        "я",
+        "ab",
         "internationalisation of a b cd efg hijklmnopqrstuvwxyz0123456789 z",
         "Größenverhältnisse 𝒜𝒷 ДобрыйВечер ελληνικά ñ 😀😀😀😀😀 aé"};
     snlp_state *state = calloc(1, sizeof *state);
