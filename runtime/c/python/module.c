@@ -206,11 +206,10 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
  * of predict_proba). */
 static snlp_status rounded_row(const snlp_model *model, snlp_state *state, const text_view *text,
                                const uint8_t *flags, double *row) {
-    size_t best;
+    size_t best, labels = snlp_model_label_count(model);
     snlp_status status =
         snlp_langid_predict_among(model, state, text->data, text->size, flags, row, &best);
-    for (size_t k = 0; status == SNLP_OK && k < snlp_model_label_count(model); k++)
-        row[k] = (double)(float)row[k];
+    for (size_t k = 0; status == SNLP_OK && k < labels; k++) row[k] = (double)(float)row[k];
     return status;
 }
 

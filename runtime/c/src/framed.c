@@ -111,14 +111,19 @@ static inline size_t ids_at(const snlp_state *s, ngram_places at, const uint8_t 
     return at.count;
 }
 
+/* Where the n-grams of `order` code points of the framed word [a, b) start:
+ * *first, and how many. Order 1: every code point, not the markers; higher
+ * orders: every `order` consecutive code points of the framed word. */
+static inline size_t word_ngrams(size_t a, size_t b, size_t order, size_t *first) {
+    *first = order == 1 ? a + 1 : a;
+    if (b - a < order + (order == 1 ? 2 : 0)) return 0;
+    return (order == 1 ? b - 1 : b + 1 - order) - *first;
+}
+
 size_t snlp_ngram_ids(const snlp_state *s, size_t a, size_t b, const snlp_group *g,
                       uint64_t reciprocal, uint32_t *ids) {
     ngram_places at = {NULL, 0, 0};
-    /* Order 1: every code point, not the markers; higher orders: every `order`
-     * consecutive code points of the framed word. */
-    if (b - a < g->order + (g->order == 1 ? 2 : 0)) return 0;
-    at.first = g->order == 1 ? a + 1 : a;
-    at.count = (g->order == 1 ? b - 1 : b + 1 - g->order) - at.first;
+    if (!(at.count = word_ngrams(a, b, g->order, &at.first))) return 0;
     return ids_at(s, at,
                   s->utf8_offsets[b] - s->utf8_offsets[a] == b - a /* a byte a code point */
                       ? s->utf8 + s->utf8_offsets[a] - a
@@ -275,11 +280,7 @@ __attribute__((target("avx2"), always_inline)) static inline size_t
 ids_within_words_avx2(const snlp_state *s, size_t order, const uint32_t *every, uint32_t *ids) {
     size_t count = 0;
     for (size_t w = 0; w < s->words; w++) {
-        /* order 1: the word's code points, not its markers; else every place
-         * whose n-gram ends before the word's end marker or on it */
-        size_t first = s->word_start[w] + (order == 1);
-        size_t end = s->word_start[w + 1] + (order == 1 ? 0 : 1) - order;
-        size_t n = end > first ? end - first : 0;
+        size_t first, n = word_ngrams(s->word_start[w], s->word_start[w + 1], order, &first);
         for (size_t i = 0; i < n; i += 8)
             _mm256_storeu_si256((__m256i *)(ids + count + i),
                                 _mm256_loadu_si256((const __m256i *)(every + first + i)));
