@@ -211,6 +211,22 @@ def _composing_lines(count: int, seed: int) -> list[str]:
             for _ in range(count)]
 
 
+def _marked_lines(count: int, seed: int) -> list[str]:
+    """Letters followed by runs of marks in random order: marks that compose
+    with nothing (viramas, harakat, Thai and Myanmar signs), which text.c
+    keeps as they are when they are in canonical order, and a few that
+    compose (nukta, acute) or decompose (Thai sara am)."""
+    letters = "kaक\u0915\u0628\u0e01\u1000\u0d15\u00e9\u01d6"
+    marks = ("\u094d\u093c\u093f\u064e\u064f\u0650\u0651\u0652\u0e48\u0e38\u0e33"
+             "\u1037\u1039\u103a\u0d4d\u0301\u0323\u05b0\u05b8")
+    rng = np.random.default_rng(seed)
+    return ["".join(letters[int(rng.integers(len(letters)))]
+                    + "".join(marks[int(i)] for i in rng.integers(len(marks),
+                                                                  size=int(rng.integers(0, 4))))
+                    for _ in range(int(rng.integers(1, 6))))
+            for _ in range(count)]
+
+
 def _test_extension(tmp_path):
     """runtime/c/python/test_module.c built here (`make test-extension`): the
     normalisation steps, which the shipped extension does not expose."""
@@ -247,7 +263,7 @@ def test_the_c_normalisation_is_pythons(tmp_path):
     ascii_lines = ["".join(chr(int(c)) for c in rng.integers(0, 128, size=int(n)))
                    for n in rng.integers(0, 60, size=3000)]
     lines = (TRICKY + _random_lines(3000, seed=3) + _composing_lines(20000, seed=4)
-             + ascii_lines + ["a\ud800b \udfff"])
+             + _marked_lines(5000, seed=6) + ascii_lines + ["a\ud800b \udfff"])
     text_differ = [line for line in lines
                    if _runtime.normalize_text(line).split() != normalize(line)]
     token_differ = [line for line in lines

@@ -9,7 +9,7 @@ extern const char SNLP_UNICODE_VERSION[];
 /* Per-code-point properties as bitmaps (text.c's has_property): a
  * 256-code-point block's bitmaps, one of 8 words per property, are
  * snlp_property_blocks[SNLP_PROPERTY_COUNT * 8 * snlp_property_stage1[cp >> 8] ...]. */
-#define SNLP_PROPERTY_COUNT 3
+#define SNLP_PROPERTY_COUNT 4
 extern const uint16_t snlp_property_stage1[];
 extern const uint32_t snlp_property_blocks[];
 /* Sorted (code point, start, length) triples into the pool: full NFKD, and

@@ -82,6 +82,13 @@ def quiet(cp: int, seconds: set[int]) -> bool:
             and cp not in seconds)
 
 
+def inert(cp: int, seconds: set[int]) -> bool:
+    """No decomposition and never the second of a composition: a run of these
+    marks after a quiet character, in canonical order, is its own NFKC
+    (text.c's in_normal_form skips normalising it)."""
+    return unicodedata.normalize("NFKD", chr(cp)) == chr(cp) and cp not in seconds
+
+
 def lower_changes(cp: int) -> bool:
     return not 0xD800 <= cp <= 0xDFFF and chr(cp).lower() != chr(cp)
 
@@ -133,9 +140,9 @@ def main() -> None:
     # text.c's compose() relies on this to skip most lookups.
     assert min(second for _, second, _ in pairs) >= 0x300
     seconds = {second for _, second, _ in pairs} | HANGUL_SECONDS
-    # In text.c's order: LETTER_OR_MARK, QUIET, LOWER_CHANGES.
+    # In text.c's order: LETTER_OR_MARK, QUIET, LOWER_CHANGES, INERT.
     stage1, blocks = bitmap_tables([is_letter_or_mark, lambda cp: quiet(cp, seconds),
-                                    lower_changes])
+                                    lower_changes, lambda cp: inert(cp, seconds)])
     cased_ranges = ranges(cased)
     ignorable_ranges = ranges(case_ignorable)
     # Python's str predicates, for a tagger's word shapes (batch.shape_id).
