@@ -183,6 +183,24 @@ snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state
 snlp_status snlp_langid_best_among(const snlp_model *model, snlp_state *state,
                                    const char *text, size_t size, const uint8_t *allowed,
                                    double *work, size_t *best, float *probability);
+/* A text as code points of one width: `count` units of `unit_bytes` bytes
+ * each, 1 (Latin-1), 2 (UCS-2: a surrogate is read as itself, pairs are not
+ * joined) or 4 (UTF-32; past U+10FFFF read as U+FFFD), `units` aligned to
+ * its width. Python's str keeps its text so (PEP 393). */
+typedef struct {
+    const void *units;
+    size_t count;
+    unsigned unit_bytes;
+} snlp_units;
+/* snlp_langid_predict_among and snlp_langid_best_among of such a text, with
+ * no UTF-8 to make and decode: the same answers as for its UTF-8.
+ * SNLP_ERR_ARGUMENT for another width or misaligned units. */
+snlp_status snlp_langid_predict_units(const snlp_model *model, snlp_state *state,
+                                      const snlp_units *text, const uint8_t *allowed,
+                                      double *probabilities, size_t *best);
+snlp_status snlp_langid_best_units(const snlp_model *model, snlp_state *state,
+                                   const snlp_units *text, const uint8_t *allowed, double *work,
+                                   size_t *best, float *probability);
 /* The indexes of the k largest of count probabilities, largest first (equal
  * ones by index), into indexes; returns how many (k, or count if smaller). */
 size_t snlp_top_k(const double *probabilities, size_t count, size_t k, size_t *indexes);

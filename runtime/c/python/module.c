@@ -66,21 +66,26 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kwargs) {
     return 0;
 }
 
-/* A str's UTF-8 bytes as the C runtime reads them: `data` and `size`, and
- * the new bytes object holding them (`owner`, NULL when they are the str's
- * own: an ASCII str is its UTF-8, so it is read in place, uncopied).
- * At most its first `limit` characters (the runtime reads no more: a huge
- * text costs no huge copy). Lone surrogates pass as their 3 bytes
- * ("surrogatepass"), which the runtime decodes as the surrogates themselves,
- * as Python's featurizers see them. -1, with TypeError, for anything but a
- * str. */
+/* A str as the C runtime reads it: `size` bytes of UTF-8 at `data`
+ * (unit_bytes 0), or, where the caller reads code points (TEXT_AS_UNITS),
+ * `size` code points of unit_bytes each as the str keeps them (PEP 393:
+ * Latin-1, UCS-2 or UCS-4), with nothing to encode or decode. `owner`: the
+ * new bytes object holding UTF-8, NULL when the data is the str's own (an
+ * ASCII str is its UTF-8). At most its first `limit` characters (the
+ * runtime reads no more: a huge text costs no huge copy). Lone surrogates
+ * pass as their 3 bytes ("surrogatepass"), which the runtime decodes as the
+ * surrogates themselves, as Python's featurizers see them (in UCS-2 or
+ * UCS-4 they are themselves). -1, with TypeError, for anything but a str. */
 typedef struct {
     const char *data;
     size_t size;
     PyObject *owner;
+    unsigned unit_bytes;
 } text_view;
 
-static int encode_text(PyObject *text, Py_ssize_t limit, text_view *view) {
+enum { TEXT_AS_UTF8, TEXT_AS_UNITS };
+
+static int encode_text(PyObject *text, Py_ssize_t limit, int as, text_view *view) {
     Py_ssize_t length;
     PyObject *head;
     if (!PyUnicode_Check(text)) {
@@ -88,10 +93,12 @@ static int encode_text(PyObject *text, Py_ssize_t limit, text_view *view) {
         return -1;
     }
     length = PyUnicode_GET_LENGTH(text);
-    if (PyUnicode_IS_ASCII(text)) {
+    view->owner = NULL;
+    view->unit_bytes = 0;
+    if (PyUnicode_IS_ASCII(text) || as == TEXT_AS_UNITS) {
         view->data = (const char *)PyUnicode_DATA(text);
         view->size = (size_t)(length < limit ? length : limit);
-        view->owner = NULL;
+        if (!PyUnicode_IS_ASCII(text)) view->unit_bytes = (unsigned)PyUnicode_KIND(text);
         return 0;
     }
     head = length <= limit ? Py_NewRef(text) : PyUnicode_Substring(text, 0, limit);
@@ -102,6 +109,29 @@ static int encode_text(PyObject *text, Py_ssize_t limit, text_view *view) {
     view->data = PyBytes_AS_STRING(view->owner);
     view->size = (size_t)PyBytes_GET_SIZE(view->owner);
     return 0;
+}
+
+/* Language ID of a view (encode_text): snlp_langid_predict_among, or its
+ * twin for code points. */
+static snlp_status predict_view(const snlp_model *model, snlp_state *state,
+                                const text_view *text, const uint8_t *flags, double *row,
+                                size_t *best) {
+    snlp_units units = {text->data, text->size, text->unit_bytes};
+    return text->unit_bytes
+               ? snlp_langid_predict_units(model, state, &units, flags, row, best)
+               : snlp_langid_predict_among(model, state, text->data, text->size, flags, row,
+                                           best);
+}
+
+/* The same for snlp_langid_best_among. */
+static snlp_status best_of_view(const snlp_model *model, snlp_state *state,
+                                const text_view *text, const uint8_t *flags, double *work,
+                                size_t *best, float *probability) {
+    snlp_units units = {text->data, text->size, text->unit_bytes};
+    return text->unit_bytes
+               ? snlp_langid_best_units(model, state, &units, flags, work, best, probability)
+               : snlp_langid_best_among(model, state, text->data, text->size, flags, work,
+                                        best, probability);
 }
 
 /* The Python exception for a runtime status other than SNLP_OK. */
@@ -122,7 +152,7 @@ static int require_open(ModelObject *self) {
  * (or change while it is iterated). NULL with the exception set. */
 static PyObject *materialise(PyObject *iterable) { return PySequence_Tuple(iterable); }
 
-/* The texts of a tuple as UTF-8 (encode_text): a new array of views, whose
+/* The texts of a tuple as views (encode_text, read `as`): a new array, whose
  * owners free_views releases; NULL with the exception set. */
 static void free_views(text_view *views, Py_ssize_t n) {
     if (views)
@@ -130,12 +160,12 @@ static void free_views(text_view *views, Py_ssize_t n) {
     PyMem_Free(views);
 }
 
-static text_view *encode_texts(PyObject *texts, Py_ssize_t limit) {
+static text_view *encode_texts(PyObject *texts, Py_ssize_t limit, int as) {
     Py_ssize_t n = PyTuple_GET_SIZE(texts);
     text_view *views = PyMem_Calloc(n ? (size_t)n : 1, sizeof *views);
     if (!views) return (text_view *)PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (encode_text(PyTuple_GET_ITEM(texts, i), limit, &views[i]) < 0) {
+        if (encode_text(PyTuple_GET_ITEM(texts, i), limit, as, &views[i]) < 0) {
             free_views(views, i);
             return NULL;
         }
@@ -184,7 +214,7 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
     snlp_state *state;
     snlp_status status = SNLP_OK;
     Py_ssize_t n = PyTuple_GET_SIZE(texts);
-    encoded = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model));
+    encoded = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model), TEXT_AS_UNITS);
     row = PyMem_Malloc((labels ? labels : 1) * sizeof *row);
     state = take_state(self);
     if (encoded && row && state) {
@@ -207,8 +237,7 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
 static snlp_status rounded_row(const snlp_model *model, snlp_state *state, const text_view *text,
                                const uint8_t *flags, double *row) {
     size_t best, labels = snlp_model_label_count(model);
-    snlp_status status =
-        snlp_langid_predict_among(model, state, text->data, text->size, flags, row, &best);
+    snlp_status status = predict_view(model, state, text, flags, row, &best);
     for (size_t k = 0; status == SNLP_OK && k < labels; k++) row[k] = (double)(float)row[k];
     return status;
 }
@@ -273,8 +302,8 @@ typedef struct {
 static snlp_status keep_best(const snlp_model *model, snlp_state *state, const text_view *text,
                              const uint8_t *flags, double *row, Py_ssize_t index, void *context) {
     best_labels *best = context;
-    return snlp_langid_best_among(model, state, text->data, text->size, flags, row,
-                                  &best->indexes[index], &best->top[index]);
+    return best_of_view(model, state, text, flags, row, &best->indexes[index],
+                        &best->top[index]);
 }
 
 /* langid_top_k(texts, k, allowed) -> a list per text of its k best
@@ -436,7 +465,8 @@ static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, P
         return NULL;
     }
     if (require_open(self) < 0 || parse_answers(self, args[0], args[1], args[4], &kind) < 0 ||
-        encode_text(args[2], (Py_ssize_t)snlp_model_max_chars(self->model), &view) < 0)
+        encode_text(args[2], (Py_ssize_t)snlp_model_max_chars(self->model), TEXT_AS_UNITS,
+                    &view) < 0)
         return NULL;
     if (take_allowed(self, args[3], &flags) < 0) {
         Py_XDECREF(view.owner);
@@ -449,8 +479,7 @@ static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, P
         PyErr_NoMemory();
     } else {
         Py_BEGIN_ALLOW_THREADS
-        status = snlp_langid_best_among(self->model, state, view.data, view.size, flags.flags,
-                                        row, &best, &probability);
+        status = best_of_view(self->model, state, &view, flags.flags, row, &best, &probability);
         Py_END_ALLOW_THREADS
         if (status != SNLP_OK) set_error(status);
         else result = make_answer(&kind, best, probability);
@@ -496,7 +525,8 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "max_chars must be 0 (the model's) or more");
         goto done;
     }
-    if (!(views = encode_texts(texts, PY_SSIZE_T_MAX)) || !(result = PyList_New(n))) goto done;
+    if (!(views = encode_texts(texts, PY_SSIZE_T_MAX, TEXT_AS_UTF8)) || !(result = PyList_New(n)))
+        goto done;
     state = take_state(self);
     if (!state) {
         PyErr_NoMemory();
@@ -597,7 +627,8 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *sentence = PyTuple_GET_ITEM(outer, i);
         for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sentence); k++, at++) {
-            if (encode_text(PyTuple_GET_ITEM(sentence, k), PY_SSIZE_T_MAX, &encoded[at]) < 0)
+            if (encode_text(PyTuple_GET_ITEM(sentence, k), PY_SSIZE_T_MAX, TEXT_AS_UTF8,
+                            &encoded[at]) < 0)
                 goto fail;
             tokens[at] = encoded[at].data;
             sizes[at] = encoded[at].size;

@@ -258,6 +258,13 @@ int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch);
  * snlp_normalize: in one pass when they are ASCII without markup. */
 int snlp_normalize_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *text,
                         snlp_codepoints *scratch);
+/* Whether a snlp_units is one the runtime reads: a width of 1, 2 or 4
+ * bytes, units aligned to it (NULL only when there are none). */
+int snlp_units_valid(const snlp_units *text);
+/* At most max_chars of a valid snlp_units's code points into `text`, then
+ * snlp_normalize. */
+int snlp_normalize_units(const snlp_units *in, size_t max_chars, snlp_codepoints *text,
+                         snlp_codepoints *scratch);
 /* A tagger's token normalised as its word features see it (featurizer
  * version 2): NFKC, the ș/ş fold, Python's str.lower, then ASCII digits 1-9
  * as 0 and the frame markers ^ $ as U+0001 U+0002. In place. */

@@ -166,19 +166,35 @@ snlp_status snlp_langid_features_logits(const snlp_model *model, snlp_state *sta
     return snlp_model_logits(model, features, state->workspace, logits);
 }
 
-snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
-                               size_t size, double *logits, int *has_letters) {
+/* snlp_langid_logits of UTF-8 text (units NULL) or of code points (snlp_units). */
+static snlp_status logits_of(const snlp_model *model, snlp_state *state, const char *text,
+                             size_t size, const snlp_units *units, double *logits,
+                             int *has_letters) {
     size_t starts[SNLP_MAX_GROUPS + 1];
     snlp_status status;
-    if (!model || !state || (!text && size) || !logits || !has_letters)
+    if (!model || !state || (!text && size) || !logits || !has_letters ||
+        (units && !snlp_units_valid(units)))
         return SNLP_ERR_ARGUMENT;
     if (strcmp(snlp_model_task(model), "langid")) return SNLP_ERR_ARGUMENT;
     if (!snlp_state_is_for(state, model)) return SNLP_ERR_STATE;
     if (snlp_model_group_count(model) > SNLP_MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
-    status = snlp_langid_text_features(model, state, text, size, starts);
+    if (units) {
+        status = snlp_normalize_units(units, snlp_model_max_chars(model), &state->text,
+                                      &state->scratch) ||
+                         snlp_langid_featurize(model, state, starts)
+                     ? SNLP_ERR_MEMORY
+                     : SNLP_OK;
+    } else {
+        status = snlp_langid_text_features(model, state, text, size, starts);
+    }
     if (status != SNLP_OK) return status;
     *has_letters = starts[snlp_model_group_count(model)] > 0;
     return snlp_langid_features_logits(model, state, starts, logits);
+}
+
+snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
+                               size_t size, double *logits, int *has_letters) {
+    return logits_of(model, state, text, size, NULL, logits, has_letters);
 }
 
 /* The softmax's steps before its division: the logits divided by the
@@ -221,15 +237,28 @@ snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, 
     return SNLP_OK;
 }
 
-snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state,
-                                      const char *text, size_t size, const uint8_t *allowed,
-                                      double *probabilities, size_t *best) {
+static snlp_status predict_of(const snlp_model *model, snlp_state *state, const char *text,
+                              size_t size, const snlp_units *units, const uint8_t *allowed,
+                              double *probabilities, size_t *best) {
     int has_letters = 0;
     snlp_status status;
     if (!best) return SNLP_ERR_ARGUMENT;
-    status = snlp_langid_logits(model, state, text, size, probabilities, &has_letters);
+    status = logits_of(model, state, text, size, units, probabilities, &has_letters);
     if (status != SNLP_OK) return status;
     return snlp_langid_answer(model, allowed, has_letters, 1, probabilities, best);
+}
+
+snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state,
+                                      const char *text, size_t size, const uint8_t *allowed,
+                                      double *probabilities, size_t *best) {
+    return predict_of(model, state, text, size, NULL, allowed, probabilities, best);
+}
+
+snlp_status snlp_langid_predict_units(const snlp_model *model, snlp_state *state,
+                                      const snlp_units *text, const uint8_t *allowed,
+                                      double *probabilities, size_t *best) {
+    if (!text) return SNLP_ERR_ARGUMENT;
+    return predict_of(model, state, NULL, 0, text, allowed, probabilities, best);
 }
 
 snlp_status snlp_langid_best_answer(const snlp_model *model, const uint8_t *allowed,
@@ -253,15 +282,28 @@ snlp_status snlp_langid_best_answer(const snlp_model *model, const uint8_t *allo
     return SNLP_OK;
 }
 
-snlp_status snlp_langid_best_among(const snlp_model *model, snlp_state *state,
-                                   const char *text, size_t size, const uint8_t *allowed,
-                                   double *work, size_t *best, float *probability) {
+static snlp_status best_of(const snlp_model *model, snlp_state *state, const char *text,
+                           size_t size, const snlp_units *units, const uint8_t *allowed,
+                           double *work, size_t *best, float *probability) {
     int has_letters = 0;
     snlp_status status;
     if (!best || !probability) return SNLP_ERR_ARGUMENT;
-    status = snlp_langid_logits(model, state, text, size, work, &has_letters);
+    status = logits_of(model, state, text, size, units, work, &has_letters);
     if (status != SNLP_OK) return status;
     return snlp_langid_best_answer(model, allowed, has_letters, work, best, probability);
+}
+
+snlp_status snlp_langid_best_among(const snlp_model *model, snlp_state *state,
+                                   const char *text, size_t size, const uint8_t *allowed,
+                                   double *work, size_t *best, float *probability) {
+    return best_of(model, state, text, size, NULL, allowed, work, best, probability);
+}
+
+snlp_status snlp_langid_best_units(const snlp_model *model, snlp_state *state,
+                                   const snlp_units *text, const uint8_t *allowed, double *work,
+                                   size_t *best, float *probability) {
+    if (!text) return SNLP_ERR_ARGUMENT;
+    return best_of(model, state, NULL, 0, text, allowed, work, best, probability);
 }
 
 snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, const char *text,

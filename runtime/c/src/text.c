@@ -452,6 +452,34 @@ int snlp_normalize_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codep
     return 0;
 }
 
+int snlp_units_valid(const snlp_units *text) {
+    return (text->unit_bytes == 1 || text->unit_bytes == 2 || text->unit_bytes == 4) &&
+           (text->units || !text->count) &&
+           (uintptr_t)text->units % text->unit_bytes == 0;
+}
+
+/* The code points are widened as they are (no decoding: each unit is one),
+ * then normalised as decoded UTF-8 is; past U+10FFFF, U+FFFD, as for an
+ * invalid UTF-8 sequence. */
+int snlp_normalize_units(const snlp_units *in, size_t max_chars, snlp_codepoints *text,
+                         snlp_codepoints *scratch) {
+    size_t n = in->count < max_chars ? in->count : max_chars;
+    if (snlp_reserve(text, n)) return -1;
+    if (in->unit_bytes == 1) {
+        const uint8_t *units = in->units;
+        for (size_t i = 0; i < n; i++) text->data[i] = units[i];
+    } else if (in->unit_bytes == 2) {
+        const uint16_t *units = in->units;
+        for (size_t i = 0; i < n; i++) text->data[i] = units[i];
+    } else {
+        const uint32_t *units = in->units;
+        for (size_t i = 0; i < n; i++)
+            text->data[i] = units[i] <= 0x10FFFF ? units[i] : REPLACEMENT;
+    }
+    text->count = n;
+    return snlp_normalize(text, scratch);
+}
+
 int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch) {
     return snlp_token_form(token, scratch, 1);
 }

@@ -693,6 +693,93 @@ static void check_best_alone(const char *dir) {
     snlp_model_free(model);
 }
 
+/* Text given as code points of each width it fits (snlp_units) gets the
+ * answers of its UTF-8, bit for bit: Latin-1, other scripts, marks, astral
+ * letters, lone surrogates (UTF-8 as Python's "surrogatepass" writes them),
+ * markup; with and without a subset. Other widths and misaligned units are
+ * refused. */
+static void check_units(const char *dir) {
+    static const char *const texts[] = {
+        "été à Zürich", "Ça va, ÆØÅ ß", "привет мир", "नमस्ते दुनिया", "한국어 텍스트",
+        "\xf0\x90\x8c\xb0\xf0\x90\x8c\xb1 gothic", ("a\xed\xa0\x80" "b \xed\xbf\xbf"),
+        "<b>ciao</b> mondo", "", "12 34", "ｆｕｌｌ ｗｉｄｔｈ ﬁ", "ΣΑΣ σας"};
+    double row[1024], expected[1024];
+    uint8_t allowed[1024];
+    uint32_t wide[64];
+    uint16_t half[64];
+    uint8_t narrow[64];
+    snlp_codepoints points = {0};
+    snlp_model *model;
+    snlp_state *state;
+    size_t labels;
+    if (!open_with_state(dir, "tiny-langid", &model, &state)) return;
+    labels = snlp_model_label_count(model);
+    for (size_t k = 0; k < labels; k++) allowed[k] = k % 3 != 1;
+    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+        size_t size = strlen(texts[t]);
+        uint32_t largest = 0;
+        CHECK(!snlp_decode_utf8((const uint8_t *)texts[t], size, SIZE_MAX, &points) &&
+                  points.count <= 64,
+              "decoding '%s'", texts[t]);
+        for (size_t i = 0; i < points.count; i++) {
+            wide[i] = points.data[i];
+            half[i] = (uint16_t)points.data[i];
+            narrow[i] = (uint8_t)points.data[i];
+            if (points.data[i] > largest) largest = points.data[i];
+        }
+        for (unsigned width = 1; width <= 4; width *= 2) {
+            snlp_units units = {width == 1 ? (const void *)narrow
+                                : width == 2 ? (const void *)half : (const void *)wide,
+                                points.count, width};
+            if ((width == 1 && largest > 0xFF) || (width == 2 && largest > 0xFFFF)) continue;
+            for (int subset = 0; subset < 2; subset++) {
+                const uint8_t *among = subset ? allowed : NULL;
+                size_t best, want;
+                float probability, want_probability;
+                CHECK(snlp_langid_predict_units(model, state, &units, among, row, &best) ==
+                              SNLP_OK &&
+                          snlp_langid_predict_among(model, state, texts[t], size, among,
+                                                    expected, &want) == SNLP_OK &&
+                          best == want && !memcmp(row, expected, labels * sizeof *row),
+                      "'%s' as %u-byte units: its UTF-8's probabilities (subset %d)", texts[t],
+                      width, subset);
+                CHECK(snlp_langid_best_units(model, state, &units, among, row, &best,
+                                             &probability) == SNLP_OK &&
+                          snlp_langid_best_among(model, state, texts[t], size, among,
+                                                 expected, &want, &want_probability) ==
+                              SNLP_OK &&
+                          best == want && probability == want_probability,
+                      "'%s' as %u-byte units: its UTF-8's best label (subset %d)", texts[t],
+                      width, subset);
+            }
+        }
+    }
+    {
+        size_t best, want;
+        uint32_t outside[] = {'a', 0x110000, 'b'};
+        snlp_units odd = {wide, 2, 3}, misaligned = {(const uint8_t *)wide + 1, 2, 2},
+                   none = {NULL, 0, 4}, past = {outside, 3, 4};
+        CHECK(snlp_langid_predict_units(model, state, &odd, NULL, row, &best) ==
+                      SNLP_ERR_ARGUMENT &&
+                  snlp_langid_predict_units(model, state, &misaligned, NULL, row, &best) ==
+                      SNLP_ERR_ARGUMENT &&
+                  snlp_langid_predict_units(model, state, NULL, NULL, row, &best) ==
+                      SNLP_ERR_ARGUMENT,
+              "units of 3 bytes, misaligned or missing are refused");
+        CHECK(snlp_langid_predict_units(model, state, &none, NULL, row, &best) == SNLP_OK &&
+                  best == labels,
+              "no units: 'und'");
+        CHECK(snlp_langid_predict_units(model, state, &past, NULL, row, &best) == SNLP_OK &&
+                  snlp_langid_predict_among(model, state, "a\xef\xbf\xbd" "b", 5, NULL,
+                                            expected, &want) == SNLP_OK &&
+                  best == want && !memcmp(row, expected, labels * sizeof *row),
+              "a unit past U+10FFFF reads as U+FFFD");
+    }
+    free(points.data);
+    snlp_state_free(state);
+    snlp_model_free(model);
+}
+
 /* x % d by multiplication (snlp_mod), for the bucket ids. */
 static void check_mod(void) {
     uint32_t x = 12345u, divisors[] = {1, 2, 3, 7, 100, 5769, 13462, 65535, 2147483647u,
@@ -1237,6 +1324,7 @@ int main(int argc, char **argv) {
     check_hostile_tokens(dir);
     check_subset_and_top_k(dir);
     check_best_alone(dir);
+    check_units(dir);
     check_state_bound_to_its_model(dir);
     check_state_trim(dir);
     check_half();
