@@ -8,29 +8,34 @@
 #include <immintrin.h>
 #endif
 
-int snlp_encode_framed(snlp_state *s) {
-    size_t total = s->framed.count;
+int snlp_reserve_utf8(snlp_state *s, size_t total) {
     /* and zeros after them, which snlp_murmur3_within may read, and the end's
      * offset 7 more times, which vector code reads as empty keys */
-    if (snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * total + SNLP_SHORT_KEY + 4, 1) ||
-        snlp_grow((void **)&s->utf8_offsets, &s->offsets_capacity, total + 8,
-                  sizeof *s->utf8_offsets))
-        return -1;
-    s->utf8_offsets[0] = 0;
-    for (size_t i = 0, at = 0; i < total; i++) { /* ASCII inline: most code points */
-        uint32_t cp = s->framed.data[i];
-        if (cp < 0x80) s->utf8[at++] = (uint8_t)cp;
-        else at += snlp_utf8_encode(cp, s->utf8 + at);
-        s->utf8_offsets[i + 1] = at;
-    }
+    return snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * total + SNLP_SHORT_KEY + 4, 1) ||
+           snlp_grow((void **)&s->utf8_offsets, &s->offsets_capacity, total + 8,
+                     sizeof *s->utf8_offsets);
+}
+
+void snlp_finish_utf8(snlp_state *s, size_t total) {
     for (size_t i = total + 1; i < total + 8; i++) s->utf8_offsets[i] = s->utf8_offsets[total];
     memset(s->utf8 + s->utf8_offsets[total], 0, SNLP_SHORT_KEY + 4);
+}
+
+int snlp_encode_framed(snlp_state *s) {
+    size_t total = s->framed.count;
+    if (snlp_reserve_utf8(s, total)) return -1;
+    s->utf8_offsets[0] = 0;
+    for (size_t i = 0, at = 0; i < total; i++) {
+        at = snlp_put_utf8(s->utf8, at, s->framed.data[i]);
+        s->utf8_offsets[i + 1] = at;
+    }
+    snlp_finish_utf8(s, total);
     return 0;
 }
 
 uint32_t snlp_span_hash(const snlp_state *s, size_t a, size_t b, size_t limit, uint32_t seed) {
     size_t first = s->utf8_offsets[a], bytes = s->utf8_offsets[b] - first;
-    return snlp_murmur3(s->utf8 + first, bytes < limit ? bytes : limit, seed);
+    return snlp_murmur3_padded(s->utf8 + first, bytes < limit ? bytes : limit, seed);
 }
 
 /* The n-grams to hash: `count` of them, the i-th starting at framed code

@@ -78,9 +78,10 @@ static inline uint32_t snlp_murmur3(const uint8_t *bytes, size_t size, uint32_t 
  * 4 * max_blocks + 4 bytes from `bytes`, at most SNLP_SHORT_KEY + 4, which
  * the caller's buffer holds (snlp_encode_framed pads it). */
 #define SNLP_SHORT_KEY 16
+/* The bytes of a tail of size % 4 bytes, read as a whole little-endian word. */
+static const uint32_t snlp_tail_mask[4] = {0, 0xFFu, 0xFFFFu, 0xFFFFFFu};
 static inline uint32_t snlp_murmur3_within(const uint8_t *bytes, size_t size, uint32_t seed,
                                            size_t max_blocks) {
-    static const uint32_t tail_mask[4] = {0, 0xFFu, 0xFFFFu, 0xFFFFFFu};
     const uint32_t c1 = 0xcc9e2d51u, c2 = 0x1b873593u;
     size_t blocks = size / 4;
     uint32_t h = seed, k;
@@ -89,7 +90,23 @@ static inline uint32_t snlp_murmur3_within(const uint8_t *bytes, size_t size, ui
                                      13) * 5 + 0xe6546b64u;
         h = i < blocks ? mixed : h;
     }
-    k = snlp_read_u32(bytes + 4 * blocks) & tail_mask[size & 3];
+    k = snlp_read_u32(bytes + 4 * blocks) & snlp_tail_mask[size & 3];
+    h ^= snlp_rotl32(k * c1, 15) * c2;
+    return snlp_murmur3_finish(h, size);
+}
+
+/* snlp_murmur3 of a key after which at least 3 more bytes may be read (a
+ * framed text's UTF-8, which snlp_encode_framed pads): the tail read as a
+ * whole word and masked, as in snlp_murmur3_within, without snlp_murmur3's
+ * branch on the size's last two bits (a word's size is hard to guess). */
+static inline uint32_t snlp_murmur3_padded(const uint8_t *bytes, size_t size, uint32_t seed) {
+    const uint32_t c1 = 0xcc9e2d51u, c2 = 0x1b873593u;
+    size_t blocks = size / 4;
+    uint32_t h = seed, k;
+    for (size_t i = 0; i < blocks; i++)
+        h = snlp_rotl32(h ^ snlp_rotl32(snlp_read_u32(bytes + 4 * i) * c1, 15) * c2, 13) * 5 +
+            0xe6546b64u;
+    k = snlp_read_u32(bytes + 4 * blocks) & snlp_tail_mask[size & 3];
     h ^= snlp_rotl32(k * c1, 15) * c2;
     return snlp_murmur3_finish(h, size);
 }
@@ -400,6 +417,18 @@ void snlp_exp_nonpositive(double *x, size_t count);
 #define SNLP_WORD_START 0x5E /* ^ */
 #define SNLP_WORD_END 0x24   /* $ */
 int snlp_encode_framed(snlp_state *s);
+/* The steps of snlp_encode_framed, for language ID, which encodes as it
+ * frames: room for `total` framed code points' UTF-8, code point cp put at
+ * byte `at` (returns the byte after it), and the padding after the last. */
+int snlp_reserve_utf8(snlp_state *s, size_t total);
+static inline size_t snlp_put_utf8(uint8_t *utf8, size_t at, uint32_t cp) {
+    if (cp < 0x80) { /* inline: most code points */
+        utf8[at] = (uint8_t)cp;
+        return at + 1;
+    }
+    return at + snlp_utf8_encode(cp, utf8 + at);
+}
+void snlp_finish_utf8(snlp_state *s, size_t total);
 uint32_t snlp_span_hash(const snlp_state *s, size_t a, size_t b, size_t limit, uint32_t seed);
 size_t snlp_text_ngram_ids(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
                            uint32_t *ids);

@@ -25,6 +25,12 @@ static size_t script_text(snlp_state *s, const snlp_group *g, uint64_t reciproca
                           uint32_t *ids) {
     size_t n = 0, range = 0;
     (void)g, (void)reciprocal;
+    if (s->utf8_offsets[s->framed.count] == s->framed.count) { /* ASCII: a-z, all Latin */
+        uint32_t latin = snlp_script('a');
+        size_t letters = s->framed.count - 2 * s->words;
+        for (; n < letters; n++) ids[n] = latin;
+        return n;
+    }
     for (size_t w = 0; w < s->words; w++) {
         for (size_t k = s->word_start[w] + 1; k + 1 < s->word_start[w + 1]; k++) {
             uint32_t cp = s->framed.data[k]; /* letters of one script: one search */

@@ -95,33 +95,41 @@ uint32_t snlp_script(uint32_t cp) { return snlp_script_ids[snlp_script_range(cp)
  * for the normalised words in state->text; each weighs 1 / its group's count. */
 int snlp_langid_featurize(const snlp_model *model, snlp_state *s, size_t *starts) {
     size_t groups = snlp_model_group_count(model), n = s->text.count, words = 0, count = 0;
-    /* Frame the words once, ^w1$^w2$..., for every group to read. */
+    /* Frame the words once, ^w1$^w2$..., for every group to read, as code
+     * points and as UTF-8 with each code point's offset, in one pass. */
     if (snlp_reserve(&s->framed, 2 * n + 2) ||
-        snlp_grow((void **)&s->word_start, &s->word_capacity, n / 2 + 2, sizeof *s->word_start))
+        snlp_grow((void **)&s->word_start, &s->word_capacity, n / 2 + 2, sizeof *s->word_start) ||
+        snlp_reserve_utf8(s, 2 * n + 2))
         return -1;
     { /* in locals: written through s, the count was stored at every code point */
         const uint32_t *text = s->text.data;
         uint32_t *framed = s->framed.data;
-        size_t *word_start = s->word_start, at = 0;
+        uint8_t *utf8 = s->utf8;
+        size_t *word_start = s->word_start, *offsets = s->utf8_offsets, at = 0, bytes = 0;
+        offsets[0] = 0;
         for (size_t i = 0; i < n;) {
             if (text[i] == 0x20) {
                 i++;
                 continue;
             }
             word_start[words++] = at;
-            framed[at++] = SNLP_WORD_START;
-            for (; i < n && text[i] != 0x20; i++) framed[at++] = text[i];
-            framed[at++] = SNLP_WORD_END;
+            framed[at] = SNLP_WORD_START;
+            offsets[++at] = bytes = snlp_put_utf8(utf8, bytes, SNLP_WORD_START);
+            for (; i < n && text[i] != 0x20; i++) {
+                framed[at] = text[i];
+                offsets[++at] = bytes = snlp_put_utf8(utf8, bytes, text[i]);
+            }
+            framed[at] = SNLP_WORD_END;
+            offsets[++at] = bytes = snlp_put_utf8(utf8, bytes, SNLP_WORD_END);
         }
         word_start[words] = s->framed.count = at;
     }
     s->words = words;
+    snlp_finish_utf8(s, s->framed.count);
     /* No group has more features than the framed words have code points
      * (and n-grams may be written up to SNLP_TEXT_IDS_SLACK past them). */
-    if (snlp_encode_framed(s) ||
-        snlp_grow((void **)&s->ids, &s->ids_capacity,
-                  groups * s->framed.count + SNLP_TEXT_IDS_SLACK,
-                  sizeof *s->ids) ||
+    if (snlp_grow((void **)&s->ids, &s->ids_capacity,
+                  groups * s->framed.count + SNLP_TEXT_IDS_SLACK, sizeof *s->ids) ||
         snlp_grow((void **)&s->weights, &s->weights_capacity, groups * s->framed.count + 1,
                   sizeof *s->weights))
         return -1;
