@@ -21,7 +21,7 @@ UNIX_FLAGS = [SHARED["STANDARD"], SHARED["OPTIMIZE"], SHARED["EXACT"],
 # Linked as one program, so that calls between the runtime's files inline
 # (3% of a language-ID call: docs/EXPERIMENTS.md); a toolchain without it
 # gets the plain build.
-WHOLE_PROGRAM = [] if sys.platform == "win32" else ["-flto"]
+WHOLE_PROGRAM = [] if sys.platform == "win32" else ["-flto=auto"]
 
 
 class BuildExt(build_ext):

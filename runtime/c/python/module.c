@@ -66,26 +66,27 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kwargs) {
     return 0;
 }
 
-/* A str as the C runtime reads it: `size` bytes of UTF-8 at `data`
- * (unit_bytes 0), or, where the caller reads code points (TEXT_AS_UNITS),
- * `size` code points of unit_bytes each as the str keeps them (PEP 393:
- * Latin-1, UCS-2 or UCS-4), with nothing to encode or decode. `owner`: the
- * new bytes object holding UTF-8, NULL when the data is the str's own (an
- * ASCII str is its UTF-8). At most its first `limit` characters (the
- * runtime reads no more: a huge text costs no huge copy). Lone surrogates
- * pass as their 3 bytes ("surrogatepass"), which the runtime decodes as the
- * surrogates themselves, as Python's featurizers see them (in UCS-2 or
- * UCS-4 they are themselves). -1, with TypeError, for anything but a str. */
+/* A str as the C runtime reads it (`text`): its UTF-8 bytes, or, where the
+ * caller reads code points (TEXT_AS_CODE_POINTS), its code points as the
+ * str keeps them (PEP 393: Latin-1, UCS-2 or UCS-4), with nothing to encode
+ * or decode. `owner`: the new bytes object holding UTF-8, NULL when the
+ * data is the str's own (an ASCII str is its UTF-8). At most its first
+ * `limit` characters (the runtime reads no more: a huge text costs no huge
+ * copy). Lone surrogates pass as their 3 bytes ("surrogatepass"), which the
+ * runtime decodes as the surrogates themselves, as Python's featurizers see
+ * them (in UCS-2 or UCS-4 they are themselves). -1, with TypeError, for
+ * anything but a str. */
 typedef struct {
-    const char *data;
-    size_t size;
+    snlp_text text;
     PyObject *owner;
-    unsigned unit_bytes;
 } text_view;
 
-enum { TEXT_AS_UTF8, TEXT_AS_UNITS };
+enum { TEXT_AS_UTF8, TEXT_AS_CODE_POINTS };
 
 static int encode_text(PyObject *text, Py_ssize_t limit, int as, text_view *view) {
+    static const snlp_encoding encodings[] = {[PyUnicode_1BYTE_KIND] = SNLP_LATIN1,
+                                              [PyUnicode_2BYTE_KIND] = SNLP_UCS2,
+                                              [PyUnicode_4BYTE_KIND] = SNLP_UTF32};
     Py_ssize_t length;
     PyObject *head;
     if (!PyUnicode_Check(text)) {
@@ -94,11 +95,11 @@ static int encode_text(PyObject *text, Py_ssize_t limit, int as, text_view *view
     }
     length = PyUnicode_GET_LENGTH(text);
     view->owner = NULL;
-    view->unit_bytes = 0;
-    if (PyUnicode_IS_ASCII(text) || as == TEXT_AS_UNITS) {
-        view->data = (const char *)PyUnicode_DATA(text);
-        view->size = (size_t)(length < limit ? length : limit);
-        if (!PyUnicode_IS_ASCII(text)) view->unit_bytes = (unsigned)PyUnicode_KIND(text);
+    if (PyUnicode_IS_ASCII(text) || as == TEXT_AS_CODE_POINTS) {
+        view->text = (snlp_text){PyUnicode_DATA(text), (size_t)(length < limit ? length : limit),
+                                 PyUnicode_IS_ASCII(text)
+                                     ? SNLP_UTF8
+                                     : encodings[PyUnicode_KIND(text)]};
         return 0;
     }
     head = length <= limit ? Py_NewRef(text) : PyUnicode_Substring(text, 0, limit);
@@ -106,32 +107,9 @@ static int encode_text(PyObject *text, Py_ssize_t limit, int as, text_view *view
     view->owner = PyUnicode_AsEncodedString(head, "utf-8", "surrogatepass");
     Py_DECREF(head);
     if (!view->owner) return -1;
-    view->data = PyBytes_AS_STRING(view->owner);
-    view->size = (size_t)PyBytes_GET_SIZE(view->owner);
+    view->text = (snlp_text){PyBytes_AS_STRING(view->owner),
+                             (size_t)PyBytes_GET_SIZE(view->owner), SNLP_UTF8};
     return 0;
-}
-
-/* Language ID of a view (encode_text): snlp_langid_predict_among, or its
- * twin for code points. */
-static snlp_status predict_view(const snlp_model *model, snlp_state *state,
-                                const text_view *text, const uint8_t *flags, double *row,
-                                size_t *best) {
-    snlp_units units = {text->data, text->size, text->unit_bytes};
-    return text->unit_bytes
-               ? snlp_langid_predict_units(model, state, &units, flags, row, best)
-               : snlp_langid_predict_among(model, state, text->data, text->size, flags, row,
-                                           best);
-}
-
-/* The same for snlp_langid_best_among. */
-static snlp_status best_of_view(const snlp_model *model, snlp_state *state,
-                                const text_view *text, const uint8_t *flags, double *work,
-                                size_t *best, float *probability) {
-    snlp_units units = {text->data, text->size, text->unit_bytes};
-    return text->unit_bytes
-               ? snlp_langid_best_units(model, state, &units, flags, work, best, probability)
-               : snlp_langid_best_among(model, state, text->data, text->size, flags, work,
-                                        best, probability);
 }
 
 /* The Python exception for a runtime status other than SNLP_OK. */
@@ -214,7 +192,8 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
     snlp_state *state;
     snlp_status status = SNLP_OK;
     Py_ssize_t n = PyTuple_GET_SIZE(texts);
-    encoded = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model), TEXT_AS_UNITS);
+    encoded = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model),
+                           TEXT_AS_CODE_POINTS);
     row = PyMem_Malloc((labels ? labels : 1) * sizeof *row);
     state = take_state(self);
     if (encoded && row && state) {
@@ -237,7 +216,7 @@ static int predict_texts(ModelObject *self, PyObject *texts, const uint8_t *flag
 static snlp_status rounded_row(const snlp_model *model, snlp_state *state, const text_view *text,
                                const uint8_t *flags, double *row) {
     size_t best, labels = snlp_model_label_count(model);
-    snlp_status status = predict_view(model, state, text, flags, row, &best);
+    snlp_status status = snlp_langid_predict_text(model, state, &text->text, flags, row, &best);
     for (size_t k = 0; status == SNLP_OK && k < labels; k++) row[k] = (double)(float)row[k];
     return status;
 }
@@ -290,20 +269,6 @@ static snlp_status keep_top_k(const snlp_model *model, snlp_state *state, const 
         rows->top[(size_t)index * rows->k + j] = (float)row[indexes[j]];
     rows->found[index] = found;
     return SNLP_OK;
-}
-
-/* The best label alone, as keep_top_k with k = 1 finds it (no letters: the
- * label count, probability 0). */
-typedef struct {
-    size_t *indexes; /* one per text */
-    float *top;      /* one per text */
-} best_labels;
-
-static snlp_status keep_best(const snlp_model *model, snlp_state *state, const text_view *text,
-                             const uint8_t *flags, double *row, Py_ssize_t index, void *context) {
-    best_labels *best = context;
-    return best_of_view(model, state, text, flags, row, &best->indexes[index],
-                        &best->top[index]);
 }
 
 /* langid_top_k(texts, k, allowed) -> a list per text of its k best
@@ -413,7 +378,11 @@ static PyObject *model_langid_answers(ModelObject *self, PyObject *args) {
     allowed_labels flags;
     answer_kind kind;
     Py_ssize_t n;
-    best_labels rows;
+    text_view *views;
+    snlp_text *list;
+    size_t *best;
+    float *probability;
+    snlp_state *state;
     if (!PyArg_ParseTuple(args, "OOOOO", &names, &type, &texts, &allowed, &threshold) ||
         require_open(self) < 0 || parse_answers(self, names, type, threshold, &kind) < 0 ||
         take_allowed(self, allowed, &flags) < 0)
@@ -423,24 +392,39 @@ static PyObject *model_langid_answers(ModelObject *self, PyObject *args) {
         return NULL;
     }
     n = PyTuple_GET_SIZE(texts);
-    rows.indexes = PyMem_Calloc((size_t)n + 1, sizeof *rows.indexes);
-    rows.top = PyMem_Calloc((size_t)n + 1, sizeof *rows.top);
-    if (!rows.indexes || !rows.top) PyErr_NoMemory();
-    else if (predict_texts(self, texts, flags.flags, keep_best, &rows) == 0 &&
-             (result = PyList_New(n)) != NULL) {
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *answer = make_answer(&kind, rows.indexes[i], rows.top[i]);
-            if (!answer) {
-                Py_CLEAR(result);
-                break;
+    views = encode_texts(texts, (Py_ssize_t)snlp_model_max_chars(self->model),
+                         TEXT_AS_CODE_POINTS);
+    list = PyMem_Calloc((size_t)n + 1, sizeof *list);
+    best = PyMem_Calloc((size_t)n + 1, sizeof *best);
+    probability = PyMem_Calloc((size_t)n + 1, sizeof *probability);
+    state = take_state(self);
+    if (views && (!list || !best || !probability || !state)) {
+        PyErr_NoMemory();
+    } else if (views) {
+        snlp_status status;
+        for (Py_ssize_t i = 0; i < n; i++) list[i] = views[i].text;
+        Py_BEGIN_ALLOW_THREADS
+        status = snlp_langid_best_texts(self->model, state, list, (size_t)n, flags.flags, best,
+                                        probability);
+        Py_END_ALLOW_THREADS
+        if (status != SNLP_OK) set_error(status);
+        else if ((result = PyList_New(n)) != NULL)
+            for (Py_ssize_t i = 0; i < n; i++) {
+                PyObject *answer = make_answer(&kind, best[i], probability[i]);
+                if (!answer) {
+                    Py_CLEAR(result);
+                    break;
+                }
+                PyList_SET_ITEM(result, i, answer);
             }
-            PyList_SET_ITEM(result, i, answer);
-        }
     }
+    return_state(self, state);
+    free_views(views, n);
     Py_DECREF(texts);
     release_allowed(&flags);
-    PyMem_Free(rows.indexes);
-    PyMem_Free(rows.top);
+    PyMem_Free(list);
+    PyMem_Free(best);
+    PyMem_Free(probability);
     return result;
 }
 
@@ -465,7 +449,7 @@ static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, P
         return NULL;
     }
     if (require_open(self) < 0 || parse_answers(self, args[0], args[1], args[4], &kind) < 0 ||
-        encode_text(args[2], (Py_ssize_t)snlp_model_max_chars(self->model), TEXT_AS_UNITS,
+        encode_text(args[2], (Py_ssize_t)snlp_model_max_chars(self->model), TEXT_AS_CODE_POINTS,
                     &view) < 0)
         return NULL;
     if (take_allowed(self, args[3], &flags) < 0) {
@@ -479,7 +463,8 @@ static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, P
         PyErr_NoMemory();
     } else {
         Py_BEGIN_ALLOW_THREADS
-        status = best_of_view(self->model, state, &view, flags.flags, row, &best, &probability);
+        status = snlp_langid_best_text(self->model, state, &view.text, flags.flags, row, &best,
+                                       &probability);
         Py_END_ALLOW_THREADS
         if (status != SNLP_OK) set_error(status);
         else result = make_answer(&kind, best, probability);
@@ -495,7 +480,8 @@ static PyObject *model_langid_answer(ModelObject *self, PyObject *const *args, P
  * bytes (`chars` characters): every byte but continuation bytes starts one. */
 static size_t characters_before(const text_view *view, size_t from, size_t chars, size_t end) {
     if (!view->owner) return end; /* ASCII: a byte a character */
-    for (; from < end; from++) chars += ((uint8_t)view->data[from] & 0xC0) != 0x80;
+    const char *data = view->text.data;
+    for (; from < end; from++) chars += ((uint8_t)data[from] & 0xC0) != 0x80;
     return chars;
 }
 
@@ -540,7 +526,7 @@ static PyObject *model_langid_spans(ModelObject *self, PyObject *args) {
         for (;;) {
             snlp_span *grown;
             Py_BEGIN_ALLOW_THREADS
-            status = snlp_langid_spans(self->model, state, views[i].data, views[i].size,
+            status = snlp_langid_spans(self->model, state, views[i].text.data, views[i].text.count,
                                        flags.flags, threshold, switch_cost, (size_t)max_chars, spans,
                                        capacity, &count);
             Py_END_ALLOW_THREADS
@@ -630,8 +616,8 @@ static PyObject *model_pos_tags(ModelObject *self, PyObject *sentences) {
             if (encode_text(PyTuple_GET_ITEM(sentence, k), PY_SSIZE_T_MAX, TEXT_AS_UTF8,
                             &encoded[at]) < 0)
                 goto fail;
-            tokens[at] = encoded[at].data;
-            sizes[at] = encoded[at].size;
+            tokens[at] = encoded[at].text.data;
+            sizes[at] = encoded[at].text.count;
         }
     }
     {

@@ -215,6 +215,13 @@ snlp_status snlp_pool_group(const snlp_model *model, size_t member, size_t group
 snlp_status snlp_model_logits_many(const snlp_model *model, const snlp_features *groups,
                                    size_t count, double *workspace, double *logits);
 size_t snlp_workspace_doubles_many(const snlp_model *model);
+/* snlp_model_logits_many's two steps, for inputs featurized one after
+ * another (language ID's batches): input t's pooled row into the
+ * workspace; then the logits of the first `count` rows. */
+snlp_status snlp_pool_input_at(const snlp_model *model, const snlp_features *groups,
+                               double *workspace, size_t t);
+snlp_status snlp_dense_many(const snlp_model *model, size_t count, double *workspace,
+                            double *logits);
 
 /* Products with a row-major float32 matrix in the file: out[c] += sum_i
  * x[i] * matrix[i][c] in double and in float; and out[t][c] = sum_i
@@ -275,13 +282,13 @@ int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch);
  * snlp_normalize: in one pass when they are ASCII without markup. */
 int snlp_normalize_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codepoints *text,
                         snlp_codepoints *scratch);
-/* Whether a snlp_units is one the runtime reads: a width of 1, 2 or 4
- * bytes, units aligned to it (NULL only when there are none). */
-int snlp_units_valid(const snlp_units *text);
-/* At most max_chars of a valid snlp_units's code points into `text`, then
- * snlp_normalize. */
-int snlp_normalize_units(const snlp_units *in, size_t max_chars, snlp_codepoints *text,
-                         snlp_codepoints *scratch);
+/* Whether a snlp_text is one the runtime reads: a known encoding, data
+ * aligned to its unit (NULL only when there is none). */
+int snlp_text_valid(const snlp_text *text);
+/* At most max_chars of a valid snlp_text's code points (Latin-1, UCS-2 or
+ * UTF-32) into `text`, then snlp_normalize. */
+int snlp_normalize_code_points(const snlp_text *in, size_t max_chars, snlp_codepoints *text,
+                               snlp_codepoints *scratch);
 /* A tagger's token normalised as its word features see it (featurizer
  * version 2): NFKC, the ș/ş fold, Python's str.lower, then ASCII digits 1-9
  * as 0 and the frame markers ^ $ as U+0001 U+0002. In place. */
@@ -376,6 +383,9 @@ struct snlp_state {
         span_scores_capacity, span_work_capacity, span_rows_capacity, span_slots_capacity,
         span_ids_capacity, span_id_starts_capacity, span_word_rows_capacity,
         span_weights_capacity;
+    /* snlp_langid_best_texts: the logits of the texts it scores at once */
+    double *batch_logits;
+    size_t batch_logits_capacity;
 };
 
 /* When a tagger's group is known: from the text (static), from a first pass

@@ -38,7 +38,8 @@ int snlp_state_is_for(const snlp_state *state, const snlp_model *model) {
     X((s)->span_slots, (s)->span_slots_capacity) X((s)->span_ids, (s)->span_ids_capacity) \
     X((s)->span_id_starts, (s)->span_id_starts_capacity)                                  \
     X((s)->span_word_rows, (s)->span_word_rows_capacity)                                  \
-    X((s)->span_weights, (s)->span_weights_capacity)
+    X((s)->span_weights, (s)->span_weights_capacity)                                      \
+    X((s)->batch_logits, (s)->batch_logits_capacity)
 
 #define BUFFER_FREE(pointer, capacity) free(pointer);
 #define BUFFER_BYTES(pointer, capacity) +(capacity) * sizeof *(pointer)
@@ -174,35 +175,44 @@ snlp_status snlp_langid_features_logits(const snlp_model *model, snlp_state *sta
     return snlp_model_logits(model, features, state->workspace, logits);
 }
 
-/* snlp_langid_logits of UTF-8 text (units NULL) or of code points (snlp_units). */
-static snlp_status logits_of(const snlp_model *model, snlp_state *state, const char *text,
-                             size_t size, const snlp_units *units, double *logits,
-                             int *has_letters) {
-    size_t starts[SNLP_MAX_GROUPS + 1];
-    snlp_status status;
-    if (!model || !state || (!text && size) || !logits || !has_letters ||
-        (units && !snlp_units_valid(units)))
-        return SNLP_ERR_ARGUMENT;
+/* The checks every language-ID call makes of its model and state. */
+static snlp_status check_langid(const snlp_model *model, const snlp_state *state) {
     if (strcmp(snlp_model_task(model), "langid")) return SNLP_ERR_ARGUMENT;
     if (!snlp_state_is_for(state, model)) return SNLP_ERR_STATE;
     if (snlp_model_group_count(model) > SNLP_MAX_GROUPS) return SNLP_ERR_UNSUPPORTED;
-    if (units) {
-        status = snlp_normalize_units(units, snlp_model_max_chars(model), &state->text,
-                                      &state->scratch) ||
-                         snlp_langid_featurize(model, state, starts)
-                     ? SNLP_ERR_MEMORY
-                     : SNLP_OK;
-    } else {
-        status = snlp_langid_text_features(model, state, text, size, starts);
-    }
-    if (status != SNLP_OK) return status;
+    return SNLP_OK;
+}
+
+/* A checked text's features (snlp_langid_text_features, of any encoding). */
+static snlp_status features_of(const snlp_model *model, snlp_state *state, const snlp_text *text,
+                               size_t *starts) {
+    if (text->encoding == SNLP_UTF8)
+        return snlp_langid_text_features(model, state, text->data, text->count, starts);
+    if (snlp_normalize_code_points(text, snlp_model_max_chars(model), &state->text,
+                                   &state->scratch) ||
+        snlp_langid_featurize(model, state, starts))
+        return SNLP_ERR_MEMORY;
+    return SNLP_OK;
+}
+
+/* snlp_langid_logits of any encoding. */
+static snlp_status logits_of(const snlp_model *model, snlp_state *state, const snlp_text *text,
+                             double *logits, int *has_letters) {
+    size_t starts[SNLP_MAX_GROUPS + 1];
+    snlp_status status;
+    if (!model || !state || !text || !snlp_text_valid(text) || !logits || !has_letters)
+        return SNLP_ERR_ARGUMENT;
+    if ((status = check_langid(model, state)) != SNLP_OK ||
+        (status = features_of(model, state, text, starts)) != SNLP_OK)
+        return status;
     *has_letters = starts[snlp_model_group_count(model)] > 0;
     return snlp_langid_features_logits(model, state, starts, logits);
 }
 
 snlp_status snlp_langid_logits(const snlp_model *model, snlp_state *state, const char *text,
                                size_t size, double *logits, int *has_letters) {
-    return logits_of(model, state, text, size, NULL, logits, has_letters);
+    snlp_text utf8 = {text, size, SNLP_UTF8};
+    return logits_of(model, state, &utf8, logits, has_letters);
 }
 
 /* The softmax's steps before its division: the logits divided by the
@@ -245,13 +255,13 @@ snlp_status snlp_langid_answer(const snlp_model *model, const uint8_t *allowed, 
     return SNLP_OK;
 }
 
-static snlp_status predict_of(const snlp_model *model, snlp_state *state, const char *text,
-                              size_t size, const snlp_units *units, const uint8_t *allowed,
-                              double *probabilities, size_t *best) {
+snlp_status snlp_langid_predict_text(const snlp_model *model, snlp_state *state,
+                                     const snlp_text *text, const uint8_t *allowed,
+                                     double *probabilities, size_t *best) {
     int has_letters = 0;
     snlp_status status;
     if (!best) return SNLP_ERR_ARGUMENT;
-    status = logits_of(model, state, text, size, units, probabilities, &has_letters);
+    status = logits_of(model, state, text, probabilities, &has_letters);
     if (status != SNLP_OK) return status;
     return snlp_langid_answer(model, allowed, has_letters, 1, probabilities, best);
 }
@@ -259,14 +269,8 @@ static snlp_status predict_of(const snlp_model *model, snlp_state *state, const 
 snlp_status snlp_langid_predict_among(const snlp_model *model, snlp_state *state,
                                       const char *text, size_t size, const uint8_t *allowed,
                                       double *probabilities, size_t *best) {
-    return predict_of(model, state, text, size, NULL, allowed, probabilities, best);
-}
-
-snlp_status snlp_langid_predict_units(const snlp_model *model, snlp_state *state,
-                                      const snlp_units *text, const uint8_t *allowed,
-                                      double *probabilities, size_t *best) {
-    if (!text) return SNLP_ERR_ARGUMENT;
-    return predict_of(model, state, NULL, 0, text, allowed, probabilities, best);
+    snlp_text utf8 = {text, size, SNLP_UTF8};
+    return snlp_langid_predict_text(model, state, &utf8, allowed, probabilities, best);
 }
 
 snlp_status snlp_langid_best_answer(const snlp_model *model, const uint8_t *allowed,
@@ -290,13 +294,13 @@ snlp_status snlp_langid_best_answer(const snlp_model *model, const uint8_t *allo
     return SNLP_OK;
 }
 
-static snlp_status best_of(const snlp_model *model, snlp_state *state, const char *text,
-                           size_t size, const snlp_units *units, const uint8_t *allowed,
-                           double *work, size_t *best, float *probability) {
+snlp_status snlp_langid_best_text(const snlp_model *model, snlp_state *state,
+                                  const snlp_text *text, const uint8_t *allowed, double *work,
+                                  size_t *best, float *probability) {
     int has_letters = 0;
     snlp_status status;
     if (!best || !probability) return SNLP_ERR_ARGUMENT;
-    status = logits_of(model, state, text, size, units, work, &has_letters);
+    status = logits_of(model, state, text, work, &has_letters);
     if (status != SNLP_OK) return status;
     return snlp_langid_best_answer(model, allowed, has_letters, work, best, probability);
 }
@@ -304,14 +308,57 @@ static snlp_status best_of(const snlp_model *model, snlp_state *state, const cha
 snlp_status snlp_langid_best_among(const snlp_model *model, snlp_state *state,
                                    const char *text, size_t size, const uint8_t *allowed,
                                    double *work, size_t *best, float *probability) {
-    return best_of(model, state, text, size, NULL, allowed, work, best, probability);
+    snlp_text utf8 = {text, size, SNLP_UTF8};
+    return snlp_langid_best_text(model, state, &utf8, allowed, work, best, probability);
 }
 
-snlp_status snlp_langid_best_units(const snlp_model *model, snlp_state *state,
-                                   const snlp_units *text, const uint8_t *allowed, double *work,
-                                   size_t *best, float *probability) {
-    if (!text) return SNLP_ERR_ARGUMENT;
-    return best_of(model, state, NULL, 0, text, allowed, work, best, probability);
+/* Up to SNLP_INPUTS_AT_ONCE texts at a time: each featurized and pooled in
+ * turn, then their dense layers together (snlp_dense_many: each weight
+ * widened once for all, half the hidden layer's time), then each answer. */
+snlp_status snlp_langid_best_texts(const snlp_model *model, snlp_state *state,
+                                   const snlp_text *texts, size_t count,
+                                   const uint8_t *allowed, size_t *best, float *probability) {
+    size_t groups, labels, starts[SNLP_MAX_GROUPS + 1];
+    snlp_features features[SNLP_MAX_GROUPS];
+    snlp_status status;
+    if (!model || !state || (count && (!texts || !best || !probability)))
+        return SNLP_ERR_ARGUMENT;
+    if ((status = check_langid(model, state)) != SNLP_OK) return status;
+    for (size_t i = 0; i < count; i++)
+        if (!snlp_text_valid(&texts[i])) return SNLP_ERR_ARGUMENT;
+    groups = snlp_model_group_count(model);
+    labels = snlp_model_label_count(model);
+    if (snlp_grow((void **)&state->workspace, &state->workspace_size,
+                  snlp_workspace_doubles_many(model), sizeof(double)) ||
+        snlp_grow((void **)&state->batch_logits, &state->batch_logits_capacity,
+                  SNLP_INPUTS_AT_ONCE * labels + 1, sizeof(double)))
+        return SNLP_ERR_MEMORY;
+    for (size_t first = 0; first < count; first += SNLP_INPUTS_AT_ONCE) {
+        size_t here = count - first < SNLP_INPUTS_AT_ONCE ? count - first : SNLP_INPUTS_AT_ONCE;
+        int has_letters[SNLP_INPUTS_AT_ONCE];
+        for (size_t t = 0; t < here; t++) {
+            if ((status = features_of(model, state, &texts[first + t], starts)) != SNLP_OK)
+                return status;
+            has_letters[t] = starts[groups] > 0;
+            for (size_t g = 0; g < groups; g++) { /* no features: no buffers, no offsets */
+                size_t n = starts[g + 1] - starts[g];
+                features[g] = (snlp_features){n ? state->ids + starts[g] : NULL,
+                                              n ? state->weights + starts[g] : NULL, n};
+            }
+            if ((status = snlp_pool_input_at(model, features, state->workspace, t)) != SNLP_OK)
+                return status;
+        }
+        if ((status = snlp_dense_many(model, here, state->workspace, state->batch_logits)) !=
+            SNLP_OK)
+            return status;
+        for (size_t t = 0; t < here; t++)
+            if ((status = snlp_langid_best_answer(model, allowed, has_letters[t],
+                                                  state->batch_logits + t * labels,
+                                                  &best[first + t], &probability[first + t])) !=
+                SNLP_OK)
+                return status;
+    }
+    return SNLP_OK;
 }
 
 snlp_status snlp_langid_predict(const snlp_model *model, snlp_state *state, const char *text,

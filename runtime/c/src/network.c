@@ -349,6 +349,86 @@ __attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t
     }
 }
 
+/* SNLP_INPUTS_AT_ONCE inputs' int8 products in AVX2 (x: `rows` apart, out:
+ * `columns` apart), as add_int8_product_pairs takes one's, with each four
+ * rows' codes interleaved and widened once for all the inputs (that was half
+ * of a product's operations). Rows whose x is 0 for every input are skipped.
+ * Exact in int32, so the same sums. */
+__attribute__((target("avx2"))) static void add_int8_products_pairs(const int32_t *x,
+                                                                    size_t rows,
+                                                                    const uint8_t *matrix,
+                                                                    size_t columns,
+                                                                    int32_t *out) {
+    enum { INPUTS = SNLP_INPUTS_AT_ONCE };
+    size_t i = 0;
+    while (i < rows) {
+        const int8_t *r[4];
+        size_t picked[4], count = 0, c = 0;
+        __m256i p01[INPUTS], p23[INPUTS];
+        for (; i < rows && count < 4; i++) { /* without a branch, as add_int8_product */
+            int32_t any = 0;
+            for (size_t t = 0; t < INPUTS; t++) any |= x[t * rows + i];
+            picked[count] = i;
+            count += any != 0;
+        }
+        if (count == 0) break;
+        for (size_t k = 0; k < 4; k++) r[k] = (const int8_t *)matrix + picked[k < count ? k : 0] * columns;
+        for (size_t t = 0; t < INPUTS; t++) {
+            int32_t w[4];
+            for (size_t k = 0; k < 4; k++) w[k] = k < count ? x[t * rows + picked[k]] : 0;
+            p01[t] = _mm256_set1_epi32((int32_t)((uint32_t)w[1] << 16 | (w[0] & 0xFFFF)));
+            p23[t] = _mm256_set1_epi32((int32_t)((uint32_t)w[3] << 16 | (w[2] & 0xFFFF)));
+        }
+        for (; c + 16 <= columns; c += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(r[0] + c));
+            __m128i b = _mm_loadu_si128((const __m128i *)(r[1] + c));
+            __m128i d = _mm_loadu_si128((const __m128i *)(r[2] + c));
+            __m128i e = _mm_loadu_si128((const __m128i *)(r[3] + c));
+            __m256i ab_low = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, b));
+            __m256i ab_high = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(a, b));
+            __m256i de_low = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(d, e));
+            __m256i de_high = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(d, e));
+            for (size_t t = 0; t < INPUTS; t++) {
+                __m256i *sums = (__m256i *)(out + t * columns + c);
+                __m256i low = _mm256_add_epi32(_mm256_madd_epi16(ab_low, p01[t]),
+                                               _mm256_madd_epi16(de_low, p23[t]));
+                __m256i high = _mm256_add_epi32(_mm256_madd_epi16(ab_high, p01[t]),
+                                                _mm256_madd_epi16(de_high, p23[t]));
+                _mm256_storeu_si256(sums, _mm256_add_epi32(_mm256_loadu_si256(sums), low));
+                _mm256_storeu_si256(sums + 1,
+                                    _mm256_add_epi32(_mm256_loadu_si256(sums + 1), high));
+            }
+        }
+        for (; c < columns; c++)
+            for (size_t t = 0; t < INPUTS; t++) {
+                int32_t sum = 0;
+                for (size_t k = 0; k < count; k++) sum += x[t * rows + picked[k]] * r[k][c];
+                out[t * columns + c] += sum;
+            }
+    }
+}
+
+/* Whether the inputs' products cost less together (add_int8_products_pairs,
+ * which reads a row for every input when any input needs it) than one at a
+ * time (each skipping its own zero rows): by the vector operations per four
+ * rows and 16 columns, 12 + 8 per input together and 16 per input alone.
+ * Pooled inputs have hardly a zero, and together take half the time; a
+ * hidden layer's ReLU outputs are four fifths zeros (language ID), and
+ * together took a tenth longer (micro-benchmark, docs/EXPERIMENTS.md). */
+static int together_pays(const int32_t *x, size_t rows) {
+    size_t any = 0, each = 0;
+    for (size_t i = 0; i < rows; i++) {
+        int row = 0;
+        for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++) {
+            int nonzero = x[t * rows + i] != 0;
+            each += (size_t)nonzero;
+            row |= nonzero;
+        }
+        any += (size_t)row;
+    }
+    return any * (12 + 8 * SNLP_INPUTS_AT_ONCE) < each * 16;
+}
+
 /* The int8 product with VNNI's vpdpbusd, which sums four unsigned-by-signed
  * byte products into each int32 lane: four rows' codes interleaved so that a
  * lane holds one column's four codes, made unsigned by adding 128 (their sign
@@ -668,6 +748,8 @@ void snlp_add_int8_products(const int32_t *x, size_t rows, const uint8_t *matrix
         add_int8_products_avx512_vnni(x, rows, matrix, columns, out);
     else if (vnni & 1)
         add_int8_products_avx_vnni(x, rows, matrix, columns, out);
+    else if (SNLP_AVX2_ALLOWED() && together_pays(x, rows))
+        add_int8_products_pairs(x, rows, matrix, columns, out);
     else /* one input at a time: AVX2 or portable */
         for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++)
             snlp_add_int8_product(x + t * rows, rows, matrix, columns, out + t * columns);
@@ -822,43 +904,69 @@ static snlp_status pool_input(const snlp_model *model, const snlp_features *grou
     return SNLP_OK;
 }
 
-snlp_status snlp_model_logits_many(const snlp_model *model, const snlp_features *groups,
-                                   size_t count, double *workspace, double *logits) {
-    size_t width = 0, hidden, labels, per_input = snlp_model_group_count(model);
-    float *input = (float *)workspace, *activation, *out;
+/* Where snlp_workspace_doubles_many's parts are: each input's pooled row,
+ * activations and outputs (SNLP_INPUTS_AT_ONCE of each), then the scratch. */
+typedef struct {
+    float *input, *activation, *out;
     int32_t *scratch;
-    if (!model || !groups || !workspace || !logits || count > SNLP_INPUTS_AT_ONCE)
-        return SNLP_ERR_ARGUMENT;
+    size_t width, hidden, labels;
+} inputs_layout;
+
+static inputs_layout layout_of(const snlp_model *model, double *workspace) {
+    inputs_layout l = {(float *)workspace, NULL, NULL, NULL, 0, snlp_model_hidden(model),
+                       snlp_model_label_count(model)};
+    for (size_t g = 0; g < snlp_model_group_count(model); g++)
+        l.width += snlp_model_group(model, g)->dims;
+    l.activation = l.input + SNLP_INPUTS_AT_ONCE * l.width;
+    l.out = l.activation + SNLP_INPUTS_AT_ONCE * l.hidden;
+    l.scratch = (int32_t *)(l.out + SNLP_INPUTS_AT_ONCE * l.labels);
+    return l;
+}
+
+snlp_status snlp_pool_input_at(const snlp_model *model, const snlp_features *groups,
+                               double *workspace, size_t t) {
+    if (!model || !groups || !workspace || t >= SNLP_INPUTS_AT_ONCE) return SNLP_ERR_ARGUMENT;
+    inputs_layout l = layout_of(model, workspace);
+    return pool_input(model, groups, l.input + t * l.width);
+}
+
+snlp_status snlp_dense_many(const snlp_model *model, size_t count, double *workspace,
+                            double *logits) {
+    if (!model || !workspace || !logits || count > SNLP_INPUTS_AT_ONCE) return SNLP_ERR_ARGUMENT;
+    inputs_layout l = layout_of(model, workspace);
     if (!snlp_model_dense_int8(model) || count < 2) { /* float32 layers: one at a time */
         for (size_t t = 0; t < count; t++) {
-            snlp_status status = snlp_model_logits(model, groups + t * per_input, workspace,
-                                                   logits + t * snlp_model_label_count(model));
-            if (status != SNLP_OK) return status;
+            snlp_hidden_layer(model, l.input + t * l.width, l.width, l.activation, l.scratch);
+            snlp_output_layer(model, l.activation, l.out, l.scratch);
+            for (size_t k = 0; k < l.labels; k++) logits[t * l.labels + k] = (double)l.out[k];
         }
         return SNLP_OK;
     }
-    for (size_t g = 0; g < per_input; g++) width += snlp_model_group(model, g)->dims;
-    hidden = snlp_model_hidden(model);
-    labels = snlp_model_label_count(model);
-    activation = input + SNLP_INPUTS_AT_ONCE * width;
-    out = activation + SNLP_INPUTS_AT_ONCE * hidden;
-    scratch = (int32_t *)(out + SNLP_INPUTS_AT_ONCE * labels);
-    for (size_t t = 0; t < SNLP_INPUTS_AT_ONCE; t++) {
-        snlp_status status = SNLP_OK;
-        if (t < count) status = pool_input(model, groups + t * per_input, input + t * width);
-        else memset(input + t * width, 0, width * sizeof *input); /* gives the bias alone */
+    for (size_t t = count; t < SNLP_INPUTS_AT_ONCE; t++) /* gives the bias alone */
+        memset(l.input + t * l.width, 0, l.width * sizeof *l.input);
+    int8_layer_many(l.input, l.width, snlp_model_dense(model, 0, SNLP_HIDDEN_WEIGHTS),
+                    snlp_model_dense_scales(model, 0),
+                    snlp_model_dense(model, 0, SNLP_HIDDEN_BIAS), l.hidden, l.scratch,
+                    l.activation);
+    for (size_t h = 0; h < SNLP_INPUTS_AT_ONCE * l.hidden; h++)
+        l.activation[h] = l.activation[h] < 0.0f ? 0.0f : l.activation[h];
+    int8_layer_many(l.activation, l.hidden, snlp_model_dense(model, 0, SNLP_OUTPUT_WEIGHTS),
+                    snlp_model_dense_scales(model, 1),
+                    snlp_model_dense(model, 0, SNLP_OUTPUT_BIAS), l.labels, l.scratch, l.out);
+    for (size_t k = 0; k < count * l.labels; k++) logits[k] = (double)l.out[k];
+    return SNLP_OK;
+}
+
+snlp_status snlp_model_logits_many(const snlp_model *model, const snlp_features *groups,
+                                   size_t count, double *workspace, double *logits) {
+    size_t per_input = model ? snlp_model_group_count(model) : 0;
+    if (!model || !groups || !workspace || !logits || count > SNLP_INPUTS_AT_ONCE)
+        return SNLP_ERR_ARGUMENT;
+    for (size_t t = 0; t < count; t++) {
+        snlp_status status = snlp_pool_input_at(model, groups + t * per_input, workspace, t);
         if (status != SNLP_OK) return status;
     }
-    int8_layer_many(input, width, snlp_model_dense(model, 0, SNLP_HIDDEN_WEIGHTS),
-                    snlp_model_dense_scales(model, 0),
-                    snlp_model_dense(model, 0, SNLP_HIDDEN_BIAS), hidden, scratch, activation);
-    for (size_t h = 0; h < SNLP_INPUTS_AT_ONCE * hidden; h++)
-        activation[h] = activation[h] < 0.0f ? 0.0f : activation[h];
-    int8_layer_many(activation, hidden, snlp_model_dense(model, 0, SNLP_OUTPUT_WEIGHTS),
-                    snlp_model_dense_scales(model, 1),
-                    snlp_model_dense(model, 0, SNLP_OUTPUT_BIAS), labels, scratch, out);
-    for (size_t k = 0; k < count * labels; k++) logits[k] = (double)out[k];
-    return SNLP_OK;
+    return snlp_dense_many(model, count, workspace, logits);
 }
 
 snlp_status snlp_model_logits(const snlp_model *model, const snlp_features *groups,

@@ -182,27 +182,53 @@ static void strip_markup(snlp_codepoints *text) {
 
 /* Letters and marks kept (folded), the rest made spaces; returns where the
  * first code point NFKC may change is (quiet() false), or the count if none:
- * the one table lookup a code point serves both. */
-static size_t letters_only(snlp_codepoints *text) {
+ * the one table lookup a code point serves both. With `lower`, the same
+ * pass also writes the result lowercased there, as snlp_lowercase would
+ * (most text needs no NFKC, and then no second pass lowers it): *lowered
+ * says whether it could, 0 when a letter lowers to more than one code
+ * point or a capital sigma needs its neighbours. Inlined, so letters_only
+ * (lower NULL) keeps no trace of it. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline size_t filter_letters(snlp_codepoints *text, uint32_t *lower, int *lowered) {
     size_t loud = text->count;
+    int simple = 1;
     for (size_t i = 0; i < text->count; i++) {
         uint32_t cp = text->data[i], kept;
         const uint32_t *block;
         if (cp < 0x80) { /* ASCII: the letters are A-Z and a-z, nothing folds, all quiet */
-            text->data[i] = (cp | 0x20) - 'a' < 26u ? cp : SPACE;
+            int letter = (cp | 0x20) - 'a' < 26u;
+            text->data[i] = letter ? cp : SPACE;
+            if (lower) lower[i] = letter ? (cp | 0x20) : SPACE;
             continue;
         }
         if (cp > 0x10FFFF || !block_has(block = property_block(cp), cp, LETTER_OR_MARK)) {
             text->data[i] = SPACE;
+            if (lower) lower[i] = SPACE;
             continue;
         }
         text->data[i] = kept = fold(cp);
+        if (lower) {
+            long at;
+            if (!(kept == cp ? block_has(block, cp, LOWER_CHANGES)
+                             : has_property(kept, LOWER_CHANGES)))
+                lower[i] = kept;
+            else if (kept != 0x03A3 && (at = find(snlp_lower, snlp_lower_count, 3, kept)) >= 0 &&
+                     snlp_lower[3 * at + 2] == 1)
+                lower[i] = snlp_lower_pool[snlp_lower[3 * at + 1]];
+            else
+                simple = 0;
+        }
         if (loud == text->count &&
             !(kept == cp ? block_has(block, cp, QUIET) : has_property(kept, QUIET)))
             loud = i;
     }
+    if (lowered) *lowered = simple;
     return loud;
 }
+
+static size_t letters_only(snlp_codepoints *text) { return filter_letters(text, NULL, NULL); }
 
 #define HANGUL_S 0xAC00
 #define HANGUL_L 0x1100
@@ -416,11 +442,18 @@ int snlp_lowercase(const snlp_codepoints *text, snlp_codepoints *out) {
 }
 
 int snlp_normalize(snlp_codepoints *text, snlp_codepoints *scratch) {
-    int changed;
+    int changed, lowered;
+    size_t loud;
     strip_markup(text);
-    if (nfkc_from(text, scratch, letters_only(text), &changed)) return -1;
-    if (changed) letters_only(text);
-    if (snlp_lowercase(text, scratch)) return -1;
+    if (snlp_reserve(scratch, text->count)) return -1;
+    loud = filter_letters(text, scratch->data, &lowered);
+    if (nfkc_from(text, scratch, loud, &changed)) return -1;
+    if (changed) letters_only(text); /* (scratch was NFKC's: lower it again) */
+    if (changed || !lowered) {
+        if (snlp_lowercase(text, scratch)) return -1;
+    } else {
+        scratch->count = text->count;
+    }
     { /* the result back into text */
         snlp_codepoints swap = *text;
         *text = *scratch;
@@ -452,27 +485,28 @@ int snlp_normalize_utf8(const uint8_t *s, size_t n, size_t max_chars, snlp_codep
     return 0;
 }
 
-int snlp_units_valid(const snlp_units *text) {
-    return (text->unit_bytes == 1 || text->unit_bytes == 2 || text->unit_bytes == 4) &&
-           (text->units || !text->count) &&
-           (uintptr_t)text->units % text->unit_bytes == 0;
+int snlp_text_valid(const snlp_text *text) {
+    size_t unit = text->encoding == SNLP_UTF8 ? 1 : (size_t)text->encoding;
+    return (text->encoding == SNLP_UTF8 || text->encoding == SNLP_LATIN1 ||
+            text->encoding == SNLP_UCS2 || text->encoding == SNLP_UTF32) &&
+           (text->data || !text->count) && (uintptr_t)text->data % unit == 0;
 }
 
 /* The code points are widened as they are (no decoding: each unit is one),
  * then normalised as decoded UTF-8 is; past U+10FFFF, U+FFFD, as for an
  * invalid UTF-8 sequence. */
-int snlp_normalize_units(const snlp_units *in, size_t max_chars, snlp_codepoints *text,
-                         snlp_codepoints *scratch) {
+int snlp_normalize_code_points(const snlp_text *in, size_t max_chars, snlp_codepoints *text,
+                               snlp_codepoints *scratch) {
     size_t n = in->count < max_chars ? in->count : max_chars;
     if (snlp_reserve(text, n)) return -1;
-    if (in->unit_bytes == 1) {
-        const uint8_t *units = in->units;
+    if (in->encoding == SNLP_LATIN1) {
+        const uint8_t *units = in->data;
         for (size_t i = 0; i < n; i++) text->data[i] = units[i];
-    } else if (in->unit_bytes == 2) {
-        const uint16_t *units = in->units;
+    } else if (in->encoding == SNLP_UCS2) {
+        const uint16_t *units = in->data;
         for (size_t i = 0; i < n; i++) text->data[i] = units[i];
     } else {
-        const uint32_t *units = in->units;
+        const uint32_t *units = in->data;
         for (size_t i = 0; i < n; i++)
             text->data[i] = units[i] <= 0x10FFFF ? units[i] : REPLACEMENT;
     }

@@ -693,87 +693,117 @@ static void check_best_alone(const char *dir) {
     snlp_model_free(model);
 }
 
-/* Text given as code points of each width it fits (snlp_units) gets the
+/* Text given as code points of each width it fits (snlp_text) gets the
  * answers of its UTF-8, bit for bit: Latin-1, other scripts, marks, astral
  * letters, lone surrogates (UTF-8 as Python's "surrogatepass" writes them),
- * markup; with and without a subset. Other widths and misaligned units are
- * refused. */
-static void check_units(const char *dir) {
-    static const char *const texts[] = {
+ * markup; with and without a subset. snlp_langid_best_texts answers all of
+ * them at once as snlp_langid_best_text does one by one, with float32 and
+ * 8-bit dense layers. Other encodings and misaligned data are refused. */
+enum { UNIT_TEXTS = 12, ENCODINGS = 4 };
+static void check_texts(const char *dir, const char *name) {
+    static const char *const texts[UNIT_TEXTS] = {
         "été à Zürich", "Ça va, ÆØÅ ß", "привет мир", "नमस्ते दुनिया", "한국어 텍스트",
         "\xf0\x90\x8c\xb0\xf0\x90\x8c\xb1 gothic", ("a\xed\xa0\x80" "b \xed\xbf\xbf"),
         "<b>ciao</b> mondo", "", "12 34", "ｆｕｌｌ ｗｉｄｔｈ ﬁ", "ΣΑΣ σας"};
+    static const snlp_encoding encodings[ENCODINGS] = {SNLP_UTF8, SNLP_LATIN1, SNLP_UCS2,
+                                                       SNLP_UTF32};
+    static uint32_t wide[UNIT_TEXTS][64];
+    static uint16_t half[UNIT_TEXTS][64];
+    static uint8_t narrow[UNIT_TEXTS][64];
+    snlp_text all[UNIT_TEXTS * ENCODINGS];
+    size_t count = 0, best[UNIT_TEXTS * ENCODINGS], want[UNIT_TEXTS * ENCODINGS];
+    float probability[UNIT_TEXTS * ENCODINGS], want_probability[UNIT_TEXTS * ENCODINGS];
     double row[1024], expected[1024];
     uint8_t allowed[1024];
-    uint32_t wide[64];
-    uint16_t half[64];
-    uint8_t narrow[64];
     snlp_codepoints points = {0};
     snlp_model *model;
     snlp_state *state;
     size_t labels;
-    if (!open_with_state(dir, "tiny-langid", &model, &state)) return;
+    if (!open_with_state(dir, name, &model, &state)) return;
     labels = snlp_model_label_count(model);
     for (size_t k = 0; k < labels; k++) allowed[k] = k % 3 != 1;
-    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+    for (size_t t = 0; t < UNIT_TEXTS; t++) {
         size_t size = strlen(texts[t]);
         uint32_t largest = 0;
         CHECK(!snlp_decode_utf8((const uint8_t *)texts[t], size, SIZE_MAX, &points) &&
                   points.count <= 64,
               "decoding '%s'", texts[t]);
         for (size_t i = 0; i < points.count; i++) {
-            wide[i] = points.data[i];
-            half[i] = (uint16_t)points.data[i];
-            narrow[i] = (uint8_t)points.data[i];
+            wide[t][i] = points.data[i];
+            half[t][i] = (uint16_t)points.data[i];
+            narrow[t][i] = (uint8_t)points.data[i];
             if (points.data[i] > largest) largest = points.data[i];
         }
-        for (unsigned width = 1; width <= 4; width *= 2) {
-            snlp_units units = {width == 1 ? (const void *)narrow
-                                : width == 2 ? (const void *)half : (const void *)wide,
-                                points.count, width};
-            if ((width == 1 && largest > 0xFF) || (width == 2 && largest > 0xFFFF)) continue;
+        for (size_t e = 0; e < ENCODINGS; e++) {
+            snlp_encoding encoding = encodings[e];
+            snlp_text text = {encoding == SNLP_UTF8     ? (const void *)texts[t]
+                              : encoding == SNLP_LATIN1 ? (const void *)narrow[t]
+                              : encoding == SNLP_UCS2   ? (const void *)half[t]
+                                                        : (const void *)wide[t],
+                              encoding == SNLP_UTF8 ? size : points.count, encoding};
+            if ((encoding == SNLP_LATIN1 && largest > 0xFF) ||
+                (encoding == SNLP_UCS2 && largest > 0xFFFF))
+                continue;
+            all[count++] = text;
             for (int subset = 0; subset < 2; subset++) {
                 const uint8_t *among = subset ? allowed : NULL;
-                size_t best, want;
-                float probability, want_probability;
-                CHECK(snlp_langid_predict_units(model, state, &units, among, row, &best) ==
+                size_t got, reference;
+                float got_probability, reference_probability;
+                CHECK(snlp_langid_predict_text(model, state, &text, among, row, &got) ==
                               SNLP_OK &&
                           snlp_langid_predict_among(model, state, texts[t], size, among,
-                                                    expected, &want) == SNLP_OK &&
-                          best == want && !memcmp(row, expected, labels * sizeof *row),
-                      "'%s' as %u-byte units: its UTF-8's probabilities (subset %d)", texts[t],
-                      width, subset);
-                CHECK(snlp_langid_best_units(model, state, &units, among, row, &best,
-                                             &probability) == SNLP_OK &&
+                                                    expected, &reference) == SNLP_OK &&
+                          got == reference && !memcmp(row, expected, labels * sizeof *row),
+                      "%s: '%s' in encoding %d: its UTF-8's probabilities (subset %d)", name,
+                      texts[t], (int)encoding, subset);
+                CHECK(snlp_langid_best_text(model, state, &text, among, row, &got,
+                                            &got_probability) == SNLP_OK &&
                           snlp_langid_best_among(model, state, texts[t], size, among,
-                                                 expected, &want, &want_probability) ==
-                              SNLP_OK &&
-                          best == want && probability == want_probability,
-                      "'%s' as %u-byte units: its UTF-8's best label (subset %d)", texts[t],
-                      width, subset);
+                                                 expected, &reference,
+                                                 &reference_probability) == SNLP_OK &&
+                          got == reference && got_probability == reference_probability,
+                      "%s: '%s' in encoding %d: its UTF-8's best label (subset %d)", name,
+                      texts[t], (int)encoding, subset);
             }
         }
     }
+    if (count % SNLP_INPUTS_AT_ONCE == 0) count--; /* a last batch of fewer */
+    for (int subset = 0; subset < 2; subset++) {
+        const uint8_t *among = subset ? allowed : NULL;
+        int same = snlp_langid_best_texts(model, state, all, count, among, best, probability) ==
+                   SNLP_OK;
+        for (size_t i = 0; i < count; i++)
+            same &= snlp_langid_best_text(model, state, &all[i], among, row, &want[i],
+                                          &want_probability[i]) == SNLP_OK &&
+                    best[i] == want[i] && probability[i] == want_probability[i];
+        CHECK(same && count > 2 * SNLP_INPUTS_AT_ONCE && count % SNLP_INPUTS_AT_ONCE,
+              "%s: %zu texts at once are answered as one by one (subset %d)", name, count,
+              subset);
+    }
     {
-        size_t best, want;
+        size_t got, reference;
         uint32_t outside[] = {'a', 0x110000, 'b'};
-        snlp_units odd = {wide, 2, 3}, misaligned = {(const uint8_t *)wide + 1, 2, 2},
-                   none = {NULL, 0, 4}, past = {outside, 3, 4};
-        CHECK(snlp_langid_predict_units(model, state, &odd, NULL, row, &best) ==
+        snlp_text odd = {wide[0], 2, (snlp_encoding)3},
+                  misaligned = {(const uint8_t *)wide[0] + 1, 2, SNLP_UCS2},
+                  none = {NULL, 0, SNLP_UTF32}, past = {outside, 3, SNLP_UTF32};
+        CHECK(snlp_langid_predict_text(model, state, &odd, NULL, row, &got) ==
                       SNLP_ERR_ARGUMENT &&
-                  snlp_langid_predict_units(model, state, &misaligned, NULL, row, &best) ==
+                  snlp_langid_predict_text(model, state, &misaligned, NULL, row, &got) ==
                       SNLP_ERR_ARGUMENT &&
-                  snlp_langid_predict_units(model, state, NULL, NULL, row, &best) ==
-                      SNLP_ERR_ARGUMENT,
-              "units of 3 bytes, misaligned or missing are refused");
-        CHECK(snlp_langid_predict_units(model, state, &none, NULL, row, &best) == SNLP_OK &&
-                  best == labels,
-              "no units: 'und'");
-        CHECK(snlp_langid_predict_units(model, state, &past, NULL, row, &best) == SNLP_OK &&
+                  snlp_langid_predict_text(model, state, NULL, NULL, row, &got) ==
+                      SNLP_ERR_ARGUMENT &&
+                  snlp_langid_best_texts(model, state, &odd, 1, NULL, best, probability) ==
+                      SNLP_ERR_ARGUMENT &&
+                  snlp_langid_best_texts(model, state, NULL, 0, NULL, NULL, NULL) == SNLP_OK,
+              "%s: other encodings, misaligned or missing texts are refused", name);
+        CHECK(snlp_langid_predict_text(model, state, &none, NULL, row, &got) == SNLP_OK &&
+                  got == labels,
+              "%s: no units: 'und'", name);
+        CHECK(snlp_langid_predict_text(model, state, &past, NULL, row, &got) == SNLP_OK &&
                   snlp_langid_predict_among(model, state, "a\xef\xbf\xbd" "b", 5, NULL,
-                                            expected, &want) == SNLP_OK &&
-                  best == want && !memcmp(row, expected, labels * sizeof *row),
-              "a unit past U+10FFFF reads as U+FFFD");
+                                            expected, &reference) == SNLP_OK &&
+                  got == reference && !memcmp(row, expected, labels * sizeof *row),
+              "%s: a unit past U+10FFFF reads as U+FFFD", name);
     }
     free(points.data);
     snlp_state_free(state);
@@ -1324,7 +1354,8 @@ int main(int argc, char **argv) {
     check_hostile_tokens(dir);
     check_subset_and_top_k(dir);
     check_best_alone(dir);
-    check_units(dir);
+    check_texts(dir, "tiny-langid");
+    check_texts(dir, "tiny-langid-int8");
     check_state_bound_to_its_model(dir);
     check_state_trim(dir);
     check_half();
