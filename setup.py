@@ -18,10 +18,10 @@ SHARED = dict(re.findall(r"^(\w+) = (.+)$", Path("runtime/c/flags.mk").read_text
 UNIX_FLAGS = [SHARED["STANDARD"], SHARED["OPTIMIZE"], SHARED["EXACT"],
               "-fvisibility=hidden"]  # only PyInit__runtime is exported: calls inline
 
-# Linked as one program, so that calls between the runtime's files inline
-# (3% of a language-ID call: docs/EXPERIMENTS.md); a toolchain without it
-# gets the plain build.
-WHOLE_PROGRAM = [] if sys.platform == "win32" else ["-flto=auto"]
+# Linked as one program (flags.mk), so that calls between the runtime's files
+# inline (3% of a language-ID call: docs/EXPERIMENTS.md); a toolchain without
+# it gets the plain build.
+WHOLE_PROGRAM = [] if sys.platform == "win32" else [SHARED["WHOLE_PROGRAM"]]
 
 
 class BuildExt(build_ext):

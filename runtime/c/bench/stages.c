@@ -8,8 +8,11 @@
  * (decode and normalise; + n-gram ids; + embedding rows pooled; + hidden
  * layer; + output layer; + softmax, the whole call), and a stage's time is
  * the difference between two prefixes, best of ROUNDS (default 5). Prints a
- * line per stage: name<TAB>microseconds per text. Uses the runtime's
- * internals (src/internal.h), as a profile must; not part of the API. */
+ * line per stage: name<TAB>microseconds per text; then the whole call's, and
+ * a text's in a batch as the Python extension's predict_batch makes it
+ * (snlp_langid_best_texts; non-ASCII lines as code points of the narrowest
+ * width, as Python keeps a str). Uses the runtime's internals
+ * (src/internal.h), as a profile must; not part of the API. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +63,55 @@ static int run(const snlp_model *model, snlp_state *state, const char *text, siz
     if (last == HIDDEN) return 0;
     snlp_output_layer(model, activation, out, scratch);
     return 0;
+}
+
+/* The lines as the Python extension hands them to snlp_langid_best_texts:
+ * ASCII as UTF-8, the rest as code points of the narrowest width that holds
+ * them. The best of `rounds` runs over all of them, in seconds. */
+static double batch_seconds(const snlp_model *model, snlp_state *state, const char *buffer,
+                            const size_t *offsets, size_t lines, int rounds) {
+    snlp_text *texts = calloc(lines, sizeof *texts);
+    size_t *best = calloc(lines, sizeof *best);
+    float *probability = calloc(lines, sizeof *probability);
+    double fastest = INFINITY;
+    snlp_codepoints points = {0};
+    if (!texts || !best || !probability) exit(1);
+    for (size_t i = 0; i < lines; i++) {
+        const char *line = buffer + offsets[i];
+        uint32_t largest = 0;
+        void *units;
+        if (snlp_decode_utf8((const uint8_t *)line, strlen(line), SIZE_MAX, &points)) exit(1);
+        for (size_t k = 0; k < points.count; k++)
+            if (points.data[k] > largest) largest = points.data[k];
+        texts[i] = (snlp_text){line, strlen(line), SNLP_UTF8};
+        if (largest < 0x80) continue;
+        texts[i].encoding = largest <= 0xFF ? SNLP_LATIN1 : largest <= 0xFFFF ? SNLP_UCS2
+                                                                              : SNLP_UTF32;
+        texts[i].count = points.count;
+        if (!(units = malloc(points.count * (size_t)texts[i].encoding + 1))) exit(1);
+        for (size_t k = 0; k < points.count; k++) {
+            uint32_t cp = points.data[k];
+            if (texts[i].encoding == SNLP_LATIN1) ((uint8_t *)units)[k] = (uint8_t)cp;
+            else if (texts[i].encoding == SNLP_UCS2) ((uint16_t *)units)[k] = (uint16_t)cp;
+            else ((uint32_t *)units)[k] = cp;
+        }
+        texts[i].data = units;
+    }
+    for (int round = 0; round < rounds; round++) {
+        double started = now(), elapsed;
+        if (snlp_langid_best_texts(model, state, texts, lines, NULL, best, probability) !=
+            SNLP_OK)
+            exit(1);
+        elapsed = now() - started;
+        if (elapsed < fastest) fastest = elapsed;
+    }
+    for (size_t i = 0; i < lines; i++)
+        if (texts[i].encoding != SNLP_UTF8) free((void *)texts[i].data);
+    free(texts);
+    free(best);
+    free(probability);
+    free(points.data);
+    return fastest;
 }
 
 int main(int argc, char **argv) {
@@ -114,6 +166,8 @@ int main(int argc, char **argv) {
         printf("%s\t%.3f\n", NAMES[stage],
                1e6 * (best[stage] - (stage ? best[stage - 1] : 0.0)) / (double)lines);
     printf("whole call\t%.3f\n", 1e6 * best[SOFTMAX] / (double)lines);
+    printf("batch, per text\t%.3f\n", 1e6 * batch_seconds(model, state, buffer, offsets, lines,
+                                                           rounds) / (double)lines);
     free(buffer);
     free(offsets);
     free(work);
