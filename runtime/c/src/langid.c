@@ -161,15 +161,21 @@ snlp_status snlp_langid_text_features(const snlp_model *model, snlp_state *state
     return SNLP_OK;
 }
 
-snlp_status snlp_langid_features_logits(const snlp_model *model, snlp_state *state,
-                                        const size_t *starts, double *logits) {
-    size_t groups = snlp_model_group_count(model), needed = snlp_workspace_doubles(model);
-    snlp_features features[SNLP_MAX_GROUPS];
-    for (size_t g = 0; g < groups; g++) { /* no features yet: no buffers, no offsets */
-        size_t count = starts[g + 1] - starts[g];
+/* Every group's features in state->ids and ->weights, group g's from starts[g]. */
+static void features_in_state(const snlp_model *model, const snlp_state *state,
+                              const size_t *starts, snlp_features *features) {
+    for (size_t g = 0; g < snlp_model_group_count(model); g++) {
+        size_t count = starts[g + 1] - starts[g]; /* none yet: no buffers, no offsets */
         features[g] = (snlp_features){count ? state->ids + starts[g] : NULL,
                                       count ? state->weights + starts[g] : NULL, count};
     }
+}
+
+snlp_status snlp_langid_features_logits(const snlp_model *model, snlp_state *state,
+                                        const size_t *starts, double *logits) {
+    size_t needed = snlp_workspace_doubles(model);
+    snlp_features features[SNLP_MAX_GROUPS];
+    features_in_state(model, state, starts, features);
     if (snlp_grow((void **)&state->workspace, &state->workspace_size, needed, sizeof(double)))
         return SNLP_ERR_MEMORY;
     return snlp_model_logits(model, features, state->workspace, logits);
@@ -340,11 +346,7 @@ snlp_status snlp_langid_best_texts(const snlp_model *model, snlp_state *state,
             if ((status = features_of(model, state, &texts[first + t], starts)) != SNLP_OK)
                 return status;
             has_letters[t] = starts[groups] > 0;
-            for (size_t g = 0; g < groups; g++) { /* no features: no buffers, no offsets */
-                size_t n = starts[g + 1] - starts[g];
-                features[g] = (snlp_features){n ? state->ids + starts[g] : NULL,
-                                              n ? state->weights + starts[g] : NULL, n};
-            }
+            features_in_state(model, state, starts, features);
             if ((status = snlp_pool_input_at(model, features, state->workspace, t)) != SNLP_OK)
                 return status;
         }
