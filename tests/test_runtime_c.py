@@ -318,6 +318,24 @@ def test_the_c_backend_answers_as_numpy_on_tricky_and_random_text():
                            + ["a\ud800b lone \udfff surrogates"])
 
 
+def test_predict_batch_answers_as_numpy_whatever_kind_of_str():
+    """predict_batch hands the runtime each str as Python keeps it (ASCII as
+    UTF-8, else Latin-1, UCS-2 or UCS-4 code points), and 4 texts' dense
+    layers at once: the answers of the numpy backend, in a batch whose size
+    is not a multiple of 4."""
+    c, numpy_model = _backends()
+    texts = (TRICKY + _random_lines(1001, seed=12)
+             + ["Größe und Maß", "a\ud800b lone \udfff surrogates", "𝐇𝐞𝐥𝐥𝐨 wörld"])
+    largest = [max(map(ord, t)) for t in texts if t]
+    kinds = {"ascii" if m < 0x80 else "latin-1" if m <= 0xFF else "ucs-2" if m <= 0xFFFF
+             else "ucs-4" for m in largest}
+    assert kinds == {"ascii", "latin-1", "ucs-2", "ucs-4"} and len(texts) % 4
+    p, q = c.predict_batch(texts), numpy_model.predict_batch(texts)
+    assert [a.label for a in p] == [b.label for b in q]
+    np.testing.assert_allclose([a.probability for a in p], [b.probability for b in q],
+                               atol=1e-2 if c.network_.dense_int8 else 1e-4)
+
+
 def test_the_c_backend_answers_as_numpy_on_long_repetitive_text():
     """A float32 sum in feature order drifts with the count (1.3e-3 on the
     last text before pooling summed runs in double)."""
