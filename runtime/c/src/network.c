@@ -290,90 +290,32 @@ int snlp_simd_limit = SNLP_SIMD_AVX512_VNNI;
 #endif
 DISPATCH(snlp_add_product, add_product, double)
 #if SNLP_X86_VECTORS
-/* The int8 product in AVX2, four rows at a time as two pairs: a pair's codes
- * interleaved, widened to int16 and multiplied by (x[i], x[j]) with vpmaddwd,
- * 8 columns an instruction, summed exactly in int32 (so in any order: the
- * same sums as add_int8_product). Rows whose x is 0 are skipped, as there. */
-__attribute__((target("avx2"))) static inline __m256i
-pair_product(const int8_t *r0, const int8_t *r1, size_t c, int eight, __m256i pair) {
-    __m128i a = eight ? _mm_loadl_epi64((const __m128i *)(r0 + c))
-                      : _mm_loadu_si128((const __m128i *)(r0 + c));
-    __m128i b = eight ? _mm_loadl_epi64((const __m128i *)(r1 + c))
-                      : _mm_loadu_si128((const __m128i *)(r1 + c));
-    return _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, b)), pair);
-}
-__attribute__((target("avx2"))) static inline __m256i
-pair_product_high(const int8_t *r0, const int8_t *r1, size_t c, __m256i pair) {
-    __m128i a = _mm_loadu_si128((const __m128i *)(r0 + c));
-    __m128i b = _mm_loadu_si128((const __m128i *)(r1 + c));
-    return _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_unpackhi_epi8(a, b)), pair);
-}
-__attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t *x,
-                                                                   size_t rows,
-                                                                   const uint8_t *matrix,
-                                                                   size_t columns, int32_t *out) {
-    size_t i = 0;
-    while (i < rows) {
-        const int8_t *r[4];
-        int32_t w[4] = {0, 0, 0, 0};
-        size_t count = 0;
-        for (; i < rows && count < 4; i++) { /* without a branch, as add_int8_product */
-            r[count] = (const int8_t *)matrix + i * columns;
-            w[count] = x[i];
-            count += x[i] != 0;
-        }
-        if (count == 0) break;
-        for (size_t k = count; k < 4; k++) r[k] = r[0]; /* weight 0: adds nothing */
-        /* (x[i], x[j]) as two int16 in each 32-bit lane, x[i] low */
-        __m256i p01 = _mm256_set1_epi32((int32_t)((uint32_t)w[1] << 16 | (w[0] & 0xFFFF)));
-        __m256i p23 = _mm256_set1_epi32((int32_t)((uint32_t)w[3] << 16 | (w[2] & 0xFFFF)));
-        size_t c = 0;
-        for (; c + 16 <= columns; c += 16) {
-            __m256i *sums = (__m256i *)(out + c);
-            __m256i low = _mm256_add_epi32(pair_product(r[0], r[1], c, 0, p01),
-                                           pair_product(r[2], r[3], c, 0, p23));
-            __m256i high = _mm256_add_epi32(pair_product_high(r[0], r[1], c, p01),
-                                            pair_product_high(r[2], r[3], c, p23));
-            _mm256_storeu_si256(sums, _mm256_add_epi32(_mm256_loadu_si256(sums), low));
-            _mm256_storeu_si256(sums + 1, _mm256_add_epi32(_mm256_loadu_si256(sums + 1), high));
-        }
-        if (c + 8 <= columns) {
-            __m256i *sums = (__m256i *)(out + c);
-            __m256i low = _mm256_add_epi32(pair_product(r[0], r[1], c, 1, p01),
-                                           pair_product(r[2], r[3], c, 1, p23));
-            _mm256_storeu_si256(sums, _mm256_add_epi32(_mm256_loadu_si256(sums), low));
-            c += 8;
-        }
-        for (; c < columns; c++)
-            out[c] += w[0] * r[0][c] + w[1] * r[1][c] + w[2] * r[2][c] + w[3] * r[3][c];
-    }
-}
-
-/* SNLP_INPUTS_AT_ONCE inputs' int8 products in AVX2 (x: `rows` apart, out:
- * `columns` apart), as add_int8_product_pairs takes one's, with each four
- * rows' codes interleaved and widened once for all the inputs (that was half
- * of a product's operations). Rows whose x is 0 for every input are skipped.
- * Exact in int32, so the same sums. */
-__attribute__((target("avx2"))) static void add_int8_products_pairs(const int32_t *x,
-                                                                    size_t rows,
-                                                                    const uint8_t *matrix,
-                                                                    size_t columns,
-                                                                    int32_t *out) {
-    enum { INPUTS = SNLP_INPUTS_AT_ONCE };
+/* The int8 products of `inputs` inputs (x: `rows` apart, out: `columns`
+ * apart) in AVX2, four rows at a time as two pairs: a pair's codes
+ * interleaved and widened to int16 once for all the inputs (with several
+ * inputs that was half of a product's operations), then multiplied by each
+ * input's (x[i], x[j]) with vpmaddwd, 8 columns an instruction, summed
+ * exactly in int32 (so in any order: the same sums as add_int8_product).
+ * Rows whose x is 0 for every input are skipped. Inlined with a constant
+ * `inputs` (1 or SNLP_INPUTS_AT_ONCE). */
+__attribute__((target("avx2"), always_inline)) static inline void
+int8_pairs(const int32_t *x, size_t rows, const uint8_t *matrix, size_t columns, int32_t *out,
+           size_t inputs) {
     size_t i = 0;
     while (i < rows) {
         const int8_t *r[4];
         size_t picked[4], count = 0, c = 0;
-        __m256i p01[INPUTS], p23[INPUTS];
+        __m256i p01[SNLP_INPUTS_AT_ONCE], p23[SNLP_INPUTS_AT_ONCE];
         for (; i < rows && count < 4; i++) { /* without a branch, as add_int8_product */
             int32_t any = 0;
-            for (size_t t = 0; t < INPUTS; t++) any |= x[t * rows + i];
+            for (size_t t = 0; t < inputs; t++) any |= x[t * rows + i];
             picked[count] = i;
             count += any != 0;
         }
         if (count == 0) break;
-        for (size_t k = 0; k < 4; k++) r[k] = (const int8_t *)matrix + picked[k < count ? k : 0] * columns;
-        for (size_t t = 0; t < INPUTS; t++) {
+        for (size_t k = 0; k < 4; k++) /* past count: row 0 again, with weight 0 */
+            r[k] = (const int8_t *)matrix + picked[k < count ? k : 0] * columns;
+        for (size_t t = 0; t < inputs; t++) { /* (x[i], x[j]) as two int16 a lane, x[i] low */
             int32_t w[4];
             for (size_t k = 0; k < 4; k++) w[k] = k < count ? x[t * rows + picked[k]] : 0;
             p01[t] = _mm256_set1_epi32((int32_t)((uint32_t)w[1] << 16 | (w[0] & 0xFFFF)));
@@ -388,7 +330,7 @@ __attribute__((target("avx2"))) static void add_int8_products_pairs(const int32_
             __m256i ab_high = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(a, b));
             __m256i de_low = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(d, e));
             __m256i de_high = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(d, e));
-            for (size_t t = 0; t < INPUTS; t++) {
+            for (size_t t = 0; t < inputs; t++) {
                 __m256i *sums = (__m256i *)(out + t * columns + c);
                 __m256i low = _mm256_add_epi32(_mm256_madd_epi16(ab_low, p01[t]),
                                                _mm256_madd_epi16(de_low, p23[t]));
@@ -399,13 +341,43 @@ __attribute__((target("avx2"))) static void add_int8_products_pairs(const int32_
                                     _mm256_add_epi32(_mm256_loadu_si256(sums + 1), high));
             }
         }
+        if (c + 8 <= columns) {
+            __m256i ab = _mm256_cvtepi8_epi16(
+                _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r[0] + c)),
+                                  _mm_loadl_epi64((const __m128i *)(r[1] + c))));
+            __m256i de = _mm256_cvtepi8_epi16(
+                _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r[2] + c)),
+                                  _mm_loadl_epi64((const __m128i *)(r[3] + c))));
+            for (size_t t = 0; t < inputs; t++) {
+                __m256i *sums = (__m256i *)(out + t * columns + c);
+                __m256i low = _mm256_add_epi32(_mm256_madd_epi16(ab, p01[t]),
+                                               _mm256_madd_epi16(de, p23[t]));
+                _mm256_storeu_si256(sums, _mm256_add_epi32(_mm256_loadu_si256(sums), low));
+            }
+            c += 8;
+        }
         for (; c < columns; c++)
-            for (size_t t = 0; t < INPUTS; t++) {
+            for (size_t t = 0; t < inputs; t++) {
                 int32_t sum = 0;
                 for (size_t k = 0; k < count; k++) sum += x[t * rows + picked[k]] * r[k][c];
                 out[t * columns + c] += sum;
             }
     }
+}
+
+__attribute__((target("avx2"))) static void add_int8_product_pairs(const int32_t *x,
+                                                                   size_t rows,
+                                                                   const uint8_t *matrix,
+                                                                   size_t columns, int32_t *out) {
+    int8_pairs(x, rows, matrix, columns, out, 1);
+}
+
+__attribute__((target("avx2"))) static void add_int8_products_pairs(const int32_t *x,
+                                                                    size_t rows,
+                                                                    const uint8_t *matrix,
+                                                                    size_t columns,
+                                                                    int32_t *out) {
+    int8_pairs(x, rows, matrix, columns, out, SNLP_INPUTS_AT_ONCE);
 }
 
 /* Whether the inputs' products cost less together (add_int8_products_pairs,
