@@ -49,22 +49,24 @@ static inline uint32_t snlp_murmur3_finish(uint32_t h, size_t size) {
     h *= 0xc2b2ae35u;
     return h ^ (h >> 16);
 }
+/* A 4-byte block mixed into h; a tail's bytes (a word of 1 to 3; 0, none,
+ * changes nothing) mixed into h. */
+static inline uint32_t snlp_murmur3_block(uint32_t h, uint32_t k) {
+    return snlp_rotl32(h ^ snlp_rotl32(k * 0xcc9e2d51u, 15) * 0x1b873593u, 13) * 5 + 0xe6546b64u;
+}
+static inline uint32_t snlp_murmur3_tail(uint32_t h, uint32_t k) {
+    return h ^ snlp_rotl32(k * 0xcc9e2d51u, 15) * 0x1b873593u;
+}
 static inline uint32_t snlp_murmur3(const uint8_t *bytes, size_t size, uint32_t seed) {
-    const uint32_t c1 = 0xcc9e2d51u, c2 = 0x1b873593u;
     size_t blocks = size / 4;
     uint32_t h = seed, k = 0;
-    for (size_t i = 0; i < blocks; i++) {
-        k = snlp_read_u32(bytes + 4 * i) * c1;
-        h ^= snlp_rotl32(k, 15) * c2;
-        h = snlp_rotl32(h, 13) * 5 + 0xe6546b64u;
-    }
-    k = 0;
+    for (size_t i = 0; i < blocks; i++) h = snlp_murmur3_block(h, snlp_read_u32(bytes + 4 * i));
     switch (size & 3) {
     case 3: k ^= (uint32_t)bytes[4 * blocks + 2] << 16; /* fall through */
     case 2: k ^= (uint32_t)bytes[4 * blocks + 1] << 8;  /* fall through */
     case 1:
         k ^= bytes[4 * blocks];
-        h ^= snlp_rotl32(k * c1, 15) * c2;
+        h = snlp_murmur3_tail(h, k);
     }
     return snlp_murmur3_finish(h, size);
 }
@@ -82,16 +84,13 @@ static inline uint32_t snlp_murmur3(const uint8_t *bytes, size_t size, uint32_t 
 static const uint32_t snlp_tail_mask[4] = {0, 0xFFu, 0xFFFFu, 0xFFFFFFu};
 static inline uint32_t snlp_murmur3_within(const uint8_t *bytes, size_t size, uint32_t seed,
                                            size_t max_blocks) {
-    const uint32_t c1 = 0xcc9e2d51u, c2 = 0x1b873593u;
     size_t blocks = size / 4;
-    uint32_t h = seed, k;
+    uint32_t h = seed;
     for (size_t i = 0; i < max_blocks; i++) {
-        uint32_t mixed = snlp_rotl32(h ^ snlp_rotl32(snlp_read_u32(bytes + 4 * i) * c1, 15) * c2,
-                                     13) * 5 + 0xe6546b64u;
+        uint32_t mixed = snlp_murmur3_block(h, snlp_read_u32(bytes + 4 * i));
         h = i < blocks ? mixed : h;
     }
-    k = snlp_read_u32(bytes + 4 * blocks) & snlp_tail_mask[size & 3];
-    h ^= snlp_rotl32(k * c1, 15) * c2;
+    h = snlp_murmur3_tail(h, snlp_read_u32(bytes + 4 * blocks) & snlp_tail_mask[size & 3]);
     return snlp_murmur3_finish(h, size);
 }
 
@@ -100,14 +99,10 @@ static inline uint32_t snlp_murmur3_within(const uint8_t *bytes, size_t size, ui
  * whole word and masked, as in snlp_murmur3_within, without snlp_murmur3's
  * branch on the size's last two bits (a word's size is hard to guess). */
 static inline uint32_t snlp_murmur3_padded(const uint8_t *bytes, size_t size, uint32_t seed) {
-    const uint32_t c1 = 0xcc9e2d51u, c2 = 0x1b873593u;
     size_t blocks = size / 4;
-    uint32_t h = seed, k;
-    for (size_t i = 0; i < blocks; i++)
-        h = snlp_rotl32(h ^ snlp_rotl32(snlp_read_u32(bytes + 4 * i) * c1, 15) * c2, 13) * 5 +
-            0xe6546b64u;
-    k = snlp_read_u32(bytes + 4 * blocks) & snlp_tail_mask[size & 3];
-    h ^= snlp_rotl32(k * c1, 15) * c2;
+    uint32_t h = seed;
+    for (size_t i = 0; i < blocks; i++) h = snlp_murmur3_block(h, snlp_read_u32(bytes + 4 * i));
+    h = snlp_murmur3_tail(h, snlp_read_u32(bytes + 4 * blocks) & snlp_tail_mask[size & 3]);
     return snlp_murmur3_finish(h, size);
 }
 
