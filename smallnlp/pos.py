@@ -20,12 +20,13 @@ from .datasets import check_label_names, check_labelled
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluation import Report, evaluate
 from .features import FEATURIZER_VERSION, KindContext, SparseGroup, TokenFeaturizer, one_per_row
+from .features.kinds import needs_tag_dictionary
 from .fileformat import MAX_MEMBERS, WIDEST_INT
 from .lexicon import Lexicon, bytes_for
 from .model import TaskModel
 from .network import FeedForwardNetwork
 from .pos_records import TAG_DICTIONARY_ARRAYS, TASK, PosConfig, PosMetadata, Tagging
-from .tag_dictionary import BYTES_PER_WORD, TagDictionary
+from .tag_dictionary import BYTES_PER_WORD, TagDictionary, held_out_masks
 from .tagging import (
     DECODE_BATCH,
     TagDecoder,
@@ -90,6 +91,12 @@ def _tagging_record(tagging: Tagging) -> dict:
     if not record["tag_dictionary_cased"]:
         del record["tag_dictionary_cased"]
     return record
+
+
+def _keeps_dictionary(config: PosConfig) -> bool:
+    """Whether the model keeps a tag dictionary: for decoding, or for its
+    tag_class groups."""
+    return config.tagging.tag_dictionary or needs_tag_dictionary(config.features.groups)
 
 
 def _known_word_bytes(config: PosConfig, budget: int) -> int:
@@ -171,13 +178,14 @@ class PosTagger(TaskModel):
         unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
         distinct = TokenFeaturizer(unsized).distinct_features(sentences)
         word_seeds = [g.seed for g in config.features.groups if g.kind == "word"]
-        dictionary = None
-        if config.tagging.tag_dictionary:
+        dictionary = tag_ids = None
+        if _keeps_dictionary(config):
+            tag_ids = [np.array([index[t] for t in s], dtype=np.int64) for s in tags[:labelled]]
             dictionary = TagDictionary.build(
                 [t for s in sentences[:labelled] for t in s],
-                np.array([index[t] for s in tags[:labelled] for t in s], dtype=np.int64),
+                np.concatenate(tag_ids) if tag_ids else np.zeros(0, dtype=np.int64),
                 len(labels), word_seeds[0] if word_seeds else 0, FEATURIZER_VERSION,
-                config.tagging.tag_dictionary_cased)
+                config.tagging.tag_dictionary_cased, decoding=config.tagging.tag_dictionary)
         self._dictionary_words = len(dictionary) if dictionary else 0
         shape = self._plan(config, metadata, context, distinct, members)
         bits = 8 * _known_word_bytes(config, metadata["training"]["memory_budget"])
@@ -187,8 +195,16 @@ class PosTagger(TaskModel):
 
         y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+        training_masks = None
+        if needs_tag_dictionary(shape.groups):
+            silver = [t for s in sentences[labelled:] for t in s]
+            training_masks = np.concatenate([
+                held_out_masks(sentences[:labelled], tag_ids, len(labels), dictionary,
+                               FEATURIZER_VERSION),
+                dictionary.masks(dictionary.keys(silver, FEATURIZER_VERSION))])
         # Teacher forcing: tag features start from the gold tags.
-        teacher_forced = featurizer.transform(sentences) + tag_groups(featurizer, y, y, lengths)
+        teacher_forced = (featurizer.transform(sentences, tag_masks=training_masks)
+                          + tag_groups(featurizer, y, y, lengths))
 
         dev = ensemble_dev = None
         if dev_sentences is not None:
@@ -367,7 +383,8 @@ class PosTagger(TaskModel):
         if featurizer.tag_dictionary is not None:
             dictionary = featurizer.tag_dictionary
             described["tag_dictionary"] = {"words": len(dictionary), "seed": dictionary.seed,
-                                           **({"cased": True} if dictionary.cased else {})}
+                                           **({"cased": True} if dictionary.cased else {}),
+                                           **({} if dictionary.decoding else {"decoding": False})}
         return described
 
     def _featurizer_arrays(self) -> dict[str, np.ndarray]:
@@ -389,7 +406,7 @@ class PosTagger(TaskModel):
         return ([name for name, wanted in (("known_words", config.features.known_word_bits),
                                            ("lexicon", config.features.lexicon_words))
                  if wanted]
-                + list(TAG_DICTIONARY_ARRAYS if config.tagging.tag_dictionary else ()))
+                + list(TAG_DICTIONARY_ARRAYS if _keeps_dictionary(config) else ()))
 
     def _widest_task_metadata(self, config: PosConfig) -> dict:
         # The lexicon's entry only when the config asks for one, so that a
@@ -398,8 +415,9 @@ class PosTagger(TaskModel):
             "slots", "seed", "clusters", "probes", "words")}} if config.features.lexicon_words \
             else {}
         dictionary = {"tag_dictionary": {"words": WIDEST_INT, "seed": WIDEST_INT, **(
-            {"cased": True} if config.tagging.tag_dictionary_cased else {})}} \
-            if config.tagging.tag_dictionary else {}
+            {"cased": True} if config.tagging.tag_dictionary_cased else {}), **(
+            {} if config.tagging.tag_dictionary else {"decoding": False})}} \
+            if _keeps_dictionary(config) else {}
         return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT}, **lexicon,
                              **dictionary}}
 
@@ -412,7 +430,7 @@ class PosTagger(TaskModel):
         kept = record.features.tag_dictionary
         dictionary = None if kept is None else TagDictionary(
             *(arrays[name].view(np.uint32) for name in TAG_DICTIONARY_ARRAYS), kept.seed,
-            kept.cased)
+            kept.cased, kept.decoding)
         return TokenFeaturizer(record.features.groups,
                                None if known is None else arrays["known_words"],
                                0 if known is None else known.seed, record.featurizer.version,

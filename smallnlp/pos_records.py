@@ -11,7 +11,7 @@ import numpy as np
 
 from .config import Features
 from .features import TOKEN, KindContext, kind_of
-from .features.kinds import MAX_SEED, two_pass
+from .features.kinds import MAX_SEED, needs_tag_dictionary, two_pass
 from .fileformat import MAX_MEMBERS, FeatureRecord, ModelMetadata
 from .lexicon import CLUSTER_BITS, LOWER_UNKNOWN, MAX_CLUSTERS
 from .model import TaskConfig
@@ -119,12 +119,14 @@ class LexiconRecord:
 
 @dataclasses.dataclass(frozen=True)
 class TagDictionaryRecord:
-    """The tag dictionary's size, the seed its words were hashed with, and
-    whether they were hashed as written (else lowercased)."""
+    """The tag dictionary's size, the seed its words were hashed with,
+    whether they were hashed as written (else lowercased), and whether
+    decoding keeps to it (else it serves tag_class groups only)."""
 
     words: int = option(minimum=1, maximum=2**32 - 1)
     seed: int = option(minimum=0, maximum=MAX_SEED)
     cased: bool = option(False)
+    decoding: bool = option(True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,6 +162,8 @@ class PosMetadata(ModelMetadata):
         if self.features.lexicon is None and lexical_groups(self.features.groups):
             raise ValueError(f"groups {', '.join(lexical_groups(self.features.groups))} need "
                              "a word lexicon, and features has no lexicon")
+        if self.features.tag_dictionary is None and needs_tag_dictionary(self.features.groups):
+            raise ValueError("tag_class groups need a tag dictionary, and features has none")
 
     def kind_context(self) -> KindContext:
         lexicon = self.features.lexicon

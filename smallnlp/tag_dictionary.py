@@ -13,6 +13,10 @@ its PROPN and NOUN share many lowercased forms). Two arrays, sorted by key:
 ``tag_dictionary_words`` (the keys) and ``tag_dictionary_tags`` (bit k set:
 tag k allowed), both ``<i4`` read as uint32. Two words with the same key
 share the union of their tags.
+
+A tagger with ``tag_class`` feature groups keeps a dictionary for them too;
+when it keeps one for them only, decoding leaves every tag open
+(``decoding`` false; Portuguese dev, docs/EXPERIMENTS.md).
 """
 
 from __future__ import annotations
@@ -42,17 +46,19 @@ def word_keys(tokens: Sequence[str], seed: int, version: int, cased: bool = Fals
 class TagDictionary:
     """Sorted word keys and each one's allowed tags (see the module's text)."""
 
-    def __init__(self, words: np.ndarray, tags: np.ndarray, seed: int, cased: bool = False):
+    def __init__(self, words: np.ndarray, tags: np.ndarray, seed: int, cased: bool = False,
+                 decoding: bool = True):
         if not len(words) or len(words) != len(tags):
             raise ValueError("a tag dictionary needs words, and one tag mask per word")
         self.words = np.asarray(words, dtype=np.uint32)
         self.tags = np.asarray(tags, dtype=np.uint32)
         self.seed = seed
         self.cased = cased
+        self.decoding = decoding  # whether decoding keeps a seen word to its tags
 
     @classmethod
     def build(cls, tokens: Sequence[str], tag_ids: np.ndarray, n_tags: int, seed: int,
-              version: int, cased: bool = False) -> TagDictionary:
+              version: int, cased: bool = False, decoding: bool = True) -> TagDictionary:
         """The dictionary of ``tokens`` tagged ``tag_ids`` (indices of ``n_tags`` tags)."""
         if n_tags > MAX_TAGS:
             raise ConfigError(f"[tagging] tag_dictionary holds at most {MAX_TAGS} tags; the "
@@ -61,7 +67,7 @@ class TagDictionary:
         words, owner = np.unique(keys, return_inverse=True)
         tags = np.zeros(len(words), dtype=np.uint32)
         np.bitwise_or.at(tags, owner, np.left_shift(np.uint32(1), tag_ids.astype(np.uint32)))
-        return cls(words, tags, seed, cased)
+        return cls(words, tags, seed, cased, decoding)
 
     def keys(self, tokens: Sequence[str], version: int) -> np.ndarray:
         """``word_keys`` of ``tokens`` as this dictionary keys them."""
@@ -75,6 +81,33 @@ class TagDictionary:
 
     def __len__(self) -> int:
         return len(self.words)
+
+
+def held_out_masks(sentences: Sequence[Sequence[str]], tag_ids: Sequence[np.ndarray],
+                   n_tags: int, like: TagDictionary, version: int, folds: int = 5
+                   ) -> np.ndarray:
+    """The training tokens' masks for tag_class groups, each from a dictionary
+    (keyed as ``like``) of the other folds' sentences (sentence i is in fold
+    i mod ``folds``). A word seen once would otherwise always show its own
+    tag as its class, which unseen text never does."""
+    fold_of = np.arange(len(sentences)) % folds
+    lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+    token_fold = np.repeat(fold_of, lengths)
+    tokens = [t for sentence in sentences for t in sentence]
+    tags = np.concatenate([np.asarray(t, dtype=np.int64) for t in tag_ids]) if tokens \
+        else np.zeros(0, dtype=np.int64)
+    keys = like.keys(tokens, version)
+    masks = np.zeros(len(tokens), dtype=np.uint32)
+    for fold in range(folds):
+        inside = token_fold == fold
+        kept = [t for t, out in zip(tokens, inside.tolist()) if not out]
+        if not kept:  # no other fold's words to learn from
+            masks[inside] = ALL_TAGS
+            continue
+        dictionary = TagDictionary.build(kept, tags[~inside], n_tags, like.seed, version,
+                                         like.cased)
+        masks[inside] = dictionary.masks(keys[inside])
+    return masks
 
 
 def mask_rows(scores: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:

@@ -12,7 +12,7 @@ from smallnlp import PosTagger, datasets, modelfile
 from smallnlp.cli import main
 from smallnlp.errors import ConfigError
 from smallnlp.features import FEATURIZER_VERSION
-from smallnlp.tag_dictionary import ALL_TAGS, TagDictionary, word_keys
+from smallnlp.tag_dictionary import ALL_TAGS, TagDictionary, held_out_masks, word_keys
 
 from .conftest import TINY_POS_CONFIG, config_toml, synthetic_treebank
 
@@ -94,8 +94,9 @@ def test_decoding_keeps_to_the_dictionary(trained, tmp_path):
 
 
 @pytest.mark.skipif(not C_RUNTIME, reason="the C extension is not built here")
-def test_both_backends_tag_alike(trained):
-    model, sentences = trained
+@pytest.mark.parametrize("tagger", ["trained", "with_classes"])
+def test_both_backends_tag_alike(tagger, request):
+    model, sentences = request.getfixturevalue(tagger)
     words = [w for s in sentences for w in s] + ["unseen", "", "Ünïcödé", "CAT", "a\ud800b"]
     rng = np.random.default_rng(2)
     mixed = [[words[i] for i in rng.integers(len(words), size=int(rng.integers(1, 15)))]
@@ -242,3 +243,64 @@ def test_a_cased_dictionary_needs_a_dictionary(tmp_path):
         str(tmp_path / "x.snlp"), "--config", str(tmp_path / "bad.toml"), "--licence", "test"])
     assert result.exit_code != 0
     assert "tag_dictionary_cased needs tag_dictionary" in result.output
+
+
+def test_held_out_masks_show_a_word_only_the_other_folds_tags():
+    sentences = [["run", "fast"], ["run", "home"], ["dog", "run"]]
+    tags = [np.array([1, 2]), np.array([0, 3]), np.array([3, 1])]
+    like = TagDictionary.build(["x"], np.array([0]), 4, seed=5, version=FEATURIZER_VERSION)
+    masks = held_out_masks(sentences, tags, 4, like, FEATURIZER_VERSION, folds=3)
+    # Each "run" sees the other two sentences' tags for it; words seen in one
+    # sentence only are unknown (every tag) there, as unseen words are in use.
+    assert masks.tolist() == [0b11, int(ALL_TAGS), 0b10, int(ALL_TAGS), int(ALL_TAGS), 0b11]
+    assert held_out_masks([["one"]], [np.array([2])], 4, like, FEATURIZER_VERSION).tolist() \
+        == [int(ALL_TAGS)]
+
+
+CLASSES_CONFIG = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["features"], "groups": [
+    *TINY_POS_CONFIG["features"]["groups"][:-2],
+    {"name": "class-1", "kind": "tag_class", "offset": -1, "seed": 4},
+    {"name": "class0", "kind": "tag_class", "seed": 4},
+    *TINY_POS_CONFIG["features"]["groups"][-2:]]}}
+
+
+@pytest.fixture(scope="module")
+def with_classes(tmp_path_factory):
+    """A tiny tagger with tag_class groups and no --tag-dictionary: it keeps a
+    dictionary for them alone."""
+    folder = tmp_path_factory.mktemp("classes")
+    (folder / "train.conllu").write_text(synthetic_treebank(80), encoding="utf-8")
+    sentences = datasets.read_conllu(folder / "train.conllu")
+    tagger = PosTagger("150KB", config=CLASSES_CONFIG, epochs=2).fit(
+        [s.forms for s in sentences], [s.tags for s in sentences])
+    tagger.save(folder / "classes.snlp")
+    return folder / "classes.snlp", [s.forms for s in sentences]
+
+
+def test_a_dictionary_kept_for_tag_classes_leaves_decoding_open(with_classes, tmp_path):
+    model, sentences = with_classes
+    metadata, *_ = modelfile.load(model)
+    assert metadata["features"]["tag_dictionary"]["decoding"] is False
+    # "cat" allowed ADP alone: its class changes, but decoding may still tag it NOUN.
+    forced = _forced(model, tmp_path, "cat", "ADP")
+    backends = ["numpy"] + (["c"] if C_RUNTIME else [])
+    answers = [PosTagger.load(forced, backend=b).tag_batch(sentences) for b in backends]
+    assert "NOUN" in {t for s, ts in zip(sentences, answers[0])
+                      for w, t in zip(s, ts) if w.lower() == "cat"}
+    assert all(a == answers[0] for a in answers)
+
+
+@pytest.mark.skipif(not C_RUNTIME, reason="the C extension is not built here")
+def test_both_readers_refuse_tag_classes_without_a_dictionary(with_classes, tmp_path):
+    from .test_hostile_files import _decisions
+
+    model, _ = with_classes
+    metadata, arrays, *_ = modelfile.load(model)
+    del metadata["features"]["tag_dictionary"]
+    arrays = {k: v for k, v in arrays.items() if not k.startswith("tag_dictionary")}
+    assert _decisions(PosTagger, modelfile.encode(metadata, arrays), tmp_path) == (
+        "refused", "refused")
+    metadata, arrays, *_ = modelfile.load(model)
+    metadata["features"]["tag_dictionary"]["decoding"] = "no"
+    assert _decisions(PosTagger, modelfile.encode(metadata, arrays), tmp_path) == (
+        "refused", "refused")

@@ -135,10 +135,12 @@ class TokenBatch:
         self.framed = FramedBatch([frame_token(t, version) for t in self.tokens]
                                   + [PAD_BEFORE, PAD_AFTER])
         self.position, self.remaining = positions(self.lengths)
-        # Set by the featurizer: which words (and padding words) are known, and
-        # with a word lexicon each token's (cluster ids, case-ratio ids).
+        # Set by the featurizer: which words (and padding words) are known,
+        # with a word lexicon each token's (cluster ids, case-ratio ids), and
+        # with a tag dictionary each word's mask of tags (padding words: 0).
         self.known: np.ndarray | None = None
         self.lexicon_ids: tuple[np.ndarray, np.ndarray] | None = None
+        self.tag_masks: np.ndarray | None = None
         self._sources: dict[int, np.ndarray] = {}  # window offset -> row of ids to take
 
     @functools.cached_property

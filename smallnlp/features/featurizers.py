@@ -150,7 +150,8 @@ class TokenFeaturizer:
                  lexicon=None, tag_dictionary=None):
         self.groups = list(groups)
         self.lexicon = lexicon  # a lexicon.Lexicon, for cluster and case_ratio groups
-        self.tag_dictionary = tag_dictionary  # a tag_dictionary.TagDictionary, for decoding
+        # A tag_dictionary.TagDictionary: for decoding, and for tag_class groups.
+        self.tag_dictionary = tag_dictionary
         check_groups(self.groups, TOKEN)
         self.version = _checked_version(version)
         if known_words is not None and (known_words.dtype != np.uint8 or known_words.ndim != 1
@@ -182,22 +183,30 @@ class TokenFeaturizer:
             return None
         return group.buckets - 1
 
-    def transform(self, sentences: Sequence[Sequence[str]], merge_repeats: bool = True
-                  ) -> list[SparseGroup]:
+    def transform(self, sentences: Sequence[Sequence[str]], merge_repeats: bool = True,
+                  tag_masks: np.ndarray | None = None) -> list[SparseGroup]:
         """One group per static spec, one row per token (``merge_repeats`` as
-        in ``TextFeaturizer.transform``)."""
-        return self._transform(sentences, merge_repeats, None)[0]
+        in ``TextFeaturizer.transform``). ``tag_masks``: the tokens' masks for
+        tag_class groups in place of the dictionary's (training's, each from a
+        dictionary built without the token's sentence)."""
+        return self._transform(sentences, merge_repeats, tag_masks)[0]
 
     def decoding_features(self, sentences: Sequence[Sequence[str]], merge_repeats: bool = True
                           ) -> tuple[list[SparseGroup], np.ndarray | None]:
         """``transform``'s groups and each token's allowed tags by the tag
-        dictionary (uint32 masks; None without one), from words framed and
-        hashed once for both."""
-        return self._transform(sentences, merge_repeats, self.tag_dictionary)
+        dictionary (uint32 masks; None without one, or with one kept for
+        tag_class groups only), from words framed and hashed once for both."""
+        groups, masks = self._transform(sentences, merge_repeats)
+        dictionary = self.tag_dictionary
+        return groups, masks if dictionary is not None and dictionary.decoding else None
 
-    def _transform(self, sentences: Sequence[Sequence[str]], merge_repeats: bool, dictionary
+    def _transform(self, sentences: Sequence[Sequence[str]], merge_repeats: bool,
+                   tag_masks: np.ndarray | None = None
                    ) -> tuple[list[SparseGroup], np.ndarray | None]:
+        """The static groups, and each token's tag dictionary mask (None
+        without a dictionary)."""
         batch = TokenBatch(sentences, self.version)
+        dictionary = self.tag_dictionary
         keys, requests = self._requests(batch)
         known_key = ("word", 0, self.known_word_seed)
         if self.known_words is not None:
@@ -216,17 +225,18 @@ class TokenFeaturizer:
             pads = np.zeros(2, dtype=np.int64)  # the two padding words
             batch.lexicon_ids = tuple(np.concatenate([ids, pads])
                                       for ids in self.lexicon.token_ids(batch.tokens))
+        masks = None
+        if dictionary is not None:
+            masks = tag_masks if tag_masks is not None else dictionary.masks(
+                dictionary.keys(batch.tokens, self.version) if dictionary.cased
+                else hashed[dictionary_key][:batch.n])  # not the padding words
+            batch.tag_masks = np.concatenate([masks, np.zeros(2, dtype=np.uint32)])
         out = []
         for group in self.static_groups:
             key = keys.get(group.name)
             out.append(group.feature_kind.token_group(group, batch, requests.get(key),
                                                       hashed.get(key), merge_repeats))
-        allowed = None
-        if dictionary is not None:
-            allowed = dictionary.masks(
-                dictionary.keys(batch.tokens, self.version) if dictionary.cased
-                else hashed[dictionary_key][:batch.n])  # not the padding words
-        return out, allowed
+        return out, masks
 
     def distinct_features(self, sentences: Sequence[Sequence[str]]) -> dict[str, int]:
         """How many distinct features (32-bit hashes, with the padding words

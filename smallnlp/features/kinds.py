@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..hashing import hash_spans
 from ..text import SCRIPTS
 from .batch import SHAPE_IDS, FramedBatch, HashRequest, TokenBatch
 from .sparse import SparseGroup, one_per_row, pooled_group
@@ -33,6 +34,7 @@ MAX_SEED = 2**32 - 1
 # has the same numbers): the C runtime pools a group in a buffer of MAX_DIMS.
 MAX_BUCKETS = 2**31 - 1
 MAX_DIMS = 256
+TAG_CLASS_BUCKETS = 1024  # rows of a tag_class group (runtime/c/src/internal.h has it too)
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,38 @@ class CaseRatio(_Lexical):
         return f"capitalisation ratio{_at(group)}"
 
 
+class TagClass(FeatureKind):
+    """The tags the token ``offset`` away had in training (its tag dictionary
+    mask, as UDPipe 1's tagger sees a word's ambiguity class), hashed with
+    ``seed``: a class is shared by many words, so a rare word's neighbours and
+    the word itself are told by what kind of word they are. Words outside the
+    dictionary share the all-tags mask, the padding words mask 0."""
+
+    name = "tag_class"
+    inputs = frozenset({TOKEN})
+    parameters = ("seed", "offset")
+
+    def fixed_buckets(self, context):
+        return TAG_CLASS_BUCKETS
+
+    def describe(self, group):
+        return f"tags the word had in training{_at(group)}, seed {group.seed}"
+
+    def token_group(self, group, batch, request, hashes, merge_repeats):
+        if batch.tag_masks is None:
+            raise ValueError(f"feature group {group.name!r}: kind {self.name} needs a tag "
+                             "dictionary")
+        masks = batch.tag_masks.astype("<u4")
+        ids = hash_spans(masks.tobytes(), 4 * np.arange(len(masks)),
+                         np.full(len(masks), 4), group.seed) % np.uint32(group.buckets)
+        return one_per_row(batch.window(ids, group.offset))
+
+
+def needs_tag_dictionary(groups) -> bool:
+    """Whether a tagger with these groups keeps a tag dictionary for its features."""
+    return any(g.kind == TagClass.name for g in groups)
+
+
 class _Tag(FeatureKind):
     """Tags are not featurized from text: the decoder supplies them
     (``TokenFeaturizer.tag_ids``). Row 0 is "outside the sentence", row
@@ -369,7 +403,8 @@ class NextTag(_Tag):
 
 
 KINDS: dict[str, FeatureKind] = {kind.name: kind() for kind in (
-    CharNgram, Word, Script, Prefix, Suffix, Shape, Cluster, CaseRatio, PreviousTag, NextTag)}
+    CharNgram, Word, Script, Prefix, Suffix, Shape, Cluster, CaseRatio, TagClass, PreviousTag,
+    NextTag)}
 
 
 def kinds_for(task_input: str) -> list[str]:

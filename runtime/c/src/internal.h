@@ -165,7 +165,8 @@ size_t snlp_dense_scratch_ints(const snlp_model *model, size_t width);
  * hot paths index a table instead of comparing kind names. */
 typedef enum {
     SNLP_CHAR_NGRAM, SNLP_WORD, SNLP_SCRIPT, SNLP_PREFIX, SNLP_SUFFIX, SNLP_SHAPE,
-    SNLP_NEXT_TAG, SNLP_PREV_TAG, SNLP_CLUSTER, SNLP_CASE_RATIO, SNLP_KIND_COUNT
+    SNLP_NEXT_TAG, SNLP_PREV_TAG, SNLP_CLUSTER, SNLP_CASE_RATIO, SNLP_TAG_CLASS,
+    SNLP_KIND_COUNT
 } snlp_kind;
 /* A tagger's word lexicon (docs/FORMAT.md; smallnlp/lexicon.py): `count`
  * little-endian uint32 slots, their hash seed, the cluster ids and the
@@ -176,18 +177,21 @@ typedef struct {
 } snlp_lexicon;
 /* A tagger's tag dictionary (docs/FORMAT.md; smallnlp/tag_dictionary.py):
  * `count` word keys in increasing order and each one's tag mask, both
- * little-endian uint32, the seed the keys were hashed with, and whether
- * they were hashed as written (`cased`) or lowercased, as the word groups. */
+ * little-endian uint32, the seed the keys were hashed with, whether
+ * they were hashed as written (`cased`) or lowercased, as the word groups,
+ * and whether decoding keeps a word to its tags (else the dictionary serves
+ * tag_class groups only). */
 typedef struct {
     const uint8_t *words, *tags;
     uint32_t count, seed;
-    int cased;
+    int cased, decoding;
 } snlp_tag_dictionary;
 /* The allowed tags of the word whose key is `key`: its mask, or every tag. */
 uint32_t snlp_allowed_tags(const snlp_tag_dictionary *d, uint32_t key);
 #define SNLP_RATIO_IDS 12
 #define SNLP_SCRIPT_IDS 32 /* text.SCRIPTS */
 #define SNLP_SHAPE_IDS 144 /* batch.SHAPE_IDS */
+#define SNLP_TAG_CLASS_IDS 1024 /* kinds.TAG_CLASS_BUCKETS */
 const snlp_lexicon *snlp_model_lexicon(const snlp_model *model); /* NULL: none */
 const snlp_tag_dictionary *snlp_model_tag_dictionary(const snlp_model *model); /* NULL: none */
 snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
@@ -352,8 +356,10 @@ struct snlp_state {
     uint32_t *shape;
     uint8_t *known;
     uint32_t *lexical;    /* per word: its cluster id and case_ratio id (word lexicon) */
-    uint32_t *allowed;    /* per token: the tags the tag dictionary allows it (a mask) */
-    size_t word_capacity, shape_capacity, known_capacity, lexical_capacity, allowed_capacity;
+    uint32_t *allowed;    /* per token: the tags decoding may give it (a mask) */
+    uint32_t *masks;      /* per word: its tags in the tag dictionary (padding words: 0) */
+    size_t word_capacity, shape_capacity, known_capacity, lexical_capacity, allowed_capacity,
+        masks_capacity;
     double *hidden;       /* per member and token, the static features' share of it */
     float *tables;        /* per member, tag group and id, its share (float32, as numpy's) */
     int tables_ready;     /* `tables` holds the model's */
@@ -393,14 +399,15 @@ typedef struct {
 } snlp_rows_context;
 /* One feature kind (kinds.c; smallnlp/features/kinds.py): its name, the
  * tasks that may use it, the parameters it reads, whether it needs a word
- * lexicon, its decoding stage, the rows it always has (NULL: the planner
+ * lexicon or a tag dictionary, its decoding stage, the rows it always has (NULL: the planner
  * chooses) and how it makes ids: of all the framed words of state->framed,
  * word after word, for language ID (SIZE_MAX: out of memory), of token t
  * (whose window position gives word w; `known`: the known-word flags, or
  * NULL) for tagging. Each returns how many it wrote. */
 typedef struct {
     const char *name;
-    int langid, pos, has_order, has_seed, has_offset, needs_lexicon, stage;
+    int langid, pos, has_order, has_seed, has_offset, needs_lexicon, needs_tag_dictionary,
+        stage;
     uint64_t (*fixed_rows)(const snlp_rows_context *context);
     size_t (*text_ids)(snlp_state *s, const snlp_group *g, uint64_t reciprocal,
                        uint32_t *ids);

@@ -101,6 +101,16 @@ static size_t case_ratio_token(const snlp_state *s, const snlp_group *g, uint64_
     return 1;
 }
 
+static size_t tag_class_token(const snlp_state *s, const snlp_group *g, uint64_t reciprocal,
+                              size_t t, size_t w, const uint8_t *known, uint32_t *ids) {
+    uint32_t mask = s->masks[w];
+    const uint8_t bytes[4] = {(uint8_t)mask, (uint8_t)(mask >> 8), (uint8_t)(mask >> 16),
+                              (uint8_t)(mask >> 24)}; /* little-endian, as numpy's <u4 */
+    (void)t, (void)known;
+    ids[0] = snlp_mod(snlp_murmur3(bytes, 4, g->seed), reciprocal, g->buckets);
+    return 1;
+}
+
 /* -- the rows a kind always has (0: the planner's choice) ---------------------- */
 static uint64_t script_rows(const snlp_rows_context *c) {
     (void)c;
@@ -114,6 +124,10 @@ static uint64_t cluster_rows(const snlp_rows_context *c) { return c->clusters; }
 static uint64_t case_ratio_rows(const snlp_rows_context *c) {
     (void)c;
     return SNLP_RATIO_IDS;
+}
+static uint64_t tag_class_rows(const snlp_rows_context *c) {
+    (void)c;
+    return SNLP_TAG_CLASS_IDS;
 }
 /* The first pass's tags, plus "not known yet" and padding. */
 static uint64_t next_tag_rows(const snlp_rows_context *c) { return c->labels + 2; }
@@ -144,4 +158,7 @@ const snlp_kind_rule snlp_kinds[SNLP_KIND_COUNT] = {
                       .fixed_rows = cluster_rows, .token_ids = cluster_token},
     [SNLP_CASE_RATIO] = {.name = "case_ratio", .pos = 1, .has_offset = 1, .needs_lexicon = 1,
                          .fixed_rows = case_ratio_rows, .token_ids = case_ratio_token},
+    [SNLP_TAG_CLASS] = {.name = "tag_class", .pos = 1, .has_seed = 1, .has_offset = 1,
+                        .needs_tag_dictionary = 1, .fixed_rows = tag_class_rows,
+                        .token_ids = tag_class_token},
 };

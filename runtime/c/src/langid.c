@@ -29,6 +29,7 @@ int snlp_state_is_for(const snlp_state *state, const snlp_model *model) {
     X((s)->workspace, (s)->workspace_size) X((s)->word_start, (s)->word_capacity)         \
     X((s)->shape, (s)->shape_capacity) X((s)->known, (s)->known_capacity)                 \
     X((s)->lexical, (s)->lexical_capacity) X((s)->allowed, (s)->allowed_capacity)         \
+    X((s)->masks, (s)->masks_capacity)                                                    \
     X((s)->hidden, (s)->hidden_capacity) X((s)->tables, (s)->tables_capacity)             \
     X((s)->first, (s)->first_capacity) X((s)->span_words, (s)->span_words_capacity)       \
     X((s)->span_leaders, (s)->span_leaders_capacity)                                      \

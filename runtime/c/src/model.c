@@ -232,6 +232,9 @@ static snlp_status check_groups(loader *l, int pos) {
                 return failf(l, SNLP_ERR_FORMAT, "feature group names are not unique");
         if (kind->needs_lexicon && !m->lexicon.count)
             return failf(l, SNLP_ERR_FORMAT, "feature group '%s' needs a word lexicon", g->name);
+        if (kind->needs_tag_dictionary && !m->tag_dictionary.count)
+            return failf(l, SNLP_ERR_FORMAT, "feature group '%s' needs a tag dictionary",
+                         g->name);
         if (fixed && g->buckets != fixed)
             return failf(l, SNLP_ERR_FORMAT, "feature group '%s' has %u rows; its kind has %llu",
                          g->name, g->buckets, (unsigned long long)fixed);
@@ -248,7 +251,7 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
     static const char *const pos_optional[] = {"known_words", "lexicon", "tag_dictionary", NULL};
     static const char *const known_keys[] = {"bits", "seed", NULL};
     static const char *const dictionary_keys[] = {"words", "seed", NULL};
-    static const char *const dictionary_optional[] = {"cased", NULL};
+    static const char *const dictionary_optional[] = {"cased", "decoding", NULL};
     static const char *const lexicon_keys[] = {"slots", "seed", "clusters", "probes", "words",
                                                NULL};
     snlp_model *m = l->model;
@@ -302,12 +305,12 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
     }
     dictionary = pos ? json_member(&l->doc, features, "tag_dictionary") : NULL;
     if (dictionary && dictionary->type != JSON_NULL) { /* docs/FORMAT.md: the tag dictionary */
-        const json_node *cased;
+        const json_node *cased, *decoding;
         int64_t words, seed;
         if (dictionary->type != JSON_OBJECT ||
             !has_keys(l, dictionary, dictionary_keys, dictionary_optional, "tag_dictionary"))
             return failf(l, SNLP_ERR_FORMAT,
-                         "features: tag_dictionary must be {words, seed[, cased]}");
+                         "features: tag_dictionary must be {words, seed[, cased, decoding]}");
         if (!get_int(l, dictionary, "words", 1, UINT32_MAX, &words, "tag_dictionary") ||
             !get_int(l, dictionary, "seed", 0, UINT32_MAX, &seed, "tag_dictionary"))
             return SNLP_ERR_FORMAT;
@@ -317,6 +320,10 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
         m->tag_dictionary.count = (uint32_t)words;
         m->tag_dictionary.seed = (uint32_t)seed;
         m->tag_dictionary.cased = cased && cased->type == JSON_TRUE;
+        decoding = json_member(&l->doc, dictionary, "decoding");
+        if (decoding && decoding->type != JSON_TRUE && decoding->type != JSON_FALSE)
+            return failf(l, SNLP_ERR_FORMAT, "tag_dictionary: 'decoding' is not true or false");
+        m->tag_dictionary.decoding = !decoding || decoding->type == JSON_TRUE;
     }
     groups = json_member(&l->doc, features, "groups");
     if (!groups || groups->type != JSON_ARRAY || groups->count < 1)

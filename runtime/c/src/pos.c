@@ -110,8 +110,8 @@ uint32_t snlp_allowed_tags(const snlp_tag_dictionary *d, uint32_t key) {
 }
 
 /* Frame the piece's tokens and the two padding words into state->framed,
- * with their UTF-8 bytes, shapes, known-word flags, lexicon ids and allowed
- * tags. */
+ * with their UTF-8 bytes, shapes, known-word flags, lexicon ids, tag
+ * dictionary masks and the tags decoding may give them. */
 static int frame_words(const snlp_model *model, snlp_state *s, const char *const *tokens,
                        const size_t *sizes, size_t n) {
     static const uint32_t pads[2][3] = {{'^', 0x03, '$'}, {'^', 0x04, '$'}};
@@ -121,6 +121,7 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
     const snlp_tag_dictionary *dictionary = snlp_model_tag_dictionary(model);
     if (snlp_grow((void **)&s->word_start, &s->word_capacity, n + 3, sizeof *s->word_start) ||
         snlp_grow((void **)&s->allowed, &s->allowed_capacity, n + 1, sizeof *s->allowed) ||
+        snlp_grow((void **)&s->masks, &s->masks_capacity, n + 2, sizeof *s->masks) ||
         snlp_grow((void **)&s->shape, &s->shape_capacity, n + 2, sizeof *s->shape) ||
         snlp_grow((void **)&s->known, &s->known_capacity, n + 2, 1) ||
         snlp_grow((void **)&s->lexical, &s->lexical_capacity, 2 * (n + 2), sizeof *s->lexical))
@@ -138,7 +139,7 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
             if (dictionary && dictionary->cased) {
                 uint32_t key;
                 if (cased_key(s, dictionary->seed, &key)) return -1;
-                s->allowed[w] = snlp_allowed_tags(dictionary, key);
+                s->masks[w] = snlp_allowed_tags(dictionary, key);
             }
             if (snlp_normalize_token(&s->token, &s->scratch) ||
                 snlp_reserve(&s->framed, s->framed.count + s->token.count + 2))
@@ -166,12 +167,13 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
                                           SNLP_WORD_HASH_BYTES, seed) % bits;
             s->known[w] = (uint8_t)((bitmap[bit >> 3] >> (bit & 7)) & 1);
         }
-        if (w < n && dictionary && !dictionary->cased) /* the word groups' key */
-            s->allowed[w] = snlp_allowed_tags(
+        if (w >= n || !dictionary)
+            s->masks[w] = w >= n ? 0 : UINT32_MAX;
+        else if (!dictionary->cased) /* the word groups' key */
+            s->masks[w] = snlp_allowed_tags(
                 dictionary, snlp_span_hash(s, s->word_start[w], s->word_start[w + 1],
                                            SNLP_WORD_HASH_BYTES, dictionary->seed));
-        else if (w < n && !dictionary)
-            s->allowed[w] = UINT32_MAX;
+        if (w < n) s->allowed[w] = dictionary && dictionary->decoding ? s->masks[w] : UINT32_MAX;
     }
     return 0;
 }

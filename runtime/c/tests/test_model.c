@@ -1343,6 +1343,7 @@ int main(int argc, char **argv) {
         check_golden(dir, "tiny-pos");
         check_golden(dir, "tiny-pos-members");
         check_golden(dir, "tiny-pos-cased");
+        check_golden(dir, "tiny-pos-classes");
         check_golden(dir, "tiny-langid-int8");
     }
     check_vector_code();
