@@ -60,10 +60,16 @@ class TagDictionary:
     def build(cls, tokens: Sequence[str], tag_ids: np.ndarray, n_tags: int, seed: int,
               version: int, cased: bool = False, decoding: bool = True) -> TagDictionary:
         """The dictionary of ``tokens`` tagged ``tag_ids`` (indices of ``n_tags`` tags)."""
+        return cls.from_keys(word_keys(tokens, seed, version, cased), tag_ids, n_tags, seed,
+                             cased, decoding)
+
+    @classmethod
+    def from_keys(cls, keys: np.ndarray, tag_ids: np.ndarray, n_tags: int, seed: int,
+                  cased: bool = False, decoding: bool = True) -> TagDictionary:
+        """``build``'s dictionary from the tokens' keys (``word_keys``)."""
         if n_tags > MAX_TAGS:
             raise ConfigError(f"[tagging] tag_dictionary holds at most {MAX_TAGS} tags; the "
                               f"training data has {n_tags}")
-        keys = word_keys(tokens, seed, version, cased)
         words, owner = np.unique(keys, return_inverse=True)
         tags = np.zeros(len(words), dtype=np.uint32)
         np.bitwise_or.at(tags, owner, np.left_shift(np.uint32(1), tag_ids.astype(np.uint32)))
@@ -100,12 +106,11 @@ def held_out_masks(sentences: Sequence[Sequence[str]], tag_ids: Sequence[np.ndar
     masks = np.zeros(len(tokens), dtype=np.uint32)
     for fold in range(folds):
         inside = token_fold == fold
-        kept = [t for t, out in zip(tokens, inside.tolist()) if not out]
-        if not kept:  # no other fold's words to learn from
+        if inside.all():  # no other fold's words to learn from
             masks[inside] = ALL_TAGS
             continue
-        dictionary = TagDictionary.build(kept, tags[~inside], n_tags, like.seed, version,
-                                         like.cased)
+        dictionary = TagDictionary.from_keys(keys[~inside], tags[~inside], n_tags, like.seed,
+                                             like.cased)
         masks[inside] = dictionary.masks(keys[inside])
     return masks
 

@@ -22,7 +22,16 @@ from .batch import (
     frame_token,
     positions,
 )
-from .kinds import NEXT_TAGS, PREVIOUS_TAGS, STATIC, TEXT, TOKEN, GroupSpec, check_groups
+from .kinds import (
+    NEXT_TAGS,
+    PREVIOUS_TAGS,
+    STATIC,
+    TEXT,
+    TOKEN,
+    GroupSpec,
+    check_groups,
+    needs_tag_dictionary,
+)
 from .sparse import SparseGroup, pooled_group
 
 # Texts are hashed in chunks of about this many characters to bound memory.
@@ -163,6 +172,7 @@ class TokenFeaturizer:
         self.static_groups = [g for g in self.groups if stage[g.name] == STATIC]
         self.next_tag_groups = [g for g in self.groups if stage[g.name] == NEXT_TAGS]
         self.tag_groups = [g for g in self.groups if stage[g.name] == PREVIOUS_TAGS]
+        self.has_tag_classes = needs_tag_dictionary(self.static_groups)
 
     def fit_known_words(self, tokens: Sequence[str], bits: int, seed: int) -> TokenFeaturizer:
         """Set the bitmap of ``bits`` bits marking the training words (as
@@ -196,17 +206,20 @@ class TokenFeaturizer:
         """``transform``'s groups and each token's allowed tags by the tag
         dictionary (uint32 masks; None without one, or with one kept for
         tag_class groups only), from words framed and hashed once for both."""
-        groups, masks = self._transform(sentences, merge_repeats)
         dictionary = self.tag_dictionary
-        return groups, masks if dictionary is not None and dictionary.decoding else None
+        decoding = dictionary is not None and dictionary.decoding
+        groups, masks = self._transform(sentences, merge_repeats, masks_wanted=decoding)
+        return groups, masks if decoding else None
 
     def _transform(self, sentences: Sequence[Sequence[str]], merge_repeats: bool,
-                   tag_masks: np.ndarray | None = None
+                   tag_masks: np.ndarray | None = None, masks_wanted: bool = False
                    ) -> tuple[list[SparseGroup], np.ndarray | None]:
-        """The static groups, and each token's tag dictionary mask (None
-        without a dictionary)."""
+        """The static groups, and each token's tag dictionary mask where
+        ``masks_wanted`` or tag_class groups need them (else None)."""
         batch = TokenBatch(sentences, self.version)
         dictionary = self.tag_dictionary
+        if not (masks_wanted or self.has_tag_classes):
+            dictionary = None  # no masks to look up
         keys, requests = self._requests(batch)
         known_key = ("word", 0, self.known_word_seed)
         if self.known_words is not None:

@@ -103,11 +103,10 @@ static size_t case_ratio_token(const snlp_state *s, const snlp_group *g, uint64_
 
 static size_t tag_class_token(const snlp_state *s, const snlp_group *g, uint64_t reciprocal,
                               size_t t, size_t w, const uint8_t *known, uint32_t *ids) {
-    uint32_t mask = s->masks[w];
-    const uint8_t bytes[4] = {(uint8_t)mask, (uint8_t)(mask >> 8), (uint8_t)(mask >> 16),
-                              (uint8_t)(mask >> 24)}; /* little-endian, as numpy's <u4 */
+    /* MurmurHash3 of the mask's 4 little-endian bytes: one block, no tail */
+    uint32_t h = snlp_murmur3_finish(snlp_murmur3_block(g->seed, s->masks[w]), 4);
     (void)t, (void)known;
-    ids[0] = snlp_mod(snlp_murmur3(bytes, 4, g->seed), reciprocal, g->buckets);
+    ids[0] = snlp_mod(h, reciprocal, g->buckets);
     return 1;
 }
 
