@@ -63,6 +63,32 @@ def test_ctrl_c_stops_training_and_keeps_the_existing_output(slow_training, tmp_
     assert [p.name for p in tmp_path.iterdir()] == ["model.snlp"]  # no temp file left
 
 
+# Ctrl-C lands while code that exec() runs from a string is running (as when a
+# dataclass is defined, during an import): CPython then remembers the
+# KeyboardInterrupt as unhandled, even once caught, and `python -m` ends by
+# SIGINT (once in a few hundred runs of the test above, before this was fixed).
+CTRL_C_IN_EXEC = """
+import smallnlp
+from smallnlp.cli import main
+
+def fit(*args, **kwargs):
+    exec("import os, signal; os.kill(os.getpid(), signal.SIGINT)\\nwhile True: pass")
+
+smallnlp.LanguageIdentifier.fit = fit
+main()
+"""
+
+
+def test_ctrl_c_inside_exec_still_exits_130(slow_training, tmp_path):
+    (tmp_path / "ctrl_c_in_exec.py").write_text(CTRL_C_IN_EXEC)
+    process = subprocess.run(
+        [sys.executable, "-m", "ctrl_c_in_exec", "train", "langid", "--train",
+         str(slow_training / "train"), "--output", str(tmp_path / "model.snlp")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert process.returncode == 130, process.stderr
+    assert "no model was written" in process.stderr and "Traceback" not in process.stderr
+
+
 @pytest.mark.parametrize("output, message", [
     ("", "the output path is empty"),
     ("/proc/smallnlp-test.snlp", "cannot write in /proc"),

@@ -12,6 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 import click
 
 from ..errors import BudgetError, ConfigError, SmallNLPError
+from .common import raise_interrupted
 from .evaluate import evaluate_group
 from .info import info
 from .langid import langid_command
@@ -43,12 +44,13 @@ class _Errors(click.Group):
 
     def invoke(self, ctx: click.Context):
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        interrupt = signal.getsignal(signal.SIGINT)
+        if interrupt is signal.default_int_handler:  # not where Ctrl-C is ignored
+            signal.signal(signal.SIGINT, raise_interrupted)
+        done = False
         try:
             result = super().invoke(ctx)
-            # Done, its output in place: a Ctrl-C from here on (while the
-            # interpreter joins the worker pool at exit) would end it by the
-            # signal, as if it had failed.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            done = True
             return result
         except (ConfigError, BudgetError) as exc:
             raise _UsageProblem(str(exc)) from None
@@ -75,6 +77,10 @@ class _Errors(click.Group):
                                        f"{exc.strerror or exc}") from None
         finally:
             signal.signal(signal.SIGTERM, previous)
+            # Done, its output in place: a Ctrl-C from here on (while the
+            # interpreter joins the worker pool at exit) would end it by the
+            # signal, as if it had failed.
+            signal.signal(signal.SIGINT, signal.SIG_IGN if done else interrupt)
 
 
 def _silence_stdout() -> None:

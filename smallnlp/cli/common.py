@@ -16,6 +16,18 @@ from ..parallel import ordered_map
 from . import streams
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, as smallnlp's handlers raise it. Not a plain KeyboardInterrupt:
+    CPython remembers one that ends code run by ``exec`` of a string (which
+    dataclasses do when defined, as at an import) as unhandled even once
+    caught, and ``python -m smallnlp.cli`` then ends by SIGINT instead of
+    exiting 130. It remembers that exact class only."""
+
+
+def raise_interrupted(signum, frame) -> None:
+    raise Interrupted
+
+
 @dataclass(frozen=True)
 class Arguments:
     """TEXT arguments answered together; ``first`` is the 1-based number of the first."""

@@ -12,6 +12,7 @@ import click
 from .. import LanguageIdentifier, PosTagger, Progress, datasets, held_out_keys, tag_unlabeled
 from ..errors import ModelFileError
 from ..files import check_writable
+from .common import Interrupted
 
 
 @click.group()
@@ -32,15 +33,15 @@ class _Interrupts:
 
     def _on_interrupt(self, signum, frame) -> None:
         self.seen = True
-        raise KeyboardInterrupt
+        raise Interrupted
 
     def check(self) -> None:
         if self.seen:
-            raise KeyboardInterrupt
+            raise Interrupted
 
     def __exit__(self, kind, value, traceback) -> None:
         signal.signal(signal.SIGINT, self.previous)
-        if kind is KeyboardInterrupt or self.seen:
+        if (kind is not None and issubclass(kind, KeyboardInterrupt)) or self.seen:
             click.echo("\ninterrupted: no model was written", err=True)
             raise SystemExit(130)
 
