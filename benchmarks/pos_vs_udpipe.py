@@ -4,9 +4,12 @@ model, the first two trained here on the same labelled files as the shipped mode
 (configs/pos_models.toml: the treebank's train split plus its extra_train files;
 the treebank's dev split as UDPipe's heldout data; a model trained on dev: the
 same 90/10 cut of it). Gold tokenization; scored on
-the test split. One table row per system and treebank: test UPOS, accuracy on
-test words unseen in training, model bytes, tokens/s one sentence a call and in
-one batch, training time; one core. Needs the `bench` extra (nltk, ufal.udpipe).
+the test split (or, with --split dev, on dev, where settings are chosen). One
+table row per system and treebank: UPOS, accuracy on words unseen in training,
+model bytes, tokens/s one sentence a call and in one batch, training time; one
+core. Then smallnlp's lead over UDPipe with a 95% interval from a paired
+bootstrap over sentences: how far resampling the scored sentences moves it.
+Needs the `bench` extra (nltk, ufal.udpipe).
 
     python benchmarks/pos_vs_udpipe.py --train-only    # UDPipe's models, once
     python benchmarks/pos_vs_udpipe.py [--only en tr] [--smallnlp-training]
@@ -27,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 try:
     import tomllib
@@ -162,6 +167,20 @@ def smallnlp_training_seconds(code: str) -> float:
         return time.perf_counter() - start
 
 
+def lead_interval(ours: list[bool], theirs: list[bool], lengths: list[int],
+                  rounds: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """The 2.5th and 97.5th percentiles of ``ours`` minus ``theirs`` (shares
+    of tokens right) over ``rounds`` resamplings of the sentences: the
+    sentence, not the token, is the unit, since errors cluster within one."""
+    ends = np.cumsum(lengths)
+    starts = ends - np.asarray(lengths)
+    gain = np.add.reduceat(np.asarray(ours, int) - np.asarray(theirs, int), starts)
+    picks = np.random.default_rng(seed).integers(0, len(lengths), (rounds, len(lengths)))
+    leads = gain[picks].sum(axis=1) / np.asarray(lengths)[picks].sum(axis=1)
+    low, high = np.percentile(leads, [2.5, 97.5])
+    return float(low), float(high)
+
+
 def treebank_rows(name: str, entry: dict, args: argparse.Namespace) -> dict:
     from smallnlp.datasets import read_conllu
 
@@ -174,8 +193,12 @@ def treebank_rows(name: str, entry: dict, args: argparse.Namespace) -> dict:
 
         train_file, dev = write_dev_split(folder / "dev.conllu", args.scratch / name)
         train = [train_file]
+        if args.split == "dev":
+            print(f"{name}: skipped, its dev split is its training data", file=sys.stderr)
+            return {}
     train_sentences = [s for path in train for s in read_conllu(path)]
-    test = read_conllu(folder / "test.conllu")
+    scored = folder / f"{args.split}.conllu"
+    test = read_conllu(scored)
     test_forms = [s.forms for s in test]
     gold = [t for s in test for t in s.tags]
     seen = {form for s in train_sentences for form in s.forms}
@@ -185,18 +208,21 @@ def treebank_rows(name: str, entry: dict, args: argparse.Namespace) -> dict:
         return {}
     rows = {}
     for system, (row, predicted) in (
-            ("UDPipe 1", udpipe_row(*udpipe, folder / "test.conllu")),
+            ("UDPipe 1", udpipe_row(*udpipe, scored)),
             ("NLTK perceptron", nltk_row(train_sentences, test_forms)),
             ("smallnlp", smallnlp_row(entry["code"], test_forms,
                                       smallnlp_training_seconds(entry["code"])
                                       if args.smallnlp_training else None))):
         if len(predicted) != len(gold):
-            sys.exit(f"{name}: {system} tagged {len(predicted)} words, the test split has "
-                     f"{len(gold)}")
+            sys.exit(f"{name}: {system} tagged {len(predicted)} words, the {args.split} "
+                     f"split has {len(gold)}")
         right = [p == g for p, g in zip(predicted, gold)]
-        rows[system] = {**row, "upos": sum(right) / len(right),
+        rows[system] = {**row, "upos": sum(right) / len(right), "right": right,
                         "unseen": sum(r for r, u in zip(right, unseen) if u) / max(1, sum(unseen))}
-    return {"tokens": len(gold), "unseen_share": sum(unseen) / len(unseen), "rows": rows}
+    lead = lead_interval(rows["smallnlp"]["right"], rows["UDPipe 1"]["right"],
+                         [len(forms) for forms in test_forms])
+    return {"tokens": len(gold), "unseen_share": sum(unseen) / len(unseen), "rows": rows,
+            "lead": lead}
 
 
 def main() -> None:
@@ -212,6 +238,8 @@ def main() -> None:
                         help="UDPipe's tagger options (default: its defaults)")
     parser.add_argument("--smallnlp-training", action="store_true",
                         help="also time the shipped models' training command")
+    parser.add_argument("--split", choices=("test", "dev"), default="test",
+                        help="the split scored (default: test)")
     args = parser.parse_args()
     single_core()
     with open(REPO / "configs" / "pos_models.toml", "rb") as file:
@@ -222,13 +250,16 @@ def main() -> None:
         args.scratch = Path(scratch)
         for name, entry in treebanks.items():
             if not wanted or entry["code"] in wanted:
-                results[name] = treebank_rows(name, entry, args)
+                result = treebank_rows(name, entry, args)
+                if result:
+                    results[name] = result
                 print(f"{name}: done", file=sys.stderr, flush=True)
     if args.train_only:
         return
 
     print(f"{machine()}; UDPipe tagger options: its defaults unless the row says\n")
-    print("| treebank | tagger | test UPOS | unseen words | model bytes | tokens/s, one "
+    print(f"Scored on the {args.split} split.\n")
+    print(f"| treebank | tagger | {args.split} UPOS | unseen words | model bytes | tokens/s, one "
           "sentence a call | tokens/s, batch | training |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for name, result in results.items():
@@ -240,13 +271,14 @@ def main() -> None:
             print(f"| {name} | {system} | {100 * row['upos']:.2f}% | {100 * row['unseen']:.2f}% "
                   f"| {row['bytes']:,} | {row['single']:,.0f} | {row['batch']:,.0f} | "
                   f"{trained} |")
-    print("\n| treebank | test tokens | unseen in training | smallnlp − UDPipe (UPOS points) "
-          "| smallnlp / UDPipe tokens/s (one a call, batch) |")
-    print("|---|---:|---:|---:|---:|")
+    print(f"\n| treebank | {args.split} tokens | unseen in training | smallnlp − UDPipe (UPOS "
+          "points) | 95% interval | smallnlp / UDPipe tokens/s (one a call, batch) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, result in results.items():
         ours, theirs = result["rows"]["smallnlp"], result["rows"]["UDPipe 1"]
         print(f"| {name} | {result['tokens']:,} | {100 * result['unseen_share']:.1f}% | "
               f"{100 * (ours['upos'] - theirs['upos']):+.2f} | "
+              f"{100 * result['lead'][0]:+.2f} to {100 * result['lead'][1]:+.2f} | "
               f"{ours['single'] / theirs['single']:.1f}×, {ours['batch'] / theirs['batch']:.1f}× |")
 
 
