@@ -26,7 +26,20 @@ def single_core() -> None:
     """Pin this process to one CPU and one BLAS thread (call before importing numpy)."""
     one_blas_thread()
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
+        allowed = os.sched_getaffinity(0)
+        running_on = _current_cpu()
+        os.sched_setaffinity(0, {running_on if running_on in allowed else max(allowed)})
+
+
+def _current_cpu() -> int | None:
+    """The CPU this process runs on now (Linux), where the scheduler put it:
+    a fixed choice would stack two benchmarks started together on one core,
+    each at half speed, while the other core idles."""
+    try:
+        with open("/proc/self/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[36])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def rss_bytes() -> int:
