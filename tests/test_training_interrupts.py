@@ -66,7 +66,8 @@ def test_ctrl_c_stops_training_and_keeps_the_existing_output(slow_training, tmp_
 # Ctrl-C lands while code that exec() runs from a string is running (as when a
 # dataclass is defined, during an import): CPython then remembers the
 # KeyboardInterrupt as unhandled, even once caught, and `python -m` ends by
-# SIGINT (once in a few hundred runs of the test above, before this was fixed).
+# SIGINT (about one run in thirty of the test above in CI's lowest-versions
+# environment, before this was fixed).
 CTRL_C_IN_EXEC = """
 import smallnlp
 from smallnlp.cli import main
