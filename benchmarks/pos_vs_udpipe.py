@@ -172,11 +172,11 @@ def lead_interval(ours: list[bool], theirs: list[bool], lengths: list[int],
     """The 2.5th and 97.5th percentiles of ``ours`` minus ``theirs`` (shares
     of tokens right) over ``rounds`` resamplings of the sentences: the
     sentence, not the token, is the unit, since errors cluster within one."""
-    ends = np.cumsum(lengths)
-    starts = ends - np.asarray(lengths)
+    sizes = np.asarray(lengths)
+    starts = np.cumsum(sizes) - sizes
     gain = np.add.reduceat(np.asarray(ours, int) - np.asarray(theirs, int), starts)
-    picks = np.random.default_rng(seed).integers(0, len(lengths), (rounds, len(lengths)))
-    leads = gain[picks].sum(axis=1) / np.asarray(lengths)[picks].sum(axis=1)
+    picks = np.random.default_rng(seed).integers(0, len(sizes), (rounds, len(sizes)))
+    leads = gain[picks].sum(axis=1) / sizes[picks].sum(axis=1)
     low, high = np.percentile(leads, [2.5, 97.5])
     return float(low), float(high)
 
