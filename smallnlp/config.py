@@ -57,19 +57,95 @@ def shipped_model(name: str | os.PathLike) -> Path | None:
     return shipped if shipped.exists() else None
 
 
-def load_toml(path_or_name: str | Path) -> tuple[dict, str]:
-    """A TOML file from a path, or a shipped config by name (``"langid"``),
-    and the path it was read from."""
+def config_path(path_or_name: str | Path, folder: Path | None = None) -> Path:
+    """A config's file: a path (relative to ``folder`` if given), or a
+    shipped config's name (``"langid"``: no suffix and no such file)."""
     path = Path(path_or_name)
+    if folder is not None and path.suffix:
+        path = folder / path
     if not path.suffix and not path.is_file():  # a folder called "pos" is no config
         path = shipped_file("configs", f"{path_or_name}.toml")
+    return path
+
+
+def read_toml(path: Path) -> dict:
+    """A TOML file's tables, or ConfigError naming the file."""
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle), str(path)
+            return tomllib.load(handle)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_toml(path_or_name: str | Path) -> tuple[dict, str]:
+    """A TOML file from a path, or a shipped config by name (``"langid"``),
+    on top of the config its ``base`` key names (see ``with_base``), and the
+    path it was read from."""
+    path = config_path(path_or_name)
+    return with_base(read_toml(path), str(path), path.parent, (path.resolve(),)), str(path)
+
+
+def with_base(values: dict, source: str, folder: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """``values`` laid over the config its ``base`` key names (a shipped
+    config's name, or a path relative to ``folder``), so that a config that
+    changes a few settings says only those. Tables merge key by key, the
+    values of ``values`` winning. In an array of named tables
+    (``[[features.groups]]``), an entry named as one of the base's replaces it
+    where it stands; a new one goes after the entry its ``after`` key names,
+    else at the end. Any other value replaces the base's."""
+    if "base" not in values:
+        return values
+    values = dict(values)
+    name = values.pop("base")
+    if not isinstance(name, str):
+        raise ConfigError(f"{source}: base must be a config's name or path, not {name!r}")
+    path = config_path(name, folder)
+    if path.resolve() in seen:
+        chain = " -> ".join(str(p) for p in (*seen, path.resolve()))
+        raise ConfigError(f"{source}: base configs form a cycle: {chain}")
+    base = with_base(read_toml(path), str(path), path.parent, (*seen, path.resolve()))
+    return _merged(base, values, source)
+
+
+def _merged(base: dict, values: dict, source: str, table: str = "") -> dict:
+    merged = dict(base)
+    for key, value in values.items():
+        old = merged.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            merged[key] = _merged(old, value, source, f"{table}{key}.")
+        elif _named_tables(old) and _named_tables(value):
+            merged[key] = _merged_entries(old, value, f"{source}: [[{table}{key}]]")
+        else:
+            merged[key] = value
+    return merged
+
+
+def _named_tables(value: object) -> bool:
+    return (isinstance(value, list) and bool(value)
+            and all(isinstance(entry, dict) and "name" in entry for entry in value))
+
+
+def _merged_entries(base: list[dict], entries: list[dict], where: str) -> list[dict]:
+    merged = list(base)
+    for entry in entries:
+        entry = dict(entry)
+        after = entry.pop("after", None)
+        names = [old["name"] for old in merged]
+        if entry["name"] in names:
+            if after is not None:
+                raise ConfigError(f"{where} {entry['name']!r}: 'after' is for new entries; "
+                                  f"this one replaces the base's where it stands")
+            merged[names.index(entry["name"])] = entry
+        elif after is None:
+            merged.append(entry)
+        elif after in names:
+            merged.insert(names.index(after) + 1, entry)
+        else:
+            raise ConfigError(f"{where} {entry['name']!r}: after = {after!r} names no entry "
+                              f"of the base ({', '.join(map(str, names))})")
+    return merged
 
 
 @dataclass(frozen=True)
@@ -122,7 +198,7 @@ def parse_config(raw: dict | str | Path | None, schema: type[T], default: str) -
     """``raw`` (a dict, a TOML path, a shipped config's name, or None for
     ``default``) checked against ``schema``; ConfigError on any mistake."""
     if isinstance(raw, dict):
-        values, source = raw, "config"
+        values, source = with_base(raw, "config", Path.cwd()), "config"
     else:
         values, source = load_toml(raw if raw is not None else default)
     try:

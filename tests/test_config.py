@@ -137,6 +137,59 @@ def test_a_folder_named_like_a_shipped_config_is_not_read(tmp_path, monkeypatch)
     assert PosTagger(config="pos").read_config() == PosTagger().read_config()
 
 
+def test_a_config_says_only_what_it_changes_from_its_base(tmp_path):
+    base = tmp_path / "base.toml"
+    base.write_text(config_toml(TINY_POS_CONFIG))
+    names = [group["name"] for group in TINY_POS_CONFIG["features"]["groups"]]
+    derived = tmp_path / "derived.toml"
+    derived.write_text(f'''base = "base.toml"
+memory_budget = "70KB"
+[training]
+epochs = 2
+[[features.groups]]
+name = "suffix-extra"
+kind = "suffix"
+order = 2
+after = "{names[0]}"
+[[features.groups]]
+name = "{names[1]}"
+kind = "suffix"
+order = 1
+''')
+    config = PosTagger(config=derived).read_config()
+    assert config.memory_budget == "70KB"
+    assert config.training.epochs == 2  # the other [training] keys are the base's
+    assert config.training.batch_size == PosTagger(config=base).read_config().training.batch_size
+    groups = config.features.groups
+    assert [g.name for g in groups] == [names[0], "suffix-extra", *names[1:]]
+    assert (groups[2].kind, groups[2].order) == ("suffix", 1)  # replaced where it stood
+
+
+def test_a_dict_config_may_name_a_shipped_base():
+    config = PosTagger(config={"base": "pos", "training": {"epochs": 3}}).read_config()
+    assert config.training.epochs == 3
+    assert config.features == PosTagger().read_config().features
+
+
+@pytest.mark.parametrize("text, message", [
+    ('base = 3\n', "base must be a config's name or path, not 3"),
+    ('base = "absent.toml"\n', r"absent.toml: cannot read config"),
+    ('base = "self.toml"\n', "base configs form a cycle"),
+    ('base = "pos"\n[[features.groups]]\nname = "x"\nkind = "suffix"\norder = 1\n'
+     'after = "nowhere"\n',
+     r"\[\[features.groups\]\] 'x': after = 'nowhere' names no entry of the base \(word-2, "),
+    ('base = "pos"\n[[features.groups]]\nname = "char3"\nkind = "suffix"\norder = 1\n'
+     'after = "word0"\n', r"'char3': 'after' is for new entries"),
+    ('[[features.groups]]\nname = "x"\nkind = "suffix"\nafter = "y"\n',
+     r"unknown key 'after'"),  # after without a base is no key of a group
+])
+def test_a_bad_base_is_a_config_error(tmp_path, text, message):
+    path = tmp_path / "self.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        PosTagger(config=path).read_config()
+
+
 def test_cli_reports_a_bad_config_in_one_line_before_reading_data(tmp_path):
     runner = CliRunner()
     for task, kind in (("langid", "prefix"), ("pos", "script")):  # a kind of the other task
