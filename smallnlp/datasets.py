@@ -169,7 +169,7 @@ def treebank_name(train_file: str | os.PathLike) -> str:
 
 # -- CoNLL-U ----------------------------------------------------------------------
 N_COLUMNS = 10
-FORM, UPOS = 1, 3
+FORM, UPOS, XPOS = 1, 3, 4
 _WORD_ID = re.compile(r"^[1-9][0-9]*$")
 _RANGE_ID = re.compile(r"^[1-9][0-9]*-[1-9][0-9]*$")
 _EMPTY_ID = re.compile(r"^[0-9]+\.[1-9][0-9]*$")
@@ -187,6 +187,10 @@ class Sentence:
     @property
     def tags(self) -> list[str]:
         return [self.lines[i].split("\t")[UPOS] for i in self.word_lines]
+
+    @property
+    def xpos(self) -> list[str]:
+        return [self.lines[i].split("\t")[XPOS] for i in self.word_lines]
 
     def with_tags(self, tags: Sequence[str]) -> Sentence:
         if len(tags) != len(self.word_lines):

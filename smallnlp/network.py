@@ -156,16 +156,19 @@ class FeedForwardNetwork:
         pooled = self.pooled(groups)
         return self.head(pooled if self.dense_int8 else pooled.astype(np.float64))[1]
 
-    def backward(self, cache: ForwardCache, d_logits: np.ndarray, row_gradients: bool = False
-                 ) -> dict[str, np.ndarray | RowGradient]:
+    def backward(self, cache: ForwardCache, d_logits: np.ndarray, row_gradients: bool = False,
+                 d_hidden_more: np.ndarray | None = None) -> dict[str, np.ndarray | RowGradient]:
         """Gradients of every parameter given dLoss/dlogits (float tables only);
         with ``row_gradients``, each table's as a ``RowGradient`` of the rows
-        the batch touched."""
+        the batch touched. ``d_hidden_more``: dLoss/d(hidden activations) from
+        another layer that reads them (an auxiliary output layer)."""
         grads = {
             "output_weights": cache.hidden.T @ d_logits,
             "output_bias": d_logits.sum(axis=0),
         }
         d_hidden = d_logits @ self.output_weights.T
+        if d_hidden_more is not None:
+            d_hidden += d_hidden_more
         d_hidden *= cache.hidden > 0
         grads["hidden_weights"] = cache.inputs.T @ d_hidden
         grads["hidden_bias"] = d_hidden.sum(axis=0)

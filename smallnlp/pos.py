@@ -33,7 +33,7 @@ from .tagging import (
     check_sentences,
     tag_groups,
 )
-from .train import ArrayExamples, Progress, TrainResult, fit
+from .train import ArrayExamples, Auxiliary, Progress, TrainResult, fit
 
 # Language codes of the treebanks' languages, for PosTagger.load("en").
 LANGUAGE_CODES = {
@@ -84,13 +84,34 @@ def _check_tagged(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[st
 
 
 def _tagging_record(tagging: Tagging) -> dict:
-    """The [tagging] options as a model file records them: a cased tag
-    dictionary's flag only when set, so that a file without one keeps the
-    metadata (and so the bucket plan) it had before the option existed."""
+    """The [tagging] options as a model file records them: the options added
+    later only when set, so that a file without them keeps the metadata (and
+    so the bucket plan) it had before they existed."""
     record = dataclasses.asdict(tagging)
-    if not record["tag_dictionary_cased"]:
-        del record["tag_dictionary_cased"]
+    for later in ("tag_dictionary_cased", "xpos_weight"):  # options added since
+        if not record[later]:
+            del record[later]
     return record
+
+
+def _xpos_labels(xpos: Sequence[Sequence[str]] | None, labelled: Sequence[Sequence[str]],
+                 tokens: int, tagging: Tagging) -> tuple[np.ndarray, Auxiliary] | None:
+    """Each training token's label for the XPOS layer (its XPOS cut at the last
+    "+"; -1 for "_" and for silver sentences) and that layer, when
+    ``xpos_weight`` asks for one."""
+    if not tagging.xpos_weight:
+        return None
+    if xpos is None or len(xpos) != len(labelled) or any(
+            len(x) != len(s) for x, s in zip(xpos, labelled)):
+        raise DataError("[tagging] xpos_weight needs the XPOS of every labelled training token")
+    cut = [x.rsplit("+", 1)[-1] for sentence in xpos for x in sentence]
+    values = sorted(set(cut) - {"_"})
+    if not values:
+        raise DataError("[tagging] xpos_weight: the training data has no XPOS (all '_')")
+    index = {x: i for i, x in enumerate(values)}
+    labels = np.full(tokens, -1, dtype=np.int64)
+    labels[:len(cut)] = [index.get(x, -1) for x in cut]
+    return labels, Auxiliary(len(values), tagging.xpos_weight)
 
 
 def _keeps_dictionary(config: PosConfig) -> bool:
@@ -151,12 +172,15 @@ class PosTagger(TaskModel):
             dev_tags: Sequence[Sequence[str]] | None = None, *,
             progress: Callable[[Progress], None] | None = None,
             data_licences: dict[str, str] | None = None,
-            provenance: dict | None = None, labelled: int | None = None) -> PosTagger:
+            provenance: dict | None = None, labelled: int | None = None,
+            xpos: Sequence[Sequence[str]] | None = None) -> PosTagger:
         """Train on token lists and their tags; with dev data, stop early on its
         accuracy. ``data_licences`` (source -> licence) and ``provenance`` are
         recorded in the model. ``labelled``: only the first that many sentences
         have tags given by people (the rest are silver, uptraining), and only
-        they fill the tag dictionary (default: all)."""
+        they fill the tag dictionary (default: all). ``xpos``: the labelled
+        sentences' XPOS ("_": none), which ``[tagging] xpos_weight`` trains a
+        second output layer on."""
         _check_tagged(sentences, tags, "training data")
         labels = sorted({t for sentence in tags for t in sentence})
         check_label_names(labels, "training data")
@@ -195,6 +219,7 @@ class PosTagger(TaskModel):
 
         y = np.array([index[t] for sentence in tags for t in sentence], dtype=np.int64)
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+        auxiliary = _xpos_labels(xpos, sentences[:labelled], len(y), config.tagging)
         training_masks = None
         if needs_tag_dictionary(shape.groups):
             silver = [t for s in sentences[labelled:] for t in s]
@@ -234,7 +259,8 @@ class PosTagger(TaskModel):
                 lambda r, m=member: progress(dataclasses.replace(r, member=m + 1,
                                                                  members=members)))
             results.append(self._fit_member(network, featurizer, list(teacher_forced), y,
-                                            lengths, config, member_rng, dev, report))
+                                            lengths, config, member_rng, dev, report,
+                                            auxiliary))
             networks.append(network)
         self._finish(networks, featurizer, metadata, results, dev, int(len(y)), ensemble_dev)
         return self
@@ -252,10 +278,12 @@ class PosTagger(TaskModel):
                     groups: list[SparseGroup], y: np.ndarray, lengths: np.ndarray,
                     config: PosConfig, rng: np.random.Generator,
                     dev: Callable[[FeedForwardNetwork], float] | None,
-                    progress: Callable[[Progress], None] | None) -> TrainResult:
+                    progress: Callable[[Progress], None] | None,
+                    auxiliary: tuple[np.ndarray, Auxiliary] | None = None) -> TrainResult:
         """Train one network on the teacher-forced ``groups`` (which the epochs
         replace parts of) with word dropout, scheduled sampling and the first
-        pass's blanks as ``config`` says."""
+        pass's blanks as ``config`` says; ``auxiliary``: each token's label for
+        a second output layer, and that layer."""
         tagging, two_pass = config.tagging, config.features.two_pass()
         static = groups[:len(featurizer.static_groups)]
         # Word dropout: in each word group, a word seen c times takes the
@@ -287,8 +315,9 @@ class PosTagger(TaskModel):
                 groups[len(static):] = tag_groups(featurizer, y, previous, lengths,
                                                   not_known_yet)
 
-        return fit(network, ArrayExamples(groups, y), config.training, rng, dev=dev,
-                   progress=progress, before_epoch=before_epoch)
+        labels, layer = auxiliary if auxiliary else (None, None)
+        return fit(network, ArrayExamples(groups, y, labels), config.training, rng, dev=dev,
+                   progress=progress, before_epoch=before_epoch, auxiliary=layer)
 
     # -- tagging --------------------------------------------------------------------
     def tag_batch(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:

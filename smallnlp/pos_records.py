@@ -65,6 +65,11 @@ class Tagging:
     # Key the dictionary's words as written instead of lowercased (where case
     # tells tags apart, as PROPN from NOUN in Indonesian).
     tag_dictionary_cased: bool = option(False)
+    # Weight of a second output layer's loss, trained beside the tags' from the
+    # same hidden layer and then dropped: it predicts each token's XPOS, cut at
+    # its last "+" (Korean's NNG+JKB -> JKB, the particle), which teaches the
+    # hidden layer what the UPOS alone does not say. 0: no such layer.
+    xpos_weight: float = option(0.0, minimum=0)
 
 
 @dataclasses.dataclass(frozen=True)

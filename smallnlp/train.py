@@ -133,6 +133,8 @@ class Batch(NamedTuple):
     # A target distribution per row, where a teacher gave one (distillation);
     # None: each label's own.
     targets: np.ndarray | None = None
+    # Each row's label for the auxiliary output layer (-1: none), if any.
+    auxiliary: np.ndarray | None = None
 
 
 class Examples(Protocol):
@@ -149,9 +151,11 @@ class ArrayExamples:
     label. ``groups`` is read at each step: a caller may replace its items
     between epochs (``fit``'s ``before_epoch``)."""
 
-    def __init__(self, groups: list[SparseGroup], labels: np.ndarray):
+    def __init__(self, groups: list[SparseGroup], labels: np.ndarray,
+                 auxiliary: np.ndarray | None = None):
         self.groups = groups
         self.labels = labels
+        self.auxiliary = auxiliary  # each row's label for an auxiliary layer (-1: none)
 
     def epoch(self, batch_size: int, per_class_cap: int | None, rng: np.random.Generator
               ) -> tuple[int, Iterator[Batch]]:
@@ -161,7 +165,8 @@ class ArrayExamples:
         def batches() -> Iterator[Batch]:
             for step in range(steps):
                 rows = order[step * batch_size:(step + 1) * batch_size]
-                yield Batch(take_rows(self.groups, rows), self.labels[rows])
+                yield Batch(take_rows(self.groups, rows), self.labels[rows], None,
+                            None if self.auxiliary is None else self.auxiliary[rows])
         return steps, batches()
 
 
@@ -217,19 +222,57 @@ def _cross_entropy_gradient(probs: np.ndarray, target: np.ndarray,
     return float(losses.mean())
 
 
+@dataclass(frozen=True)
+class Auxiliary:
+    """A second output layer, trained from the network's hidden layer beside
+    its own and then dropped: labels the model never predicts (a tagger's
+    XPOS) that still teach its hidden layer. ``weight``: its loss's share."""
+
+    labels: int
+    weight: float
+
+
+class AuxiliaryLayer:
+    """An ``Auxiliary`` layer's weights, their Adam, and its step."""
+
+    def __init__(self, auxiliary: Auxiliary, hidden: int, rng: np.random.Generator):
+        self.weight = auxiliary.weight
+        self.params = {
+            "weights": rng.normal(0, np.sqrt(1.0 / hidden),
+                                  (hidden, auxiliary.labels)).astype(np.float32),
+            "bias": np.zeros(auxiliary.labels, dtype=np.float32)}
+        self.optimiser = Adam(self.params, decayed=("weights",))
+
+    def step(self, hidden: np.ndarray, labels: np.ndarray, lr: float,
+             weight_decay: float) -> np.ndarray:
+        """Update the layer on a batch's hidden activations and labels (rows
+        labelled -1 count for nothing); return its dLoss/dhidden, weighted."""
+        probs = softmax(hidden @ self.params["weights"] + self.params["bias"])
+        rows = np.flatnonzero(labels >= 0)
+        probs[rows, labels[rows]] -= 1.0
+        probs[labels < 0] = 0.0
+        probs *= np.float32(self.weight / len(labels))
+        d_hidden = probs @ self.params["weights"].T
+        self.optimiser.step({"weights": hidden.T @ probs, "bias": probs.sum(axis=0)}, lr,
+                            weight_decay)
+        return d_hidden
+
+
 def fit(network: FeedForwardNetwork, examples: Examples, options: TrainOptions,
         rng: np.random.Generator,
         dev: Callable[[FeedForwardNetwork], float] | None = None,
         progress: Callable[[Progress], None] | None = None,
         before_epoch: Callable[[int, FeedForwardNetwork], None] | None = None,
-        lazy_embeddings: bool = False) -> TrainResult:
+        lazy_embeddings: bool = False, auxiliary: Auxiliary | None = None) -> TrainResult:
     """Train ``network`` in place on ``examples``; with ``dev`` (network -> dev
     accuracy), keep the best epoch's weights and stop after ``patience``
     epochs without gain. ``before_epoch(epoch, network)`` may update the
     examples in place (a tagger swaps in its own predicted previous tags for
     scheduled sampling). ``lazy_embeddings``: each step updates only the
     embedding rows its batch touches (lazy Adam), which is several times
-    faster on big tables than updating all of them.
+    faster on big tables than updating all of them. ``auxiliary``: a second
+    output layer trained beside the network's on the batches' ``auxiliary``
+    labels (``Auxiliary``).
 
     BLAS runs on one thread: these matrices are small enough that threads only
     add overhead, and one thread keeps results bit-for-bit reproducible.
@@ -238,16 +281,17 @@ def fit(network: FeedForwardNetwork, examples: Examples, options: TrainOptions,
 
     with threadpool_limits(limits=1, user_api="blas"):
         return _fit(network, examples, options, rng, dev, progress, before_epoch,
-                    lazy_embeddings)
+                    lazy_embeddings, auxiliary)
 
 
 def _fit(network: FeedForwardNetwork, examples: Examples, options: TrainOptions,
          rng: np.random.Generator, dev: Callable[[FeedForwardNetwork], float] | None,
          progress: Callable[[Progress], None] | None,
          before_epoch: Callable[[int, FeedForwardNetwork], None] | None,
-         lazy_embeddings: bool) -> TrainResult:
+         lazy_embeddings: bool, auxiliary: Auxiliary | None) -> TrainResult:
     params = network.parameters()
     optimiser = Adam(params, decayed=("hidden_weights", "output_weights"))
+    extra = None if auxiliary is None else AuxiliaryLayer(auxiliary, network.hidden_size, rng)
     best = {k: v.copy() for k, v in params.items()}
     result = TrainResult(best_epoch=0, best_dev_accuracy=None)
     lr = options.learning_rate
@@ -263,7 +307,10 @@ def _fit(network: FeedForwardNetwork, examples: Examples, options: TrainOptions,
             probs = softmax(logits)
             loss = _cross_entropy_gradient(probs, batch.labels, batch.targets)
             total_loss += loss
-            optimiser.step(network.backward(cache, probs, lazy_embeddings), lr,
+            d_hidden = None
+            if extra is not None and batch.auxiliary is not None:
+                d_hidden = extra.step(cache.hidden, batch.auxiliary, lr, options.weight_decay)
+            optimiser.step(network.backward(cache, probs, lazy_embeddings, d_hidden), lr,
                            options.weight_decay)
             if progress:
                 progress(Progress(epoch, step + 1, steps, loss, dev_acc))

@@ -325,7 +325,7 @@ def train_pos(train_files, dev_file, memory_budget, output, config_path, epochs,
                         [s.forms for s in dev] if dev else None,
                         [s.tags for s in dev] if dev else None,
                         data_licences=data_licences, provenance=provenance,
-                        labelled=len(sentences))
+                        labelled=len(sentences), xpos=[s.xpos for s in sentences])
 
 
 def _silver(teacher_model: str, unlabeled_files, held_out_files, dev: list, training: list):
