@@ -180,17 +180,21 @@ class Sentence:
     lines: list[str]  # the sentence's lines as read, without newlines
     word_lines: list[int] = field(default_factory=list)  # indexes of syntactic-word lines
 
+    def column(self, index: int) -> list[str]:
+        """Column ``index`` of each syntactic word's line."""
+        return [self.lines[i].split("\t")[index] for i in self.word_lines]
+
     @property
     def forms(self) -> list[str]:
-        return [self.lines[i].split("\t")[FORM] for i in self.word_lines]
+        return self.column(FORM)
 
     @property
     def tags(self) -> list[str]:
-        return [self.lines[i].split("\t")[UPOS] for i in self.word_lines]
+        return self.column(UPOS)
 
     @property
     def xpos(self) -> list[str]:
-        return [self.lines[i].split("\t")[XPOS] for i in self.word_lines]
+        return self.column(XPOS)
 
     def with_tags(self, tags: Sequence[str]) -> Sentence:
         if len(tags) != len(self.word_lines):

@@ -82,8 +82,7 @@ class FeedForwardNetwork:
             embeddings,
             (rng.normal(0, np.sqrt(2.0 / input_dims), (input_dims, hidden))).astype(np.float32),
             np.zeros(hidden, dtype=np.float32),
-            (rng.normal(0, np.sqrt(1.0 / hidden), (hidden, n_labels))).astype(np.float32),
-            np.zeros(n_labels, dtype=np.float32),
+            *output_layer(hidden, n_labels, rng),
         )
 
     @property
@@ -212,6 +211,14 @@ class FeedForwardNetwork:
 
     def is_quantized(self) -> bool:
         return all(isinstance(e, QuantizedEmbedding) for e in self.embeddings)
+
+
+def output_layer(hidden: int, n_labels: int, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """An output layer's first weights (scaled to its ``hidden`` inputs) and
+    bias, in float32."""
+    return (rng.normal(0, np.sqrt(1.0 / hidden), (hidden, n_labels)).astype(np.float32),
+            np.zeros(n_labels, dtype=np.float32))
 
 
 def int8_columns(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -101,9 +101,9 @@ def _xpos_labels(xpos: Sequence[Sequence[str]] | None, labelled: Sequence[Sequen
     ``xpos_weight`` asks for one."""
     if not tagging.xpos_weight:
         return None
-    if xpos is None or len(xpos) != len(labelled) or any(
-            len(x) != len(s) for x, s in zip(xpos, labelled)):
+    if xpos is None:
         raise DataError("[tagging] xpos_weight needs the XPOS of every labelled training token")
+    xpos = _check_tagged(labelled, xpos, "XPOS of the training data")[1]
     cut = [x.rsplit("+", 1)[-1] for sentence in xpos for x in sentence]
     values = sorted(set(cut) - {"_"})
     if not values:

@@ -11,7 +11,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 
 from .features import SparseGroup
-from .network import FeedForwardNetwork, RowGradient, softmax
+from .network import FeedForwardNetwork, RowGradient, output_layer, softmax
 from .records import option
 
 
@@ -165,8 +165,8 @@ class ArrayExamples:
         def batches() -> Iterator[Batch]:
             for step in range(steps):
                 rows = order[step * batch_size:(step + 1) * batch_size]
-                yield Batch(take_rows(self.groups, rows), self.labels[rows], None,
-                            None if self.auxiliary is None else self.auxiliary[rows])
+                yield Batch(take_rows(self.groups, rows), self.labels[rows],
+                            auxiliary=None if self.auxiliary is None else self.auxiliary[rows])
         return steps, batches()
 
 
@@ -237,10 +237,7 @@ class AuxiliaryLayer:
 
     def __init__(self, auxiliary: Auxiliary, hidden: int, rng: np.random.Generator):
         self.weight = auxiliary.weight
-        self.params = {
-            "weights": rng.normal(0, np.sqrt(1.0 / hidden),
-                                  (hidden, auxiliary.labels)).astype(np.float32),
-            "bias": np.zeros(auxiliary.labels, dtype=np.float32)}
+        self.params = dict(zip(("weights", "bias"), output_layer(hidden, auxiliary.labels, rng)))
         self.optimiser = Adam(self.params, decayed=("weights",))
 
     def step(self, hidden: np.ndarray, labels: np.ndarray, lr: float,
@@ -291,7 +288,8 @@ def _fit(network: FeedForwardNetwork, examples: Examples, options: TrainOptions,
          lazy_embeddings: bool, auxiliary: Auxiliary | None) -> TrainResult:
     params = network.parameters()
     optimiser = Adam(params, decayed=("hidden_weights", "output_weights"))
-    extra = None if auxiliary is None else AuxiliaryLayer(auxiliary, network.hidden_size, rng)
+    auxiliary_layer = (None if auxiliary is None
+                       else AuxiliaryLayer(auxiliary, network.hidden_size, rng))
     best = {k: v.copy() for k, v in params.items()}
     result = TrainResult(best_epoch=0, best_dev_accuracy=None)
     lr = options.learning_rate
@@ -308,8 +306,9 @@ def _fit(network: FeedForwardNetwork, examples: Examples, options: TrainOptions,
             loss = _cross_entropy_gradient(probs, batch.labels, batch.targets)
             total_loss += loss
             d_hidden = None
-            if extra is not None and batch.auxiliary is not None:
-                d_hidden = extra.step(cache.hidden, batch.auxiliary, lr, options.weight_decay)
+            if auxiliary_layer is not None and batch.auxiliary is not None:
+                d_hidden = auxiliary_layer.step(cache.hidden, batch.auxiliary, lr,
+                                                options.weight_decay)
             optimiser.step(network.backward(cache, probs, lazy_embeddings, d_hidden), lr,
                            options.weight_decay)
             if progress:

@@ -68,7 +68,7 @@ def test_the_layer_needs_xpos(xpos_treebank, treebank):
         fitted(treebank, XPOS_CONFIG)  # the plain synthetic treebank's XPOS are all "_"
 
 
-def test_the_layers_gradient_is_its_weighted_losss():
+def test_the_layers_gradient_is_that_of_its_weighted_loss():
     rng = np.random.default_rng(0)
     layer = AuxiliaryLayer(Auxiliary(labels=5, weight=0.7), hidden=6, rng=rng)
     hidden = rng.random((4, 6)).astype(np.float32)
