@@ -119,10 +119,11 @@ def array_count(n_groups: int, task_arrays: int = 0, members: int = 1,
 
 def file_version(metadata: dict) -> int:
     """The format version a file of ``metadata`` is written as: 3 with 8-bit
-    dense layers or a tag dictionary, else 2, which runtimes that predate
-    them read."""
-    tag_dictionary = metadata.get("features", {}).get("tag_dictionary")
-    return 3 if metadata.get("dense") == "int8" or tag_dictionary else 2
+    dense layers, a tag dictionary or Hangul framed as jamo, else 2, which
+    runtimes that predate them read."""
+    features = metadata.get("features", {})
+    later = features.get("tag_dictionary") or features.get("hangul_jamo")
+    return 3 if metadata.get("dense") == "int8" or later else 2
 
 
 # Values at least as long in JSON as any a field of their type holds: a

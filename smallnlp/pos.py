@@ -200,7 +200,8 @@ class PosTagger(TaskModel):
         members = self._member_count(config, metadata["training"]["memory_budget"])
         self._refuse_too_small(config, metadata, context, members)  # before featurizing
         unsized = [t.sized(MIN_BUCKETS, config.features.dims) for t in config.features.groups]
-        distinct = TokenFeaturizer(unsized).distinct_features(sentences)
+        jamo = config.features.hangul_jamo
+        distinct = TokenFeaturizer(unsized, hangul_jamo=jamo).distinct_features(sentences)
         word_seeds = [g.seed for g in config.features.groups if g.kind == "word"]
         dictionary = tag_ids = None
         if _keeps_dictionary(config):
@@ -209,11 +210,13 @@ class PosTagger(TaskModel):
                 [t for s in sentences[:labelled] for t in s],
                 np.concatenate(tag_ids) if tag_ids else np.zeros(0, dtype=np.int64),
                 len(labels), word_seeds[0] if word_seeds else 0, FEATURIZER_VERSION,
-                config.tagging.tag_dictionary_cased, decoding=config.tagging.tag_dictionary)
+                config.tagging.tag_dictionary_cased, decoding=config.tagging.tag_dictionary,
+                jamo=jamo)
         self._dictionary_words = len(dictionary) if dictionary else 0
         shape = self._plan(config, metadata, context, distinct, members)
         bits = 8 * _known_word_bytes(config, metadata["training"]["memory_budget"])
-        featurizer = TokenFeaturizer(shape.groups, lexicon=lexicon, tag_dictionary=dictionary)
+        featurizer = TokenFeaturizer(shape.groups, lexicon=lexicon, tag_dictionary=dictionary,
+                                     hangul_jamo=jamo)
         if bits and word_seeds:
             featurizer.fit_known_words([t for s in sentences for t in s], bits, word_seeds[0])
 
@@ -414,6 +417,8 @@ class PosTagger(TaskModel):
             described["tag_dictionary"] = {"words": len(dictionary), "seed": dictionary.seed,
                                            **({"cased": True} if dictionary.cased else {}),
                                            **({} if dictionary.decoding else {"decoding": False})}
+        if featurizer.hangul_jamo:  # only when set: older files keep their metadata
+            described["hangul_jamo"] = True
         return described
 
     def _featurizer_arrays(self) -> dict[str, np.ndarray]:
@@ -448,7 +453,8 @@ class PosTagger(TaskModel):
             {} if config.tagging.tag_dictionary else {"decoding": False})}} \
             if _keeps_dictionary(config) else {}
         return {"features": {"known_words": {"bits": WIDEST_INT, "seed": WIDEST_INT}, **lexicon,
-                             **dictionary}}
+                             **dictionary,
+                             **({"hangul_jamo": True} if config.features.hangul_jamo else {})}}
 
     @classmethod
     def _featurizer_from(cls, record: PosMetadata, arrays: dict) -> TokenFeaturizer:
@@ -459,10 +465,10 @@ class PosTagger(TaskModel):
         kept = record.features.tag_dictionary
         dictionary = None if kept is None else TagDictionary(
             *(arrays[name].view(np.uint32) for name in TAG_DICTIONARY_ARRAYS), kept.seed,
-            kept.cased, kept.decoding)
+            kept.cased, kept.decoding, record.features.hangul_jamo)
         return TokenFeaturizer(record.features.groups,
                                None if known is None else arrays["known_words"],
                                0 if known is None else known.seed, record.featurizer.version,
-                               lexicon, dictionary)
+                               lexicon, dictionary, record.features.hangul_jamo)
 
 

@@ -33,6 +33,9 @@ class PosFeatures(Features):
     # Words of the lexicon source kept in the model's word lexicon (cluster and
     # case_ratio groups; 0: none). It costs lexicon.bytes_for(words) bytes.
     lexicon_words: int = option(0, minimum=0)
+    # Frame Hangul syllables as their jamo (text.hangul_jamo), so that the
+    # features see Korean endings fused into a syllable (가까운 = 가깝 + ㄴ).
+    hangul_jamo: bool = option(False)
     task_input: ClassVar[str] = TOKEN
 
     def validate(self) -> None:
@@ -139,6 +142,7 @@ class TokenFeatureRecord(FeatureRecord):
     known_words: KnownWords | None = None
     lexicon: LexiconRecord | None = None
     tag_dictionary: TagDictionaryRecord | None = None
+    hangul_jamo: bool = option(False)
     task_input: ClassVar[str] = TOKEN
 
     def arrays(self) -> dict[str, tuple[str, tuple[int, ...]]]:

@@ -33,12 +33,13 @@ MAX_TAGS = 32  # the tags a mask holds
 ALL_TAGS = np.uint32(0xFFFFFFFF)
 
 
-def word_keys(tokens: Sequence[str], seed: int, version: int, cased: bool = False
-              ) -> np.ndarray:
+def word_keys(tokens: Sequence[str], seed: int, version: int, cased: bool = False,
+              jamo: bool = False) -> np.ndarray:
     """The dictionary keys of ``tokens`` (uint32)."""
     if not tokens:
         return np.zeros(0, dtype=np.uint32)
-    batch = FramedBatch([frame_token(t, version, lowercase=not cased) for t in tokens])
+    batch = FramedBatch([frame_token(t, version, lowercase=not cased, jamo=jamo)
+                         for t in tokens])
     keys, = batch.bucket_ids([batch.word_request(seed)])
     return keys.astype(np.uint32, copy=False)
 
@@ -47,7 +48,7 @@ class TagDictionary:
     """Sorted word keys and each one's allowed tags (see the module's text)."""
 
     def __init__(self, words: np.ndarray, tags: np.ndarray, seed: int, cased: bool = False,
-                 decoding: bool = True):
+                 decoding: bool = True, jamo: bool = False):
         if not len(words) or len(words) != len(tags):
             raise ValueError("a tag dictionary needs words, and one tag mask per word")
         self.words = np.asarray(words, dtype=np.uint32)
@@ -55,17 +56,20 @@ class TagDictionary:
         self.seed = seed
         self.cased = cased
         self.decoding = decoding  # whether decoding keeps a seen word to its tags
+        self.jamo = jamo  # whether words are keyed with Hangul as jamo, as framed
 
     @classmethod
     def build(cls, tokens: Sequence[str], tag_ids: np.ndarray, n_tags: int, seed: int,
-              version: int, cased: bool = False, decoding: bool = True) -> TagDictionary:
+              version: int, cased: bool = False, decoding: bool = True,
+              jamo: bool = False) -> TagDictionary:
         """The dictionary of ``tokens`` tagged ``tag_ids`` (indices of ``n_tags`` tags)."""
-        return cls.from_keys(word_keys(tokens, seed, version, cased), tag_ids, n_tags, seed,
-                             cased, decoding)
+        return cls.from_keys(word_keys(tokens, seed, version, cased, jamo), tag_ids, n_tags,
+                             seed, cased, decoding, jamo)
 
     @classmethod
     def from_keys(cls, keys: np.ndarray, tag_ids: np.ndarray, n_tags: int, seed: int,
-                  cased: bool = False, decoding: bool = True) -> TagDictionary:
+                  cased: bool = False, decoding: bool = True, jamo: bool = False
+                  ) -> TagDictionary:
         """``build``'s dictionary from the tokens' keys (``word_keys``)."""
         if n_tags > MAX_TAGS:
             raise ConfigError(f"[tagging] tag_dictionary holds at most {MAX_TAGS} tags; the "
@@ -73,11 +77,11 @@ class TagDictionary:
         words, owner = np.unique(keys, return_inverse=True)
         tags = np.zeros(len(words), dtype=np.uint32)
         np.bitwise_or.at(tags, owner, np.left_shift(np.uint32(1), tag_ids.astype(np.uint32)))
-        return cls(words, tags, seed, cased, decoding)
+        return cls(words, tags, seed, cased, decoding, jamo)
 
     def keys(self, tokens: Sequence[str], version: int) -> np.ndarray:
         """``word_keys`` of ``tokens`` as this dictionary keys them."""
-        return word_keys(tokens, self.seed, version, self.cased)
+        return word_keys(tokens, self.seed, version, self.cased, self.jamo)
 
     def masks(self, keys: np.ndarray) -> np.ndarray:
         """The allowed tags of the words of ``keys`` (``word_keys``), as masks:
@@ -110,7 +114,7 @@ def held_out_masks(sentences: Sequence[Sequence[str]], tag_ids: Sequence[np.ndar
             masks[inside] = ALL_TAGS
             continue
         dictionary = TagDictionary.from_keys(keys[~inside], tags[~inside], n_tags, like.seed,
-                                             like.cased)
+                                             like.cased, jamo=like.jamo)
         masks[inside] = dictionary.masks(keys[inside])
     return masks
 

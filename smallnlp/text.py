@@ -92,6 +92,29 @@ def normalize_token(token: str, version: int = _LATEST, lowercase: bool = True) 
     return token.lower() if lowercase else token
 
 
+# Hangul syllables U+AC00..U+D7A3 and the conjoining jamo they are made of
+# (Unicode's arithmetic decomposition, as NFD gives it).
+_HANGUL_FIRST, _HANGUL_COUNT, _VOWELS_TIMES_FINALS, _FINALS = 0xAC00, 11172, 588, 28
+
+
+@functools.lru_cache(maxsize=1)
+def _jamo_table() -> dict[int, str]:
+    table = {}
+    for index in range(_HANGUL_COUNT):
+        initial, rest = divmod(index, _VOWELS_TIMES_FINALS)
+        vowel, final = divmod(rest, _FINALS)
+        table[_HANGUL_FIRST + index] = (chr(0x1100 + initial) + chr(0x1161 + vowel)
+                                        + (chr(0x11A7 + final) if final else ""))
+    return table
+
+
+def hangul_jamo(text: str) -> str:
+    """``text`` with every Hangul syllable written as its jamo (가 -> ᄀ ᅡ, 간 ->
+    ᄀ ᅡ ᆫ): Korean endings fused into a syllable (가까운 = 가깝 + ㄴ) become
+    letters of their own, which suffix features can see."""
+    return text.translate(_jamo_table())
+
+
 # Latin letters whose diacritic is not a combining mark, and the letter people
 # type when they drop it.
 _BARE_LETTERS = str.maketrans("łŁđĐøØıħĦŧŦ", "lLdDoOihHtT")

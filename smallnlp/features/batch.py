@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..hashing import hash_spans
-from ..text import NORMALIZATION_VERSIONS, normalize_token, script_ids
+from ..text import NORMALIZATION_VERSIONS, hangul_jamo, normalize_token, script_ids
 
 # Bumped whenever a change here (or in text.py) would give a saved model other
 # ids. Files made by an older version keep its rules: each featurizer takes one.
@@ -117,22 +117,25 @@ class FramedBatch:
         return self.row_of_char[self.is_letter], script_ids(self.cp[self.is_letter])
 
 
-def frame_token(token: str, version: int = FEATURIZER_VERSION, lowercase: bool = True) -> str:
+def frame_token(token: str, version: int = FEATURIZER_VERSION, lowercase: bool = True,
+                jamo: bool = False) -> str:
     """A tagger's token as hashed: ``text.normalize_token``, ASCII digits as
-    ``0``, framed."""
-    return (WORD_START + normalize_token(token, version, lowercase).translate(_TOKEN_CHARS)
-            + WORD_END)
+    ``0``, with ``jamo`` its Hangul syllables as their jamo (``text.hangul_jamo``),
+    framed."""
+    form = normalize_token(token, version, lowercase).translate(_TOKEN_CHARS)
+    return WORD_START + (hangul_jamo(form) if jamo else form) + WORD_END
 
 
 class TokenBatch:
     """The tokens of a batch of sentences, one after another, followed by the
     two padding words (rows ``n`` and ``n + 1`` of ``framed``)."""
 
-    def __init__(self, sentences: Sequence[Sequence[str]], version: int = FEATURIZER_VERSION):
+    def __init__(self, sentences: Sequence[Sequence[str]], version: int = FEATURIZER_VERSION,
+                 jamo: bool = False):
         self.tokens = [t for sentence in sentences for t in sentence]
         self.n = len(self.tokens)
         self.lengths = np.array([len(s) for s in sentences], dtype=np.int64)
-        self.framed = FramedBatch([frame_token(t, version) for t in self.tokens]
+        self.framed = FramedBatch([frame_token(t, version, jamo=jamo) for t in self.tokens]
                                   + [PAD_BEFORE, PAD_AFTER])
         self.position, self.remaining = positions(self.lengths)
         # Set by the featurizer: which words (and padding words) are known,

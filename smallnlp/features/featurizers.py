@@ -156,8 +156,10 @@ class TokenFeaturizer:
 
     def __init__(self, groups: Sequence[GroupSpec], known_words: np.ndarray | None = None,
                  known_word_seed: int = 0, version: int = FEATURIZER_VERSION,
-                 lexicon=None, tag_dictionary=None):
+                 lexicon=None, tag_dictionary=None, hangul_jamo: bool = False):
         self.groups = list(groups)
+        # Hangul syllables framed as their jamo (``batch.frame_token``).
+        self.hangul_jamo = hangul_jamo
         self.lexicon = lexicon  # a lexicon.Lexicon, for cluster and case_ratio groups
         # A tag_dictionary.TagDictionary: for decoding, and for tag_class groups.
         self.tag_dictionary = tag_dictionary
@@ -179,7 +181,8 @@ class TokenFeaturizer:
         framed and hashed for the word groups, with ``seed``)."""
         if bits < 8 or bits % 8:
             raise ValueError(f"known_word_bits must be a positive multiple of 8, got {bits}")
-        batch = FramedBatch([frame_token(t, self.version) for t in tokens])
+        batch = FramedBatch([frame_token(t, self.version, jamo=self.hangul_jamo)
+                             for t in tokens])
         hashes, = batch.bucket_ids([batch.word_request(seed)])
         flags = np.zeros(bits, dtype=bool)
         flags[hashes % np.uint32(bits)] = True
@@ -216,7 +219,7 @@ class TokenFeaturizer:
                    ) -> tuple[list[SparseGroup], np.ndarray | None]:
         """The static groups, and each token's tag dictionary mask where
         ``masks_wanted`` or tag_class groups need them (else None)."""
-        batch = TokenBatch(sentences, self.version)
+        batch = TokenBatch(sentences, self.version, self.hangul_jamo)
         dictionary = self.tag_dictionary
         if not (masks_wanted or self.has_tag_classes):
             dictionary = None  # no masks to look up
@@ -258,7 +261,8 @@ class TokenFeaturizer:
         seen: dict[tuple, np.ndarray] = {}
         keys: dict[str, tuple] = {}
         for start in range(0, len(sentences), _COUNT_SENTENCES):
-            batch = TokenBatch(sentences[start:start + _COUNT_SENTENCES], self.version)
+            batch = TokenBatch(sentences[start:start + _COUNT_SENTENCES], self.version,
+                               self.hangul_jamo)
             keys, requests = self._requests(batch)
             raw = batch.framed.bucket_ids(list(requests.values()))
             for key, hashes in zip(requests, raw):

@@ -194,6 +194,8 @@ uint32_t snlp_allowed_tags(const snlp_tag_dictionary *d, uint32_t key);
 #define SNLP_TAG_CLASS_IDS 1024 /* kinds.TAG_CLASS_BUCKETS */
 const snlp_lexicon *snlp_model_lexicon(const snlp_model *model); /* NULL: none */
 const snlp_tag_dictionary *snlp_model_tag_dictionary(const snlp_model *model); /* NULL: none */
+/* Whether a tagger frames Hangul syllables as their jamo (features.hangul_jamo). */
+int snlp_model_hangul_jamo(const snlp_model *model);
 snlp_kind snlp_model_group_kind(const snlp_model *model, size_t group);
 /* A number no other model opened in this process has (from 1): how a state
  * knows its model, since a freed model's address can be a new one's. */
@@ -292,8 +294,9 @@ int snlp_normalize_code_points(const snlp_text *in, size_t max_chars, snlp_codep
  * version 2): NFKC, the ș/ş fold, Python's str.lower, then ASCII digits 1-9
  * as 0 and the frame markers ^ $ as U+0001 U+0002. In place. */
 int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch);
-/* The same, lowercased only if `lowercase` (a cased tag dictionary's keys). */
-int snlp_token_form(snlp_codepoints *token, snlp_codepoints *scratch, int lowercase);
+/* The same, lowercased only if `lowercase` (a cased tag dictionary's keys),
+ * and with `jamo` its Hangul syllables as their jamo (features.hangul_jamo). */
+int snlp_token_form(snlp_codepoints *token, snlp_codepoints *scratch, int lowercase, int jamo);
 int snlp_in_ranges(const uint32_t *ranges, size_t count, uint32_t cp);
 /* Script index (docs/FORMAT.md) of a code point; the index of its range in
  * snlp_script_starts (the script: snlp_script_ids[that index]). */

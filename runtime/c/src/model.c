@@ -53,6 +53,7 @@ struct snlp_model {
     uint32_t featurizer_version, hidden, max_chars, known_word_bits, known_word_seed;
     snlp_lexicon lexicon;       /* a tagger's word lexicon (slots NULL: none) */
     snlp_tag_dictionary tag_dictionary; /* a tagger's tag dictionary (count 0: none) */
+    int hangul_jamo;            /* a tagger frames Hangul syllables as jamo */
     double temperature;
     size_t label_count, group_count, array_count;
     size_t member_count;        /* networks averaged (a tagger may have several) */
@@ -248,7 +249,8 @@ static snlp_status check_groups(loader *l, int pos) {
 static snlp_status read_features(loader *l, const json_node *root, int pos) {
     static const char *const langid_keys[] = {"groups", "max_chars", NULL};
     static const char *const pos_keys[] = {"groups", NULL};
-    static const char *const pos_optional[] = {"known_words", "lexicon", "tag_dictionary", NULL};
+    static const char *const pos_optional[] = {"known_words", "lexicon", "tag_dictionary",
+                                               "hangul_jamo", NULL};
     static const char *const known_keys[] = {"bits", "seed", NULL};
     static const char *const dictionary_keys[] = {"words", "seed", NULL};
     static const char *const dictionary_optional[] = {"cased", "decoding", NULL};
@@ -256,7 +258,7 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
                                                NULL};
     snlp_model *m = l->model;
     const json_node *features = json_member(&l->doc, root, "features"), *groups, *known,
-                    *lexicon, *dictionary;
+                    *lexicon, *dictionary, *jamo;
     int64_t value;
     size_t i = 0;
     uint32_t k;
@@ -325,6 +327,10 @@ static snlp_status read_features(loader *l, const json_node *root, int pos) {
             return failf(l, SNLP_ERR_FORMAT, "tag_dictionary: 'decoding' is not true or false");
         m->tag_dictionary.decoding = !decoding || decoding->type == JSON_TRUE;
     }
+    jamo = pos ? json_member(&l->doc, features, "hangul_jamo") : NULL;
+    if (jamo && jamo->type != JSON_TRUE && jamo->type != JSON_FALSE)
+        return failf(l, SNLP_ERR_FORMAT, "features: 'hangul_jamo' is not true or false");
+    m->hangul_jamo = jamo && jamo->type == JSON_TRUE;
     groups = json_member(&l->doc, features, "groups");
     if (!groups || groups->type != JSON_ARRAY || groups->count < 1)
         return failf(l, SNLP_ERR_FORMAT, "features: groups must be a non-empty list");
@@ -876,6 +882,8 @@ const snlp_lexicon *snlp_model_lexicon(const snlp_model *m) {
 const snlp_tag_dictionary *snlp_model_tag_dictionary(const snlp_model *m) {
     return m->tag_dictionary.count ? &m->tag_dictionary : NULL;
 }
+
+int snlp_model_hangul_jamo(const snlp_model *m) { return m->hangul_jamo; }
 
 const uint8_t *snlp_model_known_words(const snlp_model *m, uint32_t *bits, uint32_t *seed) {
     *bits = m->known_word_bits;

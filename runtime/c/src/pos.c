@@ -79,14 +79,14 @@ static int lexical_ids(const snlp_lexicon *x, snlp_state *s, const char *token, 
  * s->token: its form without lowercasing, framed and hashed as a word group
  * hashes (tag_dictionary.word_keys); s->text, s->scratch and s->utf8 serve as
  * scratch. */
-static int cased_key(snlp_state *s, uint32_t seed, uint32_t *key) {
+static int cased_key(snlp_state *s, uint32_t seed, int jamo, uint32_t *key) {
     size_t bytes;
     s->text.count = 0;
     if (snlp_reserve(&s->text, s->token.count + 1)) return -1;
     if (s->token.count)
         memcpy(s->text.data, s->token.data, s->token.count * sizeof *s->token.data);
     s->text.count = s->token.count;
-    if (snlp_token_form(&s->text, &s->scratch, 0) ||
+    if (snlp_token_form(&s->text, &s->scratch, 0, jamo) ||
         snlp_grow((void **)&s->utf8, &s->utf8_capacity, 4 * s->text.count + 2, 1))
         return -1;
     s->utf8[0] = '^';
@@ -119,6 +119,7 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
     const uint8_t *bitmap = snlp_model_known_words(model, &bits, &seed);
     const snlp_lexicon *lexicon = snlp_model_lexicon(model);
     const snlp_tag_dictionary *dictionary = snlp_model_tag_dictionary(model);
+    int jamo = snlp_model_hangul_jamo(model);
     if (snlp_grow((void **)&s->word_start, &s->word_capacity, n + 3, sizeof *s->word_start) ||
         snlp_grow((void **)&s->allowed, &s->allowed_capacity, n + 1, sizeof *s->allowed) ||
         snlp_grow((void **)&s->masks, &s->masks_capacity, n + 2, sizeof *s->masks) ||
@@ -138,10 +139,10 @@ static int frame_words(const snlp_model *model, snlp_state *s, const char *const
                 return -1;
             if (dictionary && dictionary->cased) {
                 uint32_t key;
-                if (cased_key(s, dictionary->seed, &key)) return -1;
+                if (cased_key(s, dictionary->seed, jamo, &key)) return -1;
                 s->masks[w] = snlp_allowed_tags(dictionary, key);
             }
-            if (snlp_normalize_token(&s->token, &s->scratch) ||
+            if (snlp_token_form(&s->token, &s->scratch, 1, jamo) ||
                 snlp_reserve(&s->framed, s->framed.count + s->token.count + 2))
                 return -1;
             s->framed.data[s->framed.count++] = '^';

@@ -515,10 +515,30 @@ int snlp_normalize_code_points(const snlp_text *in, size_t max_chars, snlp_codep
 }
 
 int snlp_normalize_token(snlp_codepoints *token, snlp_codepoints *scratch) {
-    return snlp_token_form(token, scratch, 1);
+    return snlp_token_form(token, scratch, 1, 0);
 }
 
-int snlp_token_form(snlp_codepoints *token, snlp_codepoints *scratch, int lowercase_it) {
+/* `in` with every Hangul syllable as its conjoining jamo (Unicode's
+ * arithmetic decomposition: text.hangul_jamo) into `out`. */
+static int hangul_jamo(const snlp_codepoints *in, snlp_codepoints *out) {
+    size_t w = 0;
+    if (snlp_reserve(out, 3 * in->count)) return -1;
+    for (size_t i = 0; i < in->count; i++) {
+        uint32_t cp = in->data[i], index = cp - 0xAC00;
+        if (index < 11172) {
+            out->data[w++] = 0x1100 + index / 588;
+            out->data[w++] = 0x1161 + index % 588 / 28;
+            if (index % 28) out->data[w++] = 0x11A7 + index % 28;
+        } else {
+            out->data[w++] = cp;
+        }
+    }
+    out->count = w;
+    return 0;
+}
+
+int snlp_token_form(snlp_codepoints *token, snlp_codepoints *scratch, int lowercase_it,
+                    int jamo) {
     int changed;
     snlp_codepoints *form = token;
     if (nfkc(token, scratch, &changed)) return -1;
@@ -530,6 +550,10 @@ int snlp_token_form(snlp_codepoints *token, snlp_codepoints *scratch, int lowerc
     for (size_t i = 0; i < form->count; i++) {
         uint32_t cp = form->data[i];
         form->data[i] = cp >= '1' && cp <= '9' ? '0' : cp == '^' ? 0x01 : cp == '$' ? 0x02 : cp;
+    }
+    if (jamo) {
+        if (hangul_jamo(form, form == scratch ? token : scratch)) return -1;
+        form = form == scratch ? token : scratch;
     }
     if (form == scratch) { /* the result back into token */
         snlp_codepoints swap = *token;

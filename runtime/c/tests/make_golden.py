@@ -93,6 +93,11 @@ def train_models() -> None:
     PosTagger("150KB", config=classes, epochs=1).fit(
         [s.forms for s in sentences], [s.tags for s in sentences]).save(
         GOLDEN / "tiny-pos-classes.snlp")
+    # Hangul framed as jamo, with a cased dictionary (keyed as jamo too).
+    jamo = {**TINY_POS_CONFIG, "features": {**TINY_POS_CONFIG["features"], "hangul_jamo": True}}
+    PosTagger("80KB", config=jamo, epochs=1, tag_dictionary="cased").fit(
+        [s.forms + ["가까운"] for s in sentences], [s.tags + ["ADJ"] for s in sentences]).save(
+        GOLDEN / "tiny-pos-jamo.snlp")
 
 
 def train_int8_langid(config: dict, texts: list[str], labels: list[str]) -> None:
@@ -167,7 +172,8 @@ def _features_and_logits(path: Path) -> list[str]:
 
 # Sentences whose tags the pos golden file lists (tab-joined tokens).
 SENTENCES = [["the", "cat", "sees", "a", "dog", "."], ["Ｔｈｅ", "ＣＡＴ", "1984", "^$"],
-             [], ["a"], ["on", "the", "mat", "the", "cat", "sat", ".", "."]]
+             [], ["a"], ["on", "the", "mat", "the", "cat", "sat", ".", "."],
+             ["가까운", "스타벅스가", "Ｃａｔ가12", "ᄀ", "ㄱ"]]
 
 
 def _sentences_and_tags(path: Path) -> list[str]:

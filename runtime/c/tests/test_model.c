@@ -1344,6 +1344,7 @@ int main(int argc, char **argv) {
         check_golden(dir, "tiny-pos-members");
         check_golden(dir, "tiny-pos-cased");
         check_golden(dir, "tiny-pos-classes");
+        check_golden(dir, "tiny-pos-jamo");
         check_golden(dir, "tiny-langid-int8");
     }
     check_vector_code();
