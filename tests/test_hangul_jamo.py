@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from smallnlp import PosTagger, datasets, modelfile
+from smallnlp import PosTagger, datasets, fileformat, modelfile
 from smallnlp.cli import main
 from smallnlp.features.batch import frame_token
 from smallnlp.text import hangul_jamo
@@ -100,6 +100,9 @@ def test_the_endings_inside_syllables_tag_unseen_words(models, unseen):
 
 def test_the_file_says_so_only_when_set(models):
     assert modelfile.load(models[True])[0]["features"]["hangul_jamo"] is True
+    # Format version 3 (the models here have it anyway, for their dictionaries).
+    assert fileformat.file_version({"features": {"hangul_jamo": True}}) == 3
+    assert fileformat.file_version({"features": {}}) == 2
     assert "hangul_jamo" not in modelfile.load(models[False])[0]["features"]
     tagger = PosTagger.load(models[True], backend="numpy")
     assert tagger.featurizer_.hangul_jamo and tagger.featurizer_.tag_dictionary.jamo
