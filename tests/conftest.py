@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import re
 import zlib
@@ -13,6 +14,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+# Whether the C extension is built here (tests that compare it with numpy skip if not).
+C_RUNTIME = importlib.util.find_spec("smallnlp._runtime") is not None
 
 # Three made-up "languages", each a syllable inventory, plus one in Cyrillic.
 SYLLABLES = {

@@ -2,7 +2,6 @@
 jamo, so that its suffix features see a Korean ending fused into a syllable
 (가까운 = 가깝 + ㄴ); both backends alike, and both readers refuse a bad flag."""
 
-import importlib.util
 import unicodedata
 
 import numpy as np
@@ -14,9 +13,7 @@ from smallnlp.cli import main
 from smallnlp.features.batch import frame_token
 from smallnlp.text import hangul_jamo
 
-from .conftest import config_toml, model_contents
-
-C_RUNTIME = importlib.util.find_spec("smallnlp._runtime") is not None
+from .conftest import C_RUNTIME, config_toml, model_contents
 
 
 def test_syllables_become_their_jamo_and_nothing_else_changes():

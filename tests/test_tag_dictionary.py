@@ -2,7 +2,6 @@
 file; decoding gives a word seen in training only one of them, in both
 backends alike, and both readers refuse a dictionary that breaks the format."""
 
-import importlib.util
 
 import numpy as np
 import pytest
@@ -14,9 +13,7 @@ from smallnlp.errors import ConfigError
 from smallnlp.features import FEATURIZER_VERSION
 from smallnlp.tag_dictionary import ALL_TAGS, TagDictionary, held_out_masks, word_keys
 
-from .conftest import TINY_POS_CONFIG, config_toml, synthetic_treebank
-
-C_RUNTIME = importlib.util.find_spec("smallnlp._runtime") is not None
+from .conftest import C_RUNTIME, TINY_POS_CONFIG, config_toml, synthetic_treebank
 
 
 def test_words_keep_their_training_tags():
